@@ -1,0 +1,59 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Jetstream.EventQueue;
+
+/// <summary>
+/// Deterministic event identifiers. The same commit (did, collection, rkey, rev, operation) always gets the same id,
+/// whichever Jetstream instance delivered it and however often, so downstream duplicates are recognisable.
+/// </summary>
+public static class EventIds
+{
+    public const string Prefix = "evt_";
+
+    /// <summary><c>evt_</c> followed by the first 16 bytes of SHA-256 over the five fields joined by '\n', in lowercase hex.</summary>
+    public static string ForCommit(string did, string collection, string rkey, string rev, string operation)
+    {
+        var length = did.Length + collection.Length + rkey.Length + rev.Length + operation.Length + 4;
+        var maxBytes = Encoding.UTF8.GetMaxByteCount(length);
+        var rented = maxBytes > 1024 ? ArrayPool<byte>.Shared.Rent(maxBytes) : null;
+        var buffer = rented ?? stackalloc byte[maxBytes];
+        try
+        {
+            var written = 0;
+            written += Append(buffer[written..], did, false);
+            written += Append(buffer[written..], collection, true);
+            written += Append(buffer[written..], rkey, true);
+            written += Append(buffer[written..], rev, true);
+            written += Append(buffer[written..], operation, true);
+
+            Span<byte> hash = stackalloc byte[32];
+            SHA256.HashData(buffer[..written], hash);
+            return string.Create(Prefix.Length + 32, hash[..16].ToArray(), static (chars, bytes) =>
+            {
+                Prefix.AsSpan().CopyTo(chars);
+                Convert.TryToHexStringLower(bytes, chars[Prefix.Length..], out _);
+            });
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static int Append(Span<byte> destination, string value, bool separator)
+    {
+        var offset = 0;
+        if (separator)
+        {
+            destination[0] = (byte)'\n';
+            offset = 1;
+        }
+
+        return offset + Encoding.UTF8.GetBytes(value, destination[offset..]);
+    }
+}
