@@ -53,17 +53,30 @@ internal static class SubscribeEndpoint
             return;
         }
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
-        {
-            KeepAliveInterval = hub.Options.PingInterval,
-            KeepAliveTimeout = hub.Options.PongTimeout,
-        });
-
-        var subscriber = new Subscriber(hub, context, socket, filter, ParseMaxMessageSize(First(query["maxMessageSizeBytes"])), First(query["requireHello"]) == "true");
+        // Registered before the upgrade: a client may publish as soon as its handshake completes.
+        var subscriber = new Subscriber(hub, context, filter, ParseMaxMessageSize(First(query["maxMessageSizeBytes"])), First(query["requireHello"]) == "true");
         hub.Register(subscriber, cursor);
-        EmulatorLog.Connected(hub.Logger, subscriber.Id, url);
-        var how = await subscriber.RunAsync();
-        EmulatorLog.Disconnected(hub.Logger, subscriber.Id, subscriber.EventsSent, how);
+        WebSocket socket;
+        try
+        {
+            socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+            {
+                KeepAliveInterval = hub.Options.PingInterval,
+                KeepAliveTimeout = hub.Options.PongTimeout,
+            });
+        }
+        catch
+        {
+            hub.Remove(subscriber);
+            throw;
+        }
+
+        using (socket)
+        {
+            EmulatorLog.Connected(hub.Logger, subscriber.Id, url);
+            var how = await subscriber.RunAsync(socket);
+            EmulatorLog.Disconnected(hub.Logger, subscriber.Id, subscriber.EventsSent, how);
+        }
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ internal sealed class Subscriber
 
     private readonly EmulatorHub _hub;
     private readonly HttpContext _http;
-    private readonly WebSocket _socket;
+    private WebSocket _socket = null!;
     private readonly Channel<OutboxItem> _outbox;
     private readonly TaskCompletionSource _hello = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _dropRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -35,11 +35,10 @@ internal sealed class Subscriber
     private string _closeReason = "";
     private long _eventsSent;
 
-    public Subscriber(EmulatorHub hub, HttpContext http, WebSocket socket, SubscriberFilter filter, uint maxMessageSizeBytes, bool requireHello)
+    public Subscriber(EmulatorHub hub, HttpContext http, SubscriberFilter filter, uint maxMessageSizeBytes, bool requireHello)
     {
         _hub = hub;
         _http = http;
-        _socket = socket;
         _filter = filter;
         _maxMessageSizeBytes = maxMessageSizeBytes;
         _requireHello = requireHello;
@@ -69,9 +68,13 @@ internal sealed class Subscriber
     public bool TryEnqueueRaw(ReadOnlyMemory<byte> payload, bool binary) =>
         _outbox.Writer.TryWrite(new OutboxItem(payload, binary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, IsEvent: false));
 
-    /// <summary>Runs until the connection ends; returns how it ended, for the log.</summary>
-    public async Task<string> RunAsync()
+    /// <summary>
+    /// Serves the accepted socket until the connection ends; returns how it ended, for the log. The subscriber is
+    /// registered before the upgrade, so events published while the handshake completes are already queued.
+    /// </summary>
+    public async Task<string> RunAsync(WebSocket socket)
     {
+        _socket = socket;
         var receiving = ReceiveLoopAsync();
         var sending = SendLoopAsync();
         if (await Task.WhenAny(sending, _dropRequested.Task) != sending
