@@ -38,6 +38,20 @@ public sealed class ControlApiTests
         Assert.NotNull((await client.ReceiveUntilClosedAsync()).Error);
     }
 
+    [Fact]
+    public async Task With_a_replay_file_the_feed_publishes_the_capture_in_order()
+    {
+        await using var emu = await JetstreamEmulator.StartAsync(new EmulatorOptions { ReplayFile = Jetstream.TestSupport.RepoPaths.Capture152 });
+        using var http = new HttpClient { BaseAddress = emu.BaseUri };
+        var lines = JsonlReplayer.ReadLines(Jetstream.TestSupport.RepoPaths.Capture152);
+
+        using var response = await http.PostAsync("/control/publish?count=153", null);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var dids = lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("did").GetString()).ToList();
+        Assert.Equal([.. dids, dids[0]], emu.Log.Select(e => e.Did));
+    }
+
     [Theory]
     [InlineData("/control/publish?count=0", "count must be an integer from 1")]
     [InlineData("/control/publish?count=lots", "count must be an integer from 1")]
