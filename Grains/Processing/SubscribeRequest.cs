@@ -33,6 +33,11 @@ public sealed record SubscribeRequest(Uri Uri, string? Hello)
 
         if (endpoint.Length + filters.Length + tail.Length + 1 <= MaxUrlLength)
         {
+            if (filters.Length > 0 && tail.Length > 0)
+            {
+                filters.Append('&');
+            }
+
             return new SubscribeRequest(Compose(endpoint, filters.Append(tail)), null);
         }
 
