@@ -72,26 +72,37 @@ public sealed class DeadLetterQueue
     {
         await _clients.EnsureCreatedAsync(cancellationToken);
         var moved = 0;
-        var kept = new HashSet<string>();
-        while (true)
+        var kept = new List<QueueMessage>();
+        var keptIds = new HashSet<string>();
+        try
         {
-            QueueMessage[] batch = await _clients.PoisonQueue.ReceiveMessagesAsync(MaxBatch, RedriveLease, cancellationToken);
-            if (batch.Length == 0 || batch.All(m => kept.Contains(m.MessageId)))
+            while (true)
             {
-                return moved;
-            }
+                QueueMessage[] batch = await _clients.PoisonQueue.ReceiveMessagesAsync(MaxBatch, RedriveLease, cancellationToken);
+                if (batch.Length == 0 || batch.All(m => keptIds.Contains(m.MessageId)))
+                {
+                    kept.AddRange(batch);
+                    return moved;
+                }
 
-            foreach (var message in batch)
-            {
-                if (await TryMoveAsync(message, cancellationToken))
+                foreach (var message in batch)
                 {
-                    moved++;
-                }
-                else
-                {
-                    kept.Add(message.MessageId);
+                    if (await TryMoveAsync(message, cancellationToken))
+                    {
+                        moved++;
+                    }
+                    else
+                    {
+                        kept.Add(message);
+                        keptIds.Add(message.MessageId);
+                    }
                 }
             }
+        }
+        finally
+        {
+            // What could not be moved is shown again at once rather than when the lease ends.
+            await ReleaseAsync(kept);
         }
     }
 
