@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Azure;
 using Azure.Storage.Queues.Models;
 using Jetstream.EventQueue;
@@ -10,7 +11,7 @@ namespace Jetstream.WebhookConsumer;
 /// Delivers the events of one received batch of queue messages and settles each message: delivered events leave it,
 /// dead-lettered ones are written to the poison queue first, the rest stay in it with their attempt recorded and the
 /// message hidden until the earliest of them is due. Events of one DID go one after another in queue order; once one
-/// fails, that DID's later events wait, unattempted, for the next time.
+/// fails, that DID's later events wait, unattempted, until it is due again (in this batch and the batches after it).
 /// </summary>
 internal sealed class BatchProcessor
 {
@@ -26,6 +27,10 @@ internal sealed class BatchProcessor
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<BatchProcessor> _logger;
     private readonly WebhookOptions _options;
+
+    // DIDs with a failed event waiting for its retry, and when it is due: their later events, even in later batches,
+    // are not attempted before then, so within this process a DID's events do not overtake a failed one.
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _blockedDids = new(StringComparer.Ordinal);
 
     public BatchProcessor(
         EventQueueClients clients,
@@ -65,6 +70,7 @@ internal sealed class BatchProcessor
             GroupByDid(items),
             new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
             (events, token) => DeliverInOrderAsync(events, deadline, token));
+        PruneBlockedDids();
 
         await Parallel.ForEachAsync(
             items,
@@ -120,7 +126,8 @@ internal sealed class BatchProcessor
 
     private async ValueTask DeliverInOrderAsync(List<(BatchItem Item, int Index)> events, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
-        DateTimeOffset? heldUntil = null;
+        var did = events[0].Item.Events[events[0].Index].Did;
+        DateTimeOffset? heldUntil = _blockedDids.TryGetValue(did, out var blocked) && blocked > _timeProvider.GetUtcNow() ? blocked : null;
         foreach (var (item, index) in events)
         {
             var queuedEvent = item.Events[index];
@@ -161,6 +168,20 @@ internal sealed class BatchProcessor
             item.Outcomes[index] = EventOutcome.Retry;
             item.DueAt[index] = updated.NotBefore!.Value;
             heldUntil = updated.NotBefore;
+            _blockedDids[did] = updated.NotBefore!.Value;
+        }
+    }
+
+    /// <summary>Forgets DIDs whose failed event is due again; the map only holds DIDs with a pending retry.</summary>
+    private void PruneBlockedDids()
+    {
+        var now = _timeProvider.GetUtcNow();
+        foreach (var (did, until) in _blockedDids)
+        {
+            if (until <= now)
+            {
+                _blockedDids.TryRemove(new KeyValuePair<string, DateTimeOffset>(did, until));
+            }
         }
     }
 
