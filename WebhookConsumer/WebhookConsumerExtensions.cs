@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
 
@@ -36,6 +37,9 @@ public static class WebhookConsumerExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>();
 
+        // The client factory logs every request at Information: at thousands of deliveries a second that is the
+        // bottleneck, and failures are logged by the consumer itself.
+        builder.Logging.AddFilter("System.Net.Http.HttpClient." + WebhookSender.HttpClientName, LogLevel.Warning);
         services.AddHttpClient(WebhookSender.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
             {

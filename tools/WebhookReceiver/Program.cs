@@ -21,5 +21,7 @@ await using var receiver = await WebhookReceiverHost.StartAsync(options);
 receiver.Behaviour = new ReceiverBehaviour { FailureRate = section.GetValue<double>("FailureRate") };
 Console.WriteLine($"Webhook receiver listening on {receiver.Url} (signatures {(string.IsNullOrWhiteSpace(options.Secret) ? "not checked" : "checked")})");
 await receiver.WaitForShutdownAsync();
+var stats = receiver.Stats;
 var latency = receiver.Latency();
-Console.WriteLine($"{receiver.Stats}; latency ms p50 {latency.P50} p99 {latency.P99} max {latency.Max} over {latency.Count}");
+Console.WriteLine($"requests {stats.Requests}, delivered {stats.Delivered}, unique ids {stats.UniqueIds}, duplicates {stats.Duplicates}, " +
+    $"rejected {stats.Rejected}, failed on purpose {stats.Failed}; latency ms p50 {latency.P50:0.0} p99 {latency.P99:0.0} max {latency.Max:0.0} over {latency.Count}");
