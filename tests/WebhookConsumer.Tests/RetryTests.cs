@@ -17,7 +17,7 @@ public sealed class RetryTests(ITestOutputHelper output)
     public async Task Receiver_failing_30_percent_gets_every_event_and_duplicates_only_repeat_a_webhook_id()
     {
         await using var harness = await ConsumerHarness.CreateAsync(output, "flaky");
-        var events = TestEvents.Interleaved(dids: 40, perDid: 10);
+        var events = TestEvents.Interleaved(dids: 60, perDid: 5);
         await harness.SendAsync(events, perMessage: 8);
         harness.Receiver.Behaviour = new ReceiverBehaviour { FailureRate = 0.3 };
         var settings = new Dictionary<string, string?>();
@@ -126,6 +126,29 @@ public sealed class RetryTests(ITestOutputHelper output)
         Assert.Equal(queued.EventId, entry.EventId);
         Assert.Equal(2, entry.Attempts);
         Assert.Equal(422, entry.LastStatus);
+    }
+
+    [Fact]
+    public async Task Attempt_without_an_answer_in_time_counts_as_a_failure_without_a_status()
+    {
+        await using var harness = await ConsumerHarness.CreateAsync(output, "timeout");
+        var queued = TestEvents.Commit("did:plc:slow", 1);
+        await harness.SendAsync([queued], perMessage: 1);
+        harness.Receiver.Behaviour = new ReceiverBehaviour { Delay = TimeSpan.FromSeconds(5) };
+
+        await harness.StartConsumerAsync(new Dictionary<string, string?>
+        {
+            ["Webhook:TimeoutSeconds"] = "1",
+            ["Webhook:RetrySchedule:0"] = "00:00:00.2",
+        });
+        await ConsumerHarness.WaitUntilAsync(async () => await harness.DeadLetters.CountAsync() == 1, TimeSpan.FromSeconds(20), "the event to be dead-lettered");
+
+        var entry = Assert.Single(await harness.DeadLetters.PeekAsync());
+        Assert.Equal(2, entry.Attempts);
+        Assert.Null(entry.LastStatus);
+        Assert.Contains("No response within 1 s", entry.LastError);
+        Assert.Equal(2, harness.Receiver.Stats.Requests);
+        Assert.Equal(0, harness.Receiver.Stats.Delivered);
     }
 
     [Fact]
