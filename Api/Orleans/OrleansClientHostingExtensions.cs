@@ -1,0 +1,73 @@
+using System.ComponentModel.DataAnnotations;
+using Azure.Data.Tables;
+using Jetstream.EventQueue;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Dashboard;
+
+namespace Jetstream.Api.Orleans;
+
+public static class OrleansClientHostingExtensions
+{
+    /// <summary>
+    /// Makes the host an Orleans client of the processor's cluster, found as <c>Orleans:Clustering</c> says, with the
+    /// Orleans Dashboard's client services so the Api can serve the dashboard too.
+    /// </summary>
+    public static WebApplicationBuilder AddOrleansClusterClient(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<OrleansClientOptions>()
+            .BindConfiguration(OrleansClientOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        // The clustering provider is chosen while building, so the section is read (and checked) here, not at start.
+        var options = ReadValidated(builder.Configuration);
+        var storage = builder.Configuration.GetConnectionString(StorageConnection.Name) ?? StorageConnection.DevelopmentStorage;
+
+        builder.UseOrleansClient(client =>
+        {
+            switch (options.Clustering)
+            {
+                case ClusteringMode.Localhost:
+                    client.UseLocalhostClustering(options.GatewayPort, options.ServiceId, options.ClusterId);
+                    break;
+                case ClusteringMode.AzureStorage:
+                    client.Configure<ClusterOptions>(cluster =>
+                    {
+                        cluster.ClusterId = options.ClusterId;
+                        cluster.ServiceId = options.ServiceId;
+                    });
+                    client.UseAzureStorageClustering(table => table.TableServiceClient = new TableServiceClient(storage));
+                    break;
+            }
+
+            client.UseConnectionRetryFilter<GatewayConnectionRetryFilter>();
+            client.AddDashboard();
+        });
+
+        return builder;
+    }
+
+    private static OrleansClientOptions ReadValidated(IConfiguration configuration)
+    {
+        var options = configuration.GetSection(OrleansClientOptions.SectionName).Get<OrleansClientOptions>() ?? new OrleansClientOptions();
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
+        {
+            throw new OptionsValidationException(
+                OrleansClientOptions.SectionName,
+                typeof(OrleansClientOptions),
+                results.Select(r => r.ErrorMessage ?? "Invalid Orleans setting."));
+        }
+
+        if (!Enum.IsDefined(options.Clustering))
+        {
+            throw new OptionsValidationException(
+                OrleansClientOptions.SectionName,
+                typeof(OrleansClientOptions),
+                [$"Orleans:Clustering must be one of: {string.Join(", ", Enum.GetNames<ClusteringMode>())}."]);
+        }
+
+        return options;
+    }
+}
