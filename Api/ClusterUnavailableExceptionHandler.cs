@@ -8,7 +8,7 @@ public sealed class ClusterUnavailableExceptionHandler(IProblemDetailsService pr
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not (OrleansException or TimeoutException))
+        if (exception is not (OrleansException or TimeoutException or ClusterUnavailableException))
         {
             return false;
         }

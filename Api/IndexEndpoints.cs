@@ -33,6 +33,8 @@ public static class IndexEndpoints
             routes[key] = description.Description;
         }
 
+        // The dashboard maps many endpoints of its own; one entry stands for them all.
+        routes[ApiRoutes.OrleansDashboard] = "Orleans Dashboard (admin token when one is set)";
         return routes;
     }
 }

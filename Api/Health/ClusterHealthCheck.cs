@@ -11,12 +11,13 @@ public sealed class ClusterHealthCheck(IGrainFactory grains) : IHealthCheck
     {
         try
         {
-            var hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(Timeout, cancellationToken);
+            var management = ClusterUnavailableException.Resolve(() => grains.GetGrain<IManagementGrain>(0));
+            var hosts = await management.GetHosts(onlyActive: true).WaitAsync(Timeout, cancellationToken);
             return hosts.Count > 0
                 ? HealthCheckResult.Healthy($"{hosts.Count} active silo(s)")
                 : HealthCheckResult.Unhealthy("The cluster reports no active silo.");
         }
-        catch (Exception ex) when (ex is OrleansException or TimeoutException or InvalidOperationException)
+        catch (Exception ex) when (ex is OrleansException or TimeoutException or ClusterUnavailableException)
         {
             return HealthCheckResult.Unhealthy($"The Orleans cluster is unreachable: {ex.Message}");
         }

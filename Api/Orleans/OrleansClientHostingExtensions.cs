@@ -24,6 +24,10 @@ public static class OrleansClientHostingExtensions
         var options = ReadValidated(builder.Configuration);
         var storage = builder.Configuration.GetConnectionString(StorageConnection.Name) ?? StorageConnection.DevelopmentStorage;
 
+        // The client's start waits for a gateway (see GatewayConnectionRetryFilter); starting the hosted services
+        // concurrently lets Kestrel answer /health/live and 503s meanwhile instead of refusing connections.
+        builder.Services.Configure<HostOptions>(host => host.ServicesStartConcurrently = true);
+
         builder.UseOrleansClient(client =>
         {
             switch (options.Clustering)

@@ -5,7 +5,8 @@ namespace Jetstream.Api.Stats;
 /// <summary>Combines the processor grain's statistics with what storage says about the queues.</summary>
 public sealed class StatsReader(IGrainFactory grains, QueueMetrics queues, TimeProvider timeProvider)
 {
-    public IJetstreamProcessorGrain Processor => grains.GetGrain<IJetstreamProcessorGrain>(IJetstreamProcessorGrain.DefaultKey);
+    public IJetstreamProcessorGrain Processor =>
+        ClusterUnavailableException.Resolve(() => grains.GetGrain<IJetstreamProcessorGrain>(IJetstreamProcessorGrain.DefaultKey));
 
     public async Task<StatsResponse> ReadAsync(CancellationToken cancellationToken)
     {
