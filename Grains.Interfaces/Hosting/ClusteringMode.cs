@@ -1,0 +1,7 @@
+namespace Jetstream.Grains.Interfaces.Hosting;
+
+public enum ClusteringMode
+{
+    Localhost,
+    AzureStorage,
+}
