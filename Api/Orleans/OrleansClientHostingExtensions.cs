@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Azure.Data.Tables;
 using Jetstream.EventQueue;
+using Jetstream.Grains.Interfaces.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
@@ -15,8 +16,8 @@ public static class OrleansClientHostingExtensions
     /// </summary>
     public static WebApplicationBuilder AddOrleansClusterClient(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<OrleansClientOptions>()
-            .BindConfiguration(OrleansClientOptions.SectionName)
+        builder.Services.AddOptions<OrleansHostingOptions>()
+            .BindConfiguration(OrleansHostingOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
@@ -52,23 +53,23 @@ public static class OrleansClientHostingExtensions
         return builder;
     }
 
-    private static OrleansClientOptions ReadValidated(IConfiguration configuration)
+    private static OrleansHostingOptions ReadValidated(IConfiguration configuration)
     {
-        var options = configuration.GetSection(OrleansClientOptions.SectionName).Get<OrleansClientOptions>() ?? new OrleansClientOptions();
+        var options = configuration.GetSection(OrleansHostingOptions.SectionName).Get<OrleansHostingOptions>() ?? new OrleansHostingOptions();
         var results = new List<ValidationResult>();
         if (!Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
         {
             throw new OptionsValidationException(
-                OrleansClientOptions.SectionName,
-                typeof(OrleansClientOptions),
+                OrleansHostingOptions.SectionName,
+                typeof(OrleansHostingOptions),
                 results.Select(r => r.ErrorMessage ?? "Invalid Orleans setting."));
         }
 
         if (!Enum.IsDefined(options.Clustering))
         {
             throw new OptionsValidationException(
-                OrleansClientOptions.SectionName,
-                typeof(OrleansClientOptions),
+                OrleansHostingOptions.SectionName,
+                typeof(OrleansHostingOptions),
                 [$"Orleans:Clustering must be one of: {string.Join(", ", Enum.GetNames<ClusteringMode>())}."]);
         }
 
