@@ -29,7 +29,9 @@ public static class OrleansClientHostingExtensions
         // concurrently lets Kestrel answer /health/live and 503s meanwhile instead of refusing connections.
         builder.Services.Configure<HostOptions>(host => host.ServicesStartConcurrently = true);
 
-        builder.UseOrleansClient(client =>
+        // Orleans reads its "Orleans" section on its own and would take Orleans:Clustering=Localhost for a provider
+        // section (ProviderType "Default", unknown): the providers are chosen here, so the client gets no configuration.
+        builder.Services.AddOrleansClient(new ConfigurationBuilder().Build(), client =>
         {
             switch (options.Clustering)
             {
