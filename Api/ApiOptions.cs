@@ -11,7 +11,7 @@ public sealed class ApiOptions
     /// Bearer token every POST (and the Orleans Dashboard) requires. Unset: POST routes answer 403 and the dashboard is
     /// open, so a fresh install can be looked at but not changed.
     /// </summary>
-    [MinLength(16, ErrorMessage = "Api:AdminToken must be at least 16 characters (or unset to disable admin routes).")]
+    [RegularExpression(@"^\S{16,}$", ErrorMessage = "Api:AdminToken must be at least 16 characters without spaces (or unset to disable admin routes).")]
     public string? AdminToken { get; set; }
 
     /// <summary>

@@ -7,7 +7,7 @@ namespace Jetstream.Api.Stats;
 /// <summary>Reads queue depths for the stats and the readiness check, bounded in time so a storage outage cannot hang a page.</summary>
 public sealed class QueueMetrics(EventQueueClients clients, ILogger<QueueMetrics> logger)
 {
-    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(2);
 
     public Task<QueueReading> ReadMainQueueAsync(CancellationToken cancellationToken) => ReadAsync(clients.Queue, cancellationToken);
 
