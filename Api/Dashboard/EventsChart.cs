@@ -123,8 +123,15 @@ public static class EventsChart
             var x = Left + slotWidth * (index + 0.5);
             var label = minutesAgo == 0 ? "now" : $"-{minutesAgo} min";
             var time = firstMinute.AddMinutes(index).ToString("HH:mm", CultureInfo.InvariantCulture);
+            // The outermost labels hug the plot's edges so they are not clipped by the viewBox.
+            var (anchorX, anchor) = minutesAgo switch
+            {
+                59 => (Left + slotWidth * index, "start"),
+                0 => (Width - Right, "end"),
+                _ => (x, "middle"),
+            };
             html.Append(CultureInfo.InvariantCulture,
-                $"<text class=\"axis\" x=\"{x:0.##}\" y=\"{Height - 8}\" text-anchor=\"middle\">{label} <tspan class=\"axis-time\">{time}</tspan></text>");
+                $"<text class=\"axis\" x=\"{anchorX:0.##}\" y=\"{Height - 8}\" text-anchor=\"{anchor}\">{label} <tspan class=\"axis-time\">{time}</tspan></text>");
         }
     }
 

@@ -173,6 +173,8 @@ public static class StatsPage
           h1 { font-size: 1.3rem; }
           .stat-grid { grid-template-columns: repeat(2, minmax(0, 1fr)); }
           .stat-value { font-size: 1.1rem; }
+          .chart .axis { font-size: 22px; }
+          .chart .axis-time { display: none; }
         }
         """;
 }
