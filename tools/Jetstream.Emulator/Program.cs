@@ -1,3 +1,7 @@
+using Jetstream.Emulator;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddJetstreamEmulator();
 var app = builder.Build();
+app.MapJetstreamEmulator();
 app.Run();

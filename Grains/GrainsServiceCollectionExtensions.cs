@@ -1,0 +1,27 @@
+using Jetstream.EventQueue;
+using Jetstream.Grains.Options;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Jetstream.Grains;
+
+public static class GrainsServiceCollectionExtensions
+{
+    /// <summary>What the processor grain needs: validated <c>Jetstream</c> and <c>Queue</c> options, the queue clients, metrics, a clock.</summary>
+    public static IServiceCollection AddJetstreamProcessor(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<JetstreamOptions>()
+            .BindConfiguration(JetstreamOptions.SectionName)
+            .PostConfigure(options => options.ApplyDefaults())
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JetstreamOptions>, JetstreamOptionsValidator>());
+        services.AddEventQueue(configuration);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<ProcessorMetrics>();
+        return services;
+    }
+}

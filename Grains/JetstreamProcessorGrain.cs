@@ -1,0 +1,716 @@
+using System.Buffers;
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Net.WebSockets;
+using System.Text;
+using Jetstream.EventQueue;
+using Jetstream.Grains.Interfaces;
+using Jetstream.Grains.Interfaces.Events;
+using Jetstream.Grains.Options;
+using Jetstream.Grains.Processing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Jetstream.Grains;
+
+/// <summary>
+/// Owns one Jetstream subscription. A loop on the grain's own scheduler connects, reads every frame once, queues the
+/// matching commits through <see cref="QueueSink"/> and persists the cursor that sink derives, so the durable cursor
+/// is never ahead of the queue. Reconnects back off exponentially, fail over between endpoints and rewind the cursor.
+/// </summary>
+[KeepAlive]
+public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, IRemindable
+{
+    private const string ReminderName = "keep-alive";
+    private const int InitialBufferBytes = 64 * 1024;
+    private const int ParseErrorLogsPerMinute = 10;
+
+    private readonly IPersistentState<ProcessorState> _state;
+    private readonly JetstreamOptions _options;
+    private readonly EventQueueClients _queue;
+    private readonly TimeProvider _time;
+    private readonly ProcessorMetrics _metrics;
+    private readonly ILogger<JetstreamProcessorGrain> _logger;
+    private readonly Utf8CollectionMatcher _matcher;
+    private readonly ActivityWindow _window;
+    private readonly RecentEventIds _recentIds;
+    private readonly ReconnectBackoff _backoff;
+    private readonly CancellationTokenSource _stopReading = new();
+    private readonly CancellationTokenSource _stopSending = new();
+    private QueueSink _sink = null!;
+    private Task _run = Task.CompletedTask;
+    private CancellationTokenSource? _session;
+    private ClientWebSocket? _socket;
+    private bool _reconnectRequested;
+    private int _endpointIndex;
+    private int _endpointFailures;
+
+    private ConnectionState _connectionState = ConnectionState.Stopped;
+    private string? _endpoint;
+    private Uri? _url;
+    private DateTimeOffset _startedAt;
+    private DateTimeOffset? _connectedSince;
+    private DateTimeOffset? _lastMessageAt;
+    private DateTimeOffset? _nextAttemptAt;
+    private string? _lastError;
+    private DateTimeOffset? _lastErrorAt;
+
+    private Task _checkpoint = Task.CompletedTask;
+    private bool _checkpointAgain;
+    private long _commitsSinceCheckpoint;
+    private bool _countersChanged;
+
+    private long _parseErrorWindowStart;
+    private int _parseErrorsLogged;
+    private long _parseErrorsSuppressed;
+
+    public JetstreamProcessorGrain(
+        [PersistentState("processor", ProcessorStorage.Name)] IPersistentState<ProcessorState> state,
+        IOptions<JetstreamOptions> options,
+        EventQueueClients queue,
+        TimeProvider time,
+        ProcessorMetrics metrics,
+        ILogger<JetstreamProcessorGrain> logger)
+    {
+        _state = state;
+        _options = options.Value;
+        _queue = queue;
+        _time = time;
+        _metrics = metrics;
+        _logger = logger;
+        _matcher = new Utf8CollectionMatcher(new CollectionFilter(_options.WantedCollections));
+        _window = new ActivityWindow(time);
+        _recentIds = new RecentEventIds((_options.ReconnectRewindSeconds + 10) * 1_000_000L);
+        _backoff = new ReconnectBackoff(TimeSpan.FromMilliseconds(_options.InitialBackoffMs), TimeSpan.FromMilliseconds(_options.MaxBackoffMs), time);
+    }
+
+    private string Key => this.GetPrimaryKeyString();
+
+    private ProcessorCounters Counters => _state.State.Counters;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _startedAt = _time.GetUtcNow();
+        _sink = new QueueSink(_queue, _options.MaxQueueSendsInFlight, TimeSpan.FromMilliseconds(_options.MaxQueueRetryDelayMs), _time, _metrics, _logger, Key);
+        _sink.Restore(_state.State.Cursor);
+        _sink.Sent += OnSent;
+        _metrics.Cursor(_state.State.Cursor);
+        Log.Starting(_logger, Key, _state.State.Cursor, _state.State.CursorEndpoint);
+
+        try
+        {
+            await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.ReminderUnavailable(_logger, ex, Key);
+        }
+
+        var interval = TimeSpan.FromMilliseconds(_options.CheckpointIntervalMs);
+        this.RegisterGrainTimer(static grain => grain.CheckpointIfChangedAsync(), this, new GrainTimerCreationOptions(interval, interval) { Interleave = true });
+
+        // Not awaited: the loop runs on this activation's scheduler for the grain's whole life.
+        _run = RunAsync(_stopReading.Token);
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _stopReading.Cancel();
+        _socket?.Abort();
+        await _run.WaitAsync(TimeSpan.FromSeconds(10), _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+
+        using var drainLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        drainLimit.CancelAfter(TimeSpan.FromSeconds(5));
+        try
+        {
+            await _sink.DrainAsync(drainLimit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Writes that could not finish are not acknowledged, so the cursor does not cover them: they replay.
+        }
+
+        _stopSending.Cancel();
+        _sink.Abandon();
+        Log.Stopping(_logger, Key, _sink.Cursor);
+        await _checkpoint.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        await WriteCheckpointAsync();
+        _connectionState = ConnectionState.Stopped;
+    }
+
+    public Task EnsureRunning() => Task.CompletedTask;
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask;
+
+    public Task<ProcessorStats> GetStats() => Task.FromResult(Snapshot());
+
+    public Task<ConnectionStatus> GetStatus()
+    {
+        var socketState = _socket?.State ?? WebSocketState.Closed;
+        var connected = socketState == WebSocketState.Open && _connectionState == ConnectionState.Connected;
+        var cursor = _sink.Cursor;
+        return Task.FromResult(new ConnectionStatus
+        {
+            Connected = connected,
+            ReadyState = socketState switch
+            {
+                WebSocketState.None or WebSocketState.Connecting => 0,
+                WebSocketState.Open => 1,
+                WebSocketState.CloseSent or WebSocketState.CloseReceived => 2,
+                _ => 3,
+            },
+            State = _sink.IsPaused ? ConnectionState.PausedQueueUnavailable : _connectionState,
+            Endpoint = _endpoint,
+            SubscribeUrl = _url?.ToString(),
+            ConnectedSince = connected ? _connectedSince : null,
+            LastMessageAt = _lastMessageAt,
+            ReconnectAttempts = _backoff.ConsecutiveFailures,
+            LastError = _sink.IsPaused ? _sink.LastError : _lastError,
+            LastErrorAt = _lastErrorAt,
+            Cursor = cursor,
+            LagSeconds = LagSeconds(cursor),
+            NextAttemptAt = _connectionState is ConnectionState.Backoff or ConnectionState.ConfigurationError ? _nextAttemptAt : null,
+        });
+    }
+
+    public Task<ProcessorStats> ResetStats()
+    {
+        _state.State.Counters = new ProcessorCounters();
+        _window.Clear();
+        _startedAt = _time.GetUtcNow();
+        RequestCheckpoint();
+        return Task.FromResult(Snapshot());
+    }
+
+    public Task Reconnect()
+    {
+        Log.ReconnectRequested(_logger, Key);
+        _reconnectRequested = true;
+        _connectionState = ConnectionState.Connecting;
+        _session?.Cancel();
+        _socket?.Abort();
+        return Task.CompletedTask;
+    }
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        await Task.Yield();
+        if (!await EnsureQueueAsync(stopping))
+        {
+            return;
+        }
+
+        var first = true;
+        while (!stopping.IsCancellationRequested)
+        {
+            var endpoint = _options.Endpoints[_endpointIndex];
+            var cursor = _sink.Cursor;
+            long? resumeAt = cursor is { } c ? Math.Max(0, c - (_options.ReconnectRewindSeconds * 1_000_000L)) : null;
+            var request = SubscribeRequest.Create(endpoint, _options.WantedCollections, _options.WantedDids, resumeAt);
+            if (!first)
+            {
+                Counters.Reconnects++;
+                _countersChanged = true;
+                _metrics.Reconnected();
+            }
+
+            first = false;
+            using var session = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            _session = session;
+            if (_reconnectRequested)
+            {
+                _reconnectRequested = false;
+            }
+
+            var ws = CreateSocket();
+            _socket = ws;
+            _endpoint = endpoint;
+            _url = request.Uri;
+            _connectionState = ConnectionState.Connecting;
+            Log.Connecting(_logger, Key, request.Uri);
+
+            var healthy = false;
+            Exception? failure = null;
+            try
+            {
+                using (var connectLimit = CancellationTokenSource.CreateLinkedTokenSource(session.Token))
+                {
+                    connectLimit.CancelAfter(TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds));
+                    await ws.ConnectAsync(request.Uri, connectLimit.Token);
+                }
+
+                if (request.Hello is { } hello)
+                {
+                    await ws.SendAsync(Encoding.UTF8.GetBytes(hello), WebSocketMessageType.Text, true, session.Token);
+                }
+
+                _connectionState = ConnectionState.Connected;
+                _connectedSince = _time.GetUtcNow();
+                Log.Connected(_logger, Key, endpoint);
+                var dedupeFloor = endpoint == _state.State.CursorEndpoint ? cursor : null;
+                healthy = await ReadSessionAsync(ws, endpoint, dedupeFloor, session.Token);
+            }
+            catch (WebSocketException) when ((int)ws.HttpStatusCode is >= 400 and < 500)
+            {
+                var status = (int)ws.HttpStatusCode;
+                var retry = TimeSpan.FromSeconds(_options.ConfigurationErrorRetrySeconds);
+                _connectionState = ConnectionState.ConfigurationError;
+                RecordError($"HTTP {status} from {endpoint}: the server rejected the subscription; check Jetstream:WantedCollections, Jetstream:WantedDids and Jetstream:Endpoints ({request.Uri.Query}).");
+                _nextAttemptAt = _time.GetUtcNow() + retry;
+                Log.ConfigurationRejected(_logger, Key, endpoint, status, retry);
+                ws.Dispose();
+                if (!await DelayUnlessWokenAsync(retry, session.Token, stopping))
+                {
+                    break;
+                }
+
+                continue;
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                ws.Dispose();
+                break;
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+
+            if (!await DrainAfterSessionAsync(stopping))
+            {
+                ws.Dispose();
+                break;
+            }
+
+            ws.Dispose();
+            if (_reconnectRequested)
+            {
+                _backoff.Reset();
+                _endpointFailures = 0;
+                continue;
+            }
+
+            if (healthy)
+            {
+                _backoff.Reset();
+                _endpointFailures = 0;
+            }
+            else
+            {
+                _endpointFailures++;
+            }
+
+            var delay = _backoff.NextDelay();
+            RecordError(failure is null
+                ? $"Connection to {endpoint} closed ({ws.CloseStatus?.ToString() ?? "no close frame"}{(ws.CloseStatusDescription is { Length: > 0 } d ? ": " + d : "")})."
+                : $"Connection to {endpoint} failed: {failure.GetType().Name}: {failure.Message}");
+            _connectionState = ConnectionState.Backoff;
+            _nextAttemptAt = _time.GetUtcNow() + delay;
+            Log.ConnectionLost(_logger, failure, Key, endpoint, delay);
+
+            if (_endpointFailures >= _options.FailoverAfterAttempts && _options.Endpoints.Length > 1)
+            {
+                var next = (_endpointIndex + 1) % _options.Endpoints.Length;
+                Log.FailingOver(_logger, Key, endpoint, _options.Endpoints[next], _endpointFailures);
+                _endpointIndex = next;
+                _endpointFailures = 0;
+            }
+
+            if (!await DelayUnlessWokenAsync(delay, session.Token, stopping))
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>Reads frames until the socket ends. Returns whether the session delivered new events (a healthy session).</summary>
+    private async Task<bool> ReadSessionAsync(ClientWebSocket ws, string endpoint, long? dedupeFloor, CancellationToken cancellationToken)
+    {
+        var stopping = _stopSending.Token;
+        var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
+        var filled = 0;
+        var discarding = false;
+        var healthy = false;
+        try
+        {
+            while (true)
+            {
+                var receive = ws.ReceiveAsync(buffer.AsMemory(filled), cancellationToken);
+                if (!receive.IsCompleted)
+                {
+                    // Nothing more is buffered: send what is pending now rather than wait for a full message.
+                    _sink.Flush(stopping);
+                    AfterProgress(endpoint);
+                }
+
+                var result = await receive;
+                _lastMessageAt = _time.GetUtcNow();
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+                    return healthy;
+                }
+
+                filled += result.Count;
+                if (!result.EndOfMessage)
+                {
+                    if (filled >= _options.MaxFrameBytes)
+                    {
+                        discarding = true;
+                        filled = 0;
+                    }
+                    else if (filled == buffer.Length)
+                    {
+                        var larger = ArrayPool<byte>.Shared.Rent(Math.Min(_options.MaxFrameBytes, buffer.Length * 2));
+                        buffer.AsSpan(0, filled).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
+
+                    continue;
+                }
+
+                if (discarding)
+                {
+                    discarding = false;
+                    filled = 0;
+                    Counters.TotalReceived++;
+                    Counters.OversizeFrames++;
+                    _countersChanged = true;
+                    _metrics.Skipped("oversize");
+                    Log.OversizeFrame(_logger, Key, _options.MaxFrameBytes);
+                    continue;
+                }
+
+                healthy |= HandleFrame(buffer.AsSpan(0, filled), result.MessageType, dedupeFloor, stopping);
+                filled = 0;
+                AfterProgress(endpoint);
+                if (!_sink.HasCapacity)
+                {
+                    await _sink.WaitForCapacityAsync().WaitAsync(cancellationToken);
+                    AfterProgress(endpoint);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Handles one whole frame. Returns whether it was a new, valid event.</summary>
+    private bool HandleFrame(ReadOnlySpan<byte> frame, WebSocketMessageType type, long? dedupeFloor, CancellationToken stopping)
+    {
+        var counters = Counters;
+        counters.TotalReceived++;
+        _countersChanged = true;
+        if (type != WebSocketMessageType.Text)
+        {
+            RecordParseError("unexpected binary frame", frame);
+            return false;
+        }
+
+        var outcome = EventParser.Parse(frame, out var parsed);
+        if (outcome != ParseOutcome.Ok)
+        {
+            RecordParseError(outcome.ToString(), frame);
+            return false;
+        }
+
+        if (parsed.TimeUs <= dedupeFloor)
+        {
+            counters.DuplicatesDropped++;
+            _metrics.Skipped("duplicate");
+            return false;
+        }
+
+        switch (parsed.Kind)
+        {
+            case EventKind.Identity:
+                counters.SkippedIdentityEvents++;
+                _metrics.Received(EventKinds.Identity);
+                _metrics.Skipped(EventKinds.Identity);
+                _sink.Skip(parsed.TimeUs);
+                return true;
+            case EventKind.Account:
+                counters.SkippedAccountEvents++;
+                _metrics.Received(EventKinds.Account);
+                _metrics.Skipped(EventKinds.Account);
+                _sink.Skip(parsed.TimeUs);
+                return true;
+        }
+
+        _metrics.Received(EventKinds.Commit);
+        if (!_matcher.Matches(frame, parsed.Collection))
+        {
+            counters.SkippedNonMatchingCommits++;
+            _metrics.Skipped("non_matching");
+            _sink.Skip(parsed.TimeUs);
+            return true;
+        }
+
+        var did = parsed.Did.ToString(frame);
+        var collection = parsed.Collection.ToString(frame);
+        var eventId = EventIds.ForCommit(did, collection, parsed.Rkey.ToString(frame), parsed.Rev.ToString(frame), parsed.Operation.ToString(frame));
+        if (_recentIds.Contains(eventId))
+        {
+            counters.DuplicatesDropped++;
+            _metrics.Skipped("duplicate");
+            _sink.Skip(parsed.TimeUs);
+            return false;
+        }
+
+        _recentIds.Add(eventId, parsed.TimeUs);
+        using var activity = ProcessorMetrics.ActivitySource.StartActivity("jetstream.receive", ActivityKind.Producer);
+        activity?.SetTag("jetstream.event_id", eventId);
+        activity?.SetTag("jetstream.collection", collection);
+        _sink.Add(
+            new QueuedEvent
+            {
+                EventId = eventId,
+                QueuedAt = _time.GetUtcNow(),
+                Did = did,
+                TimeUs = parsed.TimeUs,
+                EventJson = frame.ToArray(),
+                TraceParent = activity?.Id,
+            },
+            collection,
+            stopping);
+        return true;
+    }
+
+    private void OnSent(IReadOnlyList<PendingEvent> events)
+    {
+        var counters = Counters;
+        foreach (var pending in events)
+        {
+            counters.EventCounts[pending.Collection] = counters.EventCounts.GetValueOrDefault(pending.Collection) + 1;
+            counters.LastEventTimeUs = Math.Max(counters.LastEventTimeUs ?? 0, pending.Event.TimeUs);
+            if (pending.Event.BlobName is not null)
+            {
+                counters.OffloadedEvents++;
+            }
+
+            _window.Record(pending.Collection);
+            _metrics.Queued(pending.Collection, 1);
+        }
+
+        counters.TotalEvents += events.Count;
+        counters.QueuedEvents += events.Count;
+        counters.LastProcessedAt = _time.GetUtcNow();
+        _commitsSinceCheckpoint += events.Count;
+        _countersChanged = true;
+    }
+
+    private void AfterProgress(string endpoint)
+    {
+        if (!_sink.Collect())
+        {
+            return;
+        }
+
+        _state.State.CursorEndpoint = endpoint;
+        _metrics.Cursor(_sink.Cursor);
+        if (_commitsSinceCheckpoint >= _options.CheckpointEveryCommits)
+        {
+            RequestCheckpoint();
+        }
+    }
+
+    private async Task<bool> DrainAfterSessionAsync(CancellationToken stopping)
+    {
+        try
+        {
+            await _sink.DrainAsync(stopping);
+            if (_sink.Collect())
+            {
+                _metrics.Cursor(_sink.Cursor);
+                if (_endpoint is not null)
+                {
+                    _state.State.CursorEndpoint = _endpoint;
+                }
+            }
+
+            RequestCheckpoint();
+            return true;
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private async Task<bool> EnsureQueueAsync(CancellationToken stopping)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await _queue.EnsureCreatedAsync(stopping);
+                return true;
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return false;
+            }
+            catch (Exception ex)
+            {
+                var delay = TimeSpan.FromMilliseconds(Math.Min(_options.MaxQueueRetryDelayMs, 100 * Math.Pow(2, Math.Min(attempt - 1, 16))));
+                _connectionState = ConnectionState.PausedQueueUnavailable;
+                RecordError($"Queue '{_queue.Options.Name}' cannot be created or reached: {ex.GetType().Name}: {ex.Message.Split('\n')[0]}");
+                Log.QueueWriteFailed(_logger, ex, Key, attempt, delay);
+                try
+                {
+                    await Task.Delay(delay, _time, stopping);
+                }
+                catch (OperationCanceledException)
+                {
+                    return false;
+                }
+            }
+        }
+    }
+
+    /// <summary>Waits, returning early (true) on a reconnect request and false when the grain stops.</summary>
+    private async Task<bool> DelayUnlessWokenAsync(TimeSpan delay, CancellationToken wake, CancellationToken stopping)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, wake);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return !stopping.IsCancellationRequested;
+    }
+
+    private ClientWebSocket CreateSocket()
+    {
+        var ws = new ClientWebSocket();
+        ws.Options.CollectHttpResponseDetails = true;
+        var half = TimeSpan.FromSeconds(_options.LivenessTimeoutSeconds / 2.0);
+        ws.Options.KeepAliveInterval = half;
+        ws.Options.KeepAliveTimeout = half;
+        ws.Options.SetRequestHeader("User-Agent", "Jetstream.Orleans/" + typeof(JetstreamProcessorGrain).Assembly.GetName().Version);
+        return ws;
+    }
+
+    private void RecordError(string message)
+    {
+        _lastError = message;
+        _lastErrorAt = _time.GetUtcNow();
+    }
+
+    private void RecordParseError(string reason, ReadOnlySpan<byte> frame)
+    {
+        Counters.ParseErrors++;
+        _metrics.ParseError(reason);
+        var now = _time.GetTimestamp();
+        if (_time.GetElapsedTime(_parseErrorWindowStart, now) >= TimeSpan.FromMinutes(1))
+        {
+            if (_parseErrorsSuppressed > 0)
+            {
+                Log.ParseErrorsSuppressed(_logger, Key, _parseErrorsSuppressed);
+            }
+
+            _parseErrorWindowStart = now;
+            _parseErrorsLogged = 0;
+            _parseErrorsSuppressed = 0;
+        }
+
+        if (_parseErrorsLogged++ < ParseErrorLogsPerMinute)
+        {
+            var preview = Encoding.UTF8.GetString(frame[..Math.Min(frame.Length, 200)]);
+            Log.ParseError(_logger, Key, reason, frame.Length, preview);
+        }
+        else
+        {
+            _parseErrorsSuppressed++;
+        }
+    }
+
+    private Task CheckpointIfChangedAsync()
+    {
+        if (_countersChanged || _state.State.Cursor != _sink.Cursor)
+        {
+            RequestCheckpoint();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Coalesces checkpoints: at most one write in flight, and one more after it if something changed meanwhile.</summary>
+    private void RequestCheckpoint()
+    {
+        if (!_checkpoint.IsCompleted)
+        {
+            _checkpointAgain = true;
+            return;
+        }
+
+        _checkpoint = CheckpointLoopAsync();
+    }
+
+    private async Task CheckpointLoopAsync()
+    {
+        do
+        {
+            _checkpointAgain = false;
+            if (!await WriteCheckpointAsync())
+            {
+                return;
+            }
+        }
+        while (_checkpointAgain);
+    }
+
+    private async Task<bool> WriteCheckpointAsync()
+    {
+        _state.State.Cursor = _sink.Cursor;
+        _commitsSinceCheckpoint = 0;
+        _countersChanged = false;
+        try
+        {
+            await _state.WriteStateAsync();
+            return true;
+        }
+        catch (Exception ex)
+        {
+            _countersChanged = true;
+            Log.CheckpointFailed(_logger, ex, Key);
+            return false;
+        }
+    }
+
+    private ProcessorStats Snapshot()
+    {
+        var counters = Counters;
+        return new ProcessorStats
+        {
+            Cursor = _sink.Cursor,
+            EventCounts = counters.EventCounts.ToImmutableDictionary(StringComparer.Ordinal),
+            TotalEvents = counters.TotalEvents,
+            TotalReceived = counters.TotalReceived,
+            LastEventTime = counters.LastEventTimeUs is { } us ? FromMicroseconds(us) : null,
+            ParseErrors = counters.ParseErrors,
+            SkippedIdentityEvents = counters.SkippedIdentityEvents,
+            SkippedAccountEvents = counters.SkippedAccountEvents,
+            SkippedNonMatchingCommits = counters.SkippedNonMatchingCommits,
+            DuplicatesDropped = counters.DuplicatesDropped,
+            OversizeFrames = counters.OversizeFrames,
+            QueuedEvents = counters.QueuedEvents,
+            OffloadedEvents = counters.OffloadedEvents,
+            Reconnects = counters.Reconnects,
+            StartedAt = _startedAt,
+            LastProcessedAt = counters.LastProcessedAt,
+            EventsPerSecond = _window.EventsPerSecond(),
+            RecentMinutes = _window.RecentMinutes(),
+        };
+    }
+
+    private double? LagSeconds(long? cursor) =>
+        cursor is { } us ? Math.Max(0, (_time.GetUtcNow() - FromMicroseconds(us)).TotalSeconds) : null;
+
+    private static DateTimeOffset FromMicroseconds(long us) => DateTimeOffset.UnixEpoch.AddTicks(us * 10);
+}

@@ -1,0 +1,99 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Jetstream.Grains.Options;
+
+/// <summary>The Jetstream subscription (section <c>Jetstream</c>). Checked at start by <see cref="JetstreamOptionsValidator"/>.</summary>
+public sealed class JetstreamOptions
+{
+    public const string SectionName = "Jetstream";
+
+    /// <summary>The four public v1 hosts, <c>jetstream1.us-west</c> first.</summary>
+    public static readonly string[] PublicEndpoints =
+    [
+        "wss://jetstream1.us-west.bsky.network/subscribe",
+        "wss://jetstream2.us-west.bsky.network/subscribe",
+        "wss://jetstream1.us-east.bsky.network/subscribe",
+        "wss://jetstream2.us-east.bsky.network/subscribe",
+    ];
+
+    public static readonly string[] DefaultCollections = ["work.doing.*", "blue.2048.*"];
+
+    // The list settings start empty and get their defaults in PostConfigure (see AddJetstreamProcessor):
+    // the configuration binder appends to a pre-filled array instead of replacing it.
+
+    /// <summary>Subscribe URLs (<c>ws://</c> or <c>wss://</c>), tried in order; the next one is used after repeated failures.
+    /// Default: <see cref="PublicEndpoints"/>.</summary>
+    public string[] Endpoints { get; set; } = [];
+
+    /// <summary>NSIDs or prefixes ending in <c>.*</c> (PROTOCOL.md §2.2). Default: <see cref="DefaultCollections"/>.</summary>
+    public string[] WantedCollections { get; set; } = [];
+
+    /// <summary>Subscribe to every collection (no <c>wantedCollections</c>); <see cref="WantedCollections"/> must then be empty.</summary>
+    public bool AllCollections { get; set; }
+
+    /// <summary>Repos to follow. Empty: every repo.</summary>
+    public string[] WantedDids { get; set; } = [];
+
+    /// <summary>Fills unset lists with their defaults.</summary>
+    public void ApplyDefaults()
+    {
+        if (Endpoints.Length == 0)
+        {
+            Endpoints = PublicEndpoints;
+        }
+
+        if (WantedCollections.Length == 0 && !AllCollections)
+        {
+            WantedCollections = DefaultCollections;
+        }
+    }
+
+    /// <summary>How far before the cursor a reconnect resumes, so a switch between instances misses nothing.</summary>
+    [Range(0, 3600)]
+    public int ReconnectRewindSeconds { get; set; } = 5;
+
+    /// <summary>Largest frame assembled; larger frames are skipped and counted.</summary>
+    [Range(64 * 1024, 256 * 1024 * 1024)]
+    public int MaxFrameBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>A socket that answers no ping within this window is declared dead and replaced.</summary>
+    [Range(2, 3600)]
+    public int LivenessTimeoutSeconds { get; set; } = 60;
+
+    [Range(1, 600)]
+    public int ConnectTimeoutSeconds { get; set; } = 15;
+
+    /// <summary>First reconnect delay; doubles per failed attempt up to <see cref="MaxBackoffMs"/>, with ±20 % jitter.</summary>
+    [Range(1, 600_000)]
+    public int InitialBackoffMs { get; set; } = 1000;
+
+    [Range(1, 3_600_000)]
+    public int MaxBackoffMs { get; set; } = 30_000;
+
+    /// <summary>Consecutive failed attempts on one endpoint before failing over to the next.</summary>
+    [Range(1, 1000)]
+    public int FailoverAfterAttempts { get; set; } = 3;
+
+    /// <summary>Wait after a handshake rejected with 4xx (a configuration error), instead of a hot retry loop.</summary>
+    [Range(1, 86_400)]
+    public int ConfigurationErrorRetrySeconds { get; set; } = 300;
+
+    /// <summary>Persist the cursor at least after this many queued commits...</summary>
+    [Range(1, 1_000_000)]
+    public int CheckpointEveryCommits { get; set; } = 100;
+
+    /// <summary>...and at least this often while events flow.</summary>
+    [Range(50, 600_000)]
+    public int CheckpointIntervalMs { get; set; } = 1000;
+
+    /// <summary>Queue sends allowed in flight at once; the reader pauses when all are busy (backpressure).</summary>
+    [Range(1, 64)]
+    public int MaxQueueSendsInFlight { get; set; } = 4;
+
+    /// <summary>Longest wait between retries of a failed queue write.</summary>
+    [Range(10, 600_000)]
+    public int MaxQueueRetryDelayMs { get; set; } = 5000;
+
+    /// <summary>Start the default processor when the silo starts.</summary>
+    public bool AutoStart { get; set; } = true;
+}

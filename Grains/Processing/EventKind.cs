@@ -1,0 +1,9 @@
+namespace Jetstream.Grains.Processing;
+
+public enum EventKind : byte
+{
+    Unknown,
+    Commit,
+    Identity,
+    Account,
+}

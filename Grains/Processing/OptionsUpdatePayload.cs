@@ -1,0 +1,7 @@
+using System.Text.Json.Serialization;
+
+namespace Jetstream.Grains.Processing;
+
+public sealed record OptionsUpdatePayload(
+    [property: JsonPropertyName("wantedCollections")] string[] WantedCollections,
+    [property: JsonPropertyName("wantedDids")] string[] WantedDids);

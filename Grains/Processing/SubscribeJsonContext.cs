@@ -1,0 +1,6 @@
+using System.Text.Json.Serialization;
+
+namespace Jetstream.Grains.Processing;
+
+[JsonSerializable(typeof(OptionsUpdate))]
+internal sealed partial class SubscribeJsonContext : JsonSerializerContext;

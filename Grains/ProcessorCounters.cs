@@ -1,0 +1,34 @@
+namespace Jetstream.Grains;
+
+/// <summary>The processor's running totals, persisted with the cursor.</summary>
+[GenerateSerializer]
+public sealed class ProcessorCounters
+{
+    [Id(0)] public Dictionary<string, long> EventCounts { get; set; } = new(StringComparer.Ordinal);
+
+    [Id(1)] public long TotalEvents { get; set; }
+
+    [Id(2)] public long TotalReceived { get; set; }
+
+    [Id(3)] public long? LastEventTimeUs { get; set; }
+
+    [Id(4)] public long ParseErrors { get; set; }
+
+    [Id(5)] public long SkippedIdentityEvents { get; set; }
+
+    [Id(6)] public long SkippedAccountEvents { get; set; }
+
+    [Id(7)] public long SkippedNonMatchingCommits { get; set; }
+
+    [Id(8)] public long DuplicatesDropped { get; set; }
+
+    [Id(9)] public long OversizeFrames { get; set; }
+
+    [Id(10)] public long QueuedEvents { get; set; }
+
+    [Id(11)] public long OffloadedEvents { get; set; }
+
+    [Id(12)] public long Reconnects { get; set; }
+
+    [Id(13)] public DateTimeOffset? LastProcessedAt { get; set; }
+}

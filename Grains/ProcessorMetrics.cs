@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Jetstream.Grains;
+
+/// <summary>The processor's OpenTelemetry instruments (meter <see cref="MeterName"/>) and its trace source.</summary>
+public sealed class ProcessorMetrics
+{
+    public const string MeterName = "Jetstream.Processor";
+    public const string ActivitySourceName = "Jetstream.Processor";
+
+    public static readonly ActivitySource ActivitySource = new(ActivitySourceName);
+
+    private readonly Counter<long> _received;
+    private readonly Counter<long> _skipped;
+    private readonly Counter<long> _queued;
+    private readonly Counter<long> _parseErrors;
+    private readonly Counter<long> _reconnects;
+    private readonly Counter<long> _queueFailures;
+    private readonly Histogram<double> _sendDuration;
+    private long _cursorUs;
+
+    public ProcessorMetrics(IMeterFactory meterFactory, TimeProvider time)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _received = meter.CreateCounter<long>("jetstream.events.received", "{event}", "Events received from Jetstream, by kind.");
+        _skipped = meter.CreateCounter<long>("jetstream.events.skipped", "{event}", "Events not queued, by reason.");
+        _queued = meter.CreateCounter<long>("jetstream.commits.queued", "{event}", "Matching commits written to the queue, by collection.");
+        _parseErrors = meter.CreateCounter<long>("jetstream.parse_errors", "{frame}", "Frames that are not a valid event, by reason.");
+        _reconnects = meter.CreateCounter<long>("jetstream.reconnects", "{connection}", "Connections opened after the first.");
+        _queueFailures = meter.CreateCounter<long>("jetstream.queue.send.failures", "{message}", "Failed queue writes (each retried).");
+        _sendDuration = meter.CreateHistogram<double>("jetstream.queue.send.duration", "s", "Latency of one successful queue message write.");
+        meter.CreateObservableGauge("jetstream.cursor.lag", () =>
+        {
+            var cursor = Interlocked.Read(ref _cursorUs);
+            return cursor == 0 ? [] : new[] { new Measurement<double>((time.GetUtcNow().ToUnixTimeMilliseconds() * 1000 - cursor) / 1e6) };
+        }, "s", "Now minus the cursor's time.");
+    }
+
+    public void Received(string kind) => _received.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    public void Skipped(string reason) => _skipped.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void Queued(string collection, int count) => _queued.Add(count, new KeyValuePair<string, object?>("collection", collection));
+
+    public void ParseError(string reason) => _parseErrors.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void Reconnected() => _reconnects.Add(1);
+
+    public void QueueSendFailed() => _queueFailures.Add(1);
+
+    public void QueueSent(TimeSpan elapsed) => _sendDuration.Record(elapsed.TotalSeconds);
+
+    public void Cursor(long? cursorUs) => Interlocked.Exchange(ref _cursorUs, cursorUs ?? 0);
+}

@@ -1,0 +1,14 @@
+namespace Jetstream.Grains;
+
+/// <summary>What the processor persists: the cursor (with the endpoint it belongs to) and the counters.</summary>
+[GenerateSerializer]
+public sealed class ProcessorState
+{
+    /// <summary>Highest <c>time_us</c> up to which every event is queued or deliberately skipped.</summary>
+    [Id(0)] public long? Cursor { get; set; }
+
+    /// <summary>The endpoint whose clock <see cref="Cursor"/> comes from: <c>time_us</c> is only unique per instance.</summary>
+    [Id(1)] public string? CursorEndpoint { get; set; }
+
+    [Id(2)] public ProcessorCounters Counters { get; set; } = new();
+}

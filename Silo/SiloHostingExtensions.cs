@@ -1,0 +1,75 @@
+using Azure.Data.Tables;
+using System.Net;
+using System.Net.Sockets;
+using Jetstream.EventQueue;
+using Jetstream.Grains.Interfaces.Hosting;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Dashboard;
+
+namespace Jetstream.Silo;
+
+public static class SiloHostingExtensions
+{
+    /// <summary>The Orleans silo (clustering per <c>Orleans:Clustering</c>), the processor, the dashboard and health checks.</summary>
+    public static WebApplicationBuilder AddJetstreamSilo(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<OrleansHostingOptions>()
+            .BindConfiguration(OrleansHostingOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        var orleans = builder.Configuration.GetSection(OrleansHostingOptions.SectionName).Get<OrleansHostingOptions>() ?? new OrleansHostingOptions();
+        var storage = builder.Configuration.GetConnectionString(StorageConnection.Name) ?? StorageConnection.DevelopmentStorage;
+
+        builder.UseOrleans(silo =>
+        {
+            if (orleans.Clustering == ClusteringMode.AzureStorage)
+            {
+                silo.UseAzureStorageClustering(options => options.TableServiceClient = new TableServiceClient(storage));
+                silo.Configure<ClusterOptions>(options =>
+                {
+                    options.ClusterId = orleans.ClusterId;
+                    options.ServiceId = orleans.ServiceId;
+                });
+                silo.ConfigureEndpoints(AdvertisedAddress(orleans), orleans.SiloPort, orleans.GatewayPort, listenOnAnyHostAddress: true);
+            }
+            else
+            {
+                silo.UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort, serviceId: orleans.ServiceId, clusterId: orleans.ClusterId);
+            }
+
+            silo.AddJetstreamProcessor(builder.Configuration, storage);
+            silo.AddDashboard();
+        });
+
+        builder.Services.AddHealthChecks()
+            .AddCheck("process", () => HealthCheckResult.Healthy(), tags: ["live"])
+            .AddCheck<StorageHealthCheck>("storage", tags: ["ready"]);
+        return builder;
+    }
+
+    public static WebApplication MapJetstreamSilo(this WebApplication app)
+    {
+        app.MapGet("/", () => Results.Text("Jetstream.Orleans silo: /dashboard (Orleans Dashboard), /health/live, /health/ready\n"));
+        app.MapHealthChecks("/health/live", new() { Predicate = check => check.Tags.Contains("live") });
+        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
+        app.MapOrleansDashboard(routePrefix: "/dashboard");
+        return app;
+    }
+
+    private static IPAddress AdvertisedAddress(OrleansHostingOptions orleans)
+    {
+        var configured = orleans.AdvertisedIPAddress ?? Environment.GetEnvironmentVariable("POD_IP");
+        if (!string.IsNullOrEmpty(configured))
+        {
+            return IPAddress.TryParse(configured, out var address)
+                ? address
+                : throw new OptionsValidationException(nameof(OrleansHostingOptions), typeof(OrleansHostingOptions),
+                    [$"Orleans:AdvertisedIPAddress ('{configured}') is not an IP address."]);
+        }
+
+        return Dns.GetHostAddresses(Dns.GetHostName()).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
+            ?? IPAddress.Loopback;
+    }
+}

@@ -1,0 +1,46 @@
+using Jetstream.Silo;
+using Microsoft.Extensions.Configuration;
+using Orleans.TestingHost;
+
+namespace Jetstream.TestSupport;
+
+/// <summary>
+/// An in-process Orleans cluster hosting the real processor grain with Azure Table storage and reminders on the given
+/// storage account. <paramref name="settings"/> are configuration keys (e.g. <c>Jetstream:Endpoints:0</c>).
+/// </summary>
+public static class ProcessorTestCluster
+{
+    public static async Task<InProcessTestCluster> StartAsync(string storageConnectionString, IReadOnlyDictionary<string, string?> settings, short silos = 1)
+    {
+        var builder = new InProcessTestClusterBuilder(silos);
+        builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(settings));
+        builder.ConfigureSilo((_, silo) => silo.AddJetstreamProcessor(silo.Configuration, storageConnectionString));
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+
+    /// <summary>Settings for a processor reading <paramref name="subscribeUri"/> into <paramref name="queueName"/>, with fast reconnects.</summary>
+    public static Dictionary<string, string?> Settings(Uri subscribeUri, string queueName, params string[] wantedCollections)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Jetstream:Endpoints:0"] = subscribeUri.ToString(),
+            ["Jetstream:InitialBackoffMs"] = "100",
+            ["Jetstream:MaxBackoffMs"] = "1000",
+            ["Queue:Name"] = queueName,
+            ["Queue:LargeEventContainer"] = queueName + "-large",
+        };
+        if (wantedCollections.Length == 0)
+        {
+            settings["Jetstream:AllCollections"] = "true";
+        }
+
+        for (var i = 0; i < wantedCollections.Length; i++)
+        {
+            settings[$"Jetstream:WantedCollections:{i}"] = wantedCollections[i];
+        }
+
+        return settings;
+    }
+}

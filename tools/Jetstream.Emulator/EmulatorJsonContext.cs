@@ -1,0 +1,18 @@
+using System.Text.Json.Serialization;
+
+namespace Jetstream.Emulator;
+
+// Go's encoding/json matches field names case-insensitively; so does the emulator when reading options_update.
+// Named literals let the stats report an unpaced feed (EventsPerSecond = Infinity).
+[JsonSourceGenerationOptions(
+    PropertyNameCaseInsensitive = true,
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+[JsonSerializable(typeof(SubscriberSourcedMessage))]
+[JsonSerializable(typeof(OptionsUpdatePayload))]
+[JsonSerializable(typeof(EmulatorStats))]
+[JsonSerializable(typeof(PublishResponse))]
+[JsonSerializable(typeof(RateResponse))]
+[JsonSerializable(typeof(DropResponse))]
+[JsonSerializable(typeof(HealthResponse))]
+internal sealed partial class EmulatorJsonContext : JsonSerializerContext;

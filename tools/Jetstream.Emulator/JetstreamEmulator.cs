@@ -1,0 +1,138 @@
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Jetstream.Emulator;
+
+/// <summary>
+/// A Jetstream v1 server on a real Kestrel listener inside the calling process, for integration tests:
+/// <c>await using var emu = await JetstreamEmulator.StartAsync(new EmulatorOptions { ... });</c> then point the
+/// client at <see cref="SubscribeUri"/> and <see cref="Publish(string)"/> events.
+/// </summary>
+public sealed class JetstreamEmulator : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly EmulatorHub _hub;
+
+    private JetstreamEmulator(WebApplication app, Uri baseUri)
+    {
+        _app = app;
+        _hub = app.Services.GetRequiredService<EmulatorHub>();
+        BaseUri = baseUri;
+        SubscribeUri = new UriBuilder(baseUri) { Scheme = baseUri.Scheme == "https" ? "wss" : "ws", Path = "/subscribe" }.Uri;
+    }
+
+    /// <summary><c>http://127.0.0.1:port</c></summary>
+    public Uri BaseUri { get; }
+
+    /// <summary><c>ws://127.0.0.1:port/subscribe</c></summary>
+    public Uri SubscribeUri { get; }
+
+    /// <summary>The live options: <see cref="EmulatorOptions.EventsPerSecond"/> and <see cref="EmulatorOptions.DropEveryNEvents"/> may be changed while running.</summary>
+    public EmulatorOptions Options => _hub.Options;
+
+    /// <summary>Every retained published event, oldest first.</summary>
+    public IReadOnlyList<LoggedEvent> Log => _hub.Log;
+
+    /// <summary>Open connections (a dropped connection stops counting immediately).</summary>
+    public int ActiveConnections => _hub.ActiveConnections;
+
+    public long ConnectionsAccepted => _hub.ConnectionsAccepted;
+
+    /// <summary>Path and query of every <c>/subscribe</c> request, accepted or rejected, in arrival order.</summary>
+    public IReadOnlyList<string> RequestedUrls => _hub.RequestedUrls;
+
+    public EmulatorStats Stats => _hub.Stats;
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An option is out of range; the message names it.</exception>
+    public static async Task<JetstreamEmulator> StartAsync(EmulatorOptions? options = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new EmulatorOptions();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(JetstreamEmulator).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = [],
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        if (timeProvider is not null)
+        {
+            builder.Services.AddSingleton(timeProvider);
+        }
+
+        builder.AddJetstreamEmulator();
+        // Runs after the configuration binding, so the caller's options win.
+        builder.Services.Configure<EmulatorOptions>(target =>
+        {
+            foreach (var property in typeof(EmulatorOptions).GetProperties().Where(p => p.CanWrite))
+            {
+                property.SetValue(target, property.GetValue(options));
+            }
+        });
+        builder.WebHost.UseUrls(options.Urls);
+
+        var app = builder.Build();
+        app.MapJetstreamEmulator();
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
+        var address = app.Urls.First();
+        return new JetstreamEmulator(app, new Uri(address.Replace("//localhost:", "//127.0.0.1:", StringComparison.Ordinal)));
+    }
+
+    /// <summary>
+    /// Appends an event to the log with a fresh, strictly increasing <c>time_us</c> (wall-clock µs, +1 on collision;
+    /// written over the event's own <c>time_us</c> or inserted after <c>did</c>) and queues it for every live
+    /// subscriber whose filters match. Returns the <c>time_us</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">Not a JSON object with a string <c>did</c>.</exception>
+    public long Publish(string eventJson) => _hub.Publish(Encoding.UTF8.GetBytes(eventJson));
+
+    /// <inheritdoc cref="Publish(string)"/>
+    public long Publish(ReadOnlySpan<byte> utf8EventJson) => _hub.Publish(utf8EventJson);
+
+    public IReadOnlyList<long> PublishMany(IEnumerable<string> events) => events.Select(Publish).ToArray();
+
+    /// <summary>
+    /// Sends a frame as is (malformed or oversized input for client tests) to every live subscriber, in order with
+    /// the events around it. It is not logged, so a cursor never replays it.
+    /// </summary>
+    public void PublishRawFrame(ReadOnlyMemory<byte> payload, bool binary) => _hub.PublishRawFrame(payload.ToArray(), binary);
+
+    /// <summary>Closes every connection without a close frame, like the real server dropping subscribers.</summary>
+    public void DropAllConnections() => _hub.DropAll();
+
+    /// <summary>Waits until at least <paramref name="count"/> connections are open (see <see cref="ActiveConnections"/>).</summary>
+    /// <exception cref="TimeoutException">They did not arrive in time.</exception>
+    public async Task WaitForConnectionsAsync(int count, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (ActiveConnections < count)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Expected {count} open connection(s) to the Jetstream emulator within {timeout}, have {ActiveConnections} (accepted so far: {ConnectionsAccepted}).");
+            }
+
+            await Task.Delay(10);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _hub.DropAll();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
