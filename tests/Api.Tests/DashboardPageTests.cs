@@ -12,6 +12,15 @@ public sealed class DashboardPageTests(ApiClusterFixture cluster)
     [Fact]
     public async Task Dashboard_matches_stats_shows_markup_as_text_refreshes_and_logs_no_errors()
     {
+        await cluster.PublishAndWaitAsync(
+        [
+            .. Enumerable.Range(0, 12).Select(_ => TestEvents.Commit("work.doing.task")),
+            .. Enumerable.Range(0, 5).Select(_ => TestEvents.Commit("blue.2048.game")),
+            .. Enumerable.Range(0, 3).Select(_ => TestEvents.Commit("app.bsky.feed.like")),
+            TestEvents.Commit(ScriptCollection),
+            TestEvents.Identity(),
+            TestEvents.Identity(),
+        ]);
         var (playwright, browser) = await Browser.LaunchAsync();
         using var _ = playwright;
         await using var __ = browser;

@@ -33,6 +33,7 @@ public sealed class RouteTests(ApiClusterFixture cluster)
     [Fact]
     public async Task Stats_keeps_the_original_keys_and_adds_rate_lag_queue_depth_and_dead_letters()
     {
+        await cluster.PublishAndWaitAsync([TestEvents.Commit("work.doing.task"), TestEvents.Commit("blue.2048.game"), TestEvents.Identity()]);
         using var http = cluster.Api.CreateHttpClient();
         using var response = await http.GetAsync("/stats");
 
@@ -42,7 +43,7 @@ public sealed class RouteTests(ApiClusterFixture cluster)
         var root = body.RootElement;
         var grainStats = await cluster.Processor.GetStats();
 
-        AssertNumberOrNull(root, "cursor");
+        Assert.Equal(grainStats.Cursor, root.GetProperty("cursor").GetInt64());
         Assert.Equal(JsonValueKind.Object, root.GetProperty("eventCounts").ValueKind);
         Assert.Equal(grainStats.EventCounts.Count, root.GetProperty("eventCounts").EnumerateObject().Count());
         foreach (var (collection, count) in grainStats.EventCounts)
@@ -52,12 +53,10 @@ public sealed class RouteTests(ApiClusterFixture cluster)
 
         Assert.True(root.GetProperty("totalEvents").GetInt64() >= grainStats.TotalEvents);
         Assert.True(root.GetProperty("totalReceived").GetInt64() >= grainStats.TotalReceived);
-        var lastEventTime = root.GetProperty("lastEventTime");
-        Assert.True(lastEventTime.ValueKind == JsonValueKind.Null || DateTimeOffset.TryParse(lastEventTime.GetString(), out _));
+        Assert.Equal(grainStats.LastEventTime, DateTimeOffset.Parse(root.GetProperty("lastEventTime").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(JsonValueKind.Number, root.GetProperty("eventsPerSecond").ValueKind);
-        AssertNumberOrNull(root, "lagSeconds");
-        Assert.Equal(root.GetProperty("cursor").ValueKind == JsonValueKind.Null, root.GetProperty("lagSeconds").ValueKind == JsonValueKind.Null);
-        Assert.True(root.GetProperty("queueDepth").GetInt64() >= 0);
+        Assert.InRange(root.GetProperty("lagSeconds").GetDouble(), 0, 60);
+        Assert.True(root.GetProperty("queueDepth").GetInt64() > 0, "the published commits wait in the queue (no consumer runs here)");
         Assert.True(root.GetProperty("deadLetterCount").GetInt64() >= 0);
         foreach (var counter in new[] { "queuedEvents", "parseErrors", "skippedIdentityEvents", "skippedAccountEvents", "duplicatesDropped", "reconnects" })
         {
