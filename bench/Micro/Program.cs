@@ -21,7 +21,7 @@ foreach (var report in summary.SelectMany(s => s.Reports))
 
     var allocated = report.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase) ?? -1;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"MICRO|{report.BenchmarkCase.Descriptor.WorkloadMethodDisplayInfo}|{statistics.Mean:F1}|{allocated}"));
+        $"MICRO|{report.BenchmarkCase.Descriptor.WorkloadMethodDisplayInfo.Trim('\'')}|{statistics.Mean:F1}|{allocated}"));
 }
 
 return summary.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;

@@ -106,6 +106,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
             BacklogAtEnd = after.QueuedEvents - stats.UniqueIds,
             SkippedIdentityAndAccount = after.SkippedIdentityEvents + after.SkippedAccountEvents - before.SkippedIdentityEvents - before.SkippedAccountEvents,
             Usage = usage,
+            CostEvents = stack.Profile == StreamProfile.Firehose ? stats.Delivered - deliveredBefore : after.TotalReceived - before.TotalReceived,
         };
         Log($"{name}: grain received {result.ReceivedPerSecond:F0}/s, queued {result.QueuedPerSecond:F0}/s, delivered {result.DeliveredPerSecond:F0}/s " +
             $"(min 10 s: {result.MinDelivered10s:F0}/s), backlog {result.BacklogAtEnd}, duplicates {result.Duplicates}");
@@ -214,7 +215,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         await using (child)
         {
             await Ports.WaitUntilAsync(() => Task.FromResult(child.Output.Contains("CONNECTED")), TimeSpan.FromSeconds(30), "Ingest limit connect", child);
-            var window = UsageWindow.Start([("Emulator", stack.Emulator.Sample), ("limit loop", child.Sample)]);
+            var window = UsageWindow.Start([("Emulator", stack.Emulator.Sample)]);
             await stack.Control.SetRateAsync(double.PositiveInfinity);
             await FinishLimitAsync(child, name, window);
             await stack.Control.SetRateAsync(0);
@@ -232,7 +233,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         ]);
         await using (child)
         {
-            await FinishLimitAsync(child, name, UsageWindow.Start([("Azurite (node)", azurite.Process.Sample), ("limit loop", child.Sample)]));
+            await FinishLimitAsync(child, name, UsageWindow.Start([("Azurite (node)", azurite.Process.Sample)]));
         }
     }
 
@@ -247,8 +248,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         ]);
         await using (child)
         {
-            await FinishLimitAsync(child, "delivery", UsageWindow.Start(
-                [("Bench process (receiver)", () => ProcSample.Read(Environment.ProcessId)), ("limit loop", child.Sample)]));
+            await FinishLimitAsync(child, "delivery", UsageWindow.Start([("Bench process (receiver)", () => ProcSample.Read(Environment.ProcessId))]));
         }
 
         var stats = receiver.Stats;
@@ -265,6 +265,8 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         var result = LimitResult.Parse(child.Output)
             ?? throw new InvalidOperationException($"Limit {name} printed no result (exit {exit}):\n{child.Tail()}");
         _results.Limits[name] = result with { Name = name };
+        // The loop's own CPU comes from the loop itself: its process is gone by now.
+        usage.Add(new HostUsage("limit loop", result.CpuSeconds, result.Seconds, 0));
         _results.LimitUsage[name] = usage;
         Log($"limit {name}: {result.EventsPerSecond:F0} events/s" + (result.Messages > 0 && name.StartsWith("queue", StringComparison.Ordinal) ? $", {result.MessagesPerSecond:F0} messages/s" : "")
             + (result.Errors > 0 ? $", {result.Errors} errors" : ""));

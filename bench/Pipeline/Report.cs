@@ -178,19 +178,22 @@ internal sealed class Report(Results results, BenchSettings settings)
              "Silo and WebhookConsumer are new processes in each scenario, so their peak includes start-up; for Azurite, the emulator and the bench " +
              "process the peak is reset (clear_refs) when the window starts.");
         Line();
+        Line("CPU µs per event divides each host's CPU by the scenario's events: delivered ones for the firehose and the latency run, " +
+             "events the grain took for the seed profile. It does not depend on how much of the machine the run got, so it shows where the cost is.");
+        Line();
         var rows = new List<string[]>();
-        void Add(string scenario, List<HostUsage>? usage)
+        void Add(string scenario, List<HostUsage>? usage, long events)
         {
             foreach (var u in usage ?? [])
             {
-                rows.Add([scenario, u.Host, $"{u.CpuSeconds:F1}", $"{u.CpuPercent:F0} %", $"{Mb(u.PeakRssBytes):F0}"]);
+                rows.Add([scenario, u.Host, $"{u.CpuSeconds:F1}", $"{u.CpuPercent:F0} %", events > 0 ? $"{u.CpuSeconds * 1e6 / events:F0}" : "", $"{Mb(u.PeakRssBytes):F0}"]);
             }
         }
 
-        Add($"Firehose ({results.Firehose?.Seconds:F0} s)", results.Firehose?.Usage);
-        Add($"Seed ({results.Seed?.Seconds:F0} s)", results.Seed?.Usage);
-        Add($"Latency ({results.Latency?.Seconds:F0} s)", results.Latency?.Usage);
-        Table(["Scenario", "Host", "CPU s", "CPU", "Peak RSS MB"], rows);
+        Add($"Firehose ({results.Firehose?.Seconds:F0} s)", results.Firehose?.Usage, results.Firehose?.CostEvents ?? 0);
+        Add($"Seed ({results.Seed?.Seconds:F0} s)", results.Seed?.Usage, results.Seed?.CostEvents ?? 0);
+        Add($"Latency ({results.Latency?.Seconds:F0} s)", results.Latency?.Usage, results.Latency?.CostEvents ?? 0);
+        Table(["Scenario", "Host", "CPU s", "CPU", "CPU µs per event", "Peak RSS MB"], rows);
     }
 
     private void MicroSection()

@@ -49,6 +49,9 @@ internal sealed record ThroughputResult
     public required long SkippedIdentityAndAccount { get; init; }
 
     public required List<HostUsage> Usage { get; init; }
+
+    /// <summary>The events each host's CPU is divided by: delivered (firehose) or received by the grain (seed profile).</summary>
+    public required long CostEvents { get; init; }
 }
 
 internal sealed record LatencyResult
@@ -72,4 +75,6 @@ internal sealed record LatencyResult
     public required double AfterIdleMs { get; init; }
 
     public required List<HostUsage> Usage { get; init; }
+
+    public long CostEvents => Delivered;
 }
