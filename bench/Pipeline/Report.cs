@@ -48,6 +48,7 @@ internal sealed class Report(Results results, BenchSettings settings)
         ScenarioSection();
         LatencySection();
         ResourcesSection();
+        BoundsSection();
         MicroSection();
         LoadSection();
         MethodSection();
@@ -194,6 +195,57 @@ internal sealed class Report(Results results, BenchSettings settings)
         Add($"Seed ({results.Seed?.Seconds:F0} s)", results.Seed?.Usage, results.Seed?.CostEvents ?? 0);
         Add($"Latency ({results.Latency?.Seconds:F0} s)", results.Latency?.Usage, results.Latency?.CostEvents ?? 0);
         Table(["Scenario", "Host", "CPU s", "CPU", "CPU µs per event", "Peak RSS MB"], rows);
+    }
+
+    /// <summary>
+    /// What bounds the figures, computed from this run: the CPU each host spends per event does not depend on how much of
+    /// the machine the run got, so it gives the rate two cores could sustain if nothing else ran.
+    /// </summary>
+    private void BoundsSection()
+    {
+        Line("## What bounds the figures");
+        Line();
+        var cores = results.Machine.Cores;
+        void Scenario(string name, List<HostUsage>? usage, long events, double measured)
+        {
+            if (usage is null || events <= 0)
+            {
+                return;
+            }
+
+            var total = usage.Sum(u => u.CpuSeconds);
+            var wall = usage.Max(u => u.WallSeconds);
+            var perEvent = total * 1e6 / events;
+            var top = usage.OrderByDescending(u => u.CpuSeconds).First();
+            Line($"- **{name}**: our processes used {100 * total / wall:F0} % CPU of the {100 * cores} % the machine has " +
+                 $"({string.Join(", ", usage.OrderByDescending(u => u.CpuSeconds).Select(u => $"{u.Host} {u.CpuPercent:F0} %"))}); " +
+                 $"{perEvent:F0} µs of CPU per event in all, the most in {top.Host} ({top.CpuSeconds * 1e6 / events:F0} µs). " +
+                 $"At that cost {cores} cores with nothing else running would carry about {cores * 1e6 / perEvent:N0} events/s; the run measured {measured:N0}/s. " +
+                 (total / wall < cores * 0.8
+                     ? "The hosts did not use the whole machine, so the rate was bound by waiting (storage round trips, and the scheduler: see the load average) rather than by their own CPU."
+                     : "The hosts used (nearly) the whole machine: the rate is CPU-bound."));
+        }
+
+        Scenario("Firehose", results.Firehose?.Usage, results.Firehose?.CostEvents ?? 0, results.Firehose?.DeliveredPerSecond ?? 0);
+        Scenario("Seed profile", results.Seed?.Usage, results.Seed?.CostEvents ?? 0, results.Seed?.ReceivedPerSecond ?? 0);
+        if (Limit("queue-packed") is { } packed && Limit("queue-single") is { } single)
+        {
+            Line($"- **Queue**: Azurite took {single.MessagesPerSecond:N0} messages/s one event each and {packed.MessagesPerSecond:N0} messages/s packed " +
+                 $"({packed.Bytes / Math.Max(1, packed.Messages):N0} B, {(double)packed.Events / Math.Max(1, packed.Messages):F0} events each): storage cost is per request, " +
+                 $"so packing multiplies the event rate by {packed.EventsPerSecond / Math.Max(1, single.EventsPerSecond):F0}. The consumer adds a delete per message and a receive per 32 messages to the same Azurite.");
+        }
+
+        if (Limit("delivery") is { } delivery && results.LimitUsage.GetValueOrDefault("delivery") is { } deliveryUsage)
+        {
+            var cpu = deliveryUsage.Sum(u => u.CpuSeconds) * 1e6 / Math.Max(1, delivery.Events);
+            Line($"- **Delivery limit**: the bare loop and the receiver spend {cpu:F0} µs of CPU per request together; the loop reached {delivery.EventsPerSecond:N0}/s.");
+        }
+
+        Line();
+        Line("Changes made for these figures (issue 6): the processor sends a partly filled message when its socket has nothing buffered " +
+             "only if no write is out, and otherwise when that write finishes, so a message carries what arrived meanwhile instead of one event " +
+             "(Grains/JetstreamProcessorGrain.cs, Grains/Processing/QueueSink.cs).");
+        Line();
     }
 
     private void MicroSection()
