@@ -37,6 +37,14 @@ internal sealed record BenchSettings
 
     public bool Quick { get; init; }
 
+    /// <summary>Scenarios to run (firehose, seed, latency); empty = all. For experiments: the report then lacks the others.</summary>
+    public string[] Only { get; init; } = [];
+
+    /// <summary>Extra environment for the Silo (KEY=VALUE), to try a runtime setting; the report names it.</summary>
+    public string[] SiloEnvironment { get; init; } = [];
+
+    public bool Runs(string scenario) => Only.Length == 0 || Only.Contains(scenario);
+
     public static BenchSettings Parse(string[] args)
     {
         var settings = new BenchSettings { CommandLine = string.Join(' ', args) };
@@ -55,9 +63,11 @@ internal sealed record BenchSettings
                     LimitDuration = TimeSpan.FromSeconds(5),
                 },
                 "--no-micro" => settings with { RunMicro = false },
+                "--only" => settings with { Only = [.. settings.Only, args[++i]] },
+                "--silo-env" => settings with { SiloEnvironment = [.. settings.SiloEnvironment, args[++i]] },
                 "--report" => settings with { ReportPath = args[++i] },
                 "--firehose-seconds" => settings with { FirehoseDuration = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture)) },
-                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use --quick, --no-micro, --report PATH, --firehose-seconds N."),
+                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use --quick, --no-micro, --report PATH, --firehose-seconds N, --only SCENARIO, --silo-env KEY=VALUE."),
             };
         }
 

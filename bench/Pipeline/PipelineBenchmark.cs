@@ -38,9 +38,9 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         await using var receiver = await WebhookReceiverHost.StartAsync(new ReceiverOptions { Secret = ScenarioStack.WebhookSecret, RecordDeliveries = false });
         Log($"Azurite up; receiver on {receiver.Url}");
 
-        _results.Firehose = await RunFirehoseAsync(azurite, receiver);
-        _results.Seed = await RunSeedAsync(azurite, receiver);
-        _results.Latency = await RunLatencyAsync(azurite, receiver);
+        _results.Firehose = settings.Runs("firehose") ? await RunFirehoseAsync(azurite, receiver) : null;
+        _results.Seed = settings.Runs("seed") ? await RunSeedAsync(azurite, receiver) : null;
+        _results.Latency = settings.Runs("latency") ? await RunLatencyAsync(azurite, receiver) : null;
 
         _results.Total = total.Elapsed;
         var path = settings.ReportPath ?? layout.ReportPath;
@@ -72,7 +72,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
     {
         var name = stack.Profile.Name;
         Phase($"{name}: pipeline");
-        await stack.StartPipelineAsync(receiver.Url);
+        await stack.StartPipelineAsync(receiver.Url, settings.SiloEnvironment);
         receiver.Reset();
         await stack.Control.SetRateAsync(double.PositiveInfinity);
         await Task.Delay(settings.Warmup);
@@ -119,7 +119,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
     {
         await using var stack = await ScenarioStack.StartEmulatorAsync(layout, azurite, StreamProfile.Latency);
         Phase("latency: pipeline");
-        await stack.StartPipelineAsync(receiver.Url);
+        await stack.StartPipelineAsync(receiver.Url, settings.SiloEnvironment);
         await stack.Control.SetRateAsync(settings.LatencyRate);
         await Task.Delay(settings.Warmup);
 

@@ -56,7 +56,7 @@ internal sealed class ScenarioStack : IAsyncDisposable
     }
 
     /// <summary>Starts the Silo and the WebhookConsumer and waits until the processor is subscribed and the consumer polls.</summary>
-    public async Task StartPipelineAsync(Uri webhookUrl)
+    public async Task StartPipelineAsync(Uri webhookUrl, IEnumerable<string> extraSiloEnvironment)
     {
         var gatewayPort = Ports.Free();
         var siloHttp = Ports.Free();
@@ -76,6 +76,11 @@ internal sealed class ScenarioStack : IAsyncDisposable
         for (var i = 0; i < StreamProfile.Wanted.Length; i++)
         {
             silo[$"Jetstream__WantedCollections__{i}"] = StreamProfile.Wanted[i];
+        }
+
+        foreach (var pair in extraSiloEnvironment.Select(e => e.Split('=', 2)))
+        {
+            silo[pair[0]] = pair[1];
         }
 
         Silo = ChildProcess.StartDotnet("silo", _layout.SiloDll, [], silo);
