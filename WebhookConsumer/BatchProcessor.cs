@@ -50,9 +50,10 @@ internal sealed class BatchProcessor
         _options = options.Value;
     }
 
+    /// <summary>Delivers every event of the batch it may attempt now; <see cref="SettleAsync"/> then writes the outcome to the queue.</summary>
     /// <param name="receivedAt">When the receive was issued: the messages are hidden from then for the visibility timeout.</param>
     /// <param name="cancellationToken">Abandons the batch as a crash would: nothing more is written, the messages reappear later.</param>
-    public async Task ProcessAsync(IReadOnlyList<QueueMessage> messages, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<BatchItem>> DeliverAsync(IReadOnlyList<QueueMessage> messages, DateTimeOffset receivedAt, CancellationToken cancellationToken)
     {
         var items = new List<BatchItem>(messages.Count);
         foreach (var message in messages)
@@ -71,12 +72,15 @@ internal sealed class BatchProcessor
             new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
             (events, token) => DeliverInOrderAsync(events, deadline, token));
         PruneBlockedDids();
+        return items;
+    }
 
-        await Parallel.ForEachAsync(
+    /// <summary>Settles each message of a delivered batch: deleted, or rewritten with what is left and hidden until it is due.</summary>
+    public Task SettleAsync(IReadOnlyList<BatchItem> items, CancellationToken cancellationToken) =>
+        Parallel.ForEachAsync(
             items,
             new ParallelOptions { MaxDegreeOfParallelism = SettleConcurrency, CancellationToken = cancellationToken },
             (item, token) => new ValueTask(SettleAsync(item, token)));
-    }
 
     private async Task<BatchItem?> DecodeAsync(QueueMessage message, CancellationToken cancellationToken)
     {

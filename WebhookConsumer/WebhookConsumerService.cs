@@ -7,8 +7,10 @@ namespace Jetstream.WebhookConsumer;
 
 /// <summary>
 /// The poll loop: receive a batch, deliver it, receive again at once while there is work; on an empty queue wait
-/// 50 ms doubling up to <c>Webhook:MaxPollInterval</c>. Stopping lets the batch in hand finish unless the host's
-/// shutdown timeout runs out first; then the batch is abandoned and its messages reappear after the visibility timeout.
+/// 50 ms doubling up to <c>Webhook:MaxPollInterval</c>. A delivered batch is settled (a storage request per message)
+/// while the next one is received and delivered, one batch settling at a time. Stopping lets the batch in hand finish
+/// unless the host's shutdown timeout runs out first; then the batch is abandoned and its messages reappear after the
+/// visibility timeout.
 /// </summary>
 internal sealed class WebhookConsumerService : BackgroundService
 {
@@ -21,6 +23,9 @@ internal sealed class WebhookConsumerService : BackgroundService
     private readonly ILogger<WebhookConsumerService> _logger;
     private readonly WebhookOptions _options;
     private readonly CancellationTokenSource _abort = new();
+
+    // The previous batch's settling, which overlaps the next receive and delivery.
+    private Task _settling = Task.CompletedTask;
 
     public WebhookConsumerService(
         EventQueueClients clients,
@@ -55,6 +60,18 @@ internal sealed class WebhookConsumerService : BackgroundService
     {
         ConsumerLog.Started(_logger, _clients.Options.Name, _options.Url!, !string.IsNullOrWhiteSpace(_options.Secret),
             _options.MaxConcurrency, _options.MaxAttempts, _options.RetrySchedule.Aggregate(TimeSpan.Zero, (sum, step) => sum + step));
+        try
+        {
+            await PollAsync(stoppingToken);
+        }
+        finally
+        {
+            await _settling;
+        }
+    }
+
+    private async Task PollAsync(CancellationToken stoppingToken)
+    {
         var idleWait = FirstIdleWait;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -85,9 +102,10 @@ internal sealed class WebhookConsumerService : BackgroundService
             }
 
             idleWait = FirstIdleWait;
+            IReadOnlyList<BatchItem> delivered;
             try
             {
-                await _processor.ProcessAsync(messages, receivedAt, _abort.Token);
+                delivered = await _processor.DeliverAsync(messages, receivedAt, _abort.Token);
             }
             catch (OperationCanceledException) when (_abort.IsCancellationRequested)
             {
@@ -96,7 +114,28 @@ internal sealed class WebhookConsumerService : BackgroundService
             catch (Exception ex)
             {
                 ConsumerLog.BatchFailed(_logger, ex, messages.Length);
+                continue;
             }
+
+            await _settling;
+            _settling = SettleAsync(delivered, messages.Length);
+        }
+    }
+
+    /// <summary>Never throws: a failure is logged and the batch's messages reappear after the visibility timeout.</summary>
+    private async Task SettleAsync(IReadOnlyList<BatchItem> delivered, int messageCount)
+    {
+        try
+        {
+            await _processor.SettleAsync(delivered, _abort.Token);
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+            // Abandoned on shutdown, as a crash would.
+        }
+        catch (Exception ex)
+        {
+            ConsumerLog.BatchFailed(_logger, ex, messageCount);
         }
     }
 }
