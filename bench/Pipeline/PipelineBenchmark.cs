@@ -27,6 +27,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
     {
         var total = Stopwatch.StartNew();
         _results.Machine = MachineInfo.Read(layout.Root);
+        _results.SiloGc = SiloGcMode();
         Log($"Machine: {_results.Machine.CpuModel}, {_results.Machine.Cores} cores; commit {_results.Machine.Commit[..Math.Min(10, _results.Machine.Commit.Length)]}");
 
         if (settings.RunMicro)
@@ -74,6 +75,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         Phase($"{name}: pipeline");
         await stack.StartPipelineAsync(receiver.Url, settings.SiloEnvironment);
         receiver.Reset();
+        var siloIdleRss = stack.Silo!.Sample().RssBytes;
         await stack.Control.SetRateAsync(double.PositiveInfinity);
         await Task.Delay(settings.Warmup);
 
@@ -106,6 +108,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
             BacklogAtEnd = after.QueuedEvents - stats.UniqueIds,
             SkippedIdentityAndAccount = after.SkippedIdentityEvents + after.SkippedAccountEvents - before.SkippedIdentityEvents - before.SkippedAccountEvents,
             Usage = usage,
+            SiloIdleRssBytes = siloIdleRss,
             CostEvents = stack.Profile == StreamProfile.Firehose ? stats.Delivered - deliveredBefore : after.TotalReceived - before.TotalReceived,
         };
         Log($"{name}: grain received {result.ReceivedPerSecond:F0}/s, queued {result.QueuedPerSecond:F0}/s, delivered {result.DeliveredPerSecond:F0}/s " +
@@ -322,6 +325,14 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         azurite.Process.ResetPeakRss();
         emulator.ResetPeakRss();
         ProcSample.ResetPeak(Environment.ProcessId);
+    }
+
+    private string SiloGcMode()
+    {
+        var config = Path.ChangeExtension(layout.SiloDll, ".runtimeconfig.json");
+        var server = File.Exists(config) && File.ReadAllText(config).Contains("\"System.GC.Server\": true", StringComparison.Ordinal);
+        var overridden = settings.SiloEnvironment.Any(e => e.StartsWith("DOTNET_gcServer=", StringComparison.OrdinalIgnoreCase));
+        return overridden ? "the GC setting given with --silo-env" : server ? "Server GC (the Web SDK's default, System.GC.Server in Silo.runtimeconfig.json)" : "workstation GC";
     }
 
     private static double MinRate(List<(double Seconds, long Delivered)> series, double span)

@@ -24,6 +24,9 @@ internal sealed class Results
     public List<(string Phase, string LoadAverage)> Load { get; } = [];
 
     public TimeSpan Total { get; set; }
+
+    /// <summary>The Silo's GC mode, from its runtimeconfig.json.</summary>
+    public string SiloGc { get; set; } = "";
 }
 
 internal sealed record MicroResult(string Case, double Nanoseconds, double AllocatedBytes);
@@ -49,6 +52,9 @@ internal sealed record ThroughputResult
     public required long SkippedIdentityAndAccount { get; init; }
 
     public required List<HostUsage> Usage { get; init; }
+
+    /// <summary>The Silo's RSS once started and subscribed, before the feed starts.</summary>
+    public required long SiloIdleRssBytes { get; init; }
 
     /// <summary>The events each host's CPU is divided by: delivered (firehose) or received by the grain (seed profile).</summary>
     public required long CostEvents { get; init; }
