@@ -1,3 +1,4 @@
+using Azure.Storage.Queues.Models;
 using Jetstream.EventQueue;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -7,8 +8,9 @@ namespace Jetstream.WebhookConsumer;
 
 /// <summary>
 /// The poll loop: receive a batch, deliver it, receive again at once while there is work; on an empty queue wait
-/// 50 ms doubling up to <c>Webhook:MaxPollInterval</c>. A delivered batch is settled (a storage request per message)
-/// while the next one is received and delivered, one batch settling at a time. Stopping lets the batch in hand finish
+/// 50 ms doubling up to <c>Webhook:MaxPollInterval</c>. While a batch is delivered the next one is already received,
+/// and a delivered batch is settled (a storage request per message) while the next one is delivered, one batch settling
+/// at a time; batches are still delivered one after another, in order. Stopping lets the batches in hand finish
 /// unless the host's shutdown timeout runs out first; then the batch is abandoned and its messages reappear after the
 /// visibility timeout.
 /// </summary>
@@ -73,24 +75,14 @@ internal sealed class WebhookConsumerService : BackgroundService
     private async Task PollAsync(CancellationToken stoppingToken)
     {
         var idleWait = FirstIdleWait;
-        while (!stoppingToken.IsCancellationRequested)
+        Task<(DateTimeOffset ReceivedAt, QueueMessage[]? Messages)>? prefetched = null;
+        while (prefetched is not null || !stoppingToken.IsCancellationRequested)
         {
-            var receivedAt = _timeProvider.GetUtcNow();
-            Azure.Storage.Queues.Models.QueueMessage[] messages;
-            try
+            // A batch fetched while the previous one was delivered is in hand: it is delivered even when stopping.
+            var (receivedAt, messages) = await (prefetched ?? ReceiveAsync(stoppingToken));
+            prefetched = null;
+            if (messages is null)
             {
-                await _clients.EnsureCreatedAsync(stoppingToken);
-                messages = await _clients.Queue.ReceiveMessagesAsync(_options.BatchSize, _options.VisibilityTimeout, stoppingToken);
-                _health.ReceiveSucceeded();
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                ConsumerLog.ReceiveFailed(_logger, ex, _options.MaxPollInterval);
-                await Task.Delay(_options.MaxPollInterval, _timeProvider, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 continue;
             }
 
@@ -102,6 +94,12 @@ internal sealed class WebhookConsumerService : BackgroundService
             }
 
             idleWait = FirstIdleWait;
+            if (!stoppingToken.IsCancellationRequested)
+            {
+                // The next batch is fetched while this one is delivered, so delivery does not stop for a storage round trip.
+                prefetched = ReceiveAsync(stoppingToken);
+            }
+
             IReadOnlyList<BatchItem> delivered;
             try
             {
@@ -119,6 +117,29 @@ internal sealed class WebhookConsumerService : BackgroundService
 
             await _settling;
             _settling = SettleAsync(delivered, messages.Length);
+        }
+    }
+
+    /// <summary>One receive; no messages (null) when it failed (logged, after a pause) or the host is stopping.</summary>
+    private async Task<(DateTimeOffset ReceivedAt, QueueMessage[]? Messages)> ReceiveAsync(CancellationToken stoppingToken)
+    {
+        var receivedAt = _timeProvider.GetUtcNow();
+        try
+        {
+            await _clients.EnsureCreatedAsync(stoppingToken);
+            QueueMessage[] messages = await _clients.Queue.ReceiveMessagesAsync(_options.BatchSize, _options.VisibilityTimeout, stoppingToken);
+            _health.ReceiveSucceeded();
+            return (receivedAt, messages);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return (receivedAt, null);
+        }
+        catch (Exception ex)
+        {
+            ConsumerLog.ReceiveFailed(_logger, ex, _options.MaxPollInterval);
+            await Task.Delay(_options.MaxPollInterval, _timeProvider, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return (receivedAt, null);
         }
     }
 
