@@ -8,7 +8,7 @@ namespace Jetstream.WebhookConsumer;
 
 /// <summary>
 /// The poll loop: receive a batch, deliver it, receive again at once while there is work; on an empty queue wait
-/// 50 ms doubling up to <c>Webhook:MaxPollInterval</c>. While a batch is delivered the next one is already received,
+/// 10 ms doubling up to <c>Webhook:MaxPollInterval</c>. While a batch is delivered the next one is already received,
 /// and a delivered batch is settled (a storage request per message) while the next one is delivered, one batch settling
 /// at a time; batches are still delivered one after another, in order. Stopping lets the batches in hand finish
 /// unless the host's shutdown timeout runs out first; then the batch is abandoned and its messages reappear after the
@@ -16,7 +16,9 @@ namespace Jetstream.WebhookConsumer;
 /// </summary>
 internal sealed class WebhookConsumerService : BackgroundService
 {
-    private static readonly TimeSpan FirstIdleWait = TimeSpan.FromMilliseconds(50);
+    // Short, because while events trickle in (a few a second to hundreds) the queue is often empty for a moment and this
+    // wait is most of their latency; the doubling still brings an idle consumer to MaxPollInterval within about a second.
+    private static readonly TimeSpan FirstIdleWait = TimeSpan.FromMilliseconds(10);
 
     private readonly EventQueueClients _clients;
     private readonly BatchProcessor _processor;

@@ -22,7 +22,7 @@ internal sealed class Azurite : IAsyncDisposable
 
     public string ConnectionString { get; }
 
-    public static async Task<Azurite> StartAsync(RepoLayout layout)
+    public static async Task<Azurite> StartAsync(RepoLayout layout, bool inMemory)
     {
         if (!File.Exists(layout.AzuriteScript))
         {
@@ -35,6 +35,7 @@ internal sealed class Azurite : IAsyncDisposable
         var process = ChildProcess.Start("azurite", "node",
         [
             layout.AzuriteScript, "--silent", "--loose", "--skipApiVersionCheck", "--disableProductStyleUrl", "--location", location,
+            .. (inMemory ? new[] { "--inMemoryPersistence" } : []),
             "--blobHost", "127.0.0.1", "--blobPort", blob.ToString(), "--queueHost", "127.0.0.1", "--queuePort", queue.ToString(),
             "--tableHost", "127.0.0.1", "--tablePort", table.ToString(),
         ], layout.Root);

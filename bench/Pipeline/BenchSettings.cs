@@ -43,6 +43,9 @@ internal sealed record BenchSettings
     /// <summary>Extra environment for the Silo (KEY=VALUE), to try a runtime setting; the report names it.</summary>
     public string[] SiloEnvironment { get; init; } = [];
 
+    /// <summary>Run Azurite with --inMemoryPersistence (no disk writes), to see how much of a figure is Azurite's own cost.</summary>
+    public bool AzuriteInMemory { get; init; }
+
     public bool Runs(string scenario) => Only.Length == 0 || Only.Contains(scenario);
 
     public static BenchSettings Parse(string[] args)
@@ -63,11 +66,12 @@ internal sealed record BenchSettings
                     LimitDuration = TimeSpan.FromSeconds(5),
                 },
                 "--no-micro" => settings with { RunMicro = false },
+                "--azurite-in-memory" => settings with { AzuriteInMemory = true },
                 "--only" => settings with { Only = [.. settings.Only, args[++i]] },
                 "--silo-env" => settings with { SiloEnvironment = [.. settings.SiloEnvironment, args[++i]] },
                 "--report" => settings with { ReportPath = args[++i] },
                 "--firehose-seconds" => settings with { FirehoseDuration = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture)) },
-                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use --quick, --no-micro, --report PATH, --firehose-seconds N, --only SCENARIO, --silo-env KEY=VALUE."),
+                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use --quick, --no-micro, --report PATH, --firehose-seconds N, --only SCENARIO, --silo-env KEY=VALUE, --azurite-in-memory."),
             };
         }
 

@@ -35,7 +35,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
             await RunMicroAsync();
         }
 
-        await using var azurite = await Azurite.StartAsync(layout);
+        await using var azurite = await Azurite.StartAsync(layout, settings.AzuriteInMemory);
         await using var receiver = await WebhookReceiverHost.StartAsync(new ReceiverOptions { Secret = ScenarioStack.WebhookSecret, RecordDeliveries = false });
         Log($"Azurite up; receiver on {receiver.Url}");
 
