@@ -239,7 +239,28 @@ internal sealed class Report(Results results, BenchSettings settings)
         }
 
         Scenario("Firehose", results.Firehose?.Usage, results.Firehose?.CostEvents ?? 0, results.Firehose?.DeliveredPerSecond ?? 0);
+        if (results.Firehose is { CostEvents: > 0 } f && Limit("delivery") is { } c && results.LimitUsage.GetValueOrDefault("delivery") is { } cUsage)
+        {
+            var pipelinePerEvent = f.Usage.Sum(u => u.CpuSeconds) * 1e6 / f.CostEvents;
+            var limitPerEvent = cUsage.Sum(u => u.CpuSeconds) * 1e6 / Math.Max(1, c.Events);
+            var storage = f.Usage.FirstOrDefault(u => u.Host.StartsWith("Azurite", StringComparison.Ordinal));
+            Line($"- **Firehose against (c)**: the bare delivery loop and the receiver spend {limitPerEvent:F0} µs of CPU per request; the pipeline spends " +
+                 $"{pipelinePerEvent:F0} µs per delivered event, because each event is also read, parsed, queued, stored by Azurite, received and decoded. " +
+                 $"On a machine that is CPU-bound either way, the pipeline can reach about {limitPerEvent / pipelinePerEvent:P0} of (c), whatever the code does " +
+                 "around the HTTP request; 80 % would need the queue's cost off this machine. " +
+                 (storage is null ? "" : $"Azurite alone is {storage.CpuSeconds * 1e6 / f.CostEvents:F0} µs per event (a queue write, a delete and a share of a receive per message, " +
+                 "plus the cursor checkpoints): with Azure Storage that cost is not on the service's cores (`--azurite-in-memory` shows how much of it is Azurite's disk writes)."));
+        }
+
         Scenario("Seed profile", results.Seed?.Usage, results.Seed?.CostEvents ?? 0, results.Seed?.ReceivedPerSecond ?? 0);
+        if (results.Latency is { Delivered: > 0 } l && l.Usage.FirstOrDefault(u => u.Host.StartsWith("Azurite", StringComparison.Ordinal)) is { } az)
+        {
+            Line($"- **Latency**: at {l.OfferedPerSecond:F0} events/s Azurite used {az.CpuPercent:F0} % of a core ({az.CpuSeconds * 1e6 / l.Delivered:N0} µs per delivered event): " +
+                 "at this rate most messages carry one event (each write finishes before the next event comes), so every event costs a queue write, a delete and " +
+                 "a share of the consumer's polls. The median is the path itself; the tail is Azurite, a single-threaded node process, answering late while " +
+                 "it is busy (and the scheduler, when the machine is loaded).");
+        }
+
         if (Limit("queue-packed") is { } packed && Limit("queue-single") is { } single)
         {
             Line($"- **Queue**: Azurite took {single.MessagesPerSecond:N0} messages/s one event each and {packed.MessagesPerSecond:N0} messages/s packed " +
