@@ -249,7 +249,9 @@ internal sealed class Report(Results results, BenchSettings settings)
                  $"On a machine that is CPU-bound either way, the pipeline can reach about {limitPerEvent / pipelinePerEvent:P0} of (c), whatever the code does " +
                  "around the HTTP request; 80 % would need the queue's cost off this machine. " +
                  (storage is null ? "" : $"Azurite alone is {storage.CpuSeconds * 1e6 / f.CostEvents:F0} µs per event (a queue write, a delete and a share of a receive per message, " +
-                 "plus the cursor checkpoints): with Azure Storage that cost is not on the service's cores (`--azurite-in-memory` shows how much of it is Azurite's disk writes)."));
+                 "plus the cursor checkpoints), and Azurite is one node thread, so it alone caps the pipeline at about " +
+                 $"{1e6 / (storage.CpuSeconds * 1e6 / f.CostEvents):N0} events/s on any number of cores. With Azure Storage that cost is not on the service's cores " +
+                 "(`--azurite-in-memory` shows how much of it is Azurite's disk writes)."));
         }
 
         Scenario("Seed profile", results.Seed?.Usage, results.Seed?.CostEvents ?? 0, results.Seed?.ReceivedPerSecond ?? 0);
