@@ -51,7 +51,7 @@ public static class SiloHostingExtensions
 
     public static WebApplication MapJetstreamSilo(this WebApplication app)
     {
-        app.MapGet("/", () => Results.Text("Jetstream.Orleans silo: /dashboard (Orleans Dashboard), /health/live, /health/ready\n"));
+        app.MapGet("/", () => Results.Text("Jetstream.Orleans silo: /dashboard (Orleans Dashboard), /metrics (Prometheus), /health/live, /health/ready\n"));
         app.MapHealthChecks("/health/live", new() { Predicate = check => check.Tags.Contains("live") });
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
         app.MapOrleansDashboard(routePrefix: "/dashboard");
