@@ -67,7 +67,7 @@ listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # HTTP status of GET http://127.0.0.1:$1$2 (000 when nothing answers), without depending on curl.
 http_status() {
   local status=000 line=""
-  if exec 3<>"/dev/tcp/127.0.0.1/$1" 2>/dev/null; then
+  if { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null; then
     printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1:%s\r\n\r\n' "$2" "$1" >&3 2>/dev/null || true
     if IFS= read -r -t 5 line <&3 2>/dev/null; then
       status=$(echo "$line" | cut -d' ' -f2)
@@ -128,28 +128,38 @@ cleanup() {
   trap - EXIT INT TERM
   if [ "${#pids[@]}" -gt 0 ]; then
     echo
-    echo "Stopping ${names[*]}..."
-    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-      if [ "${names[$i]}" = azurite ]; then
-        # Azurite takes minutes to exit on SIGTERM once it has served requests.
-        kill -KILL -- "-${pids[$i]}" 2>/dev/null || true
-      else
-        kill -TERM -- "-${pids[$i]}" 2>/dev/null || true
-      fi
+    echo "Stopping..."
+    # Keeps bash's "Killed" job notices off the terminal.
+    exec 2>/dev/null
+    local azurite_pid="" hosts=()
+    for i in "${!pids[@]}"; do
+      if [ "${names[$i]}" = azurite ]; then azurite_pid=${pids[$i]}; else hosts+=("${pids[$i]}"); fi
     done
-    for _ in $(seq 1 150); do
-      local alive=0
-      for pid in "${pids[@]}"; do
-        if kill -0 -- "-$pid" 2>/dev/null; then alive=1; fi
-      done
-      [ "$alive" = 0 ] && break
-      sleep 0.1
-    done
-    for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
+    # The hosts first, while storage still answers, so the silo writes its last checkpoint; SIGKILL after 20 s.
+    stop_groups TERM 200 "${hosts[@]}"
+    stop_groups KILL 50 "${hosts[@]}"
+    # Azurite takes minutes to exit on SIGTERM once it has served requests.
+    [ -z "$azurite_pid" ] || stop_groups KILL 50 "$azurite_pid"
+    wait
     echo "Stopped."
   fi
   exit "$status"
+}
+
+# stop_groups SIGNAL TENTHS PID...: signals each process group, then waits up to TENTHS/10 s for all of them to end.
+stop_groups() {
+  local signal=$1 tenths=$2
+  shift 2
+  [ "$#" -gt 0 ] || return 0
+  for pid in "$@"; do kill "-$signal" -- "-$pid" || true; done
+  for _ in $(seq 1 "$tenths"); do
+    local alive=0
+    for pid in "$@"; do
+      if kill -0 -- "-$pid"; then alive=1; fi
+    done
+    [ "$alive" = 0 ] && return 0
+    sleep 0.1
+  done
 }
 trap cleanup EXIT
 trap 'exit 130' INT

@@ -59,7 +59,7 @@ public static class ServiceDefaultsExtensions
     /// <summary>Maps the Prometheus scrape endpoint at <see cref="TelemetryNames.MetricsRoute"/>.</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapPrometheusScrapingEndpoint(TelemetryNames.MetricsRoute);
+        app.MapPrometheusScrapingEndpoint(TelemetryNames.MetricsRoute).WithDescription("Metrics in the Prometheus text format");
         return app;
     }
 
