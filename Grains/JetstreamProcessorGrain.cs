@@ -108,7 +108,8 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
 
         try
         {
-            await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            var period = TimeSpan.FromSeconds(_options.KeepAliveReminderSeconds);
+            await this.RegisterOrUpdateReminder(ReminderName, period, period);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
