@@ -26,6 +26,7 @@ internal sealed class BatchProcessor
     private readonly RetryPolicy _retryPolicy;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<BatchProcessor> _logger;
+    private readonly ConsumerMetrics _metrics;
     private readonly WebhookOptions _options;
 
     // DIDs with a failed event waiting for its retry, and when it is due: their later events, even in later batches,
@@ -39,8 +40,10 @@ internal sealed class BatchProcessor
         RetryPolicy retryPolicy,
         IOptions<WebhookOptions> options,
         TimeProvider timeProvider,
-        ILogger<BatchProcessor> logger)
+        ILogger<BatchProcessor> logger,
+        ConsumerMetrics metrics)
     {
+        _metrics = metrics;
         _clients = clients;
         _deadLetters = deadLetters;
         _sender = sender;
@@ -91,6 +94,7 @@ internal sealed class BatchProcessor
             try
             {
                 await _deadLetters.AddUndecodableAsync(message.Body, cancellationToken);
+                _metrics.DeadLettered();
                 await _clients.Queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
             }
             catch (RequestFailedException storageError)
@@ -165,6 +169,7 @@ internal sealed class BatchProcessor
             }
 
             ConsumerLog.AttemptFailed(_logger, queuedEvent.EventId, updated.Attempts, result.Error);
+            _metrics.RetryScheduled();
             item.Outcomes[index] = EventOutcome.Retry;
             item.DueAt[index] = updated.NotBefore!.Value;
             heldUntil = updated.NotBefore;
@@ -208,7 +213,7 @@ internal sealed class BatchProcessor
                 }
             }
 
-            return await _sender.SendAsync(queuedEvent.EventId, body, cancellationToken);
+            return await _sender.SendAsync(queuedEvent, body, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -230,6 +235,7 @@ internal sealed class BatchProcessor
             try
             {
                 await _deadLetters.AddAsync(item.Updated[i], cancellationToken);
+                _metrics.DeadLettered();
                 ConsumerLog.DeadLettered(_logger, item.Updated[i].EventId, item.Updated[i].Attempts, item.Updated[i].LastStatus, item.Updated[i].LastError);
             }
             catch (RequestFailedException ex)

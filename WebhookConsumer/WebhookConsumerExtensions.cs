@@ -51,6 +51,7 @@ public static class WebhookConsumerExtensions
             .AddResilienceHandler("webhook-attempt", (pipeline, context) =>
                 pipeline.AddTimeout(TimeSpan.FromSeconds(context.ServiceProvider.GetRequiredService<IOptions<WebhookOptions>>().Value.TimeoutSeconds)));
 
+        services.AddSingleton<ConsumerMetrics>();
         services.AddSingleton<WebhookSigner>();
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<RetryPolicy>();
