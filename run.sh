@@ -107,8 +107,9 @@ log_dir=$(cd "$log_dir" && pwd)
 
 if [ "$build" = 1 ]; then
   echo "Building ($configuration)..."
+  : >"$log_dir/build.log"
   for project in "${projects[@]}"; do
-    dotnet build "$project" -c "$configuration" --nologo >"$log_dir/build.log" 2>&1 \
+    dotnet build "$project" -c "$configuration" --nologo >>"$log_dir/build.log" 2>&1 \
       || { grep -E "error|Error" "$log_dir/build.log" | tail -n 30 >&2; fail "the build of $project failed (full output: $log_dir/build.log)."; }
   done
 fi
