@@ -396,7 +396,14 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
                     continue;
                 }
 
-                _sessionMadeProgress |= HandleFrame(buffer.AsSpan(0, filled), result.MessageType, dedupeFloor, stopping);
+                if (HandleFrame(buffer.AsSpan(0, filled), result.MessageType, dedupeFloor, stopping) && !_sessionMadeProgress)
+                {
+                    // The session proved healthy: the next failure starts the backoff from the beginning again.
+                    _sessionMadeProgress = true;
+                    _backoff.Reset();
+                    _endpointFailures = 0;
+                }
+
                 filled = 0;
                 AfterProgress(endpoint);
                 if (!_sink.HasCapacity)
