@@ -266,7 +266,7 @@ cat <<EOF
 Jetstream.Orleans is running$([ "$offline" = 1 ] && echo " offline (Jetstream emulator, printing webhook receiver)").
   Stats dashboard     $api/stats/html
   Stats (JSON)        $api/stats
-  Orleans Dashboard   $api/dashboard/  (user: any, password: the admin token); open on the silo: http://127.0.0.1:$silo_port/dashboard
+  Orleans Dashboard   $api/dashboard/  (user: any, password: the admin token)
   Metrics             $api/metrics  http://127.0.0.1:$silo_port/metrics  http://127.0.0.1:$consumer_port/metrics
   Admin token         $Api__AdminToken  ($token_source)
                       curl -X POST -H "Authorization: Bearer $Api__AdminToken" $api/reconnect

@@ -24,7 +24,7 @@ public sealed class RouteTests(ApiClusterFixture cluster)
         string[] expected =
         [
             "/", "/stats", "/stats/html", "/status", "/health", "/health/live", "/health/ready",
-            "POST /reset", "POST /reconnect", "/deadletter", "POST /deadletter/redrive", "/dashboard",
+            "POST /reset", "POST /reconnect", "/deadletter", "POST /deadletter/redrive", "/dashboard", "/metrics",
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), endpoints.Keys.Order(StringComparer.Ordinal));
         Assert.All(endpoints.Values, description => Assert.False(string.IsNullOrWhiteSpace(description)));
