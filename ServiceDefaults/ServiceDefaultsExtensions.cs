@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -59,7 +60,10 @@ public static class ServiceDefaultsExtensions
     /// <summary>Maps the Prometheus scrape endpoint at <see cref="TelemetryNames.MetricsRoute"/>.</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapPrometheusScrapingEndpoint(TelemetryNames.MetricsRoute).WithDescription("Metrics in the Prometheus text format");
+        // The exporter maps every method; a scrape is a GET, and the route lists show it as one.
+        app.MapPrometheusScrapingEndpoint(TelemetryNames.MetricsRoute)
+            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get]))
+            .WithDescription("Metrics in the Prometheus text format");
         return app;
     }
 
