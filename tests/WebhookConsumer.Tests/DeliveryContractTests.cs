@@ -97,7 +97,7 @@ public sealed class DeliveryContractTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Events_of_one_did_arrive_in_queue_order_while_different_dids_run_in_parallel()
+    public async Task Events_of_one_did_arrive_in_queue_order_while_different_dids_run_in_parallel_up_to_the_limit()
     {
         await using var harness = await ConsumerHarness.CreateAsync(output, "order");
         var events = TestEvents.Interleaved(dids: 12, perDid: 25);
@@ -107,18 +107,11 @@ public sealed class DeliveryContractTests(ITestOutputHelper output)
         await harness.StartConsumerAsync(new Dictionary<string, string?> { ["Webhook:MaxConcurrency"] = "12" });
         await harness.Receiver.WaitForUniqueAsync(events.Count, TimeSpan.FromSeconds(60));
 
-        var position = events.Select((e, i) => (e.EventId, i)).ToDictionary(x => x.EventId, x => x.i);
-        var didOf = events.ToDictionary(e => e.EventId, e => e.Did);
-        foreach (var did in harness.Receiver.Deliveries.GroupBy(d => didOf[d.Id]))
-        {
-            var order = did.Select(d => position[d.Id]).ToArray();
-            Assert.Equal(order.Order(), order);
-        }
+        Assert.Equal(0, harness.OvertakenWithinDid(events));
 
-        // Parallel across DIDs: with 12 DIDs and a 3 ms answer, serial delivery of 300 events would take ≥ 0.9 s.
-        var deliveries = harness.Receiver.Deliveries;
-        var span = deliveries[^1].ArrivedAt - deliveries[0].ArrivedAt;
-        harness.Report($"order: {events.Count} events over 12 DIDs delivered in {span.TotalMilliseconds:0} ms, per-DID order kept");
+        var concurrent = harness.Receiver.Stats.MaxConcurrent;
+        Assert.InRange(concurrent, 2, 12);
+        harness.Report($"order: {events.Count} events over 12 DIDs, per-DID order kept, up to {concurrent} requests at once (limit 12)");
     }
 
     [Theory]
