@@ -42,6 +42,8 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
     private CancellationTokenSource? _session;
     private ClientWebSocket? _socket;
     private bool _reconnectRequested;
+    private bool _sessionMadeProgress;
+    private bool _lastSessionStalled;
     private int _endpointIndex;
     private int _endpointFailures;
 
@@ -94,12 +96,20 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
         _sink = new QueueSink(_queue, _options.MaxQueueSendsInFlight, TimeSpan.FromMilliseconds(_options.MaxQueueRetryDelayMs), _time, _metrics, _logger, Key);
         _sink.Restore(_state.State.Cursor);
         _sink.Sent += OnSent;
+        _sink.WriteFinished += () =>
+        {
+            if (_endpoint is { } endpoint)
+            {
+                AfterProgress(endpoint);
+            }
+        };
         _metrics.Cursor(_state.State.Cursor);
         Log.Starting(_logger, Key, _state.State.Cursor, _state.State.CursorEndpoint);
 
         try
         {
-            await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            var period = TimeSpan.FromSeconds(_options.KeepAliveReminderSeconds);
+            await this.RegisterOrUpdateReminder(ReminderName, period, period);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -205,7 +215,10 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
         {
             var endpoint = _options.Endpoints[_endpointIndex];
             var cursor = _sink.Cursor;
-            long? resumeAt = cursor is { } c ? Math.Max(0, c - (_options.ReconnectRewindSeconds * 1_000_000L)) : null;
+            // Rewind so a switch between instances misses nothing; but if the last session here was all replayed
+            // duplicates (a server dropping us faster than the rewind window replays), resume exactly at the cursor.
+            var rewindUs = _lastSessionStalled && endpoint == _state.State.CursorEndpoint ? 0 : _options.ReconnectRewindSeconds * 1_000_000L;
+            long? resumeAt = cursor is { } c ? Math.Max(0, c - rewindUs) : null;
             var request = SubscribeRequest.Create(endpoint, _options.WantedCollections, _options.WantedDids, resumeAt);
             if (!first)
             {
@@ -229,7 +242,7 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
             _connectionState = ConnectionState.Connecting;
             Log.Connecting(_logger, Key, request.Uri);
 
-            var healthy = false;
+            _sessionMadeProgress = false;
             Exception? failure = null;
             try
             {
@@ -248,7 +261,7 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
                 _connectedSince = _time.GetUtcNow();
                 Log.Connected(_logger, Key, endpoint);
                 var dedupeFloor = endpoint == _state.State.CursorEndpoint ? cursor : null;
-                healthy = await ReadSessionAsync(ws, endpoint, dedupeFloor, session.Token);
+                await ReadSessionAsync(ws, endpoint, dedupeFloor, session.Token);
             }
             catch (WebSocketException) when ((int)ws.HttpStatusCode is >= 400 and < 500)
             {
@@ -283,6 +296,8 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
             }
 
             ws.Dispose();
+            var healthy = _sessionMadeProgress;
+            _lastSessionStalled = !healthy;
             if (_reconnectRequested)
             {
                 _backoff.Reset();
@@ -323,14 +338,13 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
         }
     }
 
-    /// <summary>Reads frames until the socket ends. Returns whether the session delivered new events (a healthy session).</summary>
-    private async Task<bool> ReadSessionAsync(ClientWebSocket ws, string endpoint, long? dedupeFloor, CancellationToken cancellationToken)
+    /// <summary>Reads frames until the socket ends, noting in <see cref="_sessionMadeProgress"/> whether new events came.</summary>
+    private async Task ReadSessionAsync(ClientWebSocket ws, string endpoint, long? dedupeFloor, CancellationToken cancellationToken)
     {
         var stopping = _stopSending.Token;
         var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
         var filled = 0;
         var discarding = false;
-        var healthy = false;
         try
         {
             while (true)
@@ -348,7 +362,7 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
-                    return healthy;
+                    return;
                 }
 
                 filled += result.Count;
@@ -382,7 +396,14 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
                     continue;
                 }
 
-                healthy |= HandleFrame(buffer.AsSpan(0, filled), result.MessageType, dedupeFloor, stopping);
+                if (HandleFrame(buffer.AsSpan(0, filled), result.MessageType, dedupeFloor, stopping) && !_sessionMadeProgress)
+                {
+                    // The session proved healthy: the next failure starts the backoff from the beginning again.
+                    _sessionMadeProgress = true;
+                    _backoff.Reset();
+                    _endpointFailures = 0;
+                }
+
                 filled = 0;
                 AfterProgress(endpoint);
                 if (!_sink.HasCapacity)

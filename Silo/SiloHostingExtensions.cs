@@ -51,10 +51,10 @@ public static class SiloHostingExtensions
 
     public static WebApplication MapJetstreamSilo(this WebApplication app)
     {
-        app.MapGet("/", () => Results.Text("Jetstream.Orleans silo: /dashboard (Orleans Dashboard), /health/live, /health/ready\n"));
+        // The Orleans Dashboard UI is served by the Api (behind its admin token); the silo only collects its data.
+        app.MapGet("/", () => Results.Text("Jetstream.Orleans silo: /health/live, /health/ready. The Orleans Dashboard is on the Api at /dashboard.\n"));
         app.MapHealthChecks("/health/live", new() { Predicate = check => check.Tags.Contains("live") });
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
-        app.MapOrleansDashboard(routePrefix: "/dashboard");
         return app;
     }
 

@@ -28,6 +28,9 @@ public sealed class QueueSink(
     /// <summary>Called once per acknowledged message, in stream order.</summary>
     public event Action<IReadOnlyList<PendingEvent>>? Sent;
 
+    /// <summary>Called after any write finishes, so the owner can <see cref="Collect"/> even when no frame arrives.</summary>
+    public event Action? WriteFinished;
+
     public long? Cursor { get; private set; }
 
     /// <summary>True while a write is failing and being retried: the reader must not go on.</summary>
@@ -94,6 +97,7 @@ public sealed class QueueSink(
         var batch = new Batch(_pending, _seenTimeUs);
         batch.Completion = SendAsync(batch, stopping);
         _inFlight.Enqueue(batch);
+        _ = NotifyWhenFinishedAsync(batch.Completion);
         _pending = [];
         _pendingBytes = 0;
     }
@@ -144,6 +148,12 @@ public sealed class QueueSink(
         _inFlight.Clear();
         _pending = [];
         _pendingBytes = 0;
+    }
+
+    private async Task NotifyWhenFinishedAsync(Task write)
+    {
+        await write.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        WriteFinished?.Invoke();
     }
 
     private async Task SendAsync(Batch batch, CancellationToken stopping)

@@ -1,5 +1,6 @@
 using Jetstream.Silo;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Orleans.TestingHost;
 
 namespace Jetstream.TestSupport;
@@ -10,11 +11,27 @@ namespace Jetstream.TestSupport;
 /// </summary>
 public static class ProcessorTestCluster
 {
-    public static async Task<InProcessTestCluster> StartAsync(string storageConnectionString, IReadOnlyDictionary<string, string?> settings, short silos = 1)
+    public static async Task<InProcessTestCluster> StartAsync(
+        string storageConnectionString, IReadOnlyDictionary<string, string?> settings, short silos = 1, Action<ISiloBuilder>? configureSilo = null)
     {
         var builder = new InProcessTestClusterBuilder(silos);
-        builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(settings));
-        builder.ConfigureSilo((_, silo) => silo.AddJetstreamProcessor(silo.Configuration, storageConnectionString));
+        // The grain's state key includes the service id: a fresh one per cluster keeps tests from sharing a cursor.
+        builder.Options.ServiceId = "svc-" + Guid.NewGuid().ToString("N")[..12];
+        builder.Options.ClusterId = "cluster-" + Guid.NewGuid().ToString("N")[..12];
+        var all = new Dictionary<string, string?>(settings) { ["ConnectionStrings:AzureStorage"] = storageConnectionString };
+        builder.ConfigureSiloHost((_, host) =>
+        {
+            host.Configuration.AddInMemoryCollection(all);
+            if (Environment.GetEnvironmentVariable("JETSTREAM_TEST_LOGS") == "1")
+            {
+                host.Logging.AddSimpleConsole().AddFilter("Jetstream", LogLevel.Debug);
+            }
+        });
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddJetstreamProcessor(silo.Configuration, storageConnectionString);
+            configureSilo?.Invoke(silo);
+        });
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return cluster;

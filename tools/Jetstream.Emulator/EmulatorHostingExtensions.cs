@@ -51,19 +51,19 @@ public static class EmulatorHostingExtensions
     /// <summary>Maps <c>/subscribe</c>, <c>/</c>, <c>/health</c> and the control API.</summary>
     public static WebApplication MapJetstreamEmulator(this WebApplication app)
     {
-        var hub = app.Services.GetRequiredService<EmulatorHub>();
-        app.Lifetime.ApplicationStopping.Register(() => hub.DropAll());
+        // Services are resolved per request rather than here, so a bad setting surfaces from ValidateOnStart at start.
+        app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<EmulatorHub>().DropAll());
         app.UseWebSockets();
-        app.MapGet("/subscribe", (HttpContext context) => SubscribeEndpoint.HandleAsync(context, hub));
+        app.MapGet("/subscribe", (HttpContext context, EmulatorHub hub) => SubscribeEndpoint.HandleAsync(context, hub));
         app.MapGet("/", () => Results.Text(Description));
-        app.MapGet("/health", () => TypedResults.Json(new HealthResponse("ok", hub.ActiveConnections), EmulatorJsonContext.Default.HealthResponse));
-        MapControl(app.MapGroup("/control"), hub, app.Services.GetRequiredService<EmulatorFeed>());
+        app.MapGet("/health", (EmulatorHub hub) => TypedResults.Json(new HealthResponse("ok", hub.ActiveConnections), EmulatorJsonContext.Default.HealthResponse));
+        MapControl(app.MapGroup("/control"));
         return app;
     }
 
-    private static void MapControl(RouteGroupBuilder control, EmulatorHub hub, EmulatorFeed feed)
+    private static void MapControl(RouteGroupBuilder control)
     {
-        control.MapPost("/publish", (string? count) =>
+        control.MapPost("/publish", (string? count, EmulatorFeed feed) =>
         {
             if (!int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n is < 1 or > MaxPublishPerRequest)
             {
@@ -74,7 +74,7 @@ public static class EmulatorHostingExtensions
             return TypedResults.Json(new PublishResponse(n, times[0], times[^1]), EmulatorJsonContext.Default.PublishResponse);
         });
 
-        control.MapPost("/rate", (string? eventsPerSecond) =>
+        control.MapPost("/rate", (string? eventsPerSecond, EmulatorHub hub) =>
         {
             if (!double.TryParse(eventsPerSecond, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) || !(rate >= 0))
             {
@@ -85,7 +85,7 @@ public static class EmulatorHostingExtensions
             return TypedResults.Json(new RateResponse(rate), EmulatorJsonContext.Default.RateResponse);
         });
 
-        control.MapPost("/drop", () => TypedResults.Json(new DropResponse(hub.DropAll()), EmulatorJsonContext.Default.DropResponse));
-        control.MapGet("/stats", () => TypedResults.Json(hub.Stats, EmulatorJsonContext.Default.EmulatorStats));
+        control.MapPost("/drop", (EmulatorHub hub) => TypedResults.Json(new DropResponse(hub.DropAll()), EmulatorJsonContext.Default.DropResponse));
+        control.MapGet("/stats", (EmulatorHub hub) => TypedResults.Json(hub.Stats, EmulatorJsonContext.Default.EmulatorStats));
     }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 
 namespace Jetstream.Emulator;
@@ -7,16 +6,16 @@ namespace Jetstream.Emulator;
 /// Reads the routing fields of a published event (<c>did</c>, <c>kind</c>, <c>commit.collection</c>) and writes the
 /// emulator's <c>time_us</c> into it without re-serialising, so every other byte reaches subscribers unchanged.
 /// </summary>
-internal readonly struct EventStamper
+internal readonly ref struct EventStamper
 {
     private static readonly byte[] TimeUsProperty = ",\"time_us\":"u8.ToArray();
 
-    private readonly byte[] _source;
+    private readonly ReadOnlySpan<byte> _source;
     private readonly int _replaceStart;
     private readonly int _replaceLength;
     private readonly bool _insert;
 
-    private EventStamper(byte[] source, string did, string kind, string? collection, int replaceStart, int replaceLength, bool insert)
+    private EventStamper(ReadOnlySpan<byte> source, string did, string kind, string? collection, int replaceStart, int replaceLength, bool insert)
     {
         _source = source;
         Did = did;
@@ -36,8 +35,7 @@ internal readonly struct EventStamper
     /// <exception cref="ArgumentException">The payload is not a JSON object with a string <c>did</c>.</exception>
     public static EventStamper Parse(ReadOnlySpan<byte> utf8Json)
     {
-        var source = utf8Json.ToArray();
-        var reader = new Utf8JsonReader(source, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+        var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
         string? did = null;
         string? kind = null;
         string? collection = null;
@@ -107,8 +105,8 @@ internal readonly struct EventStamper
         }
 
         return timeStart >= 0
-            ? new EventStamper(source, did, kind, collection, timeStart, timeLength, insert: false)
-            : new EventStamper(source, did, kind, collection, afterDid, 0, insert: true);
+            ? new EventStamper(utf8Json, did, kind, collection, timeStart, timeLength, insert: false)
+            : new EventStamper(utf8Json, did, kind, collection, afterDid, 0, insert: true);
     }
 
     public byte[] Stamp(long timeUs)
@@ -117,7 +115,7 @@ internal readonly struct EventStamper
         timeUs.TryFormat(number, out var digits, provider: System.Globalization.CultureInfo.InvariantCulture);
         var inserted = _insert ? TimeUsProperty.Length + digits : digits;
         var result = new byte[_source.Length - _replaceLength + inserted];
-        _source.AsSpan(0, _replaceStart).CopyTo(result);
+        _source[.._replaceStart].CopyTo(result);
         var at = _replaceStart;
         if (_insert)
         {
@@ -127,7 +125,7 @@ internal readonly struct EventStamper
 
         number[..digits].CopyTo(result.AsSpan(at));
         at += digits;
-        _source.AsSpan(_replaceStart + _replaceLength).CopyTo(result.AsSpan(at));
+        _source[(_replaceStart + _replaceLength)..].CopyTo(result.AsSpan(at));
         return result;
     }
 
@@ -166,6 +164,4 @@ internal readonly struct EventStamper
 
         return collection;
     }
-
-    public override string ToString() => Encoding.UTF8.GetString(_source);
 }

@@ -46,8 +46,6 @@ public sealed class JetstreamEmulator : IAsyncDisposable
 
     public EmulatorStats Stats => _hub.Stats;
 
-    public IServiceProvider Services => _app.Services;
-
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An option is out of range; the message names it.</exception>
     public static async Task<JetstreamEmulator> StartAsync(EmulatorOptions? options = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
     {
