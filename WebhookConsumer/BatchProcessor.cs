@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Azure;
 using Azure.Storage.Queues.Models;
 using Jetstream.EventQueue;
@@ -24,6 +25,7 @@ internal sealed class BatchProcessor
     private readonly DeadLetterQueue _deadLetters;
     private readonly WebhookSender _sender;
     private readonly RetryPolicy _retryPolicy;
+    private readonly WebhookConsumerMetrics _metrics;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<BatchProcessor> _logger;
     private readonly WebhookOptions _options;
@@ -39,6 +41,7 @@ internal sealed class BatchProcessor
         DeadLetterQueue deadLetters,
         WebhookSender sender,
         RetryPolicy retryPolicy,
+        WebhookConsumerMetrics metrics,
         IOptions<WebhookOptions> options,
         TimeProvider timeProvider,
         ILogger<BatchProcessor> logger)
@@ -47,6 +50,7 @@ internal sealed class BatchProcessor
         _deadLetters = deadLetters;
         _sender = sender;
         _retryPolicy = retryPolicy;
+        _metrics = metrics;
         _timeProvider = timeProvider;
         _logger = logger;
         _options = options.Value;
@@ -196,10 +200,12 @@ internal sealed class BatchProcessor
             }
 
             var result = await DeliverAsync(queuedEvent, cancellationToken);
+            _metrics.Attempted(result);
             if (result.Delivered)
             {
                 item.Outcomes[index] = EventOutcome.Delivered;
                 pending?.Remove(queuedEvent.EventId);
+                _metrics.Delivered(_timeProvider.GetUtcNow() - queuedEvent.QueuedAt);
                 continue;
             }
 
@@ -214,6 +220,7 @@ internal sealed class BatchProcessor
             }
 
             ConsumerLog.AttemptFailed(_logger, queuedEvent.EventId, updated.Attempts, result.Error);
+            _metrics.Retried();
             var due = updated.NotBefore!.Value;
             item.Outcomes[index] = EventOutcome.Retry;
             item.DueAt[index] = due;
@@ -237,6 +244,21 @@ internal sealed class BatchProcessor
     }
 
     private async Task<DeliveryResult> DeliverAsync(QueuedEvent queuedEvent, CancellationToken cancellationToken)
+    {
+        // Null unless a listener (OpenTelemetry) samples it; HttpClient then sends the trace on in `traceparent`.
+        using var activity = WebhookConsumerMetrics.ActivitySource.StartActivity("webhook.deliver", ActivityKind.Client, queuedEvent.TraceParent);
+        activity?.SetTag("webhook.event_id", queuedEvent.EventId);
+        activity?.SetTag("webhook.attempt", queuedEvent.Attempts + 1);
+        var result = await AttemptAsync(queuedEvent, cancellationToken);
+        if (!result.Delivered)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, result.Error);
+        }
+
+        return result;
+    }
+
+    private async Task<DeliveryResult> AttemptAsync(QueuedEvent queuedEvent, CancellationToken cancellationToken)
     {
         try
         {
@@ -282,6 +304,7 @@ internal sealed class BatchProcessor
             {
                 await _deadLetters.AddAsync(item.Updated[i], cancellationToken);
                 ConsumerLog.DeadLettered(_logger, item.Updated[i].EventId, item.Updated[i].Attempts, item.Updated[i].LastStatus, item.Updated[i].LastError);
+                _metrics.DeadLettered();
             }
             catch (RequestFailedException ex)
             {

@@ -60,6 +60,8 @@ public static class WebhookConsumerExtensions
         services.AddSingleton<WebhookSigner>();
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<RetryPolicy>();
+        services.AddMetrics();
+        services.AddSingleton<WebhookConsumerMetrics>();
         services.AddSingleton<BatchProcessor>();
         services.AddSingleton<ConsumerHealth>();
         services.AddHostedService<WebhookConsumerService>();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Azure.Storage.Blobs.Models;
 using Jetstream.EventQueue;
@@ -112,6 +113,28 @@ public sealed class DeliveryContractTests(ITestOutputHelper output)
         var concurrent = harness.Receiver.Stats.MaxConcurrent;
         Assert.InRange(concurrent, 2, 12);
         harness.Report($"order: {events.Count} events over 12 DIDs, per-DID order kept, up to {concurrent} requests at once (limit 12)");
+    }
+
+    [Fact]
+    public async Task Delivery_continues_the_trace_carried_in_the_message()
+    {
+        const string traceId = "0af7651916cd43dd8448eb211c80319c";
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == WebhookConsumerMetrics.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var harness = await ConsumerHarness.CreateAsync(output, "trace");
+        var queued = TestEvents.Commit("did:plc:trace", 1) with { TraceParent = $"00-{traceId}-b7ad6b7169203331-01" };
+        await harness.SendAsync([queued], perMessage: 1);
+
+        await harness.StartConsumerAsync();
+        await harness.Receiver.WaitForUniqueAsync(1, TimeSpan.FromSeconds(10));
+
+        var traceParent = harness.Receiver.Deliveries.Single().Headers["traceparent"];
+        Assert.Matches($"^00-{traceId}-[0-9a-f]{{16}}-01$", traceParent);
+        Assert.DoesNotContain("b7ad6b7169203331", traceParent);
     }
 
     [Theory]
