@@ -1,5 +1,6 @@
 using Jetstream.Api;
 using Jetstream.Api.Dashboard;
+using Jetstream.Api.DeadLetters;
 using Jetstream.Api.Health;
 using Jetstream.Api.Orleans;
 using Jetstream.Api.Stats;
@@ -13,6 +14,7 @@ app.UseApiErrors();
 app.MapIndex();
 app.MapStatsEndpoints();
 app.MapAdminEndpoints();
+app.MapDeadLetterEndpoints();
 app.MapHealthEndpoints();
 app.MapOrleansDashboardEndpoints();
 app.Run();
