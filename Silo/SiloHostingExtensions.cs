@@ -22,7 +22,9 @@ public static class SiloHostingExtensions
         var orleans = builder.Configuration.GetSection(OrleansHostingOptions.SectionName).Get<OrleansHostingOptions>() ?? new OrleansHostingOptions();
         var storage = builder.Configuration.GetConnectionString(StorageConnection.Name) ?? StorageConnection.DevelopmentStorage;
 
-        builder.UseOrleans(silo =>
+        // Services.AddOrleans, not UseOrleans: the latter also reads the "Orleans" section as provider configuration,
+        // and our own Orleans:Clustering (Localhost | AzureStorage) is not a provider section.
+        builder.Services.AddOrleans(silo =>
         {
             if (orleans.Clustering == ClusteringMode.AzureStorage)
             {

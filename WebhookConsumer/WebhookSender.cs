@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Reflection;
-using Jetstream.EventQueue;
 using Microsoft.Extensions.Options;
 using Polly.Timeout;
 
@@ -20,14 +18,12 @@ internal sealed class WebhookSender
     private readonly HttpClient _client;
     private readonly WebhookSigner _signer;
     private readonly TimeProvider _timeProvider;
-    private readonly ConsumerMetrics _metrics;
     private readonly Uri _url;
     private readonly AuthenticationHeaderValue? _authorization;
     private readonly int _timeoutSeconds;
 
-    public WebhookSender(IHttpClientFactory clientFactory, WebhookSigner signer, IOptions<WebhookOptions> options, TimeProvider timeProvider, ConsumerMetrics metrics)
+    public WebhookSender(IHttpClientFactory clientFactory, WebhookSigner signer, IOptions<WebhookOptions> options, TimeProvider timeProvider)
     {
-        _metrics = metrics;
         _client = clientFactory.CreateClient(HttpClientName);
         _signer = signer;
         _timeProvider = timeProvider;
@@ -36,32 +32,7 @@ internal sealed class WebhookSender
         _timeoutSeconds = options.Value.TimeoutSeconds;
     }
 
-    /// <summary>
-    /// One attempt, in a span that continues the trace the processor started when Jetstream sent the event (its context
-    /// travels in the queue message); the HttpClient span under it passes the context on to the receiver as
-    /// <c>traceparent</c>, so one trace runs from Jetstream to the webhook.
-    /// </summary>
-    public async Task<DeliveryResult> SendAsync(QueuedEvent queuedEvent, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
-    {
-        using var activity = ConsumerMetrics.ActivitySource.StartActivity("webhook.deliver", ActivityKind.Consumer, queuedEvent.TraceParent);
-        activity?.SetTag("jetstream.event_id", queuedEvent.EventId);
-        activity?.SetTag("webhook.attempt", queuedEvent.Attempts + 1);
-        var started = _timeProvider.GetTimestamp();
-        var result = await PostAsync(queuedEvent.EventId, body, cancellationToken);
-        _metrics.Attempted(result.Status, _timeProvider.GetElapsedTime(started));
-        if (result.Delivered)
-        {
-            _metrics.Delivered(queuedEvent.TimeUs);
-        }
-        else
-        {
-            activity?.SetStatus(ActivityStatusCode.Error, result.Error);
-        }
-
-        return result;
-    }
-
-    private async Task<DeliveryResult> PostAsync(string eventId, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    public async Task<DeliveryResult> SendAsync(string eventId, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, _url) { Content = new ReadOnlyMemoryContent(body) };
         request.Content.Headers.ContentType = JsonContentType;

@@ -41,9 +41,9 @@ public sealed class MetricsTests
         Assert.True(siloLater.Sum("jetstream_queue_send_duration_seconds_count") > silo.Sum("jetstream_queue_send_duration_seconds_count"));
         Assert.True(siloLater.Sum("orleans_grains") > 0, "the Orleans meters are exported");
         Assert.Contains("\ndotnet_gc_", siloLater.Text);
-        Assert.True(consumerLater.Sum("webhook_delivery_duration_seconds_count") > consumer.Sum("webhook_delivery_duration_seconds_count"));
-        Assert.True(consumerLater.Sum("webhook_event_latency_seconds_count") > consumer.Sum("webhook_event_latency_seconds_count"));
-        Assert.True(consumerLater.Sum("webhook_deliveries_total", "status_class=\"5xx\"") > 0);
+        Assert.True(consumerLater.Sum("webhook_delivery_latency_seconds_count") > consumer.Sum("webhook_delivery_latency_seconds_count"));
+        Assert.True(consumerLater.Sum("webhook_delivery_latency_seconds_bucket", "le=\"60\"") > 0, "latency buckets are in seconds");
+        Assert.True(consumerLater.Sum("webhook_deliveries_total", "outcome=\"5xx\"") > 0);
 
         // The Api handles no events; its request and Orleans client metrics move with the requests it serves.
         await http.GetStringAsync($"http://127.0.0.1:{ports.Api}/stats");
@@ -60,7 +60,7 @@ public sealed class MetricsTests
         && after.Sum("jetstream_commits_queued_total", "collection=\"blue.2048.game\"") > before.Sum("jetstream_commits_queued_total", "collection=\"blue.2048.game\"");
 
     private static bool ConsumerMoved(PrometheusText before, PrometheusText after) =>
-        after.Sum("webhook_deliveries_total", "status_class=\"2xx\"") > before.Sum("webhook_deliveries_total", "status_class=\"2xx\"");
+        after.Sum("webhook_deliveries_total", "outcome=\"2xx\"") > before.Sum("webhook_deliveries_total", "outcome=\"2xx\"");
 
     private static bool RetriedAndDeadLettered(PrometheusText consumer) =>
         consumer.Sum("webhook_retries_total") > 0 && consumer.Sum("webhook_dead_lettered_total") > 0;
