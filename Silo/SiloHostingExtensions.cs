@@ -22,7 +22,9 @@ public static class SiloHostingExtensions
         var orleans = builder.Configuration.GetSection(OrleansHostingOptions.SectionName).Get<OrleansHostingOptions>() ?? new OrleansHostingOptions();
         var storage = builder.Configuration.GetConnectionString(StorageConnection.Name) ?? StorageConnection.DevelopmentStorage;
 
-        builder.UseOrleans(silo =>
+        // Not builder.UseOrleans: that hands Orleans the "Orleans" section, where it takes Orleans:Clustering for a
+        // provider section (ProviderType "Default", unknown) and fails to build. The providers are chosen here instead.
+        builder.Services.AddOrleans(silo =>
         {
             if (orleans.Clustering == ClusteringMode.AzureStorage)
             {

@@ -1,0 +1,22 @@
+namespace Jetstream.Deploy.Tests.Hosts;
+
+/// <summary>
+/// What a host's real Program set up for a given environment, learned without serving (see <see cref="HostInspector"/>).
+/// <see cref="Failure"/>: the host did not get as far as serving; <see cref="ValidationFailures"/>: settings its
+/// options validation rejects (the messages name them).
+/// </summary>
+public sealed record HostModel(
+    string AssemblyName,
+    IReadOnlyList<string> Routes,
+    IReadOnlyList<string> ListenAddresses,
+    IReadOnlyDictionary<Type, object> Options,
+    TimeSpan ShutdownTimeout,
+    bool IsSilo,
+    IReadOnlyList<string> ValidationFailures,
+    string? Failure)
+{
+    /// <summary>The project's options classes the host binds from configuration (its own, not the framework's).</summary>
+    public IEnumerable<Type> OptionsTypes => Options.Keys;
+
+    public T? Get<T>() where T : class => Options.TryGetValue(typeof(T), out var value) ? (T)value : null;
+}

@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Hosting;
+
+namespace Jetstream.Deploy.Tests.Hosts;
+
+/// <summary>
+/// Hooks into a host as it is built through the events the hosting library publishes for tools (the way
+/// WebApplicationFactory and <c>dotnet ef</c> reach an app's Program).
+/// </summary>
+internal sealed class HostingObserver(HostCapture capture) : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
+{
+    private readonly List<IDisposable> _subscriptions = [];
+
+    public void OnNext(DiagnosticListener value)
+    {
+        if (value.Name == "Microsoft.Extensions.Hosting")
+        {
+            lock (_subscriptions)
+            {
+                _subscriptions.Add(value.Subscribe(this));
+            }
+        }
+    }
+
+    public void OnNext(KeyValuePair<string, object?> value)
+    {
+        if (value.Key == "HostBuilding" && value.Value is IHostBuilder builder)
+        {
+            builder.ConfigureServices((_, services) => capture.Intercept(services));
+        }
+    }
+
+    public void OnCompleted()
+    {
+    }
+
+    public void OnError(Exception error)
+    {
+    }
+
+    public void Dispose()
+    {
+        lock (_subscriptions)
+        {
+            _subscriptions.ForEach(s => s.Dispose());
+            _subscriptions.Clear();
+        }
+    }
+}
