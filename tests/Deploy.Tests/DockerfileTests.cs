@@ -71,14 +71,14 @@ public sealed class DockerfileTests
         app.MapPost("/hook", () => Results.Ok());
         await app.StartAsync();
 
-        Assert.Equal(0, await ProbeAsync(port, "/health/ready"));
-        Assert.NotEqual(0, await ProbeAsync(port, "/health/missing"));
-        Assert.Equal(0, await ProbeAsync(port, "/hook", "405"));
+        Assert.Equal((0, string.Empty), await ProbeAsync(port, "/health/ready"));
+        Assert.Equal(1, (await ProbeAsync(port, "/health/missing")).ExitCode);
+        Assert.Equal((0, string.Empty), await ProbeAsync(port, "/hook", "405"));
         await app.StopAsync();
-        Assert.NotEqual(0, await ProbeAsync(port, "/health/ready"));
+        Assert.Contains("Connection refused", (await ProbeAsync(port, "/health/ready")).Error, StringComparison.Ordinal);
     }
 
-    private static async Task<int> ProbeAsync(int port, string path, string? status = null)
+    private static async Task<(int ExitCode, string Error)> ProbeAsync(int port, string path, string? status = null)
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(RepoPaths.Root, DockerfileChecks.ProbeScript));
@@ -90,9 +90,10 @@ public sealed class DockerfileTests
         }
 
         using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         await process.WaitForExitAsync(timeout.Token);
-        return process.ExitCode;
+        return (process.ExitCode, await error);
     }
 
     /// <summary>The .dockerignore forms this repository uses: a folder (trailing /), a **/ prefix, a *.ext, a path.</summary>

@@ -5,34 +5,45 @@ using System.Reflection;
 namespace Jetstream.Deploy.Tests.Hosts;
 
 /// <summary>
-/// Runs a host's real Program (in this process, one at a time) with a container's environment as its configuration,
+/// Runs a host's real Program (in this process, on a thread of its own) with a container's environment as its configuration,
 /// lets options validation run, and records its routes, listen addresses, bound options and shutdown timeout before
 /// anything is started or served. Results are cached per host and environment.
 /// </summary>
 public static class HostInspector
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private static readonly SemaphoreSlim Gate = new(1, 1);
     private static readonly ConcurrentDictionary<string, Lazy<Task<HostModel>>> Cache = new();
 
     public static Task<HostModel> InspectAsync(HostProject host, IReadOnlyDictionary<string, string> environment)
     {
         var key = host.AssemblyName + "\n" + string.Join("\n", environment.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
-        return Cache.GetOrAdd(key, _ => new Lazy<Task<HostModel>>(() => RunExclusiveAsync(host, environment))).Value;
+        return Cache.GetOrAdd(key, _ => new Lazy<Task<HostModel>>(() => RunOnOwnThreadAsync(host, environment))).Value;
     }
 
-    private static async Task<HostModel> RunExclusiveAsync(HostProject host, IReadOnlyDictionary<string, string> environment)
+    /// <summary>
+    /// Program blocks its thread in app.Run() until the host stops: a thread of its own keeps that wait off the thread
+    /// pool, which the host's own async work needs, and tells its hosting events apart from other tests' hosts.
+    /// </summary>
+    private static async Task<HostModel> RunOnOwnThreadAsync(HostProject host, IReadOnlyDictionary<string, string> environment)
     {
-        // The hosting events are process-wide: two hosts built at once would be told apart by nothing.
-        await Gate.WaitAsync();
-        try
+        var done = new TaskCompletionSource<HostModel>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
         {
-            return await Task.Factory.StartNew(() => Run(host, environment), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        }
-        finally
+            try
+            {
+                done.SetResult(Run(host, environment));
+            }
+            catch (Exception ex)
+            {
+                done.SetException(ex);
+            }
+        })
         {
-            Gate.Release();
-        }
+            IsBackground = true,
+            Name = "Program of " + host.AssemblyName,
+        };
+        thread.Start();
+        return await done.Task.WaitAsync(Timeout);
     }
 
     private static HostModel Run(HostProject host, IReadOnlyDictionary<string, string> environment)
@@ -50,25 +61,17 @@ public static class HostInspector
         var capture = new HostCapture();
         using var observer = new HostingObserver(capture);
         using var subscription = DiagnosticListener.AllListeners.Subscribe(observer);
-        string? failure = null;
-        var run = Task.Run(() =>
+        string? failure;
+        try
         {
-            try
-            {
-                var result = entryPoint.Invoke(null, entryPoint.GetParameters().Length == 0 ? null : [arguments.ToArray()]);
-                return result is int code && code != 0 ? $"{host.AssemblyName} exited with code {code}." : null;
-            }
-            catch (TargetInvocationException ex) when (ex.InnerException is not null)
-            {
-                return $"{host.AssemblyName} did not start: {ex.InnerException.GetType().Name}: {ex.InnerException.Message}";
-            }
-        });
-        if (!run.Wait(Timeout))
+            var result = entryPoint.Invoke(null, entryPoint.GetParameters().Length == 0 ? null : [arguments.ToArray()]);
+            failure = result is int code && code != 0 ? $"{host.AssemblyName} exited with code {code}." : null;
+        }
+        catch (TargetInvocationException ex) when (ex.InnerException is not null)
         {
-            throw new TimeoutException($"{host.AssemblyName}'s Program did not return within {Timeout.TotalSeconds} s.");
+            failure = $"{host.AssemblyName} did not start: {ex.InnerException.GetType().Name}: {ex.InnerException.Message}";
         }
 
-        failure = run.Result;
         if (!capture.Intercepted)
         {
             failure ??= $"{host.AssemblyName}'s Program built no host.";
