@@ -13,10 +13,17 @@ public sealed class EventQueueClients
     public EventQueueClients(StorageConnection connection, IOptions<QueueOptions> options)
     {
         Options = options.Value;
+        // Few, quick SDK retries: callers retry themselves and must learn of an outage fast (status, backpressure).
         var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
+        queueOptions.Retry.MaxRetries = 1;
+        queueOptions.Retry.Delay = TimeSpan.FromMilliseconds(200);
+        queueOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
+        var blobOptions = new BlobClientOptions();
+        blobOptions.Retry.MaxRetries = 1;
+        blobOptions.Retry.Delay = TimeSpan.FromMilliseconds(200);
         Queue = new QueueClient(connection.ConnectionString, Options.Name, queueOptions);
         PoisonQueue = new QueueClient(connection.ConnectionString, Options.PoisonQueueName, queueOptions);
-        LargeEvents = new BlobContainerClient(connection.ConnectionString, Options.LargeEventContainer);
+        LargeEvents = new BlobContainerClient(connection.ConnectionString, Options.LargeEventContainer, blobOptions);
     }
 
     public QueueOptions Options { get; }

@@ -68,6 +68,11 @@ public static class QueueMessageCodec
                 writer.WriteString("lastError"u8, e.LastError);
             }
 
+            if (e.NotBefore is { } notBefore)
+            {
+                writer.WriteString("notBefore"u8, notBefore.UtcDateTime);
+            }
+
             if (e.BlobName is not null)
             {
                 writer.WriteString("blob"u8, e.BlobName);
@@ -97,6 +102,11 @@ public static class QueueMessageCodec
         catch (JsonException ex)
         {
             throw new FormatException($"Queue message is not valid JSON: {ex.Message}", ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // Utf8JsonReader's typed getters throw this for a value of the wrong JSON type, e.g. "timeUs":"x".
+            throw new FormatException($"Queue message has a value of the wrong type: {ex.Message}", ex);
         }
     }
 
@@ -140,7 +150,7 @@ public static class QueueMessageCodec
     private static QueuedEvent ReadEvent(ref Utf8JsonReader reader, ReadOnlyMemory<byte> body)
     {
         string? eventId = null, did = null, blob = null, traceParent = null, lastError = null;
-        DateTimeOffset? queuedAt = null, firstAttemptAt = null;
+        DateTimeOffset? queuedAt = null, firstAttemptAt = null, notBefore = null;
         long? timeUs = null;
         int attempts = 0;
         int? lastStatus = null;
@@ -160,6 +170,7 @@ public static class QueueMessageCodec
                 case "firstAttemptAt": firstAttemptAt = reader.GetDateTimeOffset(); break;
                 case "lastStatus": lastStatus = reader.GetInt32(); break;
                 case "lastError": lastError = reader.GetString(); break;
+                case "notBefore": notBefore = reader.GetDateTimeOffset(); break;
                 case "blob": blob = reader.GetString(); break;
                 case "event":
                     var start = (int)reader.TokenStartIndex;
@@ -193,6 +204,7 @@ public static class QueueMessageCodec
             FirstAttemptAt = firstAttemptAt,
             LastStatus = lastStatus,
             LastError = lastError,
+            NotBefore = notBefore,
         };
     }
 

@@ -35,4 +35,10 @@ public sealed record QueuedEvent
     public int? LastStatus { get; init; }
 
     public string? LastError { get; init; }
+
+    /// <summary>
+    /// Earliest time of the next attempt (the event's own backoff), so an event packed with others in one message
+    /// keeps its schedule when the message becomes visible earlier for another event. Null: due now.
+    /// </summary>
+    public DateTimeOffset? NotBefore { get; init; }
 }

@@ -108,7 +108,8 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
 
         try
         {
-            await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            var period = TimeSpan.FromSeconds(_options.KeepAliveReminderSeconds);
+            await this.RegisterOrUpdateReminder(ReminderName, period, period);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -395,7 +396,14 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
                     continue;
                 }
 
-                _sessionMadeProgress |= HandleFrame(buffer.AsSpan(0, filled), result.MessageType, dedupeFloor, stopping);
+                if (HandleFrame(buffer.AsSpan(0, filled), result.MessageType, dedupeFloor, stopping) && !_sessionMadeProgress)
+                {
+                    // The session proved healthy: the next failure starts the backoff from the beginning again.
+                    _sessionMadeProgress = true;
+                    _backoff.Reset();
+                    _endpointFailures = 0;
+                }
+
                 filled = 0;
                 AfterProgress(endpoint);
                 if (!_sink.HasCapacity)

@@ -1,3 +1,8 @@
+using Jetstream.WebhookConsumer;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddWebhookConsumer();
+
 var app = builder.Build();
+app.MapWebhookConsumerHealth();
 app.Run();

@@ -94,6 +94,11 @@ public sealed class JetstreamOptions
     [Range(10, 600_000)]
     public int MaxQueueRetryDelayMs { get; set; } = 5000;
 
+    /// <summary>Period of the reminder that re-activates the processor on another silo when its silo dies
+    /// (Orleans' minimum reminder period applies: one minute unless configured lower).</summary>
+    [Range(1, 3600)]
+    public int KeepAliveReminderSeconds { get; set; } = 60;
+
     /// <summary>Start the default processor when the silo starts.</summary>
     public bool AutoStart { get; set; } = true;
 }

@@ -11,7 +11,8 @@ namespace Jetstream.TestSupport;
 /// </summary>
 public static class ProcessorTestCluster
 {
-    public static async Task<InProcessTestCluster> StartAsync(string storageConnectionString, IReadOnlyDictionary<string, string?> settings, short silos = 1)
+    public static async Task<InProcessTestCluster> StartAsync(
+        string storageConnectionString, IReadOnlyDictionary<string, string?> settings, short silos = 1, Action<ISiloBuilder>? configureSilo = null)
     {
         var builder = new InProcessTestClusterBuilder(silos);
         // The grain's state key includes the service id: a fresh one per cluster keeps tests from sharing a cursor.
@@ -26,7 +27,11 @@ public static class ProcessorTestCluster
                 host.Logging.AddSimpleConsole().AddFilter("Jetstream", LogLevel.Debug);
             }
         });
-        builder.ConfigureSilo((_, silo) => silo.AddJetstreamProcessor(silo.Configuration, storageConnectionString));
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddJetstreamProcessor(silo.Configuration, storageConnectionString);
+            configureSilo?.Invoke(silo);
+        });
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return cluster;

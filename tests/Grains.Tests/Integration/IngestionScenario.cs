@@ -40,6 +40,11 @@ internal sealed class IngestionScenario : IAsyncDisposable
         var settings = ProcessorTestCluster.Settings(emulator.SubscribeUri, queueName, Wanted);
         configure?.Invoke(settings);
         var cluster = await ProcessorTestCluster.StartAsync(storage, settings);
+        if (settings["Jetstream:Endpoints:0"] != emulator.SubscribeUri.ToString())
+        {
+            return new IngestionScenario(emulator, cluster, storage, queueName);
+        }
+
         var processor = cluster.Client.GetGrain<IJetstreamProcessorGrain>(IJetstreamProcessorGrain.DefaultKey);
         try
         {

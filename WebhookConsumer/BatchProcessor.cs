@@ -1,0 +1,314 @@
+using System.Collections.Concurrent;
+using Azure;
+using Azure.Storage.Queues.Models;
+using Jetstream.EventQueue;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Jetstream.WebhookConsumer;
+
+/// <summary>
+/// Delivers the events of one received batch of queue messages and settles each message: delivered events leave it,
+/// dead-lettered ones are written to the poison queue first, the rest stay in it with their attempt recorded and the
+/// message hidden until the earliest of them is due. Events of one DID go one after another in queue order; once one
+/// fails, that DID's later events wait, unattempted, until it is due again (in this batch and the batches after it).
+/// </summary>
+internal sealed class BatchProcessor
+{
+    private const int SettleConcurrency = 16;
+
+    // Azure caps the visibility timeout at 7 days; a later-due event is simply held again then.
+    private static readonly TimeSpan MaxVisibility = TimeSpan.FromDays(7) - TimeSpan.FromMinutes(1);
+
+    private readonly EventQueueClients _clients;
+    private readonly DeadLetterQueue _deadLetters;
+    private readonly WebhookSender _sender;
+    private readonly RetryPolicy _retryPolicy;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<BatchProcessor> _logger;
+    private readonly WebhookOptions _options;
+
+    // DIDs with a failed event waiting for its retry, and when it is due: their later events, even in later batches,
+    // are not attempted before then, so within this process a DID's events do not overtake a failed one.
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _blockedDids = new(StringComparer.Ordinal);
+
+    public BatchProcessor(
+        EventQueueClients clients,
+        DeadLetterQueue deadLetters,
+        WebhookSender sender,
+        RetryPolicy retryPolicy,
+        IOptions<WebhookOptions> options,
+        TimeProvider timeProvider,
+        ILogger<BatchProcessor> logger)
+    {
+        _clients = clients;
+        _deadLetters = deadLetters;
+        _sender = sender;
+        _retryPolicy = retryPolicy;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _options = options.Value;
+    }
+
+    /// <param name="receivedAt">When the receive was issued: the messages are hidden from then for the visibility timeout.</param>
+    /// <param name="cancellationToken">Abandons the batch as a crash would: nothing more is written, the messages reappear later.</param>
+    public async Task ProcessAsync(IReadOnlyList<QueueMessage> messages, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    {
+        var items = new List<BatchItem>(messages.Count);
+        foreach (var message in messages)
+        {
+            if (await DecodeAsync(message, cancellationToken) is { } item)
+            {
+                items.Add(item);
+            }
+        }
+
+        // Starting an attempt later than this could outlive the messages' invisibility and let another consumer
+        // deliver the same events at the same time.
+        var deadline = receivedAt + _options.VisibilityTimeout - TimeSpan.FromSeconds(_options.TimeoutSeconds + 1);
+        await Parallel.ForEachAsync(
+            GroupByDid(items),
+            new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
+            (events, token) => DeliverInOrderAsync(events, deadline, token));
+        PruneBlockedDids();
+
+        await Parallel.ForEachAsync(
+            items,
+            new ParallelOptions { MaxDegreeOfParallelism = SettleConcurrency, CancellationToken = cancellationToken },
+            (item, token) => new ValueTask(SettleAsync(item, token)));
+    }
+
+    private async Task<BatchItem?> DecodeAsync(QueueMessage message, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<QueuedEvent> events;
+        try
+        {
+            events = QueueMessageCodec.Decode(message.Body);
+        }
+        catch (FormatException ex)
+        {
+            ConsumerLog.Undecodable(_logger, message.MessageId, ex.Message);
+            try
+            {
+                await _deadLetters.AddUndecodableAsync(message.Body, cancellationToken);
+                await _clients.Queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+            }
+            catch (RequestFailedException storageError)
+            {
+                ConsumerLog.SettleFailed(_logger, message.MessageId, storageError.Status, storageError.Message);
+            }
+
+            return null;
+        }
+
+        return new BatchItem(message, events);
+    }
+
+    /// <summary>Each DID's events in queue order (messages in receive order, events in message order).</summary>
+    private static IEnumerable<List<(BatchItem Item, int Index)>> GroupByDid(List<BatchItem> items)
+    {
+        var byDid = new Dictionary<string, List<(BatchItem, int)>>(StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            for (var i = 0; i < item.Events.Count; i++)
+            {
+                if (!byDid.TryGetValue(item.Events[i].Did, out var list))
+                {
+                    byDid[item.Events[i].Did] = list = [];
+                }
+
+                list.Add((item, i));
+            }
+        }
+
+        return byDid.Values;
+    }
+
+    private async ValueTask DeliverInOrderAsync(List<(BatchItem Item, int Index)> events, DateTimeOffset deadline, CancellationToken cancellationToken)
+    {
+        var did = events[0].Item.Events[events[0].Index].Did;
+        DateTimeOffset? heldUntil = _blockedDids.TryGetValue(did, out var blocked) && blocked > _timeProvider.GetUtcNow() ? blocked : null;
+        foreach (var (item, index) in events)
+        {
+            var queuedEvent = item.Events[index];
+            var now = _timeProvider.GetUtcNow();
+            if (heldUntil is null && queuedEvent.NotBefore is { } notBefore && notBefore > now)
+            {
+                heldUntil = notBefore;
+            }
+            else if (heldUntil is null && now > deadline)
+            {
+                heldUntil = now;
+            }
+
+            if (heldUntil is { } until)
+            {
+                item.Outcomes[index] = EventOutcome.Held;
+                item.DueAt[index] = until;
+                continue;
+            }
+
+            var result = await DeliverAsync(queuedEvent, cancellationToken);
+            if (result.Delivered)
+            {
+                item.Outcomes[index] = EventOutcome.Delivered;
+                continue;
+            }
+
+            var updated = _retryPolicy.AfterFailure(queuedEvent, result, _timeProvider.GetUtcNow(), out var deadLetter);
+            item.Updated[index] = updated;
+            if (deadLetter)
+            {
+                // Dead-lettering ends the event's turn; the DID's later events go on.
+                item.Outcomes[index] = EventOutcome.DeadLetter;
+                continue;
+            }
+
+            ConsumerLog.AttemptFailed(_logger, queuedEvent.EventId, updated.Attempts, result.Error);
+            item.Outcomes[index] = EventOutcome.Retry;
+            item.DueAt[index] = updated.NotBefore!.Value;
+            heldUntil = updated.NotBefore;
+            _blockedDids[did] = updated.NotBefore!.Value;
+        }
+    }
+
+    /// <summary>Forgets DIDs whose failed event is due again; the map only holds DIDs with a pending retry.</summary>
+    private void PruneBlockedDids()
+    {
+        var now = _timeProvider.GetUtcNow();
+        foreach (var (did, until) in _blockedDids)
+        {
+            if (until <= now)
+            {
+                _blockedDids.TryRemove(new KeyValuePair<string, DateTimeOffset>(did, until));
+            }
+        }
+    }
+
+    private async Task<DeliveryResult> DeliverAsync(QueuedEvent queuedEvent, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var body = queuedEvent.EventJson;
+            if (queuedEvent.BlobName is { } blobName)
+            {
+                try
+                {
+                    var download = await _clients.LargeEvents.GetBlobClient(blobName).DownloadContentAsync(cancellationToken);
+                    body = download.Value.Content.ToMemory();
+                }
+                catch (RequestFailedException ex) when (ex.Status == 404)
+                {
+                    return DeliveryResult.Failure(null, $"Event body blob '{blobName}' not found in '{_clients.Options.LargeEventContainer}' " +
+                        "(an earlier copy of this event, same webhook-id, may have been delivered and removed it).", permanent: true);
+                }
+                catch (RequestFailedException ex)
+                {
+                    return DeliveryResult.Failure(null, $"Could not read event body blob '{blobName}': {ex.Status} {ex.ErrorCode}");
+                }
+            }
+
+            return await _sender.SendAsync(queuedEvent.EventId, body, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Anything unforeseen counts as a failed attempt, so it follows the schedule instead of looping.
+            return DeliveryResult.Failure(null, $"{ex.GetType().Name}: {ex.Message}");
+        }
+    }
+
+    private async Task SettleAsync(BatchItem item, CancellationToken cancellationToken)
+    {
+        var message = item.Message;
+        for (var i = 0; i < item.Events.Count; i++)
+        {
+            if (item.Outcomes[i] != EventOutcome.DeadLetter)
+            {
+                continue;
+            }
+
+            try
+            {
+                await _deadLetters.AddAsync(item.Updated[i], cancellationToken);
+                ConsumerLog.DeadLettered(_logger, item.Updated[i].EventId, item.Updated[i].Attempts, item.Updated[i].LastStatus, item.Updated[i].LastError);
+            }
+            catch (RequestFailedException ex)
+            {
+                // Not written to the poison queue, so it stays in its message (attempt recorded) and is tried again.
+                ConsumerLog.DeadLetterFailed(_logger, item.Updated[i].EventId, ex.Status, ex.Message);
+                item.Outcomes[i] = EventOutcome.Retry;
+                item.DueAt[i] = _timeProvider.GetUtcNow();
+            }
+        }
+
+        var remaining = new List<QueuedEvent>(item.Events.Count);
+        DateTimeOffset? due = null;
+        var changed = false;
+        for (var i = 0; i < item.Events.Count; i++)
+        {
+            if (item.Outcomes[i] is EventOutcome.Held or EventOutcome.Retry)
+            {
+                remaining.Add(item.Updated[i]);
+                due = due is null || item.DueAt[i] < due ? item.DueAt[i] : due;
+            }
+
+            changed |= item.Outcomes[i] != EventOutcome.Held;
+        }
+
+        try
+        {
+            if (remaining.Count == 0)
+            {
+                await _clients.Queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+            }
+            else
+            {
+                await _clients.Queue.UpdateMessageAsync(
+                    message.MessageId,
+                    message.PopReceipt,
+                    changed ? QueueMessageCodec.Encode(remaining) : null,
+                    VisibilityUntil(due!.Value),
+                    cancellationToken);
+            }
+        }
+        catch (RequestFailedException ex)
+        {
+            // 404: the message's invisibility ran out and another receive took it; it will be delivered again there
+            // (duplicates with the same webhook-id). Otherwise storage failed and it reappears after the timeout.
+            ConsumerLog.SettleFailed(_logger, message.MessageId, ex.Status, ex.Message);
+            return;
+        }
+
+        for (var i = 0; i < item.Events.Count; i++)
+        {
+            if (item.Outcomes[i] == EventOutcome.Delivered && item.Events[i].BlobName is { } blobName)
+            {
+                await DeleteBlobAsync(blobName, cancellationToken);
+            }
+        }
+    }
+
+    private async Task DeleteBlobAsync(string blobName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _clients.LargeEvents.DeleteBlobIfExistsAsync(blobName, cancellationToken: cancellationToken);
+        }
+        catch (RequestFailedException ex)
+        {
+            ConsumerLog.BlobDeleteFailed(_logger, blobName, ex.Message);
+        }
+    }
+
+    /// <summary>Whole seconds (what Azure takes), rounded up so the message never comes back before the event is due.</summary>
+    private TimeSpan VisibilityUntil(DateTimeOffset due)
+    {
+        var wait = due - _timeProvider.GetUtcNow();
+        if (wait <= TimeSpan.Zero)
+        {
+            return TimeSpan.Zero;
+        }
+
+        return wait >= MaxVisibility ? MaxVisibility : TimeSpan.FromSeconds(Math.Ceiling(wait.TotalSeconds));
+    }
+}

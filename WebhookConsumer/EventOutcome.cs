@@ -1,0 +1,15 @@
+namespace Jetstream.WebhookConsumer;
+
+/// <summary>What happened to one event of a received batch.</summary>
+internal enum EventOutcome
+{
+    /// <summary>Not attempted in this batch: not due yet, behind a failed event of its DID, or past the batch deadline.</summary>
+    Held,
+
+    Delivered,
+
+    /// <summary>Attempted and failed; retried at its <c>NotBefore</c>.</summary>
+    Retry,
+
+    DeadLetter,
+}

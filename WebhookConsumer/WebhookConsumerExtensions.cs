@@ -1,0 +1,70 @@
+using Jetstream.EventQueue;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+
+namespace Jetstream.WebhookConsumer;
+
+public static class WebhookConsumerExtensions
+{
+    /// <summary>
+    /// Adds the webhook consumer: the event queue (<c>Queue</c>, <c>ConnectionStrings:AzureStorage</c>), the validated
+    /// <c>Webhook</c> settings (a missing or bad <c>Webhook:Url</c> stops the host at start), the webhook HTTP client
+    /// and the poll loop as a hosted service.
+    /// </summary>
+    public static TBuilder AddWebhookConsumer<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        var services = builder.Services;
+        services.AddEventQueue(builder.Configuration);
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddOptions<WebhookOptions>()
+            .BindConfiguration(WebhookOptions.SectionName)
+            .PostConfigure(options =>
+            {
+                if (options.RetrySchedule.Length == 0)
+                {
+                    options.RetrySchedule = [.. WebhookOptions.DefaultRetrySchedule];
+                }
+            })
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>();
+
+        // The client factory logs every request at Information: at thousands of deliveries a second that is the
+        // bottleneck, and failures are logged by the consumer itself.
+        builder.Logging.AddFilter("System.Net.Http.HttpClient." + WebhookSender.HttpClientName, LogLevel.Warning);
+        services.AddHttpClient(WebhookSender.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
+            {
+                MaxConnectionsPerServer = provider.GetRequiredService<IOptions<WebhookOptions>>().Value.MaxConcurrency,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                AllowAutoRedirect = false,
+                UseCookies = false,
+            })
+            .AddResilienceHandler("webhook-attempt", (pipeline, context) =>
+                pipeline.AddTimeout(TimeSpan.FromSeconds(context.ServiceProvider.GetRequiredService<IOptions<WebhookOptions>>().Value.TimeoutSeconds)));
+
+        services.AddSingleton<WebhookSigner>();
+        services.AddSingleton<WebhookSender>();
+        services.AddSingleton<RetryPolicy>();
+        services.AddSingleton<BatchProcessor>();
+        services.AddSingleton<ConsumerHealth>();
+        services.AddHostedService<WebhookConsumerService>();
+        services.AddHealthChecks().AddCheck<ConsumerHealth>("queue");
+        return builder;
+    }
+
+    /// <summary>Maps <c>/health</c>: healthy while the consumer reaches its queue.</summary>
+    public static IEndpointRouteBuilder MapWebhookConsumerHealth(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapHealthChecks("/health");
+        return endpoints;
+    }
+}

@@ -1,0 +1,78 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Jetstream.WebhookConsumer;
+
+/// <summary>Settings of the webhook consumer. Section <c>Webhook</c> (env vars <c>Webhook__Url</c>, ...).</summary>
+public sealed class WebhookOptions
+{
+    public const string SectionName = "Webhook";
+
+    /// <summary>
+    /// The default retry schedule: delays after the 1st, 2nd, ... failed attempt, about 27.7 hours in all (12 attempts),
+    /// so a receiver that is down for a day still gets every event.
+    /// </summary>
+    public static readonly TimeSpan[] DefaultRetrySchedule =
+    [
+        TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2),
+        TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30), TimeSpan.FromHours(1), TimeSpan.FromHours(2),
+        TimeSpan.FromHours(4), TimeSpan.FromHours(8), TimeSpan.FromHours(12),
+    ];
+
+    /// <summary>Absolute http or https URL every event is POSTed to. Required.</summary>
+    [Required(ErrorMessage = "Webhook:Url is required: the absolute http(s) URL events are POSTed to (env Webhook__Url).")]
+    public string? Url { get; set; }
+
+    /// <summary>
+    /// Signing secrets (<c>whsec_</c> + base64), separated by spaces; each signs every request, so a receiver can rotate.
+    /// Empty: requests are not signed.
+    /// </summary>
+    public string? Secret { get; set; }
+
+    /// <summary>Sent as <c>Authorization: Bearer …</c> when set.</summary>
+    public string? BearerToken { get; set; }
+
+    /// <summary>Time allowed for one delivery attempt, from sending the request to the end of the response headers.</summary>
+    [Range(1, 600, ErrorMessage = "Webhook:TimeoutSeconds must be between 1 and 600.")]
+    public int TimeoutSeconds { get; set; } = 15;
+
+    /// <summary>Most requests in flight at once (events of different DIDs are delivered in parallel up to this).</summary>
+    [Range(1, 4096, ErrorMessage = "Webhook:MaxConcurrency must be between 1 and 4096.")]
+    public int MaxConcurrency { get; set; } = 64;
+
+    /// <summary>Queue messages received at once (Azure allows at most 32); a message may hold several events.</summary>
+    [Range(1, 32, ErrorMessage = "Webhook:BatchSize must be between 1 and 32.")]
+    public int BatchSize { get; set; } = 32;
+
+    /// <summary>
+    /// How long a received message stays hidden from other consumers. A consumer that dies mid-delivery leaves its
+    /// messages to be delivered again after this; it must be at least twice <see cref="TimeoutSeconds"/>.
+    /// </summary>
+    public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Longest wait between polls of an empty queue.</summary>
+    public TimeSpan MaxPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Delay after the 1st, 2nd, ... failed attempt; when it is spent the event is dead-lettered (so an event gets
+    /// <c>RetrySchedule.Length + 1</c> attempts). Empty: <see cref="DefaultRetrySchedule"/>. Env form:
+    /// <c>Webhook__RetrySchedule__0=00:00:05</c>, <c>Webhook__RetrySchedule__1=00:05:00</c>, ...
+    /// </summary>
+    public TimeSpan[] RetrySchedule { get; set; } = [];
+
+    /// <summary>Each delay is stretched by a random 0 to this fraction, so failed events do not all return at once.</summary>
+    [Range(0.0, 1.0, ErrorMessage = "Webhook:RetryJitter must be between 0 and 1.")]
+    public double RetryJitter { get; set; } = 0.2;
+
+    /// <summary>
+    /// Attempts after which a 4xx answer other than 408 and 429 (a request the receiver will not accept as it is)
+    /// dead-letters the event without waiting for the rest of the schedule. Set it above the schedule to disable.
+    /// </summary>
+    [Range(1, 1000, ErrorMessage = "Webhook:ClientErrorMaxAttempts must be between 1 and 1000.")]
+    public int ClientErrorMaxAttempts { get; set; } = 3;
+
+    /// <summary>Longest <c>Retry-After</c> honoured; a longer one is cut to this.</summary>
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Attempts an event gets before it is dead-lettered.</summary>
+    public int MaxAttempts => RetrySchedule.Length + 1;
+}

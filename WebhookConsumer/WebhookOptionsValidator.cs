@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Jetstream.WebhookConsumer;
+
+/// <summary>The checks data annotations cannot express; each failure names the setting in configuration form.</summary>
+internal sealed class WebhookOptionsValidator(IConfiguration configuration) : IValidateOptions<WebhookOptions>
+{
+    private static readonly TimeSpan MaxVisibility = TimeSpan.FromDays(7);
+
+    public ValidateOptionsResult Validate(string? name, WebhookOptions options)
+    {
+        var failures = new List<string>();
+        if (!string.IsNullOrWhiteSpace(options.Url)
+            && (!Uri.TryCreate(options.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)))
+        {
+            failures.Add($"Webhook:Url must be an absolute http or https URL; '{options.Url}' is not.");
+        }
+
+        if (!WebhookSigner.TryParseSecrets(options.Secret, out _, out var secretError))
+        {
+            failures.Add("Webhook:Secret: " + secretError);
+        }
+
+        if (options.VisibilityTimeout < TimeSpan.FromSeconds(2 * options.TimeoutSeconds) || options.VisibilityTimeout > MaxVisibility)
+        {
+            failures.Add($"Webhook:VisibilityTimeout must be at least twice Webhook:TimeoutSeconds ({2 * options.TimeoutSeconds} s) and at most 7 days; it is {options.VisibilityTimeout}.");
+        }
+
+        if (options.MaxPollInterval < TimeSpan.FromMilliseconds(10) || options.MaxPollInterval > TimeSpan.FromMinutes(1))
+        {
+            failures.Add($"Webhook:MaxPollInterval must be between 00:00:00.010 and 00:01:00; it is {options.MaxPollInterval}.");
+        }
+
+        if (options.MaxRetryAfter < TimeSpan.Zero || options.MaxRetryAfter > MaxVisibility)
+        {
+            failures.Add($"Webhook:MaxRetryAfter must be between 0 and 7 days; it is {options.MaxRetryAfter}.");
+        }
+
+        // The binder ignores a plain value on an array setting; say so instead of silently using the default.
+        if (configuration.GetSection(WebhookOptions.SectionName + ":" + nameof(WebhookOptions.RetrySchedule)).Value is { Length: > 0 } flat)
+        {
+            failures.Add($"Webhook:RetrySchedule is a list ('{flat}' was given as one value): set Webhook__RetrySchedule__0=00:00:05, Webhook__RetrySchedule__1=00:05:00, ...");
+        }
+
+        for (var i = 0; i < options.RetrySchedule.Length; i++)
+        {
+            if (options.RetrySchedule[i] < TimeSpan.Zero || options.RetrySchedule[i] > MaxVisibility)
+            {
+                failures.Add($"Webhook:RetrySchedule:{i} must be between 0 and 7 days; it is {options.RetrySchedule[i]}.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

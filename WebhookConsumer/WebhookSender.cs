@@ -1,0 +1,78 @@
+using System.Net.Http.Headers;
+using System.Reflection;
+using Microsoft.Extensions.Options;
+using Polly.Timeout;
+
+namespace Jetstream.WebhookConsumer;
+
+/// <summary>Makes one delivery attempt: the signed POST of one event's JSON to <c>Webhook:Url</c>.</summary>
+internal sealed class WebhookSender
+{
+    public const string HttpClientName = "webhook";
+
+    public static readonly string UserAgent = "Jetstream.Orleans/" +
+        (typeof(WebhookSender).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0");
+
+    private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
+
+    private readonly HttpClient _client;
+    private readonly WebhookSigner _signer;
+    private readonly TimeProvider _timeProvider;
+    private readonly Uri _url;
+    private readonly AuthenticationHeaderValue? _authorization;
+    private readonly int _timeoutSeconds;
+
+    public WebhookSender(IHttpClientFactory clientFactory, WebhookSigner signer, IOptions<WebhookOptions> options, TimeProvider timeProvider)
+    {
+        _client = clientFactory.CreateClient(HttpClientName);
+        _signer = signer;
+        _timeProvider = timeProvider;
+        _url = new Uri(options.Value.Url!, UriKind.Absolute);
+        _authorization = string.IsNullOrEmpty(options.Value.BearerToken) ? null : new AuthenticationHeaderValue("Bearer", options.Value.BearerToken);
+        _timeoutSeconds = options.Value.TimeoutSeconds;
+    }
+
+    public async Task<DeliveryResult> SendAsync(string eventId, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, _url) { Content = new ReadOnlyMemoryContent(body) };
+        request.Content.Headers.ContentType = JsonContentType;
+        request.Headers.UserAgent.ParseAdd(UserAgent);
+        request.Headers.Authorization = _authorization;
+        var timestamp = _timeProvider.GetUtcNow().ToUnixTimeSeconds();
+        request.Headers.TryAddWithoutValidation("webhook-id", eventId);
+        request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (_signer.IsEnabled)
+        {
+            request.Headers.TryAddWithoutValidation("webhook-signature", _signer.Sign(eventId, timestamp, body.Span));
+        }
+
+        try
+        {
+            // Headers only: the receiver's answer body is not used, and must not be buffered whatever its size.
+            using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            var status = (int)response.StatusCode;
+            if (response.IsSuccessStatusCode)
+            {
+                return DeliveryResult.Success(status);
+            }
+
+            var retryAfter = status is 429 or 503 ? RetryAfter(response.Headers.RetryAfter) : null;
+            return DeliveryResult.Failure(status, $"HTTP {status} {response.ReasonPhrase}".TrimEnd(), retryAfter);
+        }
+        catch (TimeoutRejectedException)
+        {
+            return DeliveryResult.Failure(null, $"No response within {_timeoutSeconds} s (Webhook:TimeoutSeconds).");
+        }
+        catch (HttpRequestException ex)
+        {
+            return DeliveryResult.Failure(null, "Connection error: " + (ex.InnerException?.Message ?? ex.Message));
+        }
+    }
+
+    private TimeSpan? RetryAfter(RetryConditionHeaderValue? header) => header switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - _timeProvider.GetUtcNow(),
+        _ => null,
+    };
+}

@@ -1,0 +1,29 @@
+namespace Jetstream.WebhookReceiver;
+
+/// <summary>How a <see cref="WebhookReceiverHost"/> listens and what it keeps. Section <c>Receiver</c> for the executable.</summary>
+public sealed class ReceiverOptions
+{
+    /// <summary>Address to listen on (loopback by default).</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>Port to listen on; 0 picks a free one (see <see cref="WebhookReceiverHost.Url"/>).</summary>
+    public int Port { get; set; }
+
+    /// <summary>
+    /// Standard Webhooks secrets (<c>whsec_…</c>, space-separated). When set, a request without a valid signature is
+    /// answered 401 and not counted as delivered. When empty, signatures are not checked.
+    /// </summary>
+    public string? Secret { get; set; }
+
+    /// <summary>Largest accepted gap between <c>webhook-timestamp</c> and now (replay protection).</summary>
+    public TimeSpan TimestampTolerance { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Keep every delivery (body and headers) and every request in memory for inspection. Turn off for long
+    /// benchmark runs: counts, duplicates and latency are kept either way.
+    /// </summary>
+    public bool RecordDeliveries { get; set; } = true;
+
+    /// <summary>When set, one line per request: webhook-id, collection, did, signature check, status.</summary>
+    public TextWriter? Output { get; set; }
+}

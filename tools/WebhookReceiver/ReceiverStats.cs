@@ -1,0 +1,23 @@
+namespace Jetstream.WebhookReceiver;
+
+/// <summary>Counts since start (or the last reset).</summary>
+public sealed record ReceiverStats
+{
+    /// <summary>Every request, whatever its answer.</summary>
+    public long Requests { get; init; }
+
+    /// <summary>Requests answered 2xx.</summary>
+    public long Delivered { get; init; }
+
+    /// <summary>Distinct <c>webhook-id</c>s among the delivered.</summary>
+    public long UniqueIds { get; init; }
+
+    /// <summary>Delivered requests whose <c>webhook-id</c> had already been delivered.</summary>
+    public long Duplicates { get; init; }
+
+    /// <summary>Requests answered 401 for a missing or wrong signature.</summary>
+    public long Rejected { get; init; }
+
+    /// <summary>Requests failed on purpose by <see cref="ReceiverBehaviour"/> (status override, failure rate, down).</summary>
+    public long Failed { get; init; }
+}

@@ -1,0 +1,312 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Jetstream.WebhookReceiver;
+
+/// <summary>
+/// A real Kestrel webhook receiver on its own port: verifies Standard Webhooks signatures, counts deliveries, unique
+/// ids and duplicates, measures end-to-end latency from the body's <c>time_us</c>, and fails on demand
+/// (<see cref="Behaviour"/>). Used in-process by tests and benchmarks, and by the executable for the offline demo.
+/// </summary>
+public sealed class WebhookReceiverHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ReceiverOptions _options;
+    private readonly SignatureVerifier? _verifier;
+    private readonly ConcurrentDictionary<string, int> _deliveredIds = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<Delivery> _deliveries = new();
+    private readonly ConcurrentQueue<ReceivedRequest> _requests = new();
+    private readonly List<long> _latenciesMicros = [];
+    private readonly Lock _latencyLock = new();
+    private readonly Lock _outputLock = new();
+    private long _requestCount;
+    private long _deliveredCount;
+    private long _rejectedCount;
+    private long _failedCount;
+
+    private WebhookReceiverHost(WebApplication app, ReceiverOptions options)
+    {
+        _app = app;
+        _options = options;
+        _verifier = string.IsNullOrWhiteSpace(options.Secret) ? null : new SignatureVerifier(options.Secret, options.TimestampTolerance);
+    }
+
+    /// <summary>The URL to POST to, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
+    public Uri Url { get; private set; } = null!;
+
+    /// <summary>How requests are answered from now on; replace it to change behaviour at run time.</summary>
+    public ReceiverBehaviour Behaviour { get; set; } = ReceiverBehaviour.Normal;
+
+    /// <summary>Accepted deliveries in arrival order (empty when <see cref="ReceiverOptions.RecordDeliveries"/> is off).</summary>
+    public IReadOnlyList<Delivery> Deliveries => _deliveries.ToArray();
+
+    /// <summary>Every request in arrival order with its status (empty when recording is off).</summary>
+    public IReadOnlyList<ReceivedRequest> Requests => _requests.ToArray();
+
+    public ReceiverStats Stats
+    {
+        get
+        {
+            var delivered = Interlocked.Read(ref _deliveredCount);
+            var unique = _deliveredIds.Count;
+            return new ReceiverStats
+            {
+                Requests = Interlocked.Read(ref _requestCount),
+                Delivered = delivered,
+                UniqueIds = unique,
+                Duplicates = delivered - unique,
+                Rejected = Interlocked.Read(ref _rejectedCount),
+                Failed = Interlocked.Read(ref _failedCount),
+            };
+        }
+    }
+
+    public static async Task<WebhookReceiverHost> StartAsync(ReceiverOptions options, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(WebhookReceiverHost).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Logging.ClearProviders();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
+        builder.WebHost.UseKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Parse(options.Host), options.Port);
+            kestrel.AddServerHeader = false;
+        });
+
+        var app = builder.Build();
+        var host = new WebhookReceiverHost(app, options);
+        app.Run(host.HandleAsync);
+        await app.StartAsync(cancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        host.Url = new Uri(address.EndsWith('/') ? address : address + "/");
+        return host;
+    }
+
+    /// <summary>Waits until <paramref name="uniqueIds"/> distinct ids have been delivered; throws with the counts on timeout.</summary>
+    public async Task WaitForUniqueAsync(long uniqueIds, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (_deliveredIds.Count < uniqueIds)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Waited {timeout} for {uniqueIds} unique deliveries; have {Stats}.");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Latency percentiles over first deliveries so far.</summary>
+    public LatencySummary Latency()
+    {
+        long[] samples;
+        lock (_latencyLock)
+        {
+            samples = [.. _latenciesMicros];
+        }
+
+        if (samples.Length == 0)
+        {
+            return new LatencySummary(0, 0, 0, 0, 0);
+        }
+
+        Array.Sort(samples);
+        double At(double quantile) => samples[Math.Min(samples.Length - 1, (int)Math.Ceiling(quantile * samples.Length) - 1)] / 1000.0;
+        return new LatencySummary(samples.Length, At(0.50), At(0.95), At(0.99), samples[^1] / 1000.0);
+    }
+
+    /// <summary>Forgets every count, delivery and latency sample (between benchmark phases).</summary>
+    public void Reset()
+    {
+        _deliveredIds.Clear();
+        _deliveries.Clear();
+        _requests.Clear();
+        lock (_latencyLock)
+        {
+            _latenciesMicros.Clear();
+        }
+
+        Interlocked.Exchange(ref _requestCount, 0);
+        Interlocked.Exchange(ref _deliveredCount, 0);
+        Interlocked.Exchange(ref _rejectedCount, 0);
+        Interlocked.Exchange(ref _failedCount, 0);
+    }
+
+    /// <summary>Completes when the host is asked to stop (Ctrl-C or SIGTERM for the executable).</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var arrivedAt = DateTimeOffset.UtcNow;
+        Interlocked.Increment(ref _requestCount);
+        var behaviour = Behaviour;
+        var request = context.Request;
+        var id = request.Headers["webhook-id"].ToString();
+        if (behaviour.Down)
+        {
+            Interlocked.Increment(ref _failedCount);
+            Record(id, arrivedAt, 0, null, false);
+            context.Abort();
+            return;
+        }
+
+        if (!HttpMethods.IsPost(request.Method))
+        {
+            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            return;
+        }
+
+        var body = await ReadBodyAsync(request, context.RequestAborted);
+        var signatureValid = _verifier?.Verify(id, request.Headers["webhook-timestamp"], request.Headers["webhook-signature"], body, arrivedAt) ?? false;
+        if (_verifier is not null && !signatureValid)
+        {
+            Interlocked.Increment(ref _rejectedCount);
+            Record(id, arrivedAt, StatusCodes.Status401Unauthorized, body, false);
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            return;
+        }
+
+        if (behaviour.Delay > TimeSpan.Zero)
+        {
+            await Task.Delay(behaviour.Delay, context.RequestAborted);
+        }
+
+        var status = behaviour.StatusCode ?? (behaviour.FailureRate > 0 && Random.Shared.NextDouble() < behaviour.FailureRate ? 500 : 200);
+        if (status is < 200 or > 299)
+        {
+            Interlocked.Increment(ref _failedCount);
+            Record(id, arrivedAt, status, body, signatureValid);
+            if (behaviour.RetryAfter is { } retryAfter)
+            {
+                context.Response.Headers.RetryAfter = ((long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            context.Response.StatusCode = status;
+            return;
+        }
+
+        Interlocked.Increment(ref _deliveredCount);
+        var first = _deliveredIds.AddOrUpdate(id, 1, static (_, n) => n + 1) == 1;
+        if (first && TryReadTimeUs(body) is { } timeUs)
+        {
+            var latency = ((arrivedAt - DateTimeOffset.UnixEpoch).Ticks / 10) - timeUs;
+            lock (_latencyLock)
+            {
+                _latenciesMicros.Add(latency);
+            }
+        }
+
+        if (_options.RecordDeliveries)
+        {
+            var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var header in request.Headers)
+            {
+                headers[header.Key] = header.Value.ToString();
+            }
+
+            _deliveries.Enqueue(new Delivery(id, body, headers, arrivedAt, signatureValid));
+        }
+
+        Record(id, arrivedAt, status, body, signatureValid);
+        context.Response.StatusCode = status;
+    }
+
+    private void Record(string id, DateTimeOffset arrivedAt, int status, byte[]? body, bool signatureValid)
+    {
+        if (_options.RecordDeliveries)
+        {
+            _requests.Enqueue(new ReceivedRequest(id.Length == 0 ? null : id, arrivedAt, status));
+        }
+
+        if (_options.Output is { } output)
+        {
+            var (collection, did) = body is null ? ("-", "-") : Describe(body);
+            var signature = _verifier is null ? "unchecked" : signatureValid ? "verified" : "INVALID";
+            var line = $"{arrivedAt:HH:mm:ss.fff} {(id.Length == 0 ? "-" : id)} {collection} {did} signature={signature} status={status}";
+            lock (_outputLock)
+            {
+                output.WriteLine(line);
+                output.Flush();
+            }
+        }
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength is { } length and <= int.MaxValue)
+        {
+            var buffer = new byte[length];
+            await request.Body.ReadExactlyAsync(buffer, cancellationToken);
+            return buffer;
+        }
+
+        using var copy = new MemoryStream();
+        await request.Body.CopyToAsync(copy, cancellationToken);
+        return copy.ToArray();
+    }
+
+    /// <summary>The top-level <c>time_us</c>; Jetstream writes it near the start, so the scan stops early.</summary>
+    private static long? TryReadTimeUs(byte[] body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isTime = reader.ValueTextEquals("time_us"u8);
+                reader.Read();
+                if (isTime)
+                {
+                    return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value) ? value : null;
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return null;
+    }
+
+    private static (string Collection, string Did) Describe(byte[] body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            var did = root.TryGetProperty("did", out var d) ? d.GetString() : null;
+            var collection = root.TryGetProperty("commit", out var commit) && commit.TryGetProperty("collection", out var c) ? c.GetString() : null;
+            return (collection ?? "-", did ?? "-");
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            return ("(not JSON)", "-");
+        }
+    }
+}
