@@ -53,7 +53,7 @@ public sealed class BrokenCopyTests
     [Theory]
     [InlineData("COPY EventQueue/EventQueue.csproj EventQueue/\n", "", "EventQueue/EventQueue.csproj is not copied before 'dotnet restore'")]
     [InlineData("COPY Grains/ Grains/\n", "", "the sources of Grains/ are not copied before 'dotnet publish'")]
-    [InlineData("ENV Urls=http://+:8080", "ENV ASPNETCORE_URLS=http://+:8080", "Silo listens on 127.0.0.1:8081 only")]
+    [InlineData("ENV Urls=http://+:8080", "ENV Urls=http://127.0.0.1:8080", "Silo listens on 127.0.0.1:8080 only")]
     [InlineData("\"/health/ready\"]", "\"/health/readyz\"]", "asks for /health/readyz, which Silo does not map")]
     [InlineData("USER $APP_UID\n", "", "non-root USER")]
     [InlineData("sdk:10.0.401-noble", "sdk:10.0-noble", "pinned to a full version")]
