@@ -6,15 +6,12 @@ namespace Jetstream.Deploy.Tests.Files;
 /// <summary>docker-compose.yml as Docker Compose reads it for a given set of variables (the shell or an --env-file).</summary>
 public sealed partial class ComposeFile
 {
-    private ComposeFile(IReadOnlyList<ComposeService> services, Dictionary<object, object?> root)
+    private ComposeFile(IReadOnlyList<ComposeService> services)
     {
         Services = services;
-        Root = root;
     }
 
     public IReadOnlyList<ComposeService> Services { get; }
-
-    public Dictionary<object, object?> Root { get; }
 
     public ComposeService this[string name] => Services.Single(s => s.Name == name);
 
@@ -69,7 +66,7 @@ public sealed partial class ComposeFile
                 node.Str("stop_grace_period") is { } grace ? ParseDuration(grace) : null));
         }
 
-        return new ComposeFile(services, root);
+        return new ComposeFile(services);
     }
 
     /// <summary>KEY=VALUE lines, as Compose and <c>--env-file</c> read them; blank lines and # comments skipped.</summary>

@@ -13,10 +13,4 @@ public sealed record HostModel(
     TimeSpan ShutdownTimeout,
     bool IsSilo,
     IReadOnlyList<string> ValidationFailures,
-    string? Failure)
-{
-    /// <summary>The project's options classes the host binds from configuration (its own, not the framework's).</summary>
-    public IEnumerable<Type> OptionsTypes => Options.Keys;
-
-    public T? Get<T>() where T : class => Options.TryGetValue(typeof(T), out var value) ? (T)value : null;
-}
+    string? Failure);
