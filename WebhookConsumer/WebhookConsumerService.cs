@@ -6,9 +6,11 @@ using Microsoft.Extensions.Options;
 namespace Jetstream.WebhookConsumer;
 
 /// <summary>
-/// The poll loop: receive a batch, deliver it, receive again at once while there is work; on an empty queue wait
-/// 50 ms doubling up to <c>Webhook:MaxPollInterval</c>. Stopping lets the batch in hand finish unless the host's
-/// shutdown timeout runs out first; then the batch is abandoned and its messages reappear after the visibility timeout.
+/// The poll loop. Batches are delivered one after another (so a DID's events keep queue order across them), while the
+/// next batch is received during a delivery and the previous batch is settled during the next: storage round trips
+/// stay off the delivery path. An empty receive waits 50 ms doubling up to <c>Webhook:MaxPollInterval</c>.
+/// Stopping finishes the batches in hand unless the host's shutdown timeout runs out first; then they are abandoned,
+/// as in a crash, and their messages reappear after the visibility timeout.
 /// </summary>
 internal sealed class WebhookConsumerService : BackgroundService
 {
@@ -56,47 +58,86 @@ internal sealed class WebhookConsumerService : BackgroundService
         ConsumerLog.Started(_logger, _clients.Options.Name, _options.Url!, !string.IsNullOrWhiteSpace(_options.Secret),
             _options.MaxConcurrency, _options.MaxAttempts, _options.RetrySchedule.Aggregate(TimeSpan.Zero, (sum, step) => sum + step));
         var idleWait = FirstIdleWait;
-        while (!stoppingToken.IsCancellationRequested)
+        var settling = Task.CompletedTask;
+        Task<ReceivedBatch?>? next = null;
+        try
         {
-            var receivedAt = _timeProvider.GetUtcNow();
-            Azure.Storage.Queues.Models.QueueMessage[] messages;
-            try
+            while (next is not null || !stoppingToken.IsCancellationRequested)
             {
-                await _clients.EnsureCreatedAsync(stoppingToken);
-                messages = await _clients.Queue.ReceiveMessagesAsync(_options.BatchSize, _options.VisibilityTimeout, stoppingToken);
-                _health.ReceiveSucceeded();
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                ConsumerLog.ReceiveFailed(_logger, ex, _options.MaxPollInterval);
-                await Task.Delay(_options.MaxPollInterval, _timeProvider, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                continue;
+                var batch = next is null ? await ReceiveAsync(stoppingToken) : await next;
+                next = null;
+                if (batch is null)
+                {
+                    await Task.Delay(_options.MaxPollInterval, _timeProvider, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    continue;
+                }
+
+                if (batch.Messages.Length == 0)
+                {
+                    await Task.Delay(idleWait, _timeProvider, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    idleWait = idleWait * 2 < _options.MaxPollInterval ? idleWait * 2 : _options.MaxPollInterval;
+                    continue;
+                }
+
+                idleWait = FirstIdleWait;
+
+                // Not cancelled by a graceful stop: a receive cut off after the service dequeued would leave its
+                // messages hidden for a whole visibility timeout. The batch it brings is delivered before stopping.
+                next = stoppingToken.IsCancellationRequested ? null : ReceiveAsync(_abort.Token);
+                IReadOnlyList<BatchItem> delivered;
+                try
+                {
+                    delivered = await _processor.DeliverAsync(batch.Messages, batch.ReceivedAt, _abort.Token);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
+                {
+                    ConsumerLog.BatchFailed(_logger, ex, batch.Messages.Length);
+                    continue;
+                }
+
+                await settling;
+                settling = SettleAsync(delivered);
             }
 
-            if (messages.Length == 0)
-            {
-                await Task.Delay(idleWait, _timeProvider, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                idleWait = idleWait * 2 < _options.MaxPollInterval ? idleWait * 2 : _options.MaxPollInterval;
-                continue;
-            }
+            await settling;
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+            // Abandoned like a crash: unsettled messages reappear after their visibility timeout.
+        }
+    }
 
-            idleWait = FirstIdleWait;
-            try
-            {
-                await _processor.ProcessAsync(messages, receivedAt, _abort.Token);
-            }
-            catch (OperationCanceledException) when (_abort.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                ConsumerLog.BatchFailed(_logger, ex, messages.Length);
-            }
+    private async Task SettleAsync(IReadOnlyList<BatchItem> delivered)
+    {
+        try
+        {
+            await _processor.SettleAsync(delivered, _abort.Token);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
+        {
+            ConsumerLog.BatchFailed(_logger, ex, delivered.Count);
+        }
+    }
+
+    /// <summary>One receive; null when it failed (logged), an empty batch when the queue had nothing visible.</summary>
+    private async Task<ReceivedBatch?> ReceiveAsync(CancellationToken cancellationToken)
+    {
+        var receivedAt = _timeProvider.GetUtcNow();
+        try
+        {
+            await _clients.EnsureCreatedAsync(cancellationToken);
+            var messages = await _clients.Queue.ReceiveMessagesAsync(_options.BatchSize, _options.VisibilityTimeout, cancellationToken);
+            _health.ReceiveSucceeded();
+            return new ReceivedBatch(messages.Value, receivedAt);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return new ReceivedBatch([], receivedAt);
+        }
+        catch (Exception ex)
+        {
+            ConsumerLog.ReceiveFailed(_logger, ex, _options.MaxPollInterval);
+            return null;
         }
     }
 }
