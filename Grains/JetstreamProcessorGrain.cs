@@ -41,6 +41,7 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
     private CancellationTokenSource? _session;
     private ClientWebSocket? _socket;
     private bool _reconnectRequested;
+    private bool _readerWaiting;
     private bool _sessionMadeProgress;
     private bool _lastSessionStalled;
     private int _endpointIndex;
@@ -98,6 +99,12 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
             if (_endpoint is { } endpoint)
             {
                 AfterProgress(endpoint);
+            }
+
+            // What arrived while the last write was out goes now, as one message, if the reader has nothing more.
+            if (_readerWaiting && !_sink.HasWriteInFlight)
+            {
+                _sink.Flush(_stopSending.Token);
             }
         };
         _metrics.Cursor(_state.State.Cursor);
@@ -349,12 +356,19 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
                 var receive = ws.ReceiveAsync(buffer.AsMemory(filled), cancellationToken);
                 if (!receive.IsCompleted)
                 {
-                    // Nothing more is buffered: send what is pending now rather than wait for a full message.
-                    _sink.Flush(stopping);
+                    // Nothing more is buffered: send what is pending now rather than wait for a full message, unless a
+                    // write is still out; then it goes when that write finishes (see WriteFinished). So a message carries
+                    // what arrived during one write instead of one event each, and the queue sees few requests at any rate.
+                    _readerWaiting = true;
                     AfterProgress(endpoint);
+                    if (!_sink.HasWriteInFlight)
+                    {
+                        _sink.Flush(stopping);
+                    }
                 }
 
                 var result = await receive;
+                _readerWaiting = false;
                 _lastMessageAt = _time.GetUtcNow();
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
@@ -413,6 +427,7 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
         }
         finally
         {
+            _readerWaiting = false;
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }

@@ -42,6 +42,9 @@ public sealed class QueueSink(
 
     public bool IsIdle => _pending.Count == 0 && _inFlight.Count == 0;
 
+    /// <summary>Whether a message written earlier is not yet collected (acknowledged and passed over by <see cref="Collect"/>).</summary>
+    public bool HasWriteInFlight => _inFlight.Count > 0;
+
     public void Restore(long? cursor)
     {
         Cursor = cursor;

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using BenchmarkDotNet.Attributes;
+using Jetstream.Emulator;
+
+namespace Jetstream.Bench.Micro;
+
+/// <summary>
+/// ns and bytes allocated per event on the processor's hot path, for the three kinds of frame it sees. Each invocation
+/// handles <see cref="FramesPerInvoke"/> different frames (the receive buffer is not counted: it is reused).
+/// </summary>
+[MemoryDiagnoser]
+public class HotPathBenchmarks
+{
+    public const int FramesPerInvoke = 64;
+
+    // The service's default filter (Jetstream:WantedCollections).
+    private static readonly string[] Wanted = ["work.doing.*", "blue.2048.*"];
+
+    private byte[][] _identity = [];
+    private byte[][] _account = [];
+    private byte[][] _nonMatching = [];
+    private byte[][] _matching = [];
+    private HotPath _path = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _path = new HotPath(Wanted);
+        var rest = Generate(new GeneratorProfile { CommitShare = 0 }, 4 * FramesPerInvoke);
+        _identity = rest.Where(f => Kind(f) == "identity").Take(FramesPerInvoke).ToArray();
+        _account = rest.Where(f => Kind(f) == "account").Take(FramesPerInvoke).ToArray();
+        _nonMatching = Generate(new GeneratorProfile { CommitShare = 1, Collections = ["app.bsky.feed.like", "app.bsky.feed.post"] }, FramesPerInvoke);
+        _matching = Generate(new GeneratorProfile { CommitShare = 1, Collections = ["blue.2048.game", "work.doing.foo"] }, FramesPerInvoke);
+        if (_identity.Length < FramesPerInvoke || _account.Length < FramesPerInvoke)
+        {
+            throw new InvalidOperationException("The generator gave too few identity or account events.");
+        }
+    }
+
+    [Benchmark(OperationsPerInvoke = FramesPerInvoke, Description = "skipped identity event")]
+    public int Identity() => HandleAll(_identity);
+
+    [Benchmark(OperationsPerInvoke = FramesPerInvoke, Description = "skipped account event")]
+    public int Account() => HandleAll(_account);
+
+    [Benchmark(OperationsPerInvoke = FramesPerInvoke, Description = "non-matching commit")]
+    public int NonMatchingCommit() => HandleAll(_nonMatching);
+
+    [Benchmark(OperationsPerInvoke = FramesPerInvoke, Description = "matching commit (queued, 64 per message)")]
+    public int MatchingCommit()
+    {
+        var handled = HandleAll(_matching);
+        return handled + _path.EncodeBatch().ToMemory().Length;
+    }
+
+    private int HandleAll(byte[][] frames)
+    {
+        var handled = 0;
+        foreach (var frame in frames)
+        {
+            if (_path.Handle(frame))
+            {
+                handled++;
+            }
+        }
+
+        return handled;
+    }
+
+    private static byte[][] Generate(GeneratorProfile profile, int count)
+    {
+        var generator = new EventGenerator(7, profile);
+        return Enumerable.Range(0, count).Select(_ => generator.NextUtf8()).ToArray();
+    }
+
+    private static string? Kind(byte[] frame)
+    {
+        using var document = JsonDocument.Parse(frame);
+        return document.RootElement.GetProperty("kind").GetString();
+    }
+}

@@ -1,0 +1,86 @@
+namespace Jetstream.Bench.Pipeline;
+
+/// <summary>Everything one run measured; <see cref="Report"/> turns it into docs/performance.md.</summary>
+internal sealed class Results
+{
+    public MachineInfo Machine { get; set; } = null!;
+
+    public List<MicroResult> Micro { get; } = [];
+
+    public string? MicroError { get; set; }
+
+    public Dictionary<string, LimitResult> Limits { get; } = [];
+
+    /// <summary>CPU use of the other hosts while a limit loop ran (the emulator for (a), Azurite for (b), the receiver for (c)).</summary>
+    public Dictionary<string, List<HostUsage>> LimitUsage { get; } = [];
+
+    public ThroughputResult? Firehose { get; set; }
+
+    public ThroughputResult? Seed { get; set; }
+
+    public LatencyResult? Latency { get; set; }
+
+    /// <summary>/proc/loadavg at the start of each phase, to show what else ran on the machine.</summary>
+    public List<(string Phase, string LoadAverage)> Load { get; } = [];
+
+    public TimeSpan Total { get; set; }
+
+    /// <summary>The Silo's GC mode, from its runtimeconfig.json.</summary>
+    public string SiloGc { get; set; } = "";
+}
+
+internal sealed record MicroResult(string Case, double Nanoseconds, double AllocatedBytes);
+
+internal sealed record ThroughputResult
+{
+    public required double Seconds { get; init; }
+
+    public required double ReceivedPerSecond { get; init; }
+
+    public required double QueuedPerSecond { get; init; }
+
+    public required double DeliveredPerSecond { get; init; }
+
+    /// <summary>Lowest delivered rate over any 10 s of the window.</summary>
+    public required double MinDelivered10s { get; init; }
+
+    public required long Duplicates { get; init; }
+
+    /// <summary>Events queued but not yet delivered when the window ended (queued total minus delivered total).</summary>
+    public required long BacklogAtEnd { get; init; }
+
+    public required long SkippedIdentityAndAccount { get; init; }
+
+    public required List<HostUsage> Usage { get; init; }
+
+    /// <summary>The Silo's RSS once started and subscribed, before the feed starts.</summary>
+    public required long SiloIdleRssBytes { get; init; }
+
+    /// <summary>The events each host's CPU is divided by: delivered (firehose) or received by the grain (seed profile).</summary>
+    public required long CostEvents { get; init; }
+}
+
+internal sealed record LatencyResult
+{
+    public required double OfferedPerSecond { get; init; }
+
+    public required double Seconds { get; init; }
+
+    public required long Delivered { get; init; }
+
+    public required long Queued { get; init; }
+
+    public required double P50 { get; init; }
+
+    public required double P95 { get; init; }
+
+    public required double P99 { get; init; }
+
+    public required double Max { get; init; }
+
+    public required double AfterIdleMs { get; init; }
+
+    public required List<HostUsage> Usage { get; init; }
+
+    public long CostEvents => Delivered;
+}

@@ -1,0 +1,150 @@
+using System.Globalization;
+
+namespace Jetstream.Bench.Pipeline;
+
+/// <summary>
+/// The processes of one scenario: the emulator with the scenario's profile, then a Silo and a WebhookConsumer with a
+/// fresh cluster id, queue and grain state, so each scenario's CPU and peak RSS are its own.
+/// </summary>
+internal sealed class ScenarioStack : IAsyncDisposable
+{
+    public const string WebhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+    private readonly RepoLayout _layout;
+    private readonly Azurite _azurite;
+    private readonly string _id = Guid.NewGuid().ToString("N")[..8];
+
+    private ScenarioStack(RepoLayout layout, Azurite azurite, StreamProfile profile, ChildProcess emulator, EmulatorControl control)
+    {
+        _layout = layout;
+        _azurite = azurite;
+        Profile = profile;
+        Emulator = emulator;
+        Control = control;
+    }
+
+    public StreamProfile Profile { get; }
+
+    public ChildProcess Emulator { get; }
+
+    public EmulatorControl Control { get; }
+
+    public ChildProcess? Silo { get; private set; }
+
+    public ChildProcess? Consumer { get; private set; }
+
+    public ProcessorProbe? Probe { get; private set; }
+
+    public string QueueName => $"bench-{Profile.Name}-{_id}";
+
+    public static async Task<ScenarioStack> StartEmulatorAsync(RepoLayout layout, Azurite azurite, StreamProfile profile)
+    {
+        var port = Ports.Free();
+        var arguments = new List<string>
+        {
+            "--urls", $"http://127.0.0.1:{port}",
+            "--Emulator:EventsPerSecond=0",
+            $"--Emulator:Seed={StreamProfile.Seed}",
+            "--Emulator:CommitShare=" + profile.CommitShare.ToString(CultureInfo.InvariantCulture),
+            "--Logging:LogLevel:Default=Warning",
+        };
+        arguments.AddRange(StreamProfile.Wanted.Select((c, i) => $"--Emulator:Collections:{i}={c}"));
+        var emulator = ChildProcess.StartDotnet("emulator", layout.EmulatorDll, arguments);
+        var control = new EmulatorControl(new Uri($"http://127.0.0.1:{port}"));
+        await Ports.WaitUntilAsync(control.IsUpAsync, TimeSpan.FromSeconds(60), "Emulator start", emulator);
+        return new ScenarioStack(layout, azurite, profile, emulator, control);
+    }
+
+    /// <summary>Starts the Silo and the WebhookConsumer and waits until the processor is subscribed and the consumer polls.</summary>
+    public async Task StartPipelineAsync(Uri webhookUrl, IEnumerable<string> extraSiloEnvironment)
+    {
+        var gatewayPort = Ports.Free();
+        var siloHttp = Ports.Free();
+        var cluster = "bench-" + _id;
+        var silo = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__AzureStorage"] = _azurite.ConnectionString,
+            ["Orleans__ClusterId"] = cluster,
+            ["Orleans__ServiceId"] = cluster,
+            ["Orleans__SiloPort"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
+            ["Orleans__GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
+            ["Urls"] = $"http://127.0.0.1:{siloHttp}",
+            ["Jetstream__Endpoints__0"] = Control.SubscribeUri.ToString(),
+            ["Jetstream__InitialBackoffMs"] = "200",
+            ["Queue__Name"] = QueueName,
+        };
+        for (var i = 0; i < StreamProfile.Wanted.Length; i++)
+        {
+            silo[$"Jetstream__WantedCollections__{i}"] = StreamProfile.Wanted[i];
+        }
+
+        foreach (var pair in extraSiloEnvironment.Select(e => e.Split('=', 2)))
+        {
+            silo[pair[0]] = pair[1];
+        }
+
+        Silo = ChildProcess.StartDotnet("silo", _layout.SiloDll, [], silo);
+
+        var consumerHttp = Ports.Free();
+        Consumer = ChildProcess.StartDotnet("consumer", _layout.ConsumerDll, [], new Dictionary<string, string>
+        {
+            ["ConnectionStrings__AzureStorage"] = _azurite.ConnectionString,
+            ["Queue__Name"] = QueueName,
+            ["Webhook__Url"] = webhookUrl.ToString(),
+            ["Webhook__Secret"] = WebhookSecret,
+            ["Urls"] = $"http://127.0.0.1:{consumerHttp}",
+        });
+
+        await Ports.WaitUntilAsync(async () => (await Control.StatsAsync()).Connections >= 1, TimeSpan.FromSeconds(90), "The processor's subscription", Silo);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        await Ports.WaitUntilAsync(async () =>
+        {
+            try
+            {
+                using var response = await http.GetAsync($"http://127.0.0.1:{consumerHttp}/health");
+                return response.IsSuccessStatusCode;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(60), "The consumer's first receive", Consumer);
+        Probe = await ProcessorProbe.ConnectAsync(gatewayPort, cluster, cluster, TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>The hosts of this scenario with the shared ones (Azurite; the receiver lives in this process).</summary>
+    public IEnumerable<(string Name, Func<ProcSample> Sample)> Hosts()
+    {
+        yield return ("Azurite (node)", _azurite.Process.Sample);
+        yield return ("Emulator", Emulator.Sample);
+        if (Silo is not null)
+        {
+            yield return ("Silo", Silo.Sample);
+        }
+
+        if (Consumer is not null)
+        {
+            yield return ("WebhookConsumer", Consumer.Sample);
+        }
+
+        yield return ("Bench process (receiver)", () => ProcSample.Read(Environment.ProcessId));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Probe is not null)
+        {
+            await Probe.DisposeAsync();
+        }
+
+        foreach (var process in new[] { Consumer, Silo, Emulator })
+        {
+            if (process is not null)
+            {
+                await process.DisposeAsync();
+            }
+        }
+
+        Control.Dispose();
+    }
+}
