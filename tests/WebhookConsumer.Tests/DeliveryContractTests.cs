@@ -132,6 +132,8 @@ public sealed class DeliveryContractTests(ITestOutputHelper output)
         await harness.StartConsumerAsync();
         await harness.Receiver.WaitForUniqueAsync(1, TimeSpan.FromSeconds(10));
 
+        // The receiver counts a delivery before it appends the record: wait for the record itself.
+        await Jetstream.TestSupport.Eventually.HoldsAsync(() => Task.FromResult(harness.Receiver.Deliveries.Count > 0), TimeSpan.FromSeconds(10), "the delivery record");
         var traceParent = harness.Receiver.Deliveries.Single().Headers["traceparent"];
         Assert.Matches($"^00-{traceId}-[0-9a-f]{{16}}-01$", traceParent);
         Assert.DoesNotContain("b7ad6b7169203331", traceParent);
