@@ -13,7 +13,7 @@ public static class ApiHostingExtensions
 
     /// <summary>
     /// Everything the routes need except the Orleans client itself: settings (validated at start), the queue clients,
-    /// source-generated JSON, problem details, the cluster-unavailable handler and the readiness checks.
+    /// source-generated JSON, problem details, the dependency-unavailable handler and the readiness checks.
     /// </summary>
     public static WebApplicationBuilder AddJetstreamApi(this WebApplicationBuilder builder)
     {
@@ -30,7 +30,7 @@ public static class ApiHostingExtensions
 
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
         services.AddProblemDetails();
-        services.AddExceptionHandler<ClusterUnavailableExceptionHandler>();
+        services.AddExceptionHandler<DependencyUnavailableExceptionHandler>();
 
         services.AddHealthChecks()
             .AddCheck<ClusterHealthCheck>("cluster", tags: [ReadyTag])
@@ -38,7 +38,7 @@ public static class ApiHostingExtensions
         return builder;
     }
 
-    /// <summary>Problem-details bodies for errors: 503 when the cluster cannot answer, and for 404/405 from routing.</summary>
+    /// <summary>Problem-details bodies for errors: 503 when the cluster or storage cannot answer, and for 404/405 from routing.</summary>
     public static WebApplication UseApiErrors(this WebApplication app)
     {
         app.UseExceptionHandler();

@@ -8,8 +8,8 @@ internal static partial class ApiLog
     [LoggerMessage(2, LogLevel.Warning, "Could not read the {Queue} queue's properties: {Reason}")]
     public static partial void QueuePropertiesUnavailable(ILogger logger, string queue, string reason);
 
-    [LoggerMessage(3, LogLevel.Warning, "The Orleans cluster could not answer {Method} {Path}")]
-    public static partial void ClusterUnavailable(ILogger logger, Exception exception, string method, string path);
+    [LoggerMessage(3, LogLevel.Warning, "{Dependency}: answered {Method} {Path} with 503")]
+    public static partial void DependencyUnavailable(ILogger logger, Exception exception, string dependency, string method, string path);
 
     [LoggerMessage(4, LogLevel.Warning, "Rejected {Method} {Path}: {Reason}")]
     public static partial void AdminRequestRejected(ILogger logger, string method, string path, string reason);

@@ -23,7 +23,6 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
 {
     private const string ReminderName = "keep-alive";
     private const int InitialBufferBytes = 64 * 1024;
-    private const int ParseErrorLogsPerMinute = 10;
 
     private readonly IPersistentState<ProcessorState> _state;
     private readonly JetstreamOptions _options;
@@ -58,14 +57,10 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
     private string? _lastError;
     private DateTimeOffset? _lastErrorAt;
 
-    private Task _checkpoint = Task.CompletedTask;
-    private bool _checkpointAgain;
+    private FrameHandler _frames = null!;
+    private CoalescingCheckpoint _checkpoint = null!;
     private long _commitsSinceCheckpoint;
     private bool _countersChanged;
-
-    private long _parseErrorWindowStart;
-    private int _parseErrorsLogged;
-    private long _parseErrorsSuppressed;
 
     public JetstreamProcessorGrain(
         [PersistentState("processor", ProcessorStorage.Name)] IPersistentState<ProcessorState> state,
@@ -96,6 +91,8 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
         _startedAt = _time.GetUtcNow();
         _sink = new QueueSink(_queue, _options.MaxQueueSendsInFlight, TimeSpan.FromMilliseconds(_options.MaxQueueRetryDelayMs), _time, _metrics, _logger, Key);
         _sink.Restore(_state.State.Cursor);
+        _frames = new FrameHandler(_sink, _matcher, _recentIds, _time, _metrics, _logger, Key);
+        _checkpoint = new CoalescingCheckpoint(WriteCheckpointAsync);
         _sink.Sent += OnSent;
         _sink.WriteFinished += () =>
         {
@@ -150,7 +147,7 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
         _stopSending.Cancel();
         _sink.Abandon();
         Log.Stopping(_logger, Key, _sink.Cursor);
-        await _checkpoint.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        await _checkpoint.Current.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
         await WriteCheckpointAsync();
         _connectionState = ConnectionState.Stopped;
     }
@@ -195,7 +192,7 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
         _state.State.Counters = new ProcessorCounters();
         _window.Clear();
         _startedAt = _time.GetUtcNow();
-        RequestCheckpoint();
+        _checkpoint.Request();
         return Task.FromResult(Snapshot());
     }
 
@@ -410,7 +407,15 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
                     continue;
                 }
 
-                _sessionMadeProgress |= HandleFrame(buffer.AsSpan(0, filled), result.MessageType, dedupeFloor, stopping);
+                _countersChanged = true;
+                if (_frames.Handle(buffer.AsSpan(0, filled), result.MessageType, dedupeFloor, Counters, stopping) && !_sessionMadeProgress)
+                {
+                    // The session proved healthy: the next failure starts the backoff from the beginning again.
+                    _sessionMadeProgress = true;
+                    _backoff.Reset();
+                    _endpointFailures = 0;
+                }
+
                 filled = 0;
                 AfterProgress(endpoint);
                 if (!_sink.HasCapacity)
@@ -425,87 +430,6 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
             _readerWaiting = false;
             ArrayPool<byte>.Shared.Return(buffer);
         }
-    }
-
-    /// <summary>Handles one whole frame. Returns whether it was a new, valid event.</summary>
-    private bool HandleFrame(ReadOnlySpan<byte> frame, WebSocketMessageType type, long? dedupeFloor, CancellationToken stopping)
-    {
-        var counters = Counters;
-        counters.TotalReceived++;
-        _countersChanged = true;
-        if (type != WebSocketMessageType.Text)
-        {
-            RecordParseError("unexpected binary frame", frame);
-            return false;
-        }
-
-        var outcome = EventParser.Parse(frame, out var parsed);
-        if (outcome != ParseOutcome.Ok)
-        {
-            RecordParseError(outcome.ToString(), frame);
-            return false;
-        }
-
-        if (parsed.TimeUs <= dedupeFloor)
-        {
-            counters.DuplicatesDropped++;
-            _metrics.Skipped("duplicate");
-            return false;
-        }
-
-        switch (parsed.Kind)
-        {
-            case EventKind.Identity:
-                counters.SkippedIdentityEvents++;
-                _metrics.Received(EventKinds.Identity);
-                _metrics.Skipped(EventKinds.Identity);
-                _sink.Skip(parsed.TimeUs);
-                return true;
-            case EventKind.Account:
-                counters.SkippedAccountEvents++;
-                _metrics.Received(EventKinds.Account);
-                _metrics.Skipped(EventKinds.Account);
-                _sink.Skip(parsed.TimeUs);
-                return true;
-        }
-
-        _metrics.Received(EventKinds.Commit);
-        if (!_matcher.Matches(frame, parsed.Collection))
-        {
-            counters.SkippedNonMatchingCommits++;
-            _metrics.Skipped("non_matching");
-            _sink.Skip(parsed.TimeUs);
-            return true;
-        }
-
-        var did = parsed.Did.ToString(frame);
-        var collection = parsed.Collection.ToString(frame);
-        var eventId = EventIds.ForCommit(did, collection, parsed.Rkey.ToString(frame), parsed.Rev.ToString(frame), parsed.Operation.ToString(frame));
-        if (_recentIds.Contains(eventId))
-        {
-            counters.DuplicatesDropped++;
-            _metrics.Skipped("duplicate");
-            _sink.Skip(parsed.TimeUs);
-            return false;
-        }
-
-        _recentIds.Add(eventId, parsed.TimeUs);
-        using var activity = ProcessorMetrics.ActivitySource.StartActivity("jetstream.receive", ActivityKind.Producer);
-        activity?.SetTag("jetstream.event_id", eventId);
-        activity?.SetTag("jetstream.collection", collection);
-        _sink.Add(
-            new QueuedEvent
-            {
-                EventId = eventId,
-                QueuedAt = _time.GetUtcNow(),
-                Did = did,
-                TimeUs = parsed.TimeUs,
-                EventJson = frame.ToArray(),
-                TraceParent = activity?.Id,
-            },
-            collection,
-            stopping);
-        return true;
     }
 
     private void OnSent(IReadOnlyList<PendingEvent> events)
@@ -542,7 +466,7 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
         _metrics.Cursor(_sink.Cursor);
         if (_commitsSinceCheckpoint >= _options.CheckpointEveryCommits)
         {
-            RequestCheckpoint();
+            _checkpoint.Request();
         }
     }
 
@@ -560,7 +484,7 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
                 }
             }
 
-            RequestCheckpoint();
+            _checkpoint.Request();
             return true;
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -631,67 +555,14 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
         _lastErrorAt = _time.GetUtcNow();
     }
 
-    private void RecordParseError(string reason, ReadOnlySpan<byte> frame)
-    {
-        Counters.ParseErrors++;
-        _metrics.ParseError(reason);
-        var now = _time.GetTimestamp();
-        if (_time.GetElapsedTime(_parseErrorWindowStart, now) >= TimeSpan.FromMinutes(1))
-        {
-            if (_parseErrorsSuppressed > 0)
-            {
-                Log.ParseErrorsSuppressed(_logger, Key, _parseErrorsSuppressed);
-            }
-
-            _parseErrorWindowStart = now;
-            _parseErrorsLogged = 0;
-            _parseErrorsSuppressed = 0;
-        }
-
-        if (_parseErrorsLogged++ < ParseErrorLogsPerMinute)
-        {
-            var preview = Encoding.UTF8.GetString(frame[..Math.Min(frame.Length, 200)]);
-            Log.ParseError(_logger, Key, reason, frame.Length, preview);
-        }
-        else
-        {
-            _parseErrorsSuppressed++;
-        }
-    }
-
     private Task CheckpointIfChangedAsync()
     {
         if (_countersChanged || _state.State.Cursor != _sink.Cursor)
         {
-            RequestCheckpoint();
+            _checkpoint.Request();
         }
 
         return Task.CompletedTask;
-    }
-
-    /// <summary>Coalesces checkpoints: at most one write in flight, and one more after it if something changed meanwhile.</summary>
-    private void RequestCheckpoint()
-    {
-        if (!_checkpoint.IsCompleted)
-        {
-            _checkpointAgain = true;
-            return;
-        }
-
-        _checkpoint = CheckpointLoopAsync();
-    }
-
-    private async Task CheckpointLoopAsync()
-    {
-        do
-        {
-            _checkpointAgain = false;
-            if (!await WriteCheckpointAsync())
-            {
-                return;
-            }
-        }
-        while (_checkpointAgain);
     }
 
     private async Task<bool> WriteCheckpointAsync()
@@ -712,34 +583,10 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
         }
     }
 
-    private ProcessorStats Snapshot()
-    {
-        var counters = Counters;
-        return new ProcessorStats
-        {
-            Cursor = _sink.Cursor,
-            EventCounts = counters.EventCounts.ToImmutableDictionary(StringComparer.Ordinal),
-            TotalEvents = counters.TotalEvents,
-            TotalReceived = counters.TotalReceived,
-            LastEventTime = counters.LastEventTimeUs is { } us ? FromMicroseconds(us) : null,
-            ParseErrors = counters.ParseErrors,
-            SkippedIdentityEvents = counters.SkippedIdentityEvents,
-            SkippedAccountEvents = counters.SkippedAccountEvents,
-            SkippedNonMatchingCommits = counters.SkippedNonMatchingCommits,
-            DuplicatesDropped = counters.DuplicatesDropped,
-            OversizeFrames = counters.OversizeFrames,
-            QueuedEvents = counters.QueuedEvents,
-            OffloadedEvents = counters.OffloadedEvents,
-            Reconnects = counters.Reconnects,
-            StartedAt = _startedAt,
-            LastProcessedAt = counters.LastProcessedAt,
-            EventsPerSecond = _window.EventsPerSecond(),
-            RecentMinutes = _window.RecentMinutes(),
-        };
-    }
+    private ProcessorStats Snapshot() => Counters.ToStats(_sink.Cursor, _startedAt, _window);
 
     private double? LagSeconds(long? cursor) =>
         cursor is { } us ? Math.Max(0, (_time.GetUtcNow() - FromMicroseconds(us)).TotalSeconds) : null;
 
-    private static DateTimeOffset FromMicroseconds(long us) => DateTimeOffset.UnixEpoch.AddTicks(us * 10);
+    private static DateTimeOffset FromMicroseconds(long us) => ProcessorCounters.FromMicroseconds(us);
 }

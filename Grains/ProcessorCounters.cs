@@ -1,3 +1,7 @@
+using System.Collections.Immutable;
+using Jetstream.Grains.Interfaces;
+using Jetstream.Grains.Processing;
+
 namespace Jetstream.Grains;
 
 /// <summary>The processor's running totals, persisted with the cursor.</summary>
@@ -31,4 +35,28 @@ public sealed class ProcessorCounters
     [Id(12)] public long Reconnects { get; set; }
 
     [Id(13)] public DateTimeOffset? LastProcessedAt { get; set; }
+
+    public static DateTimeOffset FromMicroseconds(long us) => DateTimeOffset.UnixEpoch.AddTicks(us * 10);
+
+    public ProcessorStats ToStats(long? cursor, DateTimeOffset startedAt, ActivityWindow window) => new()
+    {
+        Cursor = cursor,
+        EventCounts = EventCounts.ToImmutableDictionary(StringComparer.Ordinal),
+        TotalEvents = TotalEvents,
+        TotalReceived = TotalReceived,
+        LastEventTime = LastEventTimeUs is { } us ? FromMicroseconds(us) : null,
+        ParseErrors = ParseErrors,
+        SkippedIdentityEvents = SkippedIdentityEvents,
+        SkippedAccountEvents = SkippedAccountEvents,
+        SkippedNonMatchingCommits = SkippedNonMatchingCommits,
+        DuplicatesDropped = DuplicatesDropped,
+        OversizeFrames = OversizeFrames,
+        QueuedEvents = QueuedEvents,
+        OffloadedEvents = OffloadedEvents,
+        Reconnects = Reconnects,
+        StartedAt = startedAt,
+        LastProcessedAt = LastProcessedAt,
+        EventsPerSecond = window.EventsPerSecond(),
+        RecentMinutes = window.RecentMinutes(),
+    };
 }

@@ -11,6 +11,9 @@ public sealed class ProcessorMetrics
 
     public static readonly ActivitySource ActivitySource = new(ActivitySourceName);
 
+    // OpenTelemetry's default buckets (0 to 10,000) suit milliseconds; these are its seconds buckets for HTTP durations.
+    private static readonly double[] SecondsBuckets = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
     private readonly Counter<long> _received;
     private readonly Counter<long> _skipped;
     private readonly Counter<long> _queued;
@@ -29,7 +32,8 @@ public sealed class ProcessorMetrics
         _parseErrors = meter.CreateCounter<long>("jetstream.parse_errors", "{frame}", "Frames that are not a valid event, by reason.");
         _reconnects = meter.CreateCounter<long>("jetstream.reconnects", "{connection}", "Connections opened after the first.");
         _queueFailures = meter.CreateCounter<long>("jetstream.queue.send.failures", "{message}", "Failed queue writes (each retried).");
-        _sendDuration = meter.CreateHistogram<double>("jetstream.queue.send.duration", "s", "Latency of one successful queue message write.");
+        _sendDuration = meter.CreateHistogram<double>("jetstream.queue.send.duration", "s", "Latency of one successful queue message write.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
         meter.CreateObservableGauge("jetstream.cursor.lag", () =>
         {
             var cursor = Interlocked.Read(ref _cursorUs);

@@ -22,7 +22,9 @@ public static class SiloHostingExtensions
         var orleans = builder.Configuration.GetSection(OrleansHostingOptions.SectionName).Get<OrleansHostingOptions>() ?? new OrleansHostingOptions();
         var storage = builder.Configuration.GetConnectionString(StorageConnection.Name) ?? StorageConnection.DevelopmentStorage;
 
-        builder.UseOrleans(silo =>
+        // Services.AddOrleans, not UseOrleans: the latter also reads the "Orleans" section as provider configuration,
+        // and our own Orleans:Clustering (Localhost | AzureStorage) is not a provider section.
+        builder.Services.AddOrleans(silo =>
         {
             if (orleans.Clustering == ClusteringMode.AzureStorage)
             {
@@ -51,10 +53,10 @@ public static class SiloHostingExtensions
 
     public static WebApplication MapJetstreamSilo(this WebApplication app)
     {
-        app.MapGet("/", () => Results.Text("Jetstream.Orleans silo: /dashboard (Orleans Dashboard), /health/live, /health/ready\n"));
+        // The Orleans Dashboard UI is served by the Api (behind its admin token); the silo only collects its data.
+        app.MapGet("/", () => Results.Text("Jetstream.Orleans silo: /health/live, /health/ready, /metrics (Prometheus). The Orleans Dashboard is on the Api at /dashboard.\n"));
         app.MapHealthChecks("/health/live", new() { Predicate = check => check.Tags.Contains("live") });
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
-        app.MapOrleansDashboard(routePrefix: "/dashboard");
         return app;
     }
 

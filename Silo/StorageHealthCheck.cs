@@ -12,6 +12,8 @@ public sealed class StorageHealthCheck(EventQueueClients queue) : IHealthCheck
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            // Creating the queue (once) also proves storage answers: a silo can be ready before its processor runs.
+            await queue.EnsureCreatedAsync(timeout.Token);
             await queue.Queue.GetPropertiesAsync(timeout.Token);
             return HealthCheckResult.Healthy($"Queue '{queue.Options.Name}' reachable.");
         }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Azure;
 using Azure.Storage.Queues.Models;
 using Jetstream.EventQueue;
@@ -10,8 +11,8 @@ namespace Jetstream.WebhookConsumer;
 /// <summary>
 /// Delivers the events of one received batch of queue messages and settles each message: delivered events leave it,
 /// dead-lettered ones are written to the poison queue first, the rest stay in it with their attempt recorded and the
-/// message hidden until the earliest of them is due. Events of one DID go one after another in queue order; once one
-/// fails, that DID's later events wait, unattempted, until it is due again (in this batch and the batches after it).
+/// message hidden until the earliest of them is due. Events of one DID go one after another in queue order; while one
+/// of them is failed or held back, that DID's later events wait, unattempted (in this batch and the batches after it).
 /// </summary>
 internal sealed class BatchProcessor
 {
@@ -24,19 +25,23 @@ internal sealed class BatchProcessor
     private readonly DeadLetterQueue _deadLetters;
     private readonly WebhookSender _sender;
     private readonly RetryPolicy _retryPolicy;
+    private readonly WebhookConsumerMetrics _metrics;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<BatchProcessor> _logger;
     private readonly WebhookOptions _options;
 
-    // DIDs with a failed event waiting for its retry, and when it is due: their later events, even in later batches,
-    // are not attempted before then, so within this process a DID's events do not overtake a failed one.
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _blockedDids = new(StringComparer.Ordinal);
+    // Per DID, the events seen but not yet delivered (see PendingEvents). An entry outlives its due time by a grace
+    // that covers the whole-second visibility rounding and two poll intervals, then runs out in case the event went to
+    // another consumer.
+    private readonly ConcurrentDictionary<string, PendingEvents> _pending = new(StringComparer.Ordinal);
+    private readonly TimeSpan _pendingGrace;
 
     public BatchProcessor(
         EventQueueClients clients,
         DeadLetterQueue deadLetters,
         WebhookSender sender,
         RetryPolicy retryPolicy,
+        WebhookConsumerMetrics metrics,
         IOptions<WebhookOptions> options,
         TimeProvider timeProvider,
         ILogger<BatchProcessor> logger)
@@ -45,12 +50,17 @@ internal sealed class BatchProcessor
         _deadLetters = deadLetters;
         _sender = sender;
         _retryPolicy = retryPolicy;
+        _metrics = metrics;
         _timeProvider = timeProvider;
         _logger = logger;
         _options = options.Value;
+        _pendingGrace = TimeSpan.FromSeconds(1) + (2 * _options.MaxPollInterval);
     }
 
-    /// <summary>Delivers every event of the batch it may attempt now; <see cref="SettleAsync"/> then writes the outcome to the queue.</summary>
+    /// <summary>
+    /// Decodes and delivers one received batch, recording each event's outcome; nothing is written to the main queue
+    /// yet (see <see cref="SettleAsync(IReadOnlyList{BatchItem}, CancellationToken)"/>).
+    /// </summary>
     /// <param name="receivedAt">When the receive was issued: the messages are hidden from then for the visibility timeout.</param>
     /// <param name="cancellationToken">Abandons the batch as a crash would: nothing more is written, the messages reappear later.</param>
     public async Task<IReadOnlyList<BatchItem>> DeliverAsync(IReadOnlyList<QueueMessage> messages, DateTimeOffset receivedAt, CancellationToken cancellationToken)
@@ -71,11 +81,11 @@ internal sealed class BatchProcessor
             GroupByDid(items),
             new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
             (events, token) => DeliverInOrderAsync(events, deadline, token));
-        PruneBlockedDids();
+        PrunePending();
         return items;
     }
 
-    /// <summary>Settles each message of a delivered batch: deleted, or rewritten with what is left and hidden until it is due.</summary>
+    /// <summary>Settles every message of a delivered batch: dead-letter copies first, then delete or update.</summary>
     public Task SettleAsync(IReadOnlyList<BatchItem> items, CancellationToken cancellationToken) =>
         Parallel.ForEachAsync(
             items,
@@ -108,7 +118,10 @@ internal sealed class BatchProcessor
         return new BatchItem(message, events);
     }
 
-    /// <summary>Each DID's events in queue order (messages in receive order, events in message order).</summary>
+    /// <summary>
+    /// Each DID's events in queue order: by <c>queuedAt</c> (the producer stamps events in the order it queues them),
+    /// then in receive order, since messages that were updated for a retry may come back in any order.
+    /// </summary>
     private static IEnumerable<List<(BatchItem Item, int Index)>> GroupByDid(List<BatchItem> items)
     {
         var byDid = new Dictionary<string, List<(BatchItem, int)>>(StringComparer.Ordinal);
@@ -125,37 +138,74 @@ internal sealed class BatchProcessor
             }
         }
 
+        foreach (var list in byDid.Values)
+        {
+            if (!IsInQueueOrder(list))
+            {
+                var ordered = list.OrderBy(e => e.Item1.Events[e.Item2].QueuedAt).ToArray();
+                list.Clear();
+                list.AddRange(ordered);
+            }
+        }
+
         return byDid.Values;
+    }
+
+    private static bool IsInQueueOrder(List<(BatchItem Item, int Index)> events)
+    {
+        for (var i = 1; i < events.Count; i++)
+        {
+            if (events[i].Item.Events[events[i].Index].QueuedAt < events[i - 1].Item.Events[events[i - 1].Index].QueuedAt)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private async ValueTask DeliverInOrderAsync(List<(BatchItem Item, int Index)> events, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         var did = events[0].Item.Events[events[0].Index].Did;
-        DateTimeOffset? heldUntil = _blockedDids.TryGetValue(did, out var blocked) && blocked > _timeProvider.GetUtcNow() ? blocked : null;
+        _pending.TryGetValue(did, out var pending);
+        DateTimeOffset? heldUntil = null;
         foreach (var (item, index) in events)
         {
             var queuedEvent = item.Events[index];
             var now = _timeProvider.GetUtcNow();
-            if (heldUntil is null && queuedEvent.NotBefore is { } notBefore && notBefore > now)
+            if (heldUntil is null)
             {
-                heldUntil = notBefore;
-            }
-            else if (heldUntil is null && now > deadline)
-            {
-                heldUntil = now;
+                if (pending?.EarlierDue(queuedEvent, now) is { } earlierDue)
+                {
+                    // Come back with the earlier event; if that is overdue but not here yet, look again in a second.
+                    heldUntil = earlierDue > now ? earlierDue : now + TimeSpan.FromSeconds(1);
+                }
+                else if (queuedEvent.NotBefore is { } notBefore && notBefore > now)
+                {
+                    heldUntil = notBefore;
+                }
+                else if (now > deadline)
+                {
+                    heldUntil = now;
+                }
             }
 
             if (heldUntil is { } until)
             {
                 item.Outcomes[index] = EventOutcome.Held;
                 item.DueAt[index] = until;
+                pending ??= _pending.GetOrAdd(did, static _ => new PendingEvents());
+                pending.Set(queuedEvent, until, until + _pendingGrace);
                 continue;
             }
 
             var result = await DeliverAsync(queuedEvent, cancellationToken);
+            _metrics.Attempted(result);
             if (result.Delivered)
             {
                 item.Outcomes[index] = EventOutcome.Delivered;
+                pending?.Remove(queuedEvent.EventId);
+                _metrics.Delivered(_timeProvider.GetUtcNow() - queuedEvent.QueuedAt);
                 continue;
             }
 
@@ -165,31 +215,50 @@ internal sealed class BatchProcessor
             {
                 // Dead-lettering ends the event's turn; the DID's later events go on.
                 item.Outcomes[index] = EventOutcome.DeadLetter;
+                pending?.Remove(queuedEvent.EventId);
                 continue;
             }
 
             ConsumerLog.AttemptFailed(_logger, queuedEvent.EventId, updated.Attempts, result.Error);
+            _metrics.Retried();
+            var due = updated.NotBefore!.Value;
             item.Outcomes[index] = EventOutcome.Retry;
-            item.DueAt[index] = updated.NotBefore!.Value;
-            heldUntil = updated.NotBefore;
-            _blockedDids[did] = updated.NotBefore!.Value;
+            item.DueAt[index] = due;
+            heldUntil = due;
+            pending ??= _pending.GetOrAdd(did, static _ => new PendingEvents());
+            pending.Set(queuedEvent, due, due + _pendingGrace);
         }
     }
 
-    /// <summary>Forgets DIDs whose failed event is due again; the map only holds DIDs with a pending retry.</summary>
-    private void PruneBlockedDids()
+    /// <summary>Forgets run-out entries and DIDs with nothing outstanding, so the map only holds DIDs with a pending retry.</summary>
+    private void PrunePending()
     {
         var now = _timeProvider.GetUtcNow();
-        foreach (var (did, until) in _blockedDids)
+        foreach (var (did, pending) in _pending)
         {
-            if (until <= now)
+            if (pending.Prune(now))
             {
-                _blockedDids.TryRemove(new KeyValuePair<string, DateTimeOffset>(did, until));
+                _pending.TryRemove(new KeyValuePair<string, PendingEvents>(did, pending));
             }
         }
     }
 
     private async Task<DeliveryResult> DeliverAsync(QueuedEvent queuedEvent, CancellationToken cancellationToken)
+    {
+        // Null unless a listener (OpenTelemetry) samples it; HttpClient then sends the trace on in `traceparent`.
+        using var activity = WebhookConsumerMetrics.ActivitySource.StartActivity("webhook.deliver", ActivityKind.Client, queuedEvent.TraceParent);
+        activity?.SetTag("webhook.event_id", queuedEvent.EventId);
+        activity?.SetTag("webhook.attempt", queuedEvent.Attempts + 1);
+        var result = await AttemptAsync(queuedEvent, cancellationToken);
+        if (!result.Delivered)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, result.Error);
+        }
+
+        return result;
+    }
+
+    private async Task<DeliveryResult> AttemptAsync(QueuedEvent queuedEvent, CancellationToken cancellationToken)
     {
         try
         {
@@ -235,6 +304,7 @@ internal sealed class BatchProcessor
             {
                 await _deadLetters.AddAsync(item.Updated[i], cancellationToken);
                 ConsumerLog.DeadLettered(_logger, item.Updated[i].EventId, item.Updated[i].Attempts, item.Updated[i].LastStatus, item.Updated[i].LastError);
+                _metrics.DeadLettered();
             }
             catch (RequestFailedException ex)
             {

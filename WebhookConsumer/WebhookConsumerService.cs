@@ -1,4 +1,3 @@
-using Azure.Storage.Queues.Models;
 using Jetstream.EventQueue;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -7,12 +6,11 @@ using Microsoft.Extensions.Options;
 namespace Jetstream.WebhookConsumer;
 
 /// <summary>
-/// The poll loop: receive a batch, deliver it, receive again at once while there is work; on an empty queue wait
-/// 10 ms doubling up to <c>Webhook:MaxPollInterval</c>. While a batch is delivered the next one is already received,
-/// and a delivered batch is settled (a storage request per message) while the next one is delivered, one batch settling
-/// at a time; batches are still delivered one after another, in order. Stopping lets the batches in hand finish
-/// unless the host's shutdown timeout runs out first; then the batch is abandoned and its messages reappear after the
-/// visibility timeout.
+/// The poll loop. Batches are delivered one after another (so a DID's events keep queue order across them), while the
+/// next batch is received during a delivery and the previous batch is settled during the next: storage round trips
+/// stay off the delivery path. An empty receive waits 10 ms doubling up to <c>Webhook:MaxPollInterval</c>.
+/// Stopping finishes the batches in hand unless the host's shutdown timeout runs out first; then they are abandoned,
+/// as in a crash, and their messages reappear after the visibility timeout.
 /// </summary>
 internal sealed class WebhookConsumerService : BackgroundService
 {
@@ -27,9 +25,6 @@ internal sealed class WebhookConsumerService : BackgroundService
     private readonly ILogger<WebhookConsumerService> _logger;
     private readonly WebhookOptions _options;
     private readonly CancellationTokenSource _abort = new();
-
-    // The previous batch's settling, which overlaps the next receive and delivery.
-    private Task _settling = Task.CompletedTask;
 
     public WebhookConsumerService(
         EventQueueClients clients,
@@ -64,101 +59,87 @@ internal sealed class WebhookConsumerService : BackgroundService
     {
         ConsumerLog.Started(_logger, _clients.Options.Name, _options.Url!, !string.IsNullOrWhiteSpace(_options.Secret),
             _options.MaxConcurrency, _options.MaxAttempts, _options.RetrySchedule.Aggregate(TimeSpan.Zero, (sum, step) => sum + step));
-        try
-        {
-            await PollAsync(stoppingToken);
-        }
-        finally
-        {
-            await _settling;
-        }
-    }
-
-    private async Task PollAsync(CancellationToken stoppingToken)
-    {
         var idleWait = FirstIdleWait;
-        Task<(DateTimeOffset ReceivedAt, QueueMessage[]? Messages)>? prefetched = null;
-        while (prefetched is not null || !stoppingToken.IsCancellationRequested)
-        {
-            // A batch fetched while the previous one was delivered is in hand: it is delivered even when stopping.
-            var (receivedAt, messages) = await (prefetched ?? ReceiveAsync(stoppingToken));
-            prefetched = null;
-            if (messages is null)
-            {
-                continue;
-            }
-
-            if (messages.Length == 0)
-            {
-                await Task.Delay(idleWait, _timeProvider, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                idleWait = idleWait * 2 < _options.MaxPollInterval ? idleWait * 2 : _options.MaxPollInterval;
-                continue;
-            }
-
-            idleWait = FirstIdleWait;
-            if (!stoppingToken.IsCancellationRequested)
-            {
-                // The next batch is fetched while this one is delivered, so delivery does not stop for a storage round trip.
-                prefetched = ReceiveAsync(stoppingToken);
-            }
-
-            IReadOnlyList<BatchItem> delivered;
-            try
-            {
-                delivered = await _processor.DeliverAsync(messages, receivedAt, _abort.Token);
-            }
-            catch (OperationCanceledException) when (_abort.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                ConsumerLog.BatchFailed(_logger, ex, messages.Length);
-                continue;
-            }
-
-            await _settling;
-            _settling = SettleAsync(delivered, messages.Length);
-        }
-    }
-
-    /// <summary>One receive; no messages (null) when it failed (logged, after a pause) or the host is stopping.</summary>
-    private async Task<(DateTimeOffset ReceivedAt, QueueMessage[]? Messages)> ReceiveAsync(CancellationToken stoppingToken)
-    {
-        var receivedAt = _timeProvider.GetUtcNow();
+        var settling = Task.CompletedTask;
+        Task<ReceivedBatch?>? next = null;
         try
         {
-            await _clients.EnsureCreatedAsync(stoppingToken);
-            QueueMessage[] messages = await _clients.Queue.ReceiveMessagesAsync(_options.BatchSize, _options.VisibilityTimeout, stoppingToken);
-            _health.ReceiveSucceeded();
-            return (receivedAt, messages);
+            while (next is not null || !stoppingToken.IsCancellationRequested)
+            {
+                var batch = next is null ? await ReceiveAsync(stoppingToken) : await next;
+                next = null;
+                if (batch is null)
+                {
+                    await Task.Delay(_options.MaxPollInterval, _timeProvider, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    continue;
+                }
+
+                if (batch.Messages.Length == 0)
+                {
+                    await Task.Delay(idleWait, _timeProvider, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    idleWait = idleWait * 2 < _options.MaxPollInterval ? idleWait * 2 : _options.MaxPollInterval;
+                    continue;
+                }
+
+                idleWait = FirstIdleWait;
+
+                // Not cancelled by a graceful stop: a receive cut off after the service dequeued would leave its
+                // messages hidden for a whole visibility timeout. The batch it brings is delivered before stopping.
+                next = stoppingToken.IsCancellationRequested ? null : ReceiveAsync(_abort.Token);
+                IReadOnlyList<BatchItem> delivered;
+                try
+                {
+                    delivered = await _processor.DeliverAsync(batch.Messages, batch.ReceivedAt, _abort.Token);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
+                {
+                    ConsumerLog.BatchFailed(_logger, ex, batch.Messages.Length);
+                    continue;
+                }
+
+                await settling;
+                settling = SettleAsync(delivered);
+            }
+
+            await settling;
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
         {
-            return (receivedAt, null);
-        }
-        catch (Exception ex)
-        {
-            ConsumerLog.ReceiveFailed(_logger, ex, _options.MaxPollInterval);
-            await Task.Delay(_options.MaxPollInterval, _timeProvider, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            return (receivedAt, null);
+            // Abandoned like a crash: unsettled messages reappear after their visibility timeout.
         }
     }
 
-    /// <summary>Never throws: a failure is logged and the batch's messages reappear after the visibility timeout.</summary>
-    private async Task SettleAsync(IReadOnlyList<BatchItem> delivered, int messageCount)
+    private async Task SettleAsync(IReadOnlyList<BatchItem> delivered)
     {
         try
         {
             await _processor.SettleAsync(delivered, _abort.Token);
         }
-        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
         {
-            // Abandoned on shutdown, as a crash would.
+            ConsumerLog.BatchFailed(_logger, ex, delivered.Count);
+        }
+    }
+
+    /// <summary>One receive; null when it failed (logged), an empty batch when the queue had nothing visible.</summary>
+    private async Task<ReceivedBatch?> ReceiveAsync(CancellationToken cancellationToken)
+    {
+        var receivedAt = _timeProvider.GetUtcNow();
+        try
+        {
+            await _clients.EnsureCreatedAsync(cancellationToken);
+            var messages = await _clients.Queue.ReceiveMessagesAsync(_options.BatchSize, _options.VisibilityTimeout, cancellationToken);
+            _health.ReceiveSucceeded();
+            return new ReceivedBatch(messages.Value, receivedAt);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return new ReceivedBatch([], receivedAt);
         }
         catch (Exception ex)
         {
-            ConsumerLog.BatchFailed(_logger, ex, messageCount);
+            ConsumerLog.ReceiveFailed(_logger, ex, _options.MaxPollInterval);
+            return null;
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Jetstream.Api.DeadLetters;
 using Jetstream.Api.Health;
 using Jetstream.Api.Stats;
 using Jetstream.Grains.Interfaces;
@@ -16,4 +17,6 @@ namespace Jetstream.Api.Json;
 [JsonSerializable(typeof(MessageResponse))]
 [JsonSerializable(typeof(IndexResponse))]
 [JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(DeadLetterResponse))]
+[JsonSerializable(typeof(RedriveResponse))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

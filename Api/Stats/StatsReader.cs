@@ -12,7 +12,7 @@ public sealed class StatsReader(IGrainFactory grains, QueueMetrics queues, TimeP
     {
         var statsTask = Processor.GetStats();
         var depthTask = queues.ReadMainQueueAsync(cancellationToken);
-        var deadTask = queues.ReadPoisonQueueAsync(cancellationToken);
+        var deadTask = queues.ReadDeadLettersAsync(cancellationToken);
         var stats = await statsTask;
         return Combine(stats, await depthTask, await deadTask);
     }

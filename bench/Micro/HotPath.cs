@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.WebSockets;
 using Jetstream.EventQueue;
 using Jetstream.Grains;
 using Jetstream.Grains.Interfaces.Events;
@@ -10,11 +11,11 @@ using Microsoft.Extensions.Options;
 namespace Jetstream.Bench.Micro;
 
 /// <summary>
-/// The processor grain's per-frame work (<c>JetstreamProcessorGrain.HandleFrame</c>), step for step, with the same
-/// parts: <see cref="EventParser"/>, <see cref="Utf8CollectionMatcher"/>, the counters, <see cref="ProcessorMetrics"/>,
-/// the <see cref="QueueSink"/> cursor, <see cref="RecentEventIds"/>, <see cref="EventIds.ForCommit"/> and the
-/// <see cref="QueuedEvent"/>. Only the queue write itself is left out: matching commits are collected into a batch
-/// that <see cref="EncodeBatch"/> turns into a message body as QueueSink does.
+/// The processor's per-frame work. Skipped events (identity, account, non-matching commits) go through the grain's own
+/// <see cref="FrameHandler"/>. A matching commit goes through the same steps as <see cref="FrameHandler.Handle"/> up to
+/// the queue write (strings, <see cref="EventIds.ForCommit"/>, <see cref="RecentEventIds"/>, the <see cref="QueuedEvent"/>
+/// with its copy of the frame); instead of <see cref="QueueSink.Add"/>, which would start a storage write, the events are
+/// collected and <see cref="EncodeBatch"/> builds the message body as QueueSink does.
 /// </summary>
 public sealed class HotPath
 {
@@ -24,6 +25,7 @@ public sealed class HotPath
     private readonly Utf8CollectionMatcher _matcher;
     private readonly RecentEventIds _recentIds = new(0);
     private readonly TimeProvider _time = TimeProvider.System;
+    private readonly FrameHandler _handler;
     private readonly List<QueuedEvent> _batch = new(64);
     private long _clock;
 
@@ -34,55 +36,31 @@ public sealed class HotPath
         var clients = new EventQueueClients(new StorageConnection(StorageConnection.DevelopmentStorage), Options.Create(new QueueOptions()));
         _sink = new QueueSink(clients, 4, TimeSpan.FromSeconds(5), _time, _metrics, NullLogger.Instance, "bench");
         _matcher = new Utf8CollectionMatcher(new CollectionFilter(wantedCollections));
+        _handler = new FrameHandler(_sink, _matcher, new RecentEventIds(0), _time, _metrics, NullLogger.Instance, "bench");
     }
 
-    public int Batched => _batch.Count;
+    /// <summary>A frame the processor does not queue, through the grain's own <see cref="FrameHandler"/>.</summary>
+    public bool HandleSkipped(ReadOnlySpan<byte> frame) =>
+        _handler.Handle(frame, WebSocketMessageType.Text, dedupeFloor: null, _counters, CancellationToken.None);
 
-    /// <summary>Returns whether the frame was a new, valid event (as HandleFrame does).</summary>
-    public bool Handle(ReadOnlySpan<byte> frame)
+    /// <summary>A matching commit, as <see cref="FrameHandler.Handle"/> treats it up to the queue write.</summary>
+    public bool HandleMatching(ReadOnlySpan<byte> frame)
     {
-        var counters = _counters;
-        counters.TotalReceived++;
-        var outcome = EventParser.Parse(frame, out var parsed);
-        if (outcome != ParseOutcome.Ok)
+        _counters.TotalReceived++;
+        if (EventParser.Parse(frame, out var parsed) != ParseOutcome.Ok || parsed.Kind != EventKind.Commit || !_matcher.Matches(frame, parsed.Collection))
         {
-            counters.ParseErrors++;
-            return false;
-        }
-
-        // Stream time moves on with every frame, as it does live; the same sample frames are reused.
-        var timeUs = ++_clock;
-        switch (parsed.Kind)
-        {
-            case EventKind.Identity:
-                counters.SkippedIdentityEvents++;
-                _metrics.Received(EventKinds.Identity);
-                _metrics.Skipped(EventKinds.Identity);
-                _sink.Skip(timeUs);
-                return true;
-            case EventKind.Account:
-                counters.SkippedAccountEvents++;
-                _metrics.Received(EventKinds.Account);
-                _metrics.Skipped(EventKinds.Account);
-                _sink.Skip(timeUs);
-                return true;
+            throw new InvalidOperationException("Not a matching commit.");
         }
 
         _metrics.Received(EventKinds.Commit);
-        if (!_matcher.Matches(frame, parsed.Collection))
-        {
-            counters.SkippedNonMatchingCommits++;
-            _metrics.Skipped("non_matching");
-            _sink.Skip(timeUs);
-            return true;
-        }
-
         var did = parsed.Did.ToString(frame);
         var collection = parsed.Collection.ToString(frame);
         var eventId = EventIds.ForCommit(did, collection, parsed.Rkey.ToString(frame), parsed.Rev.ToString(frame), parsed.Operation.ToString(frame));
+
+        // The sample frames come round again: stream time moves on per frame so the window forgets them, as it would live.
+        var timeUs = ++_clock;
         if (_recentIds.Contains(eventId))
         {
-            counters.DuplicatesDropped++;
             return false;
         }
 

@@ -303,9 +303,10 @@ internal sealed class Report(Results results, BenchSettings settings)
     {
         Line("## Micro-benchmarks: the per-event hot path");
         Line();
-        Line("`bench/Micro` (BenchmarkDotNet, `[MemoryDiagnoser]`, in-process short job): the processor's own code per frame, as `HandleFrame` runs it " +
-             "(EventParser envelope parse, Utf8CollectionMatcher, counters and metrics, the QueueSink cursor; for a matching commit also the strings, " +
-             "EventIds.ForCommit, the QueuedEvent with its copy of the frame and its JSON entry in a queue message).");
+        Line("`bench/Micro` (BenchmarkDotNet, `[MemoryDiagnoser]`, in-process short job), per frame, the receive buffer not counted (it is reused): " +
+             "skipped events go through the grain's own `FrameHandler.Handle` (EventParser envelope parse, Utf8CollectionMatcher, counters, metrics, " +
+             "the QueueSink cursor); a matching commit goes through the same steps up to the queue write (the strings, EventIds.ForCommit, RecentEventIds, " +
+             "the QueuedEvent with its copy of the frame) plus its share of a 64-event message body.");
         Line();
         if (results.MicroError is not null)
         {

@@ -48,7 +48,7 @@ public sealed class HealthTests(ApiClusterFixture cluster)
     }
 
     [Fact]
-    public async Task Storage_outage_makes_ready_503_while_live_stays_200_and_stats_report_unknown_depth()
+    public async Task Storage_outage_makes_ready_and_dead_letters_503_while_live_stays_200_and_stats_report_unknown_depth()
     {
         var deadPort = FreePort.Next();
         await using var api = cluster.StartApi(AdminTokens.Valid, new Dictionary<string, string?>
@@ -68,6 +68,14 @@ public sealed class HealthTests(ApiClusterFixture cluster)
 
         using var live = await http.GetAsync("/health/live");
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+
+        using var deadLetters = await http.GetAsync("/deadletter");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, deadLetters.StatusCode);
+        Assert.NotNull(deadLetters.Headers.RetryAfter);
+        using (var problem = JsonDocument.Parse(await deadLetters.Content.ReadAsStringAsync()))
+        {
+            Assert.Equal("Azure Storage is unavailable", problem.RootElement.GetProperty("title").GetString());
+        }
 
         using var stats = await http.GetAsync("/stats");
         Assert.Equal(HttpStatusCode.OK, stats.StatusCode);

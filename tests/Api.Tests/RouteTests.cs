@@ -24,7 +24,7 @@ public sealed class RouteTests(ApiClusterFixture cluster)
         string[] expected =
         [
             "/", "/stats", "/stats/html", "/status", "/health", "/health/live", "/health/ready",
-            "POST /reset", "POST /reconnect", "/dashboard",
+            "POST /reset", "POST /reconnect", "/deadletter", "POST /deadletter/redrive", "/dashboard", "/metrics",
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), endpoints.Keys.Order(StringComparer.Ordinal));
         Assert.All(endpoints.Values, description => Assert.False(string.IsNullOrWhiteSpace(description)));
@@ -109,6 +109,8 @@ public sealed class RouteTests(ApiClusterFixture cluster)
     [InlineData("GET", "/reset", "POST")]
     [InlineData("GET", "/reconnect", "POST")]
     [InlineData("POST", "/health", "GET")]
+    [InlineData("DELETE", "/deadletter", "GET")]
+    [InlineData("GET", "/deadletter/redrive", "POST")]
     public async Task Wrong_methods_answer_405_with_Allow(string method, string path, string allowed)
     {
         using var http = cluster.Api.CreateHttpClient();

@@ -54,23 +54,24 @@ public sealed class AzuriteProcess : IAsyncDisposable
             throw new InvalidOperationException($"Azurite is not installed at {RepoPaths.AzuriteBin}: run 'npm ci' in the repository root.");
         }
 
-        var psi = new ProcessStartInfo("node")
+        // A bash watchdog owns the node process and kills it when the test host goes away, even when the test
+        // runner kills the host without running exit handlers.
+        var azurite = string.Join(' ', new[]
+        {
+            "node", Quote(RepoPaths.AzuriteBin), "--silent", "--loose", "--skipApiVersionCheck", "--disableProductStyleUrl",
+            "--location", Quote(_location),
+            "--blobHost", "127.0.0.1", "--blobPort", BlobPort.ToString(),
+            "--queueHost", "127.0.0.1", "--queuePort", QueuePort.ToString(),
+            "--tableHost", "127.0.0.1", "--tablePort", TablePort.ToString(),
+        });
+        var psi = new ProcessStartInfo("bash")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[]
-                 {
-                     RepoPaths.AzuriteBin, "--silent", "--loose", "--skipApiVersionCheck", "--disableProductStyleUrl",
-                     "--location", _location,
-                     "--blobHost", "127.0.0.1", "--blobPort", BlobPort.ToString(),
-                     "--queueHost", "127.0.0.1", "--queuePort", QueuePort.ToString(),
-                     "--tableHost", "127.0.0.1", "--tablePort", TablePort.ToString(),
-                 })
-        {
-            psi.ArgumentList.Add(arg);
-        }
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add($"{azurite} & child=$!; trap 'kill -9 $child' EXIT; while kill -0 {Environment.ProcessId} 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 1; done");
 
         _process = Process.Start(psi) ?? throw new InvalidOperationException("Azurite did not start.");
         _process.OutputDataReceived += (_, _) => { };
@@ -96,6 +97,8 @@ public sealed class AzuriteProcess : IAsyncDisposable
 
         throw new TimeoutException("Azurite did not listen within 30 s.");
     }
+
+    private static string Quote(string value) => "'" + value.Replace("'", "'\\''") + "'";
 
     /// <summary>Kills the server at once, as an outage would.</summary>
     public void Kill()

@@ -9,10 +9,14 @@ public static class QueueReader
     public static QueueClient Client(string connectionString, string queueName) =>
         new(connectionString, queueName, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
 
-    /// <summary>Drains the queue until it has yielded at least <paramref name="expected"/> events or the timeout passes.</summary>
+    /// <summary>
+    /// Drains the queue until it has yielded at least <paramref name="expected"/> distinct events (duplicates do not
+    /// count towards it, so they cannot end the wait early) or the timeout passes.
+    /// </summary>
     public static async Task<List<QueuedEvent>> DrainAsync(QueueClient queue, int expected, TimeSpan timeout)
     {
         var events = new List<QueuedEvent>();
+        var distinct = new HashSet<string>(StringComparer.Ordinal);
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
@@ -25,13 +29,18 @@ public static class QueueReader
             var batch = (await queue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(5))).Value;
             foreach (var message in batch)
             {
-                events.AddRange(QueueMessageCodec.Decode(message.Body));
+                foreach (var queued in QueueMessageCodec.Decode(message.Body))
+                {
+                    events.Add(queued);
+                    distinct.Add(queued.EventId);
+                }
+
                 await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
             }
 
             if (batch.Length == 0)
             {
-                if (events.Count >= expected)
+                if (distinct.Count >= expected)
                 {
                     break;
                 }

@@ -43,14 +43,14 @@ internal sealed class ConsumerHarness : IAsyncDisposable
 
     public static string NewSecret() => "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
 
-    public static async Task<ConsumerHarness> CreateAsync(ITestOutputHelper output, string name)
+    public static async Task<ConsumerHarness> CreateAsync(ITestOutputHelper output, string name, bool recordDeliveries = true)
     {
         var connectionString = await SharedAzurite.GetConnectionStringAsync();
         var queueOptions = new QueueOptions { Name = TestNames.Queue(name), LargeEventContainer = TestNames.Queue(name + "-large") };
         var clients = new EventQueueClients(new StorageConnection(connectionString), Options.Create(queueOptions));
         await clients.EnsureCreatedAsync();
         var secret = NewSecret();
-        var receiver = await WebhookReceiverHost.StartAsync(new ReceiverOptions { Secret = secret });
+        var receiver = await WebhookReceiverHost.StartAsync(new ReceiverOptions { Secret = secret, RecordDeliveries = recordDeliveries });
         return new ConsumerHarness(output, connectionString, clients, receiver, secret);
     }
 
@@ -129,6 +129,17 @@ internal sealed class ConsumerHarness : IAsyncDisposable
 
             await Task.Delay(50);
         }
+    }
+
+    /// <summary>Deliveries that came before an earlier-queued event of the same DID (first deliveries only).</summary>
+    public int OvertakenWithinDid(IReadOnlyList<QueuedEvent> queued)
+    {
+        var position = queued.Select((e, i) => (e.EventId, i)).ToDictionary(x => x.EventId, x => x.i);
+        var seen = new HashSet<string>();
+        return Receiver.Deliveries
+            .Where(d => seen.Add(d.Id))
+            .GroupBy(d => queued[position[d.Id]].Did)
+            .Sum(did => did.Zip(did.Skip(1)).Count(pair => position[pair.Second.Id] < position[pair.First.Id]));
     }
 
     public void Report(string line) => _output.WriteLine(line);

@@ -40,8 +40,10 @@ public sealed class RetryTests(ITestOutputHelper output)
         Assert.Equal(0, stats.Rejected);
         Assert.True(stats.Failed > events.Count / 10, $"the receiver failed only {stats.Failed} requests");
         Assert.Equal(0, await harness.DeadLetters.CountAsync());
+        var overtaken = harness.OvertakenWithinDid(events);
+        Assert.Equal(0, overtaken);
         harness.Report($"30% failures: {events.Count} events, {stats.Requests} requests ({stats.Failed} failed on purpose), " +
-            $"{stats.Delivered} delivered, {stats.UniqueIds} unique, {stats.Duplicates} duplicates, all in {elapsed.TotalSeconds:0.0} s");
+            $"{stats.Delivered} delivered, {stats.UniqueIds} unique, {stats.Duplicates} duplicates, {overtaken} out of per-DID order, all in {elapsed.TotalSeconds:0.0} s");
     }
 
     [Fact]

@@ -18,6 +18,9 @@ public sealed record ReceiverStats
     /// <summary>Requests answered 401 for a missing or wrong signature.</summary>
     public long Rejected { get; init; }
 
+    /// <summary>Most requests that were being handled at the same moment.</summary>
+    public long MaxConcurrent { get; init; }
+
     /// <summary>Requests failed on purpose by <see cref="ReceiverBehaviour"/> (status override, failure rate, down).</summary>
     public long Failed { get; init; }
 }

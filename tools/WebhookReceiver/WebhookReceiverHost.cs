@@ -32,6 +32,8 @@ public sealed class WebhookReceiverHost : IAsyncDisposable
     private long _deliveredCount;
     private long _rejectedCount;
     private long _failedCount;
+    private long _inFlight;
+    private long _maxInFlight;
 
     private WebhookReceiverHost(WebApplication app, ReceiverOptions options)
     {
@@ -66,6 +68,7 @@ public sealed class WebhookReceiverHost : IAsyncDisposable
                 Duplicates = delivered - unique,
                 Rejected = Interlocked.Read(ref _rejectedCount),
                 Failed = Interlocked.Read(ref _failedCount),
+                MaxConcurrent = Interlocked.Read(ref _maxInFlight),
             };
         }
     }
@@ -143,6 +146,7 @@ public sealed class WebhookReceiverHost : IAsyncDisposable
         Interlocked.Exchange(ref _deliveredCount, 0);
         Interlocked.Exchange(ref _rejectedCount, 0);
         Interlocked.Exchange(ref _failedCount, 0);
+        Interlocked.Exchange(ref _maxInFlight, 0);
     }
 
     /// <summary>Completes when the host is asked to stop (Ctrl-C or SIGTERM for the executable).</summary>
@@ -155,6 +159,24 @@ public sealed class WebhookReceiverHost : IAsyncDisposable
     }
 
     private async Task HandleAsync(HttpContext context)
+    {
+        var inFlight = Interlocked.Increment(ref _inFlight);
+        for (var max = Interlocked.Read(ref _maxInFlight); inFlight > max; max = Interlocked.Read(ref _maxInFlight))
+        {
+            Interlocked.CompareExchange(ref _maxInFlight, inFlight, max);
+        }
+
+        try
+        {
+            await HandleCoreAsync(context);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private async Task HandleCoreAsync(HttpContext context)
     {
         var arrivedAt = DateTimeOffset.UtcNow;
         Interlocked.Increment(ref _requestCount);

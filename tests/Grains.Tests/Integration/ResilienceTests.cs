@@ -195,8 +195,8 @@ public sealed class ResilienceTests(ITestOutputHelper output)
         });
 
         await scenario.Emulator.WaitForConnectionsAsync(1, TimeSpan.FromSeconds(30));
+        await Eventually.HoldsAsync(async () => (await scenario.Processor.GetStatus()).Connected, TimeSpan.FromSeconds(10), "connected");
         var status = await scenario.Processor.GetStatus();
-        Assert.True(status.Connected);
         Assert.Equal(scenario.Emulator.SubscribeUri.ToString(), status.Endpoint);
         scenario.Emulator.PublishMany(IngestionScenario.MixedEvents(seed: 51, count: 300));
         var expected = scenario.ExpectedCommits();

@@ -48,6 +48,23 @@ public sealed class SiloProcessTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData("Localhost")]
+    [InlineData("AzureStorage")]
+    public async Task The_silo_starts_with_either_clustering_mode_and_the_processor_connects(string clustering)
+    {
+        var storage = await SharedAzurite.GetConnectionStringAsync();
+        await using var emulator = await JetstreamEmulator.StartAsync();
+        var environment = SiloEnvironment(storage, emulator.SubscribeUri.ToString(), TestNames.Queue("mode"));
+        environment["Orleans__Clustering"] = clustering;
+        environment["Orleans__AdvertisedIPAddress"] = "127.0.0.1";
+        await using var silo = HostProcess.Start("Silo", environment);
+
+        await emulator.WaitForConnectionsAsync(1, TimeSpan.FromSeconds(60));
+        using var http = new HttpClient { BaseAddress = new Uri(environment["ASPNETCORE_URLS"]) };
+        Assert.Equal("Healthy", await http.GetStringAsync("/health/ready"));
+    }
+
+    [Theory]
     [InlineData("Jetstream__WantedCollections__0", "*", "Jetstream:WantedCollections:0")]
     [InlineData("Jetstream__Endpoints__0", "https://jetstream1.us-west.bsky.network/subscribe", "Jetstream:Endpoints:0")]
     [InlineData("Queue__Name", "Bad_Name", "Queue:Name")]
