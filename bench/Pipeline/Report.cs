@@ -259,9 +259,9 @@ internal sealed class Report(Results results, BenchSettings settings)
         {
             var limitPerEvent = aUsage.Sum(u => u.CpuSeconds) * 1e6 / Math.Max(1, a.Events);
             var pipelinePerEvent = sd.Usage.Sum(u => u.CpuSeconds) * 1e6 / sd.CostEvents;
-            var silo = sd.Usage.FirstOrDefault(u => u.Host == "Silo")?.CpuSeconds * 1e6 / sd.CostEvents ?? 0;
+            var siloPerEvent = sd.Usage.FirstOrDefault(u => u.Host == "Silo")?.CpuSeconds * 1e6 / sd.CostEvents ?? 0;
             Line($"- **Seed profile against (a)**: the emulator and the bare reader spend {limitPerEvent:F1} µs of CPU per event; the pipeline spends " +
-                 $"{pipelinePerEvent:F1} µs, of which the Silo (reading, parsing, skipping, queueing) {silo:F1} µs and the rest the 5 % matching commits' " +
+                 $"{pipelinePerEvent:F1} µs, of which the Silo (reading, parsing, skipping, queueing) {siloPerEvent:F1} µs and the rest the 5 % matching commits' " +
                  $"way through Azurite, the consumer and the receiver. On a machine that is CPU-bound either way, that puts the pipeline at about " +
                  $"{limitPerEvent / pipelinePerEvent:P0} of (a): the skipped events are cheap (see the micro-benchmarks), the commits that are queued and delivered are not.");
         }
