@@ -30,11 +30,10 @@ public static class EventIds
 
             Span<byte> hash = stackalloc byte[32];
             SHA256.HashData(buffer[..written], hash);
-            return string.Create(Prefix.Length + 32, hash[..16].ToArray(), static (chars, bytes) =>
-            {
-                Prefix.AsSpan().CopyTo(chars);
-                Convert.TryToHexStringLower(bytes, chars[Prefix.Length..], out _);
-            });
+            Span<char> chars = stackalloc char[Prefix.Length + 32];
+            Prefix.AsSpan().CopyTo(chars);
+            Convert.TryToHexStringLower(hash[..16], chars[Prefix.Length..], out _);
+            return new string(chars);
         }
         finally
         {

@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Http.Resilience;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
 
@@ -38,10 +37,10 @@ public static class WebhookConsumerExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>();
 
-        // The client factory logs every request at Information: at thousands of deliveries a second that is the
-        // bottleneck, and failures are logged by the consumer itself.
-        builder.Logging.AddFilter("System.Net.Http.HttpClient." + WebhookSender.HttpClientName, LogLevel.Warning);
+        // No client-factory logging handlers: they log every request and open a log scope around it, which at thousands
+        // of deliveries a second costs more than the request (docs/performance.md); the consumer logs failures itself.
         services.AddHttpClient(WebhookSender.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .RemoveAllLoggers()
             .ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
             {
                 MaxConnectionsPerServer = provider.GetRequiredService<IOptions<WebhookOptions>>().Value.MaxConcurrency,

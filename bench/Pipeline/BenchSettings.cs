@@ -15,7 +15,7 @@ internal sealed record BenchSettings
 
     public TimeSpan IdleBeforeProbe { get; init; } = TimeSpan.FromSeconds(30);
 
-    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(15);
 
     public TimeSpan LimitDuration { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -23,7 +23,7 @@ internal sealed record BenchSettings
     public int QueueSendsInFlight { get; init; } = 4;
 
     /// <summary>Events per message (Queue:MaxEventsPerMessage default).</summary>
-    public int MaxEventsPerMessage { get; init; } = 64;
+    public int MaxEventsPerMessage { get; init; } = new Jetstream.EventQueue.QueueOptions().MaxEventsPerMessage;
 
     /// <summary>The consumer's concurrency (Webhook:MaxConcurrency default).</summary>
     public int DeliveryConcurrency { get; init; } = 64;

@@ -36,6 +36,20 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         }
 
         await using var azurite = await Azurite.StartAsync(layout, settings.AzuriteInMemory);
+        try
+        {
+            await RunScenariosAsync(azurite, total);
+        }
+        catch (Exception) when (azurite.Process.HasExited)
+        {
+            // A failure downstream of a dead Azurite says "connection refused"; say why Azurite is gone instead.
+            Log($"Azurite (pid {azurite.Process.Pid}) exited; its last output:\n{azurite.Process.Tail(40)}");
+            throw;
+        }
+    }
+
+    private async Task RunScenariosAsync(Azurite azurite, Stopwatch total)
+    {
         await using var receiver = await WebhookReceiverHost.StartAsync(new ReceiverOptions { Secret = ScenarioStack.WebhookSecret, RecordDeliveries = false });
         Log($"Azurite up; receiver on {receiver.Url}");
 
@@ -82,6 +96,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         ResetPeaks(azurite, stack.Emulator);
         var probe = stack.Probe!;
         var before = await probe.StatsAsync();
+        var writesBefore = await stack.QueueWritesAsync();
         var deliveredBefore = receiver.Stats.Delivered;
         var window = UsageWindow.Start(stack.Hosts());
         var series = new List<(double Seconds, long Delivered)> { (0, deliveredBefore) };
@@ -92,6 +107,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         }
 
         var after = await probe.StatsAsync();
+        var writes = await stack.QueueWritesAsync() - writesBefore;
         var stats = receiver.Stats;
         var usage = window.Stop();
         var seconds = window.Elapsed.TotalSeconds;
@@ -104,6 +120,9 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
             QueuedPerSecond = (after.QueuedEvents - before.QueuedEvents) / seconds,
             DeliveredPerSecond = (stats.Delivered - deliveredBefore) / seconds,
             MinDelivered10s = MinRate(series, 10),
+            DeliveredPer5s = RatesPer(series, 5),
+            QueueWrites = writes,
+            EventsPerMessage = writes == 0 ? 0 : (after.QueuedEvents - before.QueuedEvents) / (double)writes,
             Duplicates = stats.Duplicates,
             BacklogAtEnd = after.QueuedEvents - stats.UniqueIds,
             SkippedIdentityAndAccount = after.SkippedIdentityEvents + after.SkippedAccountEvents - before.SkippedIdentityEvents - before.SkippedAccountEvents,
@@ -113,6 +132,8 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         };
         Log($"{name}: grain received {result.ReceivedPerSecond:F0}/s, queued {result.QueuedPerSecond:F0}/s, delivered {result.DeliveredPerSecond:F0}/s " +
             $"(min 10 s: {result.MinDelivered10s:F0}/s), backlog {result.BacklogAtEnd}, duplicates {result.Duplicates}");
+        Log($"{name}: {writes} queue messages written, {result.EventsPerMessage:F1} events per message");
+        Log($"{name}: delivered per 5 s: {string.Join(' ', result.DeliveredPer5s.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))}");
         LogUsage(usage);
         await ApproximateBacklogAsync(azurite, stack.QueueName);
         return result;
@@ -333,6 +354,23 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         var server = File.Exists(config) && File.ReadAllText(config).Contains("\"System.GC.Server\": true", StringComparison.Ordinal);
         var overridden = settings.SiloEnvironment.Any(e => e.StartsWith("DOTNET_gcServer=", StringComparison.OrdinalIgnoreCase));
         return overridden ? "the GC setting given with --silo-env" : server ? "Server GC (the Web SDK's default, System.GC.Server in Silo.runtimeconfig.json)" : "workstation GC";
+    }
+
+    /// <summary>Delivered per second in consecutive spans of <paramref name="span"/> seconds (dips show where the time went).</summary>
+    private static double[] RatesPer(List<(double Seconds, long Delivered)> series, double span)
+    {
+        var rates = new List<double>();
+        var start = 0;
+        for (var i = 1; i < series.Count; i++)
+        {
+            if (series[i].Seconds - series[start].Seconds >= span - 0.01)
+            {
+                rates.Add((series[i].Delivered - series[start].Delivered) / (series[i].Seconds - series[start].Seconds));
+                start = i;
+            }
+        }
+
+        return [.. rates];
     }
 
     private static double MinRate(List<(double Seconds, long Delivered)> series, double span)

@@ -158,6 +158,8 @@ internal sealed class Report(Results results, BenchSettings settings)
             Line($"Firehose over {fh.Seconds:F0} s: lowest delivered rate over any 10 s {fh.MinDelivered10s:N0}/s; {fh.BacklogAtEnd:N0} events queued but not yet delivered at the end; " +
                  $"{fh.Duplicates} duplicate deliveries.");
             Line();
+            Line($"Delivered per second, each 5 s of the window: {string.Join(", ", fh.DeliveredPer5s.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))}.");
+            Line();
         }
 
         if (results.Seed is { } sd)

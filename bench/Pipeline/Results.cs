@@ -44,6 +44,14 @@ internal sealed record ThroughputResult
     /// <summary>Lowest delivered rate over any 10 s of the window.</summary>
     public required double MinDelivered10s { get; init; }
 
+    /// <summary>Delivered per second over each 5 s of the window, in order.</summary>
+    public double[] DeliveredPer5s { get; init; } = [];
+
+    /// <summary>Queue messages the processor wrote in the window, and the mean number of events each carried.</summary>
+    public long QueueWrites { get; init; }
+
+    public double EventsPerMessage { get; init; }
+
     public required long Duplicates { get; init; }
 
     /// <summary>Events queued but not yet delivered when the window ended (queued total minus delivered total).</summary>

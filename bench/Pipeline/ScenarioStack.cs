@@ -13,6 +13,7 @@ internal sealed class ScenarioStack : IAsyncDisposable
     private readonly RepoLayout _layout;
     private readonly Azurite _azurite;
     private readonly string _id = Guid.NewGuid().ToString("N")[..8];
+    private Uri? _siloMetrics;
 
     private ScenarioStack(RepoLayout layout, Azurite azurite, StreamProfile profile, ChildProcess emulator, EmulatorControl control)
     {
@@ -84,6 +85,7 @@ internal sealed class ScenarioStack : IAsyncDisposable
         }
 
         Silo = ChildProcess.StartDotnet("silo", _layout.SiloDll, [], silo);
+        _siloMetrics = new Uri($"http://127.0.0.1:{siloHttp}/metrics");
 
         var consumerHttp = Ports.Free();
         Consumer = ChildProcess.StartDotnet("consumer", _layout.ConsumerDll, [], new Dictionary<string, string>
@@ -110,6 +112,26 @@ internal sealed class ScenarioStack : IAsyncDisposable
             }
         }, TimeSpan.FromSeconds(60), "The consumer's first receive", Consumer);
         Probe = await ProcessorProbe.ConnectAsync(gatewayPort, cluster, cluster, TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>
+    /// Queue messages the processor has written so far: the count of its <c>jetstream.queue.send.duration</c> histogram
+    /// on the Silo's Prometheus endpoint (one observation per successful write).
+    /// </summary>
+    public async Task<long> QueueWritesAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var text = await http.GetStringAsync(_siloMetrics ?? throw new InvalidOperationException("The Silo is not started."));
+        long total = 0;
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith("jetstream_queue_send_duration_seconds_count", StringComparison.Ordinal))
+            {
+                total += (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return total;
     }
 
     /// <summary>The hosts of this scenario with the shared ones (Azurite; the receiver lives in this process).</summary>
