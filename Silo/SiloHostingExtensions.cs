@@ -41,6 +41,9 @@ public static class SiloHostingExtensions
                 silo.UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort, serviceId: orleans.ServiceId, clusterId: orleans.ClusterId);
             }
 
+            // The directory cache is sized for a million grains by default and allocates for that up front (about 9 MB);
+            // this cluster runs a processor grain per key and the dashboard's grains (docs/performance.md, Silo memory).
+            silo.Configure<GrainDirectoryOptions>(options => options.CacheSize = 10_000);
             silo.AddJetstreamProcessor(builder.Configuration, storage);
             silo.AddDashboard();
         });

@@ -43,6 +43,9 @@ internal sealed record BenchSettings
     /// <summary>Extra environment for the Silo (KEY=VALUE), to try a runtime setting; the report names it.</summary>
     public string[] SiloEnvironment { get; init; } = [];
 
+    /// <summary>Extra environment for the WebhookConsumer (KEY=VALUE); the report names it.</summary>
+    public string[] ConsumerEnvironment { get; init; } = [];
+
     /// <summary>Run Azurite with --inMemoryPersistence (no disk writes), to see how much of a figure is Azurite's own cost.</summary>
     public bool AzuriteInMemory { get; init; }
 
@@ -69,9 +72,10 @@ internal sealed record BenchSettings
                 "--azurite-in-memory" => settings with { AzuriteInMemory = true },
                 "--only" => settings with { Only = [.. settings.Only, args[++i]] },
                 "--silo-env" => settings with { SiloEnvironment = [.. settings.SiloEnvironment, args[++i]] },
+                "--consumer-env" => settings with { ConsumerEnvironment = [.. settings.ConsumerEnvironment, args[++i]] },
                 "--report" => settings with { ReportPath = args[++i] },
                 "--firehose-seconds" => settings with { FirehoseDuration = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture)) },
-                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use --quick, --no-micro, --report PATH, --firehose-seconds N, --only SCENARIO, --silo-env KEY=VALUE, --azurite-in-memory."),
+                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use --quick, --no-micro, --report PATH, --firehose-seconds N, --only SCENARIO, --silo-env KEY=VALUE, --consumer-env KEY=VALUE, --azurite-in-memory."),
             };
         }
 

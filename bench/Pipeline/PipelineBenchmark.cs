@@ -87,7 +87,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
     {
         var name = stack.Profile.Name;
         Phase($"{name}: pipeline");
-        await stack.StartPipelineAsync(receiver.Url, settings.SiloEnvironment);
+        await stack.StartPipelineAsync(receiver.Url, settings.SiloEnvironment, settings.ConsumerEnvironment);
         receiver.Reset();
         var siloIdleRss = stack.Silo!.Sample().RssBytes;
         await stack.Control.SetRateAsync(double.PositiveInfinity);
@@ -143,7 +143,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
     {
         await using var stack = await ScenarioStack.StartEmulatorAsync(layout, azurite, StreamProfile.Latency);
         Phase("latency: pipeline");
-        await stack.StartPipelineAsync(receiver.Url, settings.SiloEnvironment);
+        await stack.StartPipelineAsync(receiver.Url, settings.SiloEnvironment, settings.ConsumerEnvironment);
         await stack.Control.SetRateAsync(settings.LatencyRate);
         await Task.Delay(settings.Warmup);
 
@@ -151,6 +151,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         var probe = stack.Probe!;
         receiver.Reset();
         var queuedBefore = (await probe.StatsAsync()).QueuedEvents;
+        var writesBefore = await stack.QueueWritesAsync();
         var publishedBefore = (await stack.Control.StatsAsync()).Published;
         var window = UsageWindow.Start(stack.Hosts());
         await Task.Delay(settings.LatencyDuration);
@@ -173,9 +174,11 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         }
 
         var usage = window.Stop();
+        var writes = await stack.QueueWritesAsync() - writesBefore;
         var latency = receiver.Latency();
         var delivered = receiver.Stats.UniqueIds;
         Log($"latency: offered {offered:F0}/s, queued {queued}, delivered {delivered}; ms p50 {latency.P50:F1} p95 {latency.P95:F1} p99 {latency.P99:F1} max {latency.Max:F1}");
+        Log($"latency: {writes} queue messages written, {(writes == 0 ? 0 : queued / (double)writes):F2} events per message");
         LogUsage(usage);
 
         Phase("latency: idle probe");
@@ -203,6 +206,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
             Max = latency.Max,
             AfterIdleMs = afterIdle,
             Usage = usage,
+            EventsPerMessage = writes == 0 ? 0 : queued / (double)writes,
         };
     }
 
@@ -290,7 +294,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
             ?? throw new InvalidOperationException($"Limit {name} printed no result (exit {exit}):\n{child.Tail()}");
         _results.Limits[name] = result with { Name = name };
         // The loop's own CPU comes from the loop itself: its process is gone by now.
-        usage.Add(new HostUsage("limit loop", result.CpuSeconds, result.Seconds, 0));
+        usage.Add(new HostUsage("limit loop", result.CpuSeconds, result.Seconds, 0, 0));
         _results.LimitUsage[name] = usage;
         Log($"limit {name}: {result.EventsPerSecond:F0} events/s" + (result.Messages > 0 && name.StartsWith("queue", StringComparison.Ordinal) ? $", {result.MessagesPerSecond:F0} messages/s" : "")
             + (result.Errors > 0 ? $", {result.Errors} errors" : ""));
@@ -348,12 +352,26 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         ProcSample.ResetPeak(Environment.ProcessId);
     }
 
+    /// <summary>The Silo's GC settings as its runtimeconfig.json (Silo/Silo.csproj) gives them, unless --silo-env overrides them.</summary>
     private string SiloGcMode()
     {
+        if (settings.SiloEnvironment.Any(e => e.StartsWith("DOTNET_gc", StringComparison.OrdinalIgnoreCase) || e.StartsWith("DOTNET_GC", StringComparison.Ordinal)))
+        {
+            return "the GC settings given with --silo-env";
+        }
+
         var config = Path.ChangeExtension(layout.SiloDll, ".runtimeconfig.json");
-        var server = File.Exists(config) && File.ReadAllText(config).Contains("\"System.GC.Server\": true", StringComparison.Ordinal);
-        var overridden = settings.SiloEnvironment.Any(e => e.StartsWith("DOTNET_gcServer=", StringComparison.OrdinalIgnoreCase));
-        return overridden ? "the GC setting given with --silo-env" : server ? "Server GC (the Web SDK's default, System.GC.Server in Silo.runtimeconfig.json)" : "workstation GC";
+        var properties = File.Exists(config)
+            ? JsonDocument.Parse(File.ReadAllText(config)).RootElement.GetProperty("runtimeOptions").GetProperty("configProperties")
+            : default;
+        bool Flag(string name, bool fallback) =>
+            properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(name, out var value) ? value.GetBoolean() : fallback;
+        var server = Flag("System.GC.Server", true);
+        var concurrent = Flag("System.GC.Concurrent", true);
+        var loh = properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty("System.GC.LOHThreshold", out var threshold)
+            ? $", large-object threshold {threshold.GetInt64():N0} B"
+            : "";
+        return $"{(server ? "Server" : "Workstation")} GC, {(concurrent ? "background collections" : "no background collections")}{loh} (Silo.runtimeconfig.json)";
     }
 
     /// <summary>Delivered per second in consecutive spans of <paramref name="span"/> seconds (dips show where the time went).</summary>

@@ -70,6 +70,9 @@ internal sealed record ThroughputResult
 
 internal sealed record LatencyResult
 {
+    /// <summary>Mean events per queue message the processor wrote in the window.</summary>
+    public double EventsPerMessage { get; init; }
+
     public required double OfferedPerSecond { get; init; }
 
     public required double Seconds { get; init; }

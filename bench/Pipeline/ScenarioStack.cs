@@ -57,7 +57,7 @@ internal sealed class ScenarioStack : IAsyncDisposable
     }
 
     /// <summary>Starts the Silo and the WebhookConsumer and waits until the processor is subscribed and the consumer polls.</summary>
-    public async Task StartPipelineAsync(Uri webhookUrl, IEnumerable<string> extraSiloEnvironment)
+    public async Task StartPipelineAsync(Uri webhookUrl, IEnumerable<string> extraSiloEnvironment, IEnumerable<string> extraConsumerEnvironment)
     {
         var gatewayPort = Ports.Free();
         var siloHttp = Ports.Free();
@@ -88,14 +88,20 @@ internal sealed class ScenarioStack : IAsyncDisposable
         _siloMetrics = new Uri($"http://127.0.0.1:{siloHttp}/metrics");
 
         var consumerHttp = Ports.Free();
-        Consumer = ChildProcess.StartDotnet("consumer", _layout.ConsumerDll, [], new Dictionary<string, string>
+        var consumer = new Dictionary<string, string>
         {
             ["ConnectionStrings__AzureStorage"] = _azurite.ConnectionString,
             ["Queue__Name"] = QueueName,
             ["Webhook__Url"] = webhookUrl.ToString(),
             ["Webhook__Secret"] = WebhookSecret,
             ["Urls"] = $"http://127.0.0.1:{consumerHttp}",
-        });
+        };
+        foreach (var pair in extraConsumerEnvironment.Select(e => e.Split('=', 2)))
+        {
+            consumer[pair[0]] = pair[1];
+        }
+
+        Consumer = ChildProcess.StartDotnet("consumer", _layout.ConsumerDll, [], consumer);
 
         await Ports.WaitUntilAsync(async () => (await Control.StatsAsync()).Connections >= 1, TimeSpan.FromSeconds(90), "The processor's subscription", Silo);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };

@@ -2,11 +2,16 @@ using System.Diagnostics;
 
 namespace Jetstream.Bench.Pipeline;
 
-/// <summary>CPU seconds of each host between <see cref="Start"/> and <see cref="Stop"/>, and its peak RSS.</summary>
+/// <summary>
+/// CPU seconds of each host between <see cref="Start"/> and <see cref="Stop"/>, its peak RSS (VmHWM) and the highest
+/// anonymous RSS seen in samples every 250 ms (the kernel keeps no peak of that).
+/// </summary>
 internal sealed class UsageWindow
 {
     private readonly List<(string Name, Func<ProcSample> Sample, ProcSample Start)> _hosts = [];
     private readonly Stopwatch _clock = new();
+    private readonly Dictionary<string, long> _peakAnon = [];
+    private Timer? _sampler;
 
     public TimeSpan Elapsed => _clock.Elapsed;
 
@@ -19,17 +24,32 @@ internal sealed class UsageWindow
         }
 
         window._clock.Start();
+        window._sampler = new Timer(static state => ((UsageWindow)state!).SampleAnon(), window, TimeSpan.Zero, TimeSpan.FromMilliseconds(250));
         return window;
+    }
+
+    private void SampleAnon()
+    {
+        lock (_peakAnon)
+        {
+            foreach (var (name, sample, _) in _hosts)
+            {
+                var anon = sample().AnonRssBytes;
+                _peakAnon[name] = Math.Max(anon, _peakAnon.GetValueOrDefault(name));
+            }
+        }
     }
 
     public List<HostUsage> Stop()
     {
         _clock.Stop();
+        _sampler?.Dispose();
+        SampleAnon();
         var wall = _clock.Elapsed.TotalSeconds;
         return _hosts.Select(h =>
         {
             var end = h.Sample();
-            return new HostUsage(h.Name, end.CpuSeconds - h.Start.CpuSeconds, wall, end.PeakRssBytes);
+            return new HostUsage(h.Name, end.CpuSeconds - h.Start.CpuSeconds, wall, end.PeakRssBytes, _peakAnon.GetValueOrDefault(h.Name));
         }).ToList();
     }
 }
