@@ -254,10 +254,16 @@ internal sealed class Report(Results results, BenchSettings settings)
             var pipelinePerEvent = f.Usage.Sum(u => u.CpuSeconds) * 1e6 / f.CostEvents;
             var limitPerEvent = cUsage.Sum(u => u.CpuSeconds) * 1e6 / Math.Max(1, c.Events);
             var storage = f.Usage.FirstOrDefault(u => u.Host.StartsWith("Azurite", StringComparison.Ordinal));
+            var consumerSide = f.Usage.Where(u => u.Host is "WebhookConsumer" || u.Host.StartsWith("Bench process", StringComparison.Ordinal)).Sum(u => u.CpuSeconds) * 1e6 / f.CostEvents;
             Line($"- **Firehose against (c)**: the bare delivery loop and the receiver spend {limitPerEvent:F0} µs of CPU per request; the pipeline spends " +
                  $"{pipelinePerEvent:F0} µs per delivered event, because each event is also read, parsed, queued, stored by Azurite, received and decoded. " +
                  $"On a machine that is CPU-bound either way, the pipeline can reach about {limitPerEvent / pipelinePerEvent:P0} of (c), whatever the code does " +
-                 "around the HTTP request; 80 % would need the queue's cost off this machine. " +
+                 "around the HTTP request. " +
+                 (consumerSide > 0
+                     ? $"Even with the emulator, the Silo and Azurite off this machine, the consumer and the receiver alone spend {consumerSide:F0} µs per event, " +
+                       $"{limitPerEvent / consumerSide:P0} of (c)'s rate: the consumer reads and decodes each event from its queue message, signs it, and settles " +
+                       "the message afterwards, which the bare loop does not. "
+                     : "") +
                  (storage is null ? "" : $"Azurite alone is {storage.CpuSeconds * 1e6 / f.CostEvents:F0} µs per event (a queue write, a delete and a share of a receive per message, " +
                  "plus the cursor checkpoints), and Azurite is one node thread, so it alone caps the pipeline at about " +
                  $"{1e6 / (storage.CpuSeconds * 1e6 / f.CostEvents):N0} events/s on any number of cores. With Azure Storage that cost is not on the service's cores " +
@@ -358,7 +364,9 @@ internal sealed class Report(Results results, BenchSettings settings)
     {
         Line("## Machine load");
         Line();
-        Line("`/proc/loadavg` (1, 5, 15 min) when each phase began. Other work on the machine (builds, tests) shows here and makes the figures lower than on a quiet machine.");
+        Line("`/proc/loadavg` (1, 5, 15 min) when each phase began. It counts runnable threads, the benchmark's own included: a pipeline phase raises it for the " +
+             "phases after it (the 1-minute figure decays slowly). Other work on the machine (builds, tests) would show as a high figure before the first phases, " +
+             "and makes every figure lower than on a quiet machine.");
         Line();
         Table(["Phase", "Load average"], results.Load.Select(l => new[] { l.Phase, l.LoadAverage }));
     }
