@@ -31,7 +31,7 @@ public sealed class QueueOptions
 
     /// <summary>
     /// Most events packed into one message; 1 gives one message per event. The default leaves <see cref="MaxMessageBytes"/>
-    /// to decide (about 90 typical commits fit in 60 KiB): storage cost is per request, so fuller messages are cheaper.
+    /// to decide (about 80 typical commits fit in 60 KiB): storage cost is per request, so fuller messages are cheaper.
     /// </summary>
     [Range(1, 1000)]
     public int MaxEventsPerMessage { get; set; } = 256;
