@@ -162,7 +162,7 @@ internal sealed class Report(Results results, BenchSettings settings)
         if (results.Firehose is { } fh)
         {
             Line($"Firehose over {fh.Seconds:F0} s: lowest delivered rate over any 10 s {fh.MinDelivered10s:N0}/s; {fh.BacklogAtEnd:N0} events queued but not yet delivered at the end; " +
-                 $"{fh.Duplicates} duplicate deliveries.");
+                 $"{fh.Duplicates} duplicate deliveries; the processor wrote {fh.QueueWrites:N0} queue messages, {fh.EventsPerMessage:F1} events per message.");
             Line();
             Line($"Delivered per second, each 5 s of the window: {string.Join(", ", fh.DeliveredPer5s.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))}.");
             Line();
@@ -170,7 +170,8 @@ internal sealed class Report(Results results, BenchSettings settings)
 
         if (results.Seed is { } sd)
         {
-            Line($"Seed profile over {sd.Seconds:F0} s: {sd.SkippedIdentityAndAccount:N0} identity/account events skipped, {sd.QueuedPerSecond:N0} commits/s queued.");
+            Line($"Seed profile over {sd.Seconds:F0} s: {sd.SkippedIdentityAndAccount:N0} identity/account events skipped, {sd.QueuedPerSecond:N0} commits/s queued " +
+                 $"in {sd.QueueWrites:N0} messages ({sd.EventsPerMessage:F1} events per message).");
             Line();
         }
     }
