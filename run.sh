@@ -214,7 +214,7 @@ random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
 
 if [ "$use_azurite" = 1 ]; then
   mkdir -p "$azurite_dir"
-  start azurite node "$root/node_modules/azurite/dist/src/azurite.js" --silent --loose --skipApiVersionCheck \
+  start azurite node "$root/node_modules/azurite/dist/src/azurite.js" --silent --loose --skipApiVersionCheck --disableTelemetry \
     --disableProductStyleUrl --location "$azurite_dir" \
     --blobHost 127.0.0.1 --blobPort "$blob_port" --queueHost 127.0.0.1 --queuePort "$queue_port" \
     --tableHost 127.0.0.1 --tablePort "$table_port"

@@ -17,7 +17,7 @@ trap cleanup EXIT INT TERM
 
 if ! (exec 3<>/dev/tcp/127.0.0.1/10001) 2>/dev/null; then
   data=$(mktemp -d -t azurite-XXXXXX)
-  node node_modules/azurite/dist/src/azurite.js --silent --loose --skipApiVersionCheck \
+  node node_modules/azurite/dist/src/azurite.js --silent --loose --skipApiVersionCheck --disableTelemetry \
     --location "$data" --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 &
   azurite_pid=$!
   for _ in $(seq 1 100); do

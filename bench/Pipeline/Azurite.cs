@@ -34,7 +34,7 @@ internal sealed class Azurite : IAsyncDisposable
         int blob = Ports.Free(), queue = Ports.Free(), table = Ports.Free();
         var process = ChildProcess.Start("azurite", "node",
         [
-            layout.AzuriteScript, "--silent", "--loose", "--skipApiVersionCheck", "--disableProductStyleUrl",
+            layout.AzuriteScript, "--silent", "--loose", "--skipApiVersionCheck", "--disableProductStyleUrl", "--disableTelemetry",
             .. (inMemory ? new[] { "--inMemoryPersistence" } : ["--location", location]),
             "--blobHost", "127.0.0.1", "--blobPort", blob.ToString(), "--queueHost", "127.0.0.1", "--queuePort", queue.ToString(),
             "--tableHost", "127.0.0.1", "--tablePort", table.ToString(),

@@ -58,7 +58,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
         // runner kills the host without running exit handlers.
         var azurite = string.Join(' ', new[]
         {
-            "node", Quote(RepoPaths.AzuriteBin), "--silent", "--loose", "--skipApiVersionCheck", "--disableProductStyleUrl",
+            "node", Quote(RepoPaths.AzuriteBin), "--silent", "--loose", "--skipApiVersionCheck", "--disableProductStyleUrl", "--disableTelemetry",
             "--location", Quote(_location),
             "--blobHost", "127.0.0.1", "--blobPort", BlobPort.ToString(),
             "--queueHost", "127.0.0.1", "--queuePort", QueuePort.ToString(),
