@@ -81,7 +81,7 @@ public sealed class FrameHandler(
         var did = parsed.Did.ToString(frame);
         var collection = parsed.Collection.ToString(frame);
         var eventId = EventIds.ForCommit(did, collection, parsed.Rkey.ToString(frame), parsed.Rev.ToString(frame), parsed.Operation.ToString(frame));
-        if (recentIds.Contains(eventId))
+        if (!recentIds.Add(eventId, parsed.TimeUs))
         {
             counters.DuplicatesDropped++;
             metrics.Skipped("duplicate");
@@ -89,7 +89,6 @@ public sealed class FrameHandler(
             return false;
         }
 
-        recentIds.Add(eventId, parsed.TimeUs);
         using var activity = ProcessorMetrics.ActivitySource.StartActivity("jetstream.receive", ActivityKind.Producer);
         activity?.SetTag("jetstream.event_id", eventId);
         activity?.SetTag("jetstream.collection", collection);

@@ -22,12 +22,13 @@ public sealed class RecentEventIds(long windowUs)
 
     public bool Contains(string id) => _ids.Contains(Key(id));
 
-    public void Add(string id, long timeUs)
+    /// <summary>Adds <paramref name="id"/>; false if it is already in the window (a duplicate), which is then left as it was.</summary>
+    public bool Add(string id, long timeUs)
     {
         var key = Key(id);
         if (!_ids.Add(key))
         {
-            return;
+            return false;
         }
 
         _order.Enqueue((timeUs, key));
@@ -37,6 +38,8 @@ public sealed class RecentEventIds(long windowUs)
             _order.Dequeue();
             _ids.Remove(oldest.Id);
         }
+
+        return true;
     }
 
     private static UInt128 Key(string id) =>

@@ -59,12 +59,11 @@ public sealed class HotPath
 
         // The sample frames come round again: stream time moves on per frame so the window forgets them, as it would live.
         var timeUs = ++_clock;
-        if (_recentIds.Contains(eventId))
+        if (!_recentIds.Add(eventId, timeUs))
         {
             return false;
         }
 
-        _recentIds.Add(eventId, timeUs);
         using var activity = ProcessorMetrics.ActivitySource.StartActivity("jetstream.receive", ActivityKind.Producer);
         var queued = new QueuedEvent
         {

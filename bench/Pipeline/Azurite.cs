@@ -1,3 +1,5 @@
+using Jetstream.TestSupport;
+
 namespace Jetstream.Bench.Pipeline;
 
 /// <summary>The benchmark's own Azurite (from the repository's node_modules) on free ports, ended with SIGKILL.</summary>
@@ -31,7 +33,7 @@ internal sealed class Azurite : IAsyncDisposable
 
         var location = Path.Combine(Path.GetTempPath(), "azurite-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(location);
-        int blob = Ports.Free(), queue = Ports.Free(), table = Ports.Free();
+        int blob = FreePort.Next(), queue = FreePort.Next(), table = FreePort.Next();
         var process = ChildProcess.Start("azurite", "node",
         [
             layout.AzuriteScript, "--silent", "--loose", "--skipApiVersionCheck", "--disableProductStyleUrl", "--disableTelemetry",
@@ -40,7 +42,7 @@ internal sealed class Azurite : IAsyncDisposable
             "--tableHost", "127.0.0.1", "--tablePort", table.ToString(),
         ], layout.Root);
         var azurite = new Azurite(process, location, blob, queue, table);
-        await Ports.WaitUntilAsync(async () => await Ports.IsListeningAsync(blob) && await Ports.IsListeningAsync(queue) && await Ports.IsListeningAsync(table),
+        await Ports.WaitUntilAsync(async () => await FreePort.IsListeningAsync(blob) && await FreePort.IsListeningAsync(queue) && await FreePort.IsListeningAsync(table),
             TimeSpan.FromSeconds(60), "Azurite listening", process);
         return azurite;
     }

@@ -1,32 +1,8 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace Jetstream.Bench.Pipeline;
 
+/// <summary>Waits used while hosts start; free ports and the listening probe are <see cref="Jetstream.TestSupport.FreePort"/>, linked from tests/TestSupport.</summary>
 internal static class Ports
 {
-    /// <summary>A loopback TCP port that was free a moment ago.</summary>
-    public static int Free()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    public static async Task<bool> IsListeningAsync(int port)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            await client.ConnectAsync(IPAddress.Loopback, port).WaitAsync(TimeSpan.FromSeconds(1));
-            return true;
-        }
-        catch (Exception ex) when (ex is SocketException or TimeoutException)
-        {
-            return false;
-        }
-    }
-
     /// <summary>Polls <paramref name="condition"/> until it holds; throws with <paramref name="what"/> and the process's output otherwise.</summary>
     public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, ChildProcess? process = null)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Jetstream.TestSupport;
 
 namespace Jetstream.Bench.Pipeline;
 
@@ -40,7 +41,7 @@ internal sealed class ScenarioStack : IAsyncDisposable
 
     public static async Task<ScenarioStack> StartEmulatorAsync(RepoLayout layout, Azurite azurite, StreamProfile profile)
     {
-        var port = Ports.Free();
+        var port = FreePort.Next();
         var arguments = new List<string>
         {
             "--urls", $"http://127.0.0.1:{port}",
@@ -59,15 +60,15 @@ internal sealed class ScenarioStack : IAsyncDisposable
     /// <summary>Starts the Silo and the WebhookConsumer and waits until the processor is subscribed and the consumer polls.</summary>
     public async Task StartPipelineAsync(Uri webhookUrl, IEnumerable<string> extraSiloEnvironment, IEnumerable<string> extraConsumerEnvironment)
     {
-        var gatewayPort = Ports.Free();
-        var siloHttp = Ports.Free();
+        var gatewayPort = FreePort.Next();
+        var siloHttp = FreePort.Next();
         var cluster = "bench-" + _id;
         var silo = new Dictionary<string, string>
         {
             ["ConnectionStrings__AzureStorage"] = _azurite.ConnectionString,
             ["Orleans__ClusterId"] = cluster,
             ["Orleans__ServiceId"] = cluster,
-            ["Orleans__SiloPort"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
+            ["Orleans__SiloPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
             ["Orleans__GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
             ["Urls"] = $"http://127.0.0.1:{siloHttp}",
             ["Jetstream__Endpoints__0"] = Control.SubscribeUri.ToString(),
@@ -87,7 +88,7 @@ internal sealed class ScenarioStack : IAsyncDisposable
         Silo = ChildProcess.StartDotnet("silo", _layout.SiloDll, [], silo);
         _siloMetrics = new Uri($"http://127.0.0.1:{siloHttp}/metrics");
 
-        var consumerHttp = Ports.Free();
+        var consumerHttp = FreePort.Next();
         var consumer = new Dictionary<string, string>
         {
             ["ConnectionStrings__AzureStorage"] = _azurite.ConnectionString,

@@ -46,10 +46,17 @@ internal sealed class UsageWindow
         _sampler?.Dispose();
         SampleAnon();
         var wall = _clock.Elapsed.TotalSeconds;
+        // Disposing the timer does not wait for a callback already running: read the peaks under its lock.
+        Dictionary<string, long> peakAnon;
+        lock (_peakAnon)
+        {
+            peakAnon = new Dictionary<string, long>(_peakAnon);
+        }
+
         return _hosts.Select(h =>
         {
             var end = h.Sample();
-            return new HostUsage(h.Name, end.CpuSeconds - h.Start.CpuSeconds, wall, end.PeakRssBytes, _peakAnon.GetValueOrDefault(h.Name));
+            return new HostUsage(h.Name, end.CpuSeconds - h.Start.CpuSeconds, wall, end.PeakRssBytes, peakAnon.GetValueOrDefault(h.Name));
         }).ToList();
     }
 }
