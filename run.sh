@@ -175,13 +175,24 @@ start() {
   names+=("$name")
 }
 
-# dotnet_host NAME PROJECT ARGS...: the built host, with its own folder as content root (for its appsettings.json).
+# image_runtime_env PROJECT: the DOTNET_ runtime settings the project's container image sets (ENV lines of the
+# Dockerfile beside it) as NAME=VALUE words, so the host runs here as in its image (some GC settings are read only from
+# the environment, e.g. the Silo's DOTNET_GCGen1MaxBudget).
+image_runtime_env() {
+  local dockerfile
+  dockerfile="$(dirname "$1")/Dockerfile"
+  if [ -f "$dockerfile" ]; then sed -n 's/^ENV \(DOTNET_[A-Za-z0-9_]*=[^ ]*\)$/\1/p' "$dockerfile"; fi
+}
+
+# dotnet_host NAME PROJECT ARGS...: the built host, with its own folder as content root (for its appsettings.json) and
+# its image's runtime settings.
 dotnet_host() {
   local name=$1 project=$2
   shift 2
   local dir
   dir=$(output_dir "$project")
-  start "$name" dotnet "$dir/$(basename "$project" .csproj).dll" --contentRoot "$dir" "$@"
+  # shellcheck disable=SC2046 # one word per NAME=VALUE
+  start "$name" env $(image_runtime_env "$project") dotnet "$dir/$(basename "$project" .csproj).dll" --contentRoot "$dir" "$@"
 }
 
 pid_of() {

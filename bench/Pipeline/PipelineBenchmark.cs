@@ -71,6 +71,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         await RunIngestLimitAsync(stack, "ingest-firehose");
         await RunQueueLimitAsync(azurite, 1);
         await RunQueueLimitAsync(azurite, settings.MaxEventsPerMessage);
+        await RunQueueLimitAsync(azurite, settings.MaxEventsPerMessage, deflate: true);
         await RunDeliveryLimitAsync(receiver, azurite);
         return await RunThroughputAsync(stack, azurite, receiver, settings.FirehoseDuration);
     }
@@ -91,6 +92,8 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         receiver.Reset();
         var siloIdleRss = stack.Silo!.Sample().RssBytes;
         await stack.Control.SetRateAsync(double.PositiveInfinity);
+        using var stopGcSampling = new CancellationTokenSource();
+        var gcPeaks = SampleSiloGcHeapAsync(stack, stopGcSampling.Token);
         await Task.Delay(settings.Warmup);
 
         ResetPeaks(azurite, stack.Emulator);
@@ -111,6 +114,8 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         var stats = receiver.Stats;
         var usage = window.Stop();
         var seconds = window.Elapsed.TotalSeconds;
+        await stopGcSampling.CancelAsync();
+        var siloGcPeaks = await gcPeaks;
         await stack.Control.SetRateAsync(0);
 
         var result = new ThroughputResult
@@ -128,12 +133,14 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
             SkippedIdentityAndAccount = after.SkippedIdentityEvents + after.SkippedAccountEvents - before.SkippedIdentityEvents - before.SkippedAccountEvents,
             Usage = usage,
             SiloIdleRssBytes = siloIdleRss,
+            SiloGcPeakBytes = siloGcPeaks,
             CostEvents = stack.Profile == StreamProfile.Firehose ? stats.Delivered - deliveredBefore : after.TotalReceived - before.TotalReceived,
         };
         Log($"{name}: grain received {result.ReceivedPerSecond:F0}/s, queued {result.QueuedPerSecond:F0}/s, delivered {result.DeliveredPerSecond:F0}/s " +
             $"(min 10 s: {result.MinDelivered10s:F0}/s), backlog {result.BacklogAtEnd}, duplicates {result.Duplicates}");
         Log($"{name}: {writes} queue messages written, {result.EventsPerMessage:F1} events per message");
         Log($"{name}: delivered per 5 s: {string.Join(' ', result.DeliveredPer5s.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))}");
+        Log($"{name}: Silo GC heap, largest after a collection: {string.Join(", ", siloGcPeaks.Select(g => $"{g.Key} {g.Value / 1e6:F1} MB"))}");
         LogUsage(usage);
         await ApproximateBacklogAsync(azurite, stack.QueueName);
         return result;
@@ -250,14 +257,14 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         }
     }
 
-    private async Task RunQueueLimitAsync(Azurite azurite, int eventsPerMessage)
+    private async Task RunQueueLimitAsync(Azurite azurite, int eventsPerMessage, bool deflate = false)
     {
-        var name = eventsPerMessage == 1 ? "queue-single" : "queue-packed";
+        var name = deflate ? "queue-deflate" : eventsPerMessage == 1 ? "queue-single" : "queue-packed";
         Phase($"limit (b) {name}");
         var child = ChildProcess.StartDotnet(name, RepoLayout.SelfDll,
         [
             QueueLimit.Command, $"connection={azurite.ConnectionString}", $"queue=bench-limit-{eventsPerMessage}-{Guid.NewGuid().ToString("N")[..6]}",
-            $"seconds={Seconds(settings.LimitDuration)}", $"inflight={settings.QueueSendsInFlight}", $"maxevents={eventsPerMessage}", "profile=firehose",
+            $"seconds={Seconds(settings.LimitDuration)}", $"inflight={settings.QueueSendsInFlight}", $"maxevents={eventsPerMessage}", $"deflate={(deflate ? "true" : "false")}", "profile=firehose",
         ]);
         await using (child)
         {
@@ -352,7 +359,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         ProcSample.ResetPeak(Environment.ProcessId);
     }
 
-    /// <summary>The Silo's GC settings as its runtimeconfig.json (Silo/Silo.csproj) gives them, unless --silo-env overrides them.</summary>
+    /// <summary>The Silo's GC settings as its runtimeconfig.json (Silo/Silo.csproj) and its image's environment (Silo/Dockerfile) give them, unless --silo-env overrides them.</summary>
     private string SiloGcMode()
     {
         if (settings.SiloEnvironment.Any(e => e.StartsWith("DOTNET_gc", StringComparison.OrdinalIgnoreCase) || e.StartsWith("DOTNET_GC", StringComparison.Ordinal)))
@@ -371,7 +378,35 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         var loh = properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty("System.GC.LOHThreshold", out var threshold)
             ? $", large-object threshold {threshold.GetInt64():N0} B"
             : "";
-        return $"{(server ? "Server" : "Workstation")} GC, {(concurrent ? "background collections" : "no background collections")}{loh} (Silo.runtimeconfig.json)";
+        var image = string.Concat(layout.SiloImageRuntimeEnvironment().Select(e => $", `{e.Key}={e.Value}`"));
+        return $"{(server ? "Server" : "Workstation")} GC, {(concurrent ? "background collections" : "no background collections")}{loh} (Silo.runtimeconfig.json)"
+            + (image.Length > 0 ? $"{image} (Silo/Dockerfile)" : "");
+    }
+
+    /// <summary>
+    /// The largest size of each generation of the Silo's GC heap after a collection, sampled every 2 s from its metrics
+    /// until <paramref name="stop"/> (a scrape costs the Silo a few milliseconds of CPU).
+    /// </summary>
+    private static async Task<Dictionary<string, long>> SampleSiloGcHeapAsync(ScenarioStack stack, CancellationToken stop)
+    {
+        var peaks = new Dictionary<string, long>(StringComparer.Ordinal);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(2));
+        try
+        {
+            do
+            {
+                foreach (var (generation, bytes) in await stack.SiloGcHeapAsync())
+                {
+                    peaks[generation] = Math.Max(peaks.GetValueOrDefault(generation), bytes);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stop));
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+
+        return peaks;
     }
 
     /// <summary>Delivered per second in consecutive spans of <paramref name="span"/> seconds (dips show where the time went).</summary>

@@ -7,7 +7,8 @@ namespace Jetstream.Bench.Pipeline;
 /// <summary>
 /// Limit (b): raw <see cref="QueueClient.SendMessageAsync(BinaryData, TimeSpan?, TimeSpan?, CancellationToken)"/> calls to
 /// the same Azurite, with the processor's message bodies and its number of sends in flight, one event per message or
-/// packed as the processor packs them.
+/// packed as the processor packs them; and, to show what compression would change, packed and deflate-compressed (a
+/// format the service does not use).
 /// </summary>
 internal static class QueueLimit
 {
@@ -20,7 +21,10 @@ internal static class QueueLimit
         var inFlight = args.Int("inflight");
         var maxEvents = args.Int("maxevents");
         var events = SampleEvents.Commits(StreamProfile.Named(args["profile"]), 4096);
-        var messages = SampleEvents.Pack(events, new QueueOptions().MaxMessageBytes, maxEvents);
+        var deflate = args["deflate"] == "true";
+        var messages = deflate
+            ? SampleEvents.PackDeflated(events, new QueueOptions().MaxMessageBytes)
+            : SampleEvents.Pack(events, new QueueOptions().MaxMessageBytes, maxEvents);
 
         var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
         var queue = new QueueClient(connection, args["queue"], options);
@@ -34,7 +38,7 @@ internal static class QueueLimit
             var (sentMessages, sentEvents, sentBytes, errors) = await SendForAsync(queue, messages, inFlight, TimeSpan.FromSeconds(seconds));
             new LimitResult
             {
-                Name = maxEvents == 1 ? "queue-single" : "queue-packed",
+                Name = deflate ? "queue-deflate" : maxEvents == 1 ? "queue-single" : "queue-packed",
                 Seconds = clock.Elapsed.TotalSeconds,
                 Events = sentEvents,
                 Messages = sentMessages,

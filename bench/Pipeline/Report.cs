@@ -136,6 +136,8 @@ internal sealed class Report(Results results, BenchSettings settings)
         Add("ingest-seed", "(a) ingest: same, seed-profile stream (5 % commits)", r => $"{r.Bytes / r.Seconds / 1048576:F1} MiB/s");
         Add("queue-single", $"(b) queue: `QueueClient.SendMessageAsync`, one event per message, {settings.QueueSendsInFlight} in flight", r => $"{r.MessagesPerSecond:N0} messages/s, {r.Bytes / Math.Max(1, r.Messages):N0} B each");
         Add("queue-packed", $"(b) queue: same, packed as the processor packs (≤ {settings.MaxEventsPerMessage} events, ≤ 60 KiB)", r => $"{r.MessagesPerSecond:N0} messages/s, {r.Bytes / Math.Max(1, r.Messages):N0} B each");
+        Add("queue-deflate", "(b) queue: same, but each message deflate-compressed and base64-encoded into ≤ 60 KiB (not the service's format: what compression would change)",
+            r => $"{r.MessagesPerSecond:N0} messages/s, {(double)r.Events / Math.Max(1, r.Messages):F0} events each");
         Add("delivery", $"(c) delivery: `HttpClient` POST loop, {settings.DeliveryConcurrency} concurrent, signed like the consumer", r => $"{r.Errors} errors");
         Table(["Limit", "Events/s", "Detail", "CPU while it ran"], rows);
     }
@@ -297,6 +299,17 @@ internal sealed class Report(Results results, BenchSettings settings)
             Line($"- **Queue**: Azurite took {single.MessagesPerSecond:N0} messages/s one event each and {packed.MessagesPerSecond:N0} messages/s packed " +
                  $"({packed.Bytes / Math.Max(1, packed.Messages):N0} B, {(double)packed.Events / Math.Max(1, packed.Messages):F0} events each): storage cost is per request, " +
                  $"so packing multiplies the event rate by {packed.EventsPerSecond / Math.Max(1, single.EventsPerSecond):F0}. The consumer adds a delete per message and a receive per 32 messages to the same Azurite.");
+            if (Limit("queue-deflate") is { } deflated)
+            {
+                double PerEvent(string limit, string host) =>
+                    (results.LimitUsage.GetValueOrDefault(limit)?.FirstOrDefault(u => u.Host.StartsWith(host, StringComparison.Ordinal))?.CpuSeconds ?? 0) * 1e6
+                    / Math.Max(1, Limit(limit)!.Events);
+                Line($"- **Compressed messages** (not built; measured to size the next step): deflate and base64 fit {(double)deflated.Events / Math.Max(1, deflated.Messages):F0} " +
+                     $"events into a message instead of {(double)packed.Events / Math.Max(1, packed.Messages):F0}. Azurite then spent {PerEvent("queue-deflate", "Azurite"):F1} µs of CPU per event " +
+                     $"instead of {PerEvent("queue-packed", "Azurite"):F1}, and the sending loop, which compresses, {PerEvent("queue-deflate", "limit loop"):F1} µs instead of " +
+                     $"{PerEvent("queue-packed", "limit loop"):F1}. The receives and deletes the consumer makes would shrink in the same proportion as the writes; " +
+                     "it would take a new message version that consumers read before producers write it (docs/queue-contract.md).");
+            }
         }
 
         if (Limit("delivery") is { } delivery && results.LimitUsage.GetValueOrDefault("delivery") is { } deliveryUsage)
@@ -314,9 +327,10 @@ internal sealed class Report(Results results, BenchSettings settings)
                  $"{Mb(results.Firehose.SiloIdleRssBytes):F0} MiB RSS. What the feed adds is GC heap: the messages in flight (the queue SDK turns each ~60 KB " +
                  "body into a UTF-16 string and an XML request), and the window of recent event ids that recognises replays after a failover (15 s of stream " +
                  "time, over 100,000 ids at this rate, kept as 128-bit numbers). " +
+                 GcHeapSentence(results.Firehose.SiloGcPeakBytes) +
                  (silo.PeakRssBytes <= SiloRssTargetMb * 1_000_000L
-                     ? "The target is met, by a margin small enough that run-to-run variation can cross it; the own-memory column is the steadier figure."
-                     : "The target is missed by the file-backed pages: the Silo's own memory is well under it."));
+                     ? $"The target is met with {SiloRssTargetMb - silo.PeakRssBytes / 1e6:F1} MB to spare."
+                     : $"The target is missed by {silo.PeakRssBytes / 1e6 - SiloRssTargetMb:F1} MB."));
         }
 
         Line();
@@ -330,6 +344,11 @@ internal sealed class Report(Results results, BenchSettings settings)
         Line("- The Silo runs Workstation GC without background collections and with the large-object threshold at 1 MiB " +
              "(Silo/Silo.csproj): the SDK's per-message strings and buffers (100-250 KB) die in gen 0 instead of piling up on the large-object heap " +
              "until a gen-2 collection. The consumer has the same large-object threshold (WebhookConsumer/WebhookConsumer.csproj).");
+        Line("- The Silo's image caps the GC's gen-1 budget at 16 MiB (`DOTNET_GCGen1MaxBudget=0x1000000` in Silo/Dockerfile; run.sh and this " +
+             "benchmark start the Silo with the `DOTNET_` settings of that file, because the runtime reads this one only from the environment). " +
+             "Without the cap, the budget the GC derived from start-up, when most objects survive, let gen 1 fill with the feed's short-lived " +
+             "objects for tens of seconds before its first gen-1 collection, and that one-time swell decided the Silo's peak RSS; " +
+             "`--silo-env DOTNET_GCGen1MaxBudget=0` runs the firehose without the cap, and the gen-1 figure above shows the difference.");
         Line("- The recent-id window keeps 128-bit numbers instead of strings, and the grain directory cache is sized for this cluster (10,000 " +
              "entries instead of a preallocated million) (Grains/Processing/RecentEventIds.cs, Silo/SiloHostingExtensions.cs).");
         Line("- The consumer's webhook client has no client-factory logging handlers (each request was logged and wrapped in a log scope); " +
@@ -342,6 +361,17 @@ internal sealed class Report(Results results, BenchSettings settings)
              "after the feed starts, the hosts' code is still being re-jitted (tiered compilation) and delivery runs well below its steady rate; " +
              "the per-5 s series above shows what is left of that.");
         Line();
+    }
+
+    /// <summary>The Silo's GC heap per generation at its largest, as one sentence (empty if the Silo's metrics gave none).</summary>
+    private static string GcHeapSentence(IReadOnlyDictionary<string, long> peaks)
+    {
+        string[] order = ["gen0", "gen1", "gen2", "loh", "poh"];
+        var parts = order.Where(peaks.ContainsKey).Select(g => $"{(g == "loh" ? "large objects" : g == "poh" ? "pinned objects" : g)} {peaks[g] / 1e6:F1} MB").ToList();
+        return parts.Count == 0
+            ? ""
+            : "The GC heap's generations at their largest after a collection, from the feed's start to the window's end (the Silo's " +
+              $"`dotnet.gc.last_collection.heap.size` metric, read every 2 s): {string.Join(", ", parts)}. ";
     }
 
     private void MicroSection()

@@ -25,7 +25,7 @@ internal sealed class Results
 
     public TimeSpan Total { get; set; }
 
-    /// <summary>The Silo's GC mode, from its runtimeconfig.json.</summary>
+    /// <summary>The Silo's GC mode, from its runtimeconfig.json and its image's environment.</summary>
     public string SiloGc { get; set; } = "";
 }
 
@@ -51,6 +51,12 @@ internal sealed record ThroughputResult
     public long QueueWrites { get; init; }
 
     public double EventsPerMessage { get; init; }
+
+    /// <summary>
+    /// The Silo's GC heap per generation (gen0, gen1, gen2, loh, poh), the largest size after a collection from the feed's
+    /// start to the window's end, from its <c>dotnet.gc.last_collection.heap.size</c> metric.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> SiloGcPeakBytes { get; init; } = new Dictionary<string, long>();
 
     public required long Duplicates { get; init; }
 

@@ -40,6 +40,52 @@ internal static class SampleEvents
         return events;
     }
 
+    /// <summary>
+    /// Message bodies that are not the service's format: as many events as fit when the processor's message body is
+    /// deflate-compressed and base64-encoded into <paramref name="maxMessageBytes"/>. They show what compressing queue
+    /// messages would change in the queue's cost per event.
+    /// </summary>
+    public static List<(BinaryData Body, int Events)> PackDeflated(IReadOnlyList<QueuedEvent> events, int maxMessageBytes)
+    {
+        var messages = new List<(BinaryData, int)>();
+        var start = 0;
+        while (start < events.Count)
+        {
+            // The largest count that still fits: compressed size grows with the count, so a binary search finds it.
+            int low = 1, high = events.Count - start;
+            var body = Deflated(events, start, 1);
+            while (low < high)
+            {
+                var middle = (low + high + 1) / 2;
+                var candidate = Deflated(events, start, middle);
+                if (candidate.Length <= maxMessageBytes)
+                {
+                    (low, body) = (middle, candidate);
+                }
+                else
+                {
+                    high = middle - 1;
+                }
+            }
+
+            messages.Add((BinaryData.FromString(body), low));
+            start += low;
+        }
+
+        return messages;
+    }
+
+    private static string Deflated(IReadOnlyList<QueuedEvent> events, int start, int count)
+    {
+        using var compressed = new MemoryStream();
+        using (var deflate = new System.IO.Compression.DeflateStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            deflate.Write(QueueMessageCodec.Encode(events.Skip(start).Take(count).ToList()).ToMemory().Span);
+        }
+
+        return Convert.ToBase64String(compressed.GetBuffer(), 0, (int)compressed.Length);
+    }
+
     /// <summary>Message bodies packed the way the processor's QueueSink packs them (size and count limits).</summary>
     public static List<(BinaryData Body, int Events)> Pack(IReadOnlyList<QueuedEvent> events, int maxMessageBytes, int maxEventsPerMessage)
     {

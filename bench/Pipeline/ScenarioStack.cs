@@ -80,6 +80,11 @@ internal sealed class ScenarioStack : IAsyncDisposable
             silo[$"Jetstream__WantedCollections__{i}"] = StreamProfile.Wanted[i];
         }
 
+        foreach (var (name, value) in _layout.SiloImageRuntimeEnvironment())
+        {
+            silo[name] = value;
+        }
+
         foreach (var pair in extraSiloEnvironment.Select(e => e.Split('=', 2)))
         {
             silo[pair[0]] = pair[1];
@@ -125,20 +130,46 @@ internal sealed class ScenarioStack : IAsyncDisposable
     /// Queue messages the processor has written so far: the count of its <c>jetstream.queue.send.duration</c> histogram
     /// on the Silo's Prometheus endpoint (one observation per successful write).
     /// </summary>
-    public async Task<long> QueueWritesAsync()
+    public async Task<long> QueueWritesAsync() =>
+        (long)(await SiloMetricsAsync("jetstream_queue_send_duration_seconds_count")).Sum(sample => sample.Value);
+
+    /// <summary>
+    /// The Silo's GC heap per generation after its last collection (<c>dotnet.gc.last_collection.heap.size</c> on its
+    /// Prometheus endpoint), keyed by generation: gen0, gen1, gen2, loh, poh.
+    /// </summary>
+    public async Task<Dictionary<string, long>> SiloGcHeapAsync()
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var text = await http.GetStringAsync(_siloMetrics ?? throw new InvalidOperationException("The Silo is not started."));
-        long total = 0;
-        foreach (var line in text.Split('\n'))
+        const string Label = "gc_heap_generation=\"";
+        var heap = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (labels, value) in await SiloMetricsAsync("dotnet_gc_last_collection_heap_size_bytes"))
         {
-            if (line.StartsWith("jetstream_queue_send_duration_seconds_count", StringComparison.Ordinal))
+            var start = labels.IndexOf(Label, StringComparison.Ordinal);
+            if (start >= 0)
             {
-                total += (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+                start += Label.Length;
+                heap[labels[start..labels.IndexOf('"', start)]] = (long)value;
             }
         }
 
-        return total;
+        return heap;
+    }
+
+    /// <summary>The samples of one metric on the Silo's Prometheus endpoint: their label text and value.</summary>
+    private async Task<List<(string Labels, double Value)>> SiloMetricsAsync(string metric)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var text = await http.GetStringAsync(_siloMetrics ?? throw new InvalidOperationException("The Silo is not started."));
+        var samples = new List<(string, double)>();
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith(metric, StringComparison.Ordinal) && line.Length > metric.Length && line[metric.Length] is '{' or ' ')
+            {
+                var space = line.LastIndexOf(' ');
+                samples.Add((line[metric.Length..space], double.Parse(line[(space + 1)..], CultureInfo.InvariantCulture)));
+            }
+        }
+
+        return samples;
     }
 
     /// <summary>The hosts of this scenario with the shared ones (Azurite; the receiver lives in this process).</summary>
