@@ -63,6 +63,7 @@ public sealed class BrokenCopyTests
     [InlineData("COPY --chmod=0755 deploy/docker/http-probe.sh /usr/local/bin/http-probe\n", "", "does not COPY deploy/docker/http-probe.sh")]
     [InlineData("\"Silo.dll\"", "\"Silos.dll\"", "ENTRYPOINT must be")]
     [InlineData("RUN dotnet restore Silo/Silo.csproj", "RUN dotnet restore Grains/Grains.csproj", "dotnet restore must name Silo/Silo.csproj")]
+    [InlineData("ENV DOTNET_GCGen1MaxBudget=", "ENV DOTNET_GCgen1MaxBudget=", "DOTNET_GCgen1MaxBudget is not read by the runtime, which reads DOTNET_GCGen1MaxBudget")]
     public async Task A_broken_Dockerfile_is_reported(string from, string to, string reported)
     {
         var broken = Dockerfile.Parse("Silo/Dockerfile", RepoFiles.Break(File.ReadAllText(Path.Combine(RepoPaths.Root, "Silo", "Dockerfile")), from, to));

@@ -23,6 +23,17 @@ public static class ContainerChecks
         ["ORLEANS_CLUSTER_ID"] = typeof(OrleansHostingOptions),
     };
 
+    /// <summary>
+    /// Variables the .NET runtime reads at start-up (GC and JIT settings), exactly as it spells them: on Linux the
+    /// runtime's lookup is case-sensitive, so <c>DOTNET_GCgen1MaxBudget</c> would be ignored without a word.
+    /// </summary>
+    private static readonly HashSet<string> RuntimeVariables = new(StringComparer.Ordinal)
+    {
+        "DOTNET_gcServer", "DOTNET_gcConcurrent", "DOTNET_GCgen0size", "DOTNET_GCGen0MaxBudget", "DOTNET_GCGen1MaxBudget",
+        "DOTNET_GCHeapHardLimit", "DOTNET_GCHeapHardLimitPercent", "DOTNET_GCLOHThreshold", "DOTNET_GCConserveMemory",
+        "DOTNET_GCHeapCount", "DOTNET_TieredCompilation", "DOTNET_TieredPGO", "DOTNET_ReadyToRun",
+    };
+
     /// <summary>Host settings ASP.NET Core and the generic host read themselves (configuration keys, any case).</summary>
     private static readonly HashSet<string> HostKeys = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -87,6 +98,17 @@ public static class ContainerChecks
         var bound = string.Join(", ", sections.Keys.Order(StringComparer.Ordinal));
         foreach (var (name, value) in spec.Environment)
         {
+            if (RuntimeVariables.Contains(name))
+            {
+                continue;
+            }
+
+            if (RuntimeVariables.FirstOrDefault(v => string.Equals(v, name, StringComparison.OrdinalIgnoreCase)) is { } spelt)
+            {
+                yield return $"{spec.Where}: {name} is not read by the runtime, which reads {spelt} (its variable names are case-sensitive on Linux).";
+                continue;
+            }
+
             if (PlatformVariables.TryGetValue(name, out var requires))
             {
                 if (!surface.Options.ContainsKey(requires))
