@@ -416,13 +416,14 @@ internal sealed class Report(Results results, BenchSettings settings)
         Line();
         Line("- One Azurite (node, free ports, killed with SIGKILL at the end) for the whole run; the receiver (`WebhookReceiverHost`, signatures checked) runs inside the bench process.");
         Line("- Per scenario: a new emulator process with the scenario's generator profile (seed 42, collections " + string.Join(", ", StreamProfile.Wanted) +
-             "), then a new Silo and WebhookConsumer (Release builds, `dotnet Host.dll` from their own output folders, default settings except ports, queue name and the collection filter), " +
-             "with a fresh cluster id, queue and grain state.");
+             "), then a new Silo and WebhookConsumer (Release builds, `dotnet Host.dll` from their own output folders, default settings except ports, queue name and the collection filter; " +
+             "the Silo also with the `DOTNET_` runtime settings its image sets in Silo/Dockerfile), with a fresh cluster id, queue and grain state.");
         Line("- Firehose and seed profile: the emulator's feed unpaced (`EventsPerSecond=Infinity`: it publishes as fast as the processor's connection takes events), " +
              $"{settings.Warmup.TotalSeconds:F0} s warm-up, then the window. Received and queued come from the processor grain's own counters (an Orleans client in the bench process), delivered from the receiver.");
         Line("- Latency: the feed at " + settings.LatencyRate + " events/s; after the window the feed stops and the bench waits until every queued event has arrived. " +
              "Then " + settings.IdleBeforeProbe.TotalSeconds + " s with nothing published, and one matching commit (`POST /control/publish`).");
-        Line("- CPU from `/proc/<pid>/stat` (utime + stime), peak RSS from `/proc/<pid>/status` (VmHWM).");
+        Line("- CPU from `/proc/<pid>/stat` (utime + stime), peak RSS from `/proc/<pid>/status` (VmHWM); the Silo's GC heap per generation from " +
+             "its `/metrics` (`dotnet_gc_last_collection_heap_size_bytes`) every 2 s from the feed's start to the window's end.");
         Line();
     }
 
