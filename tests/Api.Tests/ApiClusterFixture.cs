@@ -111,6 +111,7 @@ public sealed class ApiClusterFixture : IAsyncLifetime
     {
         ["ConnectionStrings:AzureStorage"] = StorageConnectionString,
         ["Queue:Name"] = QueueName,
+        ["Subscriptions:Container"] = QueueName + "-subs",
         ["Orleans:Clustering"] = "Localhost",
         ["Orleans:GatewayPort"] = GatewayPort.ToString(),
         ["Orleans:ClusterId"] = ClusterId,

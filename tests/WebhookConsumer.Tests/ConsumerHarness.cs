@@ -47,7 +47,7 @@ internal sealed class ConsumerHarness : IAsyncDisposable
     {
         var connectionString = await SharedAzurite.GetConnectionStringAsync();
         var queueOptions = new QueueOptions { Name = TestNames.Queue(name), LargeEventContainer = TestNames.Queue(name + "-large") };
-        var clients = new EventQueueClients(new StorageConnection(connectionString), Options.Create(queueOptions));
+        var clients = new EventQueueClients(new StorageConnection(connectionString), queueOptions, new Jetstream.EventQueue.Subscriptions.SubscriptionOptions(), Jetstream.EventQueue.Subscriptions.SubscriptionDocument.DefaultId);
         await clients.EnsureCreatedAsync();
         var secret = NewSecret();
         var receiver = await WebhookReceiverHost.StartAsync(new ReceiverOptions { Secret = secret, RecordDeliveries = recordDeliveries });
@@ -80,6 +80,7 @@ internal sealed class ConsumerHarness : IAsyncDisposable
             ["ConnectionStrings:AzureStorage"] = _connectionString,
             ["Queue:Name"] = Clients.Options.Name,
             ["Queue:LargeEventContainer"] = Clients.Options.LargeEventContainer,
+            ["Subscriptions:Container"] = Clients.Options.Name + "-subs",
             ["Webhook:Url"] = Receiver.Url.ToString(),
             ["Webhook:Secret"] = Secret,
         };
