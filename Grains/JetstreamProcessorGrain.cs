@@ -37,6 +37,7 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
     private readonly ActivityWindow _window;
     private readonly RecentEventIds _recentIds;
     private readonly ReconnectBackoff _backoff;
+    private readonly ReceiveRate _receiveRate;
     private readonly CancellationTokenSource _stopReading = new();
     private readonly CancellationTokenSource _stopSending = new();
     private EventQueueClients _queue = null!;
@@ -89,6 +90,7 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
         _logger = logger;
         _window = new ActivityWindow(time);
         _recentIds = new RecentEventIds((_options.ReconnectRewindSeconds + 10) * 1_000_000L);
+        _receiveRate = new ReceiveRate(time);
         _backoff = new ReconnectBackoff(TimeSpan.FromMilliseconds(_options.InitialBackoffMs), TimeSpan.FromMilliseconds(_options.MaxBackoffMs), time);
     }
 
@@ -772,6 +774,7 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
 
     private Task CheckpointIfChangedAsync()
     {
+        _receiveRate.Sample(Counters.TotalReceived);
         if (_deleted)
         {
             return Task.CompletedTask;
@@ -808,7 +811,7 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
         }
     }
 
-    private ProcessorStats Snapshot() => Counters.ToStats(_sink.Cursor, _startedAt, _window);
+    private ProcessorStats Snapshot() => Counters.ToStats(_sink.Cursor, _startedAt, _window) with { ReceivedPerSecond = _receiveRate.PerSecond(Counters.TotalReceived) };
 
     private double? LagSeconds(long? cursor) =>
         cursor is { } us ? Math.Max(0, (_time.GetUtcNow() - FromMicroseconds(us)).TotalSeconds) : null;

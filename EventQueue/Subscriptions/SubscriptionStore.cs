@@ -24,6 +24,7 @@ public sealed class SubscriptionStore
         var blobOptions = new BlobClientOptions();
         blobOptions.Retry.MaxRetries = 2;
         blobOptions.Retry.Delay = TimeSpan.FromMilliseconds(200);
+        blobOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
         _container = new BlobContainerClient(connection.ConnectionString, options.Value.Container, blobOptions);
     }
 
