@@ -43,7 +43,14 @@ internal sealed class EmulatorHub(IOptions<EmulatorOptions> options, TimeProvide
 
     public long ConnectionsAccepted => Interlocked.Read(ref _accepted);
 
+    /// <summary><c>options_update</c> messages applied (the new filter is in force once this counts it).</summary>
+    public long OptionsUpdatesApplied => Interlocked.Read(ref _optionsUpdates);
+
+    public void CountOptionsUpdate() => Interlocked.Increment(ref _optionsUpdates);
+
     public IReadOnlyList<string> RequestedUrls => [.. _requestedUrls];
+
+    private long _optionsUpdates;
 
     public IReadOnlyList<LoggedEvent> Log
     {

@@ -41,6 +41,9 @@ public sealed class JetstreamEmulator : IAsyncDisposable
 
     public long ConnectionsAccepted => _hub.ConnectionsAccepted;
 
+    /// <summary><c>options_update</c> messages applied across all connections.</summary>
+    public long OptionsUpdatesApplied => _hub.OptionsUpdatesApplied;
+
     /// <summary>Path and query of every <c>/subscribe</c> request, accepted or rejected, in arrival order.</summary>
     public IReadOnlyList<string> RequestedUrls => _hub.RequestedUrls;
 

@@ -314,6 +314,7 @@ internal sealed class Subscriber
 
         // Like the legacy server, an update replaces both filters and ignores maxMessageSizeBytes (§2.6).
         _filter = filter;
+        _hub.CountOptionsUpdate();
         EmulatorLog.OptionsUpdated(_hub.Logger, Id, payload?.WantedCollections?.Length ?? 0, payload?.WantedDids?.Length ?? 0, !_hello.Task.IsCompleted);
         _hello.TrySetResult();
     }
