@@ -34,15 +34,23 @@ public sealed class QueueWireFidelityTests
             await reader.DeleteMessageAsync(control.MessageId, control.PopReceipt);
             Assert.True(control.Body.ToString().Contains('\uFFFD'), "A raw UTF-8 body came back intact: the segments no longer split characters where Azurite decodes them.");
 
-            // One message filled by one event, and one packed with many: the largest body and the most event boundaries.
-            var large = Queued(MultiByteEvents.Commit("did:plc:large", 2, 1, options.MaxMessageBytes - 2_000));
-            var packed = Enumerable.Range(0, 40).Select(i => Queued(MultiByteEvents.Commit($"did:plc:p{i}", 10 + i, 10 + i, 1_000 + (i * 13)))).ToArray();
+            // One message filled by one event, and one packed with many, both as full as the producer's rule allows:
+            // the largest body and the most event boundaries.
+            var large = Queued(MultiByteEvents.Commit("did:plc:large", 2, 1, (options.MaxMessageBytes - 400) * 3 / 4));
+            Assert.True(FitsOneMessage([large], options), "The large event should fit one message.");
+            var packed = new List<QueuedEvent>();
+            for (var i = 0; FitsOneMessage([.. packed, Queued(MultiByteEvents.Commit($"did:plc:p{i}", 10 + i, 10 + i, 1_000 + (i * 13)))], options); i++)
+            {
+                packed.Add(Queued(MultiByteEvents.Commit($"did:plc:p{i}", 10 + i, 10 + i, 1_000 + (i * 13))));
+            }
+
             await writer.Queue.SendMessageAsync(QueueMessageCodec.Encode([large]), visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1));
             await writer.Queue.SendMessageAsync(QueueMessageCodec.Encode(packed), visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1));
 
-            var read = await QueueReader.DrainAsync(reader, 1 + packed.Length, TimeSpan.FromSeconds(30));
+            var read = await QueueReader.DrainAsync(reader, 1 + packed.Count, TimeSpan.FromSeconds(30));
 
             var expected = packed.Prepend(large).ToDictionary(e => e.EventId);
+            Assert.True(packed.Count > 20, $"only {packed.Count} events packed");
             Assert.Equal(expected.Count, read.Count);
             foreach (var e in read)
             {
@@ -57,6 +65,10 @@ public sealed class QueueWireFidelityTests
             await writer.LargeEvents.DeleteIfExistsAsync();
         }
     }
+
+    /// <summary>QueueSink's packing rule: the events' estimated sizes and the envelope stay within the message limit.</summary>
+    private static bool FitsOneMessage(IReadOnlyList<QueuedEvent> events, QueueOptions options) =>
+        events.Sum(QueueMessageCodec.EstimateSize) + QueueMessageCodec.MessageOverheadBytes <= options.MaxMessageBytes;
 
     private static QueuedEvent Queued(byte[] json)
     {
