@@ -93,7 +93,8 @@ public sealed class TcpProxy : IAsyncDisposable
 
     private async Task ForwardAsync(Socket client, CancellationToken cancellationToken)
     {
-        var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        // Without Nagle's delay each piece leaves as soon as it is sent, which is what keeps the pieces apart.
+        var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = _upstreamSegmentBytes is not null };
         _sockets[client] = 0;
         _sockets[server] = 0;
         try
