@@ -22,6 +22,8 @@ namespace Jetstream.Grains;
 /// through the Api arrive by <see cref="ApplySettings"/>: a filter change goes to the open socket as <c>options_update</c>.
 /// </summary>
 [KeepAlive]
+// Each activation holds a socket and a read loop: spread them by count, not by where the first call came from.
+[ActivationCountBasedPlacement]
 public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, IRemindable
 {
     private const string ReminderName = "keep-alive";

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using Jetstream.Emulator;
+using Jetstream.EventQueue;
+using Jetstream.EventQueue.Subscriptions;
+using Jetstream.TestSupport;
+using Xunit.Abstractions;
+
+namespace Jetstream.Grains.Tests.Integration;
+
+/// <summary>
+/// Subscriptions spread over two real Silo processes on Azure Table clustering; the silo holding most of them is
+/// killed with SIGKILL while events flow. Every subscription reads again on the survivor and nothing is lost.
+/// </summary>
+public sealed class TwoSiloFailoverTests(ITestOutputHelper output)
+{
+    private const int Subscriptions = 4;
+
+    [Fact]
+    public async Task Subscriptions_of_a_killed_silo_read_again_on_the_other_and_lose_nothing()
+    {
+        var storage = await SharedAzurite.GetConnectionStringAsync();
+        await using var emulator = await JetstreamEmulator.StartAsync();
+        var name = TestNames.Queue("two");
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        var store = new SubscriptionStore(new StorageConnection(storage), Microsoft.Extensions.Options.Options.Create(new SubscriptionOptions { Container = name + "-subs" }));
+        var ids = Enumerable.Range(0, Subscriptions).Select(i => $"fo{i}-{tag}").ToArray();
+        foreach (var id in ids)
+        {
+            Assert.True(await store.TryCreateAsync(new SubscriptionDocument
+            {
+                Id = id,
+                WantedCollections = [Collection(id)],
+                Webhook = new WebhookDocument { Url = "http://127.0.0.1:9/" + id },
+            }));
+        }
+
+        var cluster = "c" + tag;
+        await using var first = HostProcess.Start("Silo", SiloEnvironment(storage, emulator.SubscribeUri, name, cluster));
+        await using var second = HostProcess.Start("Silo", SiloEnvironment(storage, emulator.SubscribeUri, name, cluster));
+        var sockets = Subscriptions + 1;
+        await Eventually.HoldsAsync(() => Task.FromResult(emulator.ActiveConnections == sockets), TimeSpan.FromSeconds(90), $"{sockets} sockets (the subscriptions and default)");
+
+        var publishing = PublishUntilAsync(emulator, ids, out var stop);
+        await Task.Delay(2000);
+        var victim = Started(first) >= Started(second) ? first : second;
+        var held = Started(victim);
+        victim.Kill();
+        var killedAt = Stopwatch.StartNew();
+        await Eventually.HoldsAsync(() => Task.FromResult(emulator.ActiveConnections < sockets), TimeSpan.FromSeconds(10), "the killed silo's sockets to close");
+        await Eventually.HoldsAsync(() => Task.FromResult(emulator.ActiveConnections == sockets), TimeSpan.FromSeconds(120), "every subscription reading again");
+        var recovered = killedAt.Elapsed;
+        await Task.Delay(2000);
+        stop.Cancel();
+        await publishing;
+
+        foreach (var id in ids)
+        {
+            var expected = emulator.Log.Where(e => e.Collection == Collection(id)).Select(e => IngestionTests.EventIdOf(e.Json)).ToHashSet();
+            var queued = await QueueReader.DrainAsync(QueueReader.Client(storage, "sub-" + id), expected.Count, TimeSpan.FromSeconds(60));
+            Assert.Empty(expected.Except(queued.Select(q => q.EventId)));
+            Assert.Empty(queued.Select(q => q.EventId).Except(expected));
+        }
+
+        output.WriteLine($"killed the silo holding {held} processors; all {sockets} sockets open again after {recovered.TotalSeconds:F1} s; {emulator.Log.Count} events published, none lost");
+    }
+
+    private static string Collection(string id) => $"app.failover.{id.Replace("-", string.Empty, StringComparison.Ordinal)}";
+
+    /// <summary>Processors that started on the silo (each logs once when it activates).</summary>
+    private static int Started(HostProcess silo) => silo.Output.Count(line => line.Contains(": starting at cursor", StringComparison.Ordinal));
+
+    private static Task PublishUntilAsync(JetstreamEmulator emulator, string[] ids, out CancellationTokenSource stop)
+    {
+        var cancel = stop = new CancellationTokenSource();
+        return Task.Run(async () =>
+        {
+            for (var n = 0; !cancel.IsCancellationRequested; n++)
+            {
+                foreach (var id in ids)
+                {
+                    emulator.Publish($$$"""{"did":"did:plc:fo{{{n % 9}}}","time_us":0,"kind":"commit","commit":{"rev":"3mfo{{{n:D7}}}","operation":"create","collection":"{{{Collection(id)}}}","rkey":"3kfo{{{n:D7}}}","record":{"n":{{{n}}}},"cid":"bafyfo{{{n:D7}}}"}}""");
+                }
+
+                await Task.Delay(50);
+            }
+        });
+    }
+
+    private static Dictionary<string, string> SiloEnvironment(string storage, Uri endpoint, string name, string cluster) => new()
+    {
+        ["ConnectionStrings__AzureStorage"] = storage,
+        ["Orleans__Clustering"] = "AzureStorage",
+        ["Orleans__AdvertisedIPAddress"] = "127.0.0.1",
+        ["Orleans__ClusterId"] = cluster,
+        ["Orleans__ServiceId"] = "s" + cluster,
+        ["Orleans__SiloPort"] = FreePort.Next().ToString(),
+        ["Orleans__GatewayPort"] = FreePort.Next().ToString(),
+        ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePort.Next()}",
+        ["Jetstream__Endpoints__0"] = endpoint.ToString(),
+        ["Jetstream__WantedCollections__0"] = "app.failover.default",
+        ["Jetstream__InitialBackoffMs"] = "100",
+        ["Jetstream__MaxBackoffMs"] = "1000",
+        ["Queue__Name"] = name,
+        ["Queue__LargeEventContainer"] = name + "-large",
+        ["Subscriptions__Container"] = name + "-subs",
+    };
+}
