@@ -11,6 +11,7 @@ using Jetstream.Grains.Options;
 using Jetstream.Grains.Processing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Placement;
 
 namespace Jetstream.Grains;
 
