@@ -44,6 +44,7 @@ public sealed class TwoSiloFailoverTests(ITestOutputHelper output)
         await Task.Delay(2000);
         var victim = Started(first) >= Started(second) ? first : second;
         var held = Started(victim);
+        output.WriteLine($"killing at {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000}");
         victim.Kill();
         var killedAt = Stopwatch.StartNew();
         await Eventually.HoldsAsync(() => Task.FromResult(emulator.ActiveConnections < sockets), TimeSpan.FromSeconds(10), "the killed silo's sockets to close");
@@ -53,13 +54,31 @@ public sealed class TwoSiloFailoverTests(ITestOutputHelper output)
         stop.Cancel();
         await publishing;
 
+        var missing = new List<string>();
         foreach (var id in ids)
         {
-            var expected = emulator.Log.Where(e => e.Collection == Collection(id)).Select(e => IngestionTests.EventIdOf(e.Json)).ToHashSet();
+            var published = emulator.Log.Where(e => e.Collection == Collection(id)).ToList();
+            var expected = published.Select(e => IngestionTests.EventIdOf(e.Json)).ToHashSet();
             var queued = await QueueReader.DrainAsync(QueueReader.Client(storage, "sub-" + id), expected.Count, TimeSpan.FromSeconds(60));
-            Assert.Empty(expected.Except(queued.Select(q => q.EventId)));
+            var lost = published.Where(e => !queued.Any(q => q.EventId == IngestionTests.EventIdOf(e.Json))).ToList();
+            output.WriteLine($"{id}: published {published.Count}, queued {queued.Count} ({queued.Select(q => q.EventId).Distinct().Count()} distinct), lost {lost.Count}{(lost.Count > 0 ? $" from {lost[0].TimeUs} to {lost[^1].TimeUs}" : "")}");
+            missing.AddRange(lost.Select(e => id + ": " + e.TimeUs));
             Assert.Empty(queued.Select(q => q.EventId).Except(expected));
         }
+
+        if (missing.Count > 0)
+        {
+            foreach (var (silo, label) in new[] { (first, "first"), (second, "second") })
+            {
+                output.WriteLine($"--- {label} silo{(silo == victim ? " (killed)" : string.Empty)}");
+                foreach (var line in silo.Output.Where(l => l.Contains("fo", StringComparison.Ordinal) || l.Contains("fail", StringComparison.OrdinalIgnoreCase) || l.Contains("dead", StringComparison.OrdinalIgnoreCase)))
+                {
+                    output.WriteLine(line);
+                }
+            }
+        }
+
+        Assert.Empty(missing);
 
         output.WriteLine($"killed the silo holding {held} processors; all {sockets} sockets open again after {recovered.TotalSeconds:F1} s; {emulator.Log.Count} events published, none lost");
     }
