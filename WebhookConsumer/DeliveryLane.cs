@@ -22,7 +22,9 @@ internal sealed class DeliveryLane : IDisposable
 
     internal int InFlight { get; set; }
 
-    internal LinkedList<TaskCompletionSource<DeliverySlot>> Waiters { get; } = new();
+    internal bool Removed { get; set; }
+
+    internal LinkedList<DeliverySlots.Waiter> Waiters { get; } = new();
 
     /// <summary>Waits for a slot; dispose the slot when the attempt is over.</summary>
     public ValueTask<DeliverySlot> AcquireAsync(CancellationToken cancellationToken) => _slots.AcquireAsync(this, cancellationToken);

@@ -64,9 +64,12 @@ internal sealed class DeliverySlots(int capacity)
                 return;
             }
 
+            lane.Removed = true;
+
             // Its loop has stopped; anything still waiting is cancelled rather than left hanging.
             foreach (var waiter in lane.Waiters)
             {
+                waiter.Registration.Unregister();
                 waiter.TrySetCanceled();
             }
 
@@ -79,29 +82,46 @@ internal sealed class DeliverySlots(int capacity)
     internal ValueTask<DeliverySlot> AcquireAsync(DeliveryLane lane, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        LinkedListNode<TaskCompletionSource<DeliverySlot>> node;
+        LinkedListNode<Waiter> node;
         lock (_lock)
         {
             // The fast path only when nobody waits, so a lane never overtakes one that waits with fewer in flight.
-            if (_waiting == 0 && _inFlight < capacity && lane.InFlight < CapLocked(lane) && _lanes.Contains(lane))
+            if (lane.Removed)
+            {
+                throw new ObjectDisposedException(nameof(DeliveryLane), $"The delivery lane of '{lane.SubscriptionId}' was removed.");
+            }
+
+            if (_waiting == 0 && _inFlight < capacity && lane.InFlight < CapLocked(lane))
             {
                 _inFlight++;
                 lane.InFlight++;
                 return new ValueTask<DeliverySlot>(new DeliverySlot(lane));
             }
 
-            if (!_lanes.Contains(lane))
-            {
-                throw new ObjectDisposedException(nameof(DeliveryLane), $"The delivery lane of '{lane.SubscriptionId}' was removed.");
-            }
-
-            // Completed under the lock, so continuations must not run inline.
-            node = lane.Waiters.AddLast(new TaskCompletionSource<DeliverySlot>(TaskCreationOptions.RunContinuationsAsynchronously));
+            node = lane.Waiters.AddLast(new Waiter());
             _waiting++;
             GrantLocked();
         }
 
-        return WaitAsync(lane, node, cancellationToken);
+        var waiter = node.Value;
+        if (!waiter.Task.IsCompleted && cancellationToken.CanBeCanceled)
+        {
+            var registration = cancellationToken.UnsafeRegister(_ => Cancel(lane, node, cancellationToken), null);
+            lock (_lock)
+            {
+                // Out of the list: granted or cancelled meanwhile, so the registration has nothing left to do.
+                if (node.List is null)
+                {
+                    registration.Unregister();
+                }
+                else
+                {
+                    waiter.Registration = registration;
+                }
+            }
+        }
+
+        return new ValueTask<DeliverySlot>(waiter.Task);
     }
 
     internal void Release(DeliveryLane lane)
@@ -123,13 +143,7 @@ internal sealed class DeliverySlots(int capacity)
         }
     }
 
-    private async ValueTask<DeliverySlot> WaitAsync(DeliveryLane lane, LinkedListNode<TaskCompletionSource<DeliverySlot>> node, CancellationToken cancellationToken)
-    {
-        await using var registration = cancellationToken.UnsafeRegister(_ => Cancel(lane, node), null);
-        return await node.Value.Task;
-    }
-
-    private void Cancel(DeliveryLane lane, LinkedListNode<TaskCompletionSource<DeliverySlot>> node)
+    private void Cancel(DeliveryLane lane, LinkedListNode<Waiter> node, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
@@ -141,7 +155,7 @@ internal sealed class DeliverySlots(int capacity)
 
             lane.Waiters.Remove(node);
             _waiting--;
-            node.Value.TrySetCanceled();
+            node.Value.TrySetCanceled(cancellationToken);
         }
     }
 
@@ -175,7 +189,16 @@ internal sealed class DeliverySlots(int capacity)
             _waiting--;
             _inFlight++;
             best.InFlight++;
+
+            // Unregister, not Dispose: Dispose would wait for a cancellation callback that waits for this lock.
+            waiter.Registration.Unregister();
             waiter.TrySetResult(new DeliverySlot(best));
         }
+    }
+
+    /// <summary>A waiting attempt; completed under the lock, so its continuations must not run inline.</summary>
+    internal sealed class Waiter() : TaskCompletionSource<DeliverySlot>(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public CancellationTokenRegistration Registration { get; set; }
     }
 }
