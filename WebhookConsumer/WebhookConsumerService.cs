@@ -24,19 +24,25 @@ internal sealed class WebhookConsumerService(
     ILogger<WebhookConsumerService> logger) : BackgroundService
 {
     private readonly Dictionary<string, SubscriptionLoop> _loops = new(StringComparer.Ordinal);
+
+    // Loops of vanished subscriptions finishing their batches in hand; a refresh does not wait for them.
+    private readonly List<(SubscriptionLoop Loop, Task Stopped)> _retiring = [];
     private readonly Dictionary<string, Azure.ETag> _versions = new(StringComparer.Ordinal);
     private readonly TimeSpan _refresh = TimeSpan.FromSeconds(subscriptionOptions.Value.RefreshSeconds);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await Task.WhenAll(_loops.Values.Select(loop => loop.StopAsync(abandon: false, cancellationToken)));
-        foreach (var loop in _loops.Values)
+
+        // Retiring loops too, again: now with the shutdown timeout, which abandons what is left when it runs out.
+        await Task.WhenAll(_loops.Values.Concat(_retiring.Select(r => r.Loop)).Select(loop => loop.StopAsync(abandon: false, cancellationToken)));
+        foreach (var loop in _loops.Values.Concat(_retiring.Select(r => r.Loop)))
         {
             await loop.DisposeAsync();
         }
 
         _loops.Clear();
+        _retiring.Clear();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -90,8 +96,7 @@ internal sealed class WebhookConsumerService(
             else if (_loops.Remove(id, out var loop))
             {
                 ConsumerLog.Stopped(logger, id, "its document is gone");
-                await loop.StopAsync(abandon: false, cancellationToken);
-                await loop.DisposeAsync();
+                _retiring.Add((loop, loop.StopAsync(abandon: false, CancellationToken.None)));
             }
         }
 
@@ -131,6 +136,12 @@ internal sealed class WebhookConsumerService(
             }
 
             await loop.DisposeAsync();
+        }
+
+        foreach (var retired in _retiring.Where(r => r.Stopped.IsCompleted).ToArray())
+        {
+            _retiring.Remove(retired);
+            await retired.Loop.DisposeAsync();
         }
     }
 }

@@ -1,5 +1,7 @@
 using Jetstream.EventQueue.Subscriptions;
 using Jetstream.WebhookReceiver;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Xunit.Abstractions;
 
 namespace Jetstream.WebhookConsumer.Tests;
@@ -71,6 +73,41 @@ public sealed class SubscriptionIsolationTests(ITestOutputHelper output)
         Assert.True(receiver.Stats.Failed > 0, "the receiver failed nothing, so no retry was waited for");
         Assert.DoesNotContain(harness.Logs.Lines, l => l.Contains("Removing the drained subscription failed", StringComparison.Ordinal));
         harness.Report($"deleting: {events.Count} events delivered ({receiver.Stats.Failed} failed attempts retried) before queues and document were removed");
+    }
+
+    [Fact]
+    public async Task Discarded_and_vanished_subscriptions_stop_their_loops_and_deliver_nothing_more()
+    {
+        await using var harness = await ConsumerHarness.CreateAsync(output, "substopped");
+        await using var receiver = await WebhookReceiverHost.StartAsync(new ReceiverOptions());
+        var discarded = harness.NewSubscriptionId("discarded");
+        var vanished = harness.NewSubscriptionId("vanished");
+        await harness.CreateSubscriptionAsync(discarded, receiver.Url, []);
+        await harness.CreateSubscriptionAsync(vanished, receiver.Url, []);
+        await harness.SendAsync(discarded, [TestEvents.Commit("did:plc:discarded", 1)], perMessage: 1);
+        await harness.SendAsync(vanished, [TestEvents.Commit("did:plc:vanished", 1)], perMessage: 1);
+        var host = await harness.StartConsumerAsync();
+        await receiver.WaitForUniqueAsync(2, TimeSpan.FromSeconds(20));
+
+        await harness.Store.UpdateAsync(discarded, d => d with { Lifecycle = SubscriptionLifecycle.Deleting, DiscardOnDelete = true });
+        await harness.Store.DeleteAsync(vanished);
+        await ConsumerHarness.WaitUntilAsync(() => Task.FromResult(
+                harness.Logs.Lines.Any(l => l.Contains($"[{discarded}] Stopped (deleted with discard)", StringComparison.Ordinal))
+                && harness.Logs.Lines.Any(l => l.Contains($"[{vanished}] Stopped (its document is gone)", StringComparison.Ordinal))),
+            TimeSpan.FromSeconds(20), "both loops to stop");
+        var health = host.Services.GetRequiredService<HealthCheckService>();
+        await ConsumerHarness.WaitUntilAsync(async () => (await health.CheckHealthAsync()).Entries["queue"].Description!.StartsWith("1 subscription(s)", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10), "only default to be left");
+
+        // Their queues are still there (the Api removes them); what lands in them now is not delivered.
+        await harness.SendAsync(discarded, [TestEvents.Commit("did:plc:discarded", 2)], perMessage: 1);
+        await harness.SendAsync(vanished, [TestEvents.Commit("did:plc:vanished", 2)], perMessage: 1);
+        await harness.SendAsync([TestEvents.Commit("did:plc:default", 1)], perMessage: 1);
+        await harness.Receiver.WaitForUniqueAsync(1, TimeSpan.FromSeconds(20));
+
+        // A loop still running would have polled its queue within a second (Webhook:MaxPollInterval) by now.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(2, receiver.Stats.Requests);
     }
 
     [Fact]
