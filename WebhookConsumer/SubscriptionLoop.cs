@@ -199,6 +199,11 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
 
     private void Announce(SubscriptionSettings settings)
     {
+        if (settings.Discard)
+        {
+            return;
+        }
+
         if (settings.Webhook is not { } webhook)
         {
             ConsumerLog.Waiting(_logger, Id, settings.WaitReason ?? "no webhook", _clients.QueueName);

@@ -117,6 +117,30 @@ public sealed class SubscriptionDeliveryTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Subscription_timeout_applies_to_its_own_requests_only()
+    {
+        await using var harness = await ConsumerHarness.CreateAsync(output, "subtimeout");
+        await using var slow = await WebhookReceiverHost.StartAsync(new ReceiverOptions());
+        slow.Behaviour = new ReceiverBehaviour { Delay = TimeSpan.FromSeconds(3) };
+        var id = harness.NewSubscriptionId("timeout");
+        await harness.CreateSubscriptionAsync(id, slow.Url, [], timeoutSeconds: 1);
+        await harness.SendAsync(id, [TestEvents.Commit("did:plc:timeout", 1)], perMessage: 1);
+
+        // default's receiver is as slow, but Webhook:TimeoutSeconds (15 s) lets it answer.
+        harness.Receiver.Behaviour = new ReceiverBehaviour { Delay = TimeSpan.FromSeconds(3) };
+        await harness.SendAsync([TestEvents.Commit("did:plc:default", 1)], perMessage: 1);
+        await harness.StartConsumerAsync(new Dictionary<string, string?> { ["Webhook:RetrySchedule:0"] = "00:00:00.2" });
+
+        var deadLetters = harness.Queues.DeadLettersFor(id);
+        await ConsumerHarness.WaitUntilAsync(async () => await deadLetters.CountAsync() == 1, TimeSpan.FromSeconds(30), "the timed-out event to be dead-lettered");
+        var entry = Assert.Single(await deadLetters.PeekAsync());
+        Assert.Equal("No response within 1 s (the subscription's webhook timeoutSeconds).", entry.LastError);
+        Assert.Equal(0, slow.Stats.Delivered);
+        await harness.Receiver.WaitForUniqueAsync(1, TimeSpan.FromSeconds(20));
+        Assert.Equal(0, await harness.DeadLetters.CountAsync());
+    }
+
+    [Fact]
     public async Task Without_a_webhook_url_default_waits_and_health_says_so_until_its_document_sets_one()
     {
         await using var harness = await ConsumerHarness.CreateAsync(output, "subnourl");
