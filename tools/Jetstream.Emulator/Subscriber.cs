@@ -24,7 +24,7 @@ internal abstract class Subscriber
     private WebSocket _socket = null!;
     private int _ending;
     private bool _abrupt;
-    private byte[]? _finalFrame;
+    private Func<byte[]>? _finalFrame;
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
     private string _closeReason = "";
     private long _eventsSent;
@@ -126,7 +126,7 @@ internal abstract class Subscriber
             using var timeout = new CancellationTokenSource(FinalFrameTimeout);
             try
             {
-                var frame = EncodeControl(final);
+                var frame = EncodeControl(final());
                 await _socket.SendAsync(frame.Payload, frame.Type, endOfMessage: true, timeout.Token);
                 _counters.Add(frame);
             }
@@ -172,8 +172,11 @@ internal abstract class Subscriber
         return true;
     }
 
-    /// <summary>Ends the connection after one last frame (a v2 error frame) and no close frame.</summary>
-    protected bool Terminate(byte[] errorFrame, string reason) => End(reason, errorFrame);
+    /// <summary>
+    /// Ends the connection after one last frame (a v2 error frame) and no close frame. The frame is made once the
+    /// sender has stopped, so what it says (the cursor to resume at) matches what the client received.
+    /// </summary>
+    protected bool Terminate(Func<byte[]> errorFrame, string reason) => End(reason, errorFrame);
 
     protected void Close(WebSocketCloseStatus status, string reason)
     {
@@ -212,7 +215,7 @@ internal abstract class Subscriber
         _counters.Add(frame);
     }
 
-    private bool End(string reason, byte[]? finalFrame)
+    private bool End(string reason, Func<byte[]>? finalFrame)
     {
         if (Interlocked.Exchange(ref _ending, 1) != 0)
         {

@@ -37,19 +37,15 @@ internal sealed class V2Subscriber : Subscriber
 
     public override bool OnOutboxFull() => SignalConsumerTooSlow();
 
-    public override bool SignalConsumerTooSlow()
+    public override bool SignalConsumerTooSlow() => Terminate(ConsumerTooSlowFrame, "ConsumerTooSlow");
+
+    private byte[] ConsumerTooSlowFrame()
     {
         var resume = ResumeSeq;
         var lag = Math.Max(0, Hub.NextSeqUnlocked - resume);
-        // [V2] handler.go's wording, which clients may show to people.
-        var message = $"reading below the floor rate {lag} events behind the tip; reconnect with cursor={resume}";
-        if (!Terminate(V2FrameEncoder.Error("ConsumerTooSlow", message), $"ConsumerTooSlow, resume at {resume}"))
-        {
-            return false;
-        }
-
         EmulatorLog.ConsumerTooSlow(Hub.Logger, Id, resume);
-        return true;
+        // [V2] handler.go's wording, which clients may show to people.
+        return V2FrameEncoder.Error("ConsumerTooSlow", $"reading below the floor rate {lag} events behind the tip; reconnect with cursor={resume}");
     }
 
     protected override bool Accepts(LoggedEvent logged) => _filter.Wants(logged);
@@ -88,7 +84,7 @@ internal sealed class V2Subscriber : Subscriber
 
     protected override void OnFellBelowFloor(long floorSeq) =>
         // [V2] reports a replay it can no longer serve as an InternalError; the client's reconnect then gets CursorTooOld.
-        Terminate(V2FrameEncoder.Error("InternalError", "archive replay unavailable; reconnect"), $"replay overtaken by retention (floor {floorSeq})");
+        Terminate(() => V2FrameEncoder.Error("InternalError", "archive replay unavailable; reconnect"), $"replay overtaken by retention (floor {floorSeq})");
 
     protected override void OnClientMessage(WebSocketMessageType type, ReadOnlySpan<byte> message, bool tooBig) =>
         Close(WebSocketCloseStatus.PolicyViolation, "unexpected data message");
