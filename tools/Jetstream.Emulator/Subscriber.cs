@@ -1,5 +1,4 @@
 using System.Net.WebSockets;
-using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
 
 namespace Jetstream.Emulator;
@@ -18,15 +17,9 @@ internal abstract class Subscriber
     private static readonly TimeSpan FinalFrameTimeout = TimeSpan.FromSeconds(5);
 
     private readonly HttpContext _http;
-    private readonly Channel<OutboxItem> _outbox;
-    private readonly TaskCompletionSource _dropRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly CancellationTokenSource _stop = new();
+    private readonly Outbox _outbox;
+    private readonly ConnectionEnding _ending = new();
     private WebSocket _socket = null!;
-    private int _ending;
-    private bool _abrupt;
-    private Func<byte[]>? _finalFrame;
-    private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
-    private string _closeReason = "";
     private long _eventsSent;
     private readonly ByteCounters _counters = new();
     private long _resumeSeq;
@@ -37,24 +30,17 @@ internal abstract class Subscriber
         Hub = hub;
         _http = http;
         Url = url;
-        OutboxCapacity = outboxCapacity;
         Id = hub.NextConnectionId();
-        _outbox = Channel.CreateBounded<OutboxItem>(new BoundedChannelOptions(outboxCapacity)
-        {
-            SingleReader = true,
-            // Every write happens under the hub's lock.
-            SingleWriter = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _outbox = new Outbox(outboxCapacity);
     }
 
     public int Id { get; }
 
     public string Url { get; }
 
-    public int OutboxCapacity { get; }
+    public int OutboxCapacity => _outbox.Capacity;
 
-    public int OutboxCount => _outbox.Reader.Count;
+    public int OutboxCount => _outbox.Count;
 
     public long EventsSent => Interlocked.Read(ref _eventsSent);
 
@@ -70,7 +56,7 @@ internal abstract class Subscriber
 
     public long BytesSent => _counters.Bytes;
 
-    protected CancellationToken Stopping => _stop.Token;
+    protected CancellationToken Stopping => _ending.Stopping;
 
     protected abstract string Compression { get; }
 
@@ -89,10 +75,9 @@ internal abstract class Subscriber
     public CursorPlan Plan { get; private set; }
 
     /// <summary>False when the outbox is full: the caller then calls <see cref="OnOutboxFull"/>.</summary>
-    public bool TryEnqueue(LoggedEvent logged) => !Accepts(logged) || _outbox.Writer.TryWrite(new OutboxItem(logged, default, WebSocketMessageType.Text));
+    public bool TryEnqueue(LoggedEvent logged) => !Accepts(logged) || _outbox.TryAdd(logged);
 
-    public bool TryEnqueueRaw(ReadOnlyMemory<byte> payload, bool binary) =>
-        _outbox.Writer.TryWrite(new OutboxItem(null, payload, binary ? WebSocketMessageType.Binary : WebSocketMessageType.Text));
+    public bool TryEnqueueRaw(ReadOnlyMemory<byte> payload, bool binary) => _outbox.TryAddRaw(payload, binary);
 
     /// <summary>The wire's slow-consumer rule; true when the connection is ended by it (counted in the stats).</summary>
     public abstract bool OnOutboxFull();
@@ -112,8 +97,8 @@ internal abstract class Subscriber
         _socket = socket;
         var receiving = ReceiveLoopAsync();
         var sending = SendLoopAsync();
-        if (await Task.WhenAny(sending, _dropRequested.Task) != sending
-            && await Task.WhenAny(sending, Task.Delay(_finalFrame is null ? DropGrace : FinalFrameTimeout)) != sending)
+        if (await Task.WhenAny(sending, _ending.AbruptRequested) != sending
+            && await Task.WhenAny(sending, Task.Delay(_ending.FinalFrame is null ? DropGrace : FinalFrameTimeout)) != sending)
         {
             // A sender stuck on a client that stopped reading never reaches its next check: cut the socket instead.
             _http.Abort();
@@ -121,7 +106,7 @@ internal abstract class Subscriber
 
         var how = await sending;
         Hub.Remove(this);
-        if (_finalFrame is { } final && !_http.RequestAborted.IsCancellationRequested)
+        if (_ending.FinalFrame is { } final && !_http.RequestAborted.IsCancellationRequested)
         {
             using var timeout = new CancellationTokenSource(FinalFrameTimeout);
             try
@@ -143,7 +128,7 @@ internal abstract class Subscriber
         {
             try
             {
-                await _socket.CloseOutputAsync(_closeStatus, _closeReason, CancellationToken.None);
+                await _socket.CloseOutputAsync(_ending.CloseStatus, _ending.Reason, CancellationToken.None);
                 await receiving.WaitAsync(CloseHandshakeTimeout);
             }
             catch (Exception ex) when (ex is WebSocketException or IOException or TimeoutException or ObjectDisposedException)
@@ -178,17 +163,7 @@ internal abstract class Subscriber
     /// </summary>
     protected bool Terminate(Func<byte[]> errorFrame, string reason) => End(reason, errorFrame);
 
-    protected void Close(WebSocketCloseStatus status, string reason)
-    {
-        if (Interlocked.Exchange(ref _ending, 1) != 0)
-        {
-            return;
-        }
-
-        _closeStatus = status;
-        _closeReason = CloseReason.Truncate(reason);
-        _stop.Cancel();
-    }
+    protected void Close(WebSocketCloseStatus status, string reason) => _ending.TryClose(status, reason);
 
     /// <summary>Whether an event passes the connection's filter (checked when queued and when replayed).</summary>
     protected abstract bool Accepts(LoggedEvent logged);
@@ -217,17 +192,12 @@ internal abstract class Subscriber
 
     private bool End(string reason, Func<byte[]>? finalFrame)
     {
-        if (Interlocked.Exchange(ref _ending, 1) != 0)
+        if (!_ending.TryEndAbruptly(reason, finalFrame))
         {
             return false;
         }
 
-        _abrupt = true;
-        _closeReason = reason;
-        _finalFrame = finalFrame;
         Hub.Remove(this);
-        _stop.Cancel();
-        _dropRequested.TrySetResult();
         return true;
     }
 
@@ -242,9 +212,9 @@ internal abstract class Subscriber
             }
 
             var reader = _outbox.Reader;
-            while (await reader.WaitToReadAsync(_stop.Token))
+            while (await reader.WaitToReadAsync(Stopping))
             {
-                while (!_stop.IsCancellationRequested && reader.TryRead(out var item))
+                while (!_ending.IsStopping && reader.TryRead(out var item))
                 {
                     await (item.Event is { } logged ? SendEventAsync(logged) : SendAsync(new SentFrame(item.Raw, item.Type, item.Raw.Length)));
                 }
@@ -252,14 +222,14 @@ internal abstract class Subscriber
 
             return "ended";
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (_ending.IsStopping)
         {
-            return _abrupt ? $"ended: {_closeReason}" : "closed";
+            return _ending.Abrupt ? $"ended: {_ending.Reason}" : "closed";
         }
         catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException)
         {
-            Volatile.Write(ref _ending, 1);
-            return _abrupt ? $"ended: {_closeReason}" : $"lost: {ex.Message}";
+            _ending.MarkEnded();
+            return _ending.Abrupt ? $"ended: {_ending.Reason}" : $"lost: {ex.Message}";
         }
     }
 
@@ -269,7 +239,7 @@ internal abstract class Subscriber
         var seq = Plan.StartSeq;
         while (true)
         {
-            _stop.Token.ThrowIfCancellationRequested();
+            Stopping.ThrowIfCancellationRequested();
             batch.Clear();
             var step = Hub.ReadOrGoLive(this, ref seq, batch, ReplayBatch);
             if (step != ReplayStep.Batch)
@@ -278,7 +248,7 @@ internal abstract class Subscriber
                 if (step == ReplayStep.BelowFloor)
                 {
                     OnFellBelowFloor(seq);
-                    _stop.Token.ThrowIfCancellationRequested();
+                    Stopping.ThrowIfCancellationRequested();
                 }
 
                 return;
@@ -286,7 +256,7 @@ internal abstract class Subscriber
 
             foreach (var logged in batch)
             {
-                _stop.Token.ThrowIfCancellationRequested();
+                Stopping.ThrowIfCancellationRequested();
                 if (Accepts(logged))
                 {
                     await SendEventAsync(logged);
@@ -327,12 +297,7 @@ internal abstract class Subscriber
         catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException)
         {
             // The connection is gone (client vanished, or we dropped it): stop sending too.
-            if (Interlocked.Exchange(ref _ending, 1) == 0)
-            {
-                _abrupt = true;
-                _closeReason = "client went away";
-                _stop.Cancel();
-            }
+            _ending.Lost();
         }
     }
 }
