@@ -63,6 +63,13 @@ public sealed class EmulatorOptions : IValidatableObject
     [Range(0, int.MaxValue)]
     public int DropEveryNEvents { get; set; }
 
+    /// <summary>
+    /// Send each message as WebSocket fragments of this many bytes (0 = whole), cut anywhere, even inside a UTF-8
+    /// character or a zstd frame: real servers send whole messages, but a client must not depend on it. Read per frame.
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int FragmentBytes { get; set; }
+
     /// <summary>WebSocket ping interval (the real server pings every 30 s).</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(30);

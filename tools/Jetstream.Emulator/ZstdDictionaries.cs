@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Jetstream.Emulator;
 
 /// <summary>
-/// The dictionaries in <see cref="EmulatorOptions.DictionaryDirectory"/>, read once at start. They are never copied
+/// The dictionaries in <see cref="EmulatorOptions.DictionaryDirectory"/>, read once, when first needed. They are never copied
 /// into the repository: by default they come from the shared folder beside it. A missing file is not a start-up
 /// error (the container image has no shared folder); a request that needs it is refused and told which setting to
 /// fix. A file that is present but wrong stops the emulator at start (see <see cref="EmulatorOptions"/>).
