@@ -59,6 +59,13 @@ public sealed class EmulatorOptions : IValidatableObject
     /// <summary>The dictionary <c>subscribeEvents</c> and <c>getZstdDictionary</c> serve as current; others are "retired". Read per request.</summary>
     public uint V2DictionaryId { get; set; } = KnownZstdDictionary.SubscribeEvents20260811.Id;
 
+    /// <summary>
+    /// A misbehaving server for client tests: <c>getZstdDictionary</c> serves this dictionary while
+    /// <c>subscribeEvents</c> accepts only <see cref="V2DictionaryId"/>, so a refetch does not help (null = the same).
+    /// Read per request.
+    /// </summary>
+    public uint? GetZstdDictionaryId { get; set; }
+
     /// <summary>Close each connection abruptly after it has been sent this many events (0 = never).</summary>
     [Range(0, int.MaxValue)]
     public int DropEveryNEvents { get; set; }
@@ -118,6 +125,13 @@ public sealed class EmulatorOptions : IValidatableObject
         foreach (var dictionaryProblem in CheckDictionaries())
         {
             yield return new ValidationResult(dictionaryProblem, [nameof(DictionaryDirectory)]);
+        }
+
+        if (GetZstdDictionaryId is { } served && KnownZstdDictionary.ById(served) is null)
+        {
+            yield return new ValidationResult(
+                $"{SectionName}:{nameof(GetZstdDictionaryId)} {served} is not a known Jetstream dictionary ({string.Join(", ", KnownZstdDictionary.All.Select(d => d.Id))}).",
+                [nameof(GetZstdDictionaryId)]);
         }
 
         if (KnownZstdDictionary.ById(V2DictionaryId) is null)
