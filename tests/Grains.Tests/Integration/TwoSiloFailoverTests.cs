@@ -24,6 +24,12 @@ public sealed class TwoSiloFailoverTests(ITestOutputHelper output)
         var tag = Guid.NewGuid().ToString("N")[..6];
         var store = new SubscriptionStore(new StorageConnection(storage), Microsoft.Extensions.Options.Options.Create(new SubscriptionOptions { Container = name + "-subs" }));
         var ids = Enumerable.Range(0, Subscriptions).Select(i => $"fo{i}-{tag}").ToArray();
+        var cluster = "c" + tag;
+        await using var first = HostProcess.Start("Silo", SiloEnvironment(storage, emulator.SubscribeUri, name, cluster));
+        await using var second = HostProcess.Start("Silo", SiloEnvironment(storage, emulator.SubscribeUri, name, cluster));
+        await Eventually.HoldsAsync(() => Task.FromResult(first.Output.Concat(second.Output).Count(l => l.Contains("Activated", StringComparison.Ordinal)) == 2), TimeSpan.FromSeconds(90), "both silos started");
+
+        // Created once both silos run, so their sweeps place the processors by activation count over the two.
         foreach (var id in ids)
         {
             Assert.True(await store.TryCreateAsync(new SubscriptionDocument
@@ -34,9 +40,6 @@ public sealed class TwoSiloFailoverTests(ITestOutputHelper output)
             }));
         }
 
-        var cluster = "c" + tag;
-        await using var first = HostProcess.Start("Silo", SiloEnvironment(storage, emulator.SubscribeUri, name, cluster));
-        await using var second = HostProcess.Start("Silo", SiloEnvironment(storage, emulator.SubscribeUri, name, cluster));
         var sockets = Subscriptions + 1;
         await Eventually.HoldsAsync(() => Task.FromResult(emulator.ActiveConnections == sockets), TimeSpan.FromSeconds(90), $"{sockets} sockets (the subscriptions and default)");
 
@@ -119,6 +122,7 @@ public sealed class TwoSiloFailoverTests(ITestOutputHelper output)
         ["Jetstream__WantedCollections__0"] = "app.failover.default",
         ["Jetstream__InitialBackoffMs"] = "100",
         ["Jetstream__MaxBackoffMs"] = "1000",
+        ["Jetstream__ActivationSweepSeconds"] = "5",
         ["Queue__Name"] = name,
         ["Queue__LargeEventContainer"] = name + "-large",
         ["Subscriptions__Container"] = name + "-subs",
