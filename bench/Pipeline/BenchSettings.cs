@@ -28,6 +28,21 @@ internal sealed record BenchSettings
     /// <summary>The consumer's concurrency (Webhook:MaxConcurrency default).</summary>
     public int DeliveryConcurrency { get; init; } = 64;
 
+    /// <summary>Subscriptions of the subscriptions scenario (issue 11: 200), on this many silos.</summary>
+    public int SubscriptionCount { get; init; } = 200;
+
+    public int SubscriptionSilos { get; init; } = 2;
+
+    /// <summary>Wait before each idle window of the subscriptions scenario (start-up and creation settle), and the window.</summary>
+    public TimeSpan SubscriptionSettle { get; init; } = TimeSpan.FromSeconds(20);
+
+    public TimeSpan SubscriptionIdle { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The healthy subscription's latency window, alone and beside a failing one, after a warm-up.</summary>
+    public TimeSpan NeighbourDuration { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan NeighbourWarmup { get; init; } = TimeSpan.FromSeconds(10);
+
     public bool RunMicro { get; init; } = true;
 
     /// <summary>Where the report goes; default docs/performance.md.</summary>
@@ -51,6 +66,12 @@ internal sealed record BenchSettings
 
     public bool Runs(string scenario) => Only.Length == 0 || Only.Contains(scenario);
 
+    /// <summary>
+    /// Only the subscriptions scenario: the micro-benchmarks are skipped and its section replaces the one in the existing
+    /// report, leaving the other scenarios' figures as their last run wrote them.
+    /// </summary>
+    public bool OnlySubscriptions => Only.Length > 0 && Only.All(o => o == "subscriptions");
+
     public static BenchSettings Parse(string[] args)
     {
         var settings = new BenchSettings { CommandLine = string.Join(' ', args) };
@@ -67,6 +88,11 @@ internal sealed record BenchSettings
                     IdleBeforeProbe = TimeSpan.FromSeconds(5),
                     Warmup = TimeSpan.FromSeconds(3),
                     LimitDuration = TimeSpan.FromSeconds(5),
+                    SubscriptionCount = 20,
+                    SubscriptionSettle = TimeSpan.FromSeconds(5),
+                    SubscriptionIdle = TimeSpan.FromSeconds(10),
+                    NeighbourDuration = TimeSpan.FromSeconds(10),
+                    NeighbourWarmup = TimeSpan.FromSeconds(5),
                 },
                 "--no-micro" => settings with { RunMicro = false },
                 "--azurite-in-memory" => settings with { AzuriteInMemory = true },
@@ -74,8 +100,9 @@ internal sealed record BenchSettings
                 "--silo-env" => settings with { SiloEnvironment = [.. settings.SiloEnvironment, args[++i]] },
                 "--consumer-env" => settings with { ConsumerEnvironment = [.. settings.ConsumerEnvironment, args[++i]] },
                 "--report" => settings with { ReportPath = args[++i] },
+                "--subscriptions" => settings with { SubscriptionCount = int.Parse(args[++i], CultureInfo.InvariantCulture) },
                 "--firehose-seconds" => settings with { FirehoseDuration = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture)) },
-                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use --quick, --no-micro, --report PATH, --firehose-seconds N, --only SCENARIO, --silo-env KEY=VALUE, --consumer-env KEY=VALUE, --azurite-in-memory."),
+                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use --quick, --no-micro, --report PATH, --firehose-seconds N, --only SCENARIO (firehose, seed, latency, subscriptions), --subscriptions N, --silo-env KEY=VALUE, --consumer-env KEY=VALUE, --azurite-in-memory."),
             };
         }
 

@@ -10,6 +10,7 @@ namespace Jetstream.Bench.Pipeline;
 internal sealed class ChildProcess : IAsyncDisposable
 {
     private readonly ConcurrentQueue<string> _output = new();
+    private readonly ConcurrentDictionary<string, int> _counted = new(StringComparer.Ordinal);
     private readonly Process _process;
 
     private ChildProcess(string name, Process process)
@@ -81,6 +82,11 @@ internal sealed class ChildProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>From now on, counts the lines that contain <paramref name="fragment"/> (<see cref="Output"/> keeps only the last lines).</summary>
+    public void CountLines(string fragment) => _counted.TryAdd(fragment, 0);
+
+    public int CountedLines(string fragment) => _counted.GetValueOrDefault(fragment);
+
     public string Tail(int lines = 30) => string.Join('\n', _output.TakeLast(lines));
 
     public void Kill()
@@ -114,6 +120,14 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
 
         _output.Enqueue(line);
+        foreach (var fragment in _counted.Keys)
+        {
+            if (line.Contains(fragment, StringComparison.Ordinal))
+            {
+                _counted.AddOrUpdate(fragment, 1, static (_, n) => n + 1);
+            }
+        }
+
         while (_output.Count > 2000 && _output.TryDequeue(out _))
         {
         }

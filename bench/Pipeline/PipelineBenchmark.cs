@@ -30,7 +30,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         _results.SiloGc = SiloGcMode();
         Log($"Machine: {_results.Machine.CpuModel}, {_results.Machine.Cores} cores; commit {_results.Machine.Commit[..Math.Min(10, _results.Machine.Commit.Length)]}");
 
-        if (settings.RunMicro)
+        if (settings.RunMicro && !settings.OnlySubscriptions)
         {
             await RunMicroAsync();
         }
@@ -56,13 +56,44 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         _results.Firehose = settings.Runs("firehose") ? await RunFirehoseAsync(azurite, receiver) : null;
         _results.Seed = settings.Runs("seed") ? await RunSeedAsync(azurite, receiver) : null;
         _results.Latency = settings.Runs("latency") ? await RunLatencyAsync(azurite, receiver) : null;
+        _results.Subscriptions = settings.Runs("subscriptions") ? await RunSubscriptionsAsync(azurite) : null;
 
         _results.Total = total.Elapsed;
         var path = settings.ReportPath ?? layout.ReportPath;
-        await File.WriteAllTextAsync(path, new Report(_results, settings).ToMarkdown());
+        await File.WriteAllTextAsync(path, settings.OnlySubscriptions
+            ? SubscriptionReport.Splice(File.Exists(path) ? await File.ReadAllTextAsync(path) : "# Performance\n", new SubscriptionReport(_results, settings).ToMarkdown(standalone: true))
+            : new Report(_results, settings).ToMarkdown());
         Log($"Wrote {path} after {total.Elapsed.TotalMinutes:F1} min.");
         Console.WriteLine();
         Console.WriteLine(new Report(_results, settings).Summary());
+    }
+
+    /// <summary>Issue 11: scale, failover and a failing neighbour; a part that fails is reported as missing, the rest still are.</summary>
+    private async Task<SubscriptionResults> RunSubscriptionsAsync(Azurite azurite)
+    {
+        var scale = new SubscriptionScale(settings, layout, Phase, Log);
+        var results = scale.Results;
+        try
+        {
+            results = await scale.RunAsync(azurite);
+        }
+        catch (Exception ex)
+        {
+            Log($"subscriptions: scale run failed: {ex}");
+            results = scale.Results;
+            results.Errors.Add("Scale and failover: " + ex.Message.Split('\n')[0]);
+        }
+
+        try
+        {
+            return results with { Neighbour = await new FailingNeighbour(settings, layout, Phase, Log).RunAsync(azurite) };
+        }
+        catch (Exception ex)
+        {
+            Log($"subscriptions: failing-neighbour run failed: {ex}");
+            results.Errors.Add("Failing neighbour: " + ex.Message.Split('\n')[0]);
+            return results;
+        }
     }
 
     private async Task<ThroughputResult> RunFirehoseAsync(Azurite azurite, WebhookReceiverHost receiver)

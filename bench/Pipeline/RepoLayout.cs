@@ -20,6 +20,8 @@ internal sealed class RepoLayout
 
     public string ConsumerDll => HostDll("WebhookConsumer", "WebhookConsumer");
 
+    public string ApiDll => HostDll("Api", "Api");
+
     public string EmulatorDll => HostDll(Path.Combine("tools", "Jetstream.Emulator"), "Jetstream.Emulator");
 
     public string MicroDll => HostDll(Path.Combine("bench", "Micro"), "Micro");

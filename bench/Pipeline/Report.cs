@@ -70,6 +70,7 @@ internal sealed class Report(Results results, BenchSettings settings)
         MicroSection();
         LoadSection();
         MethodSection();
+        _md.Append(new SubscriptionReport(results, settings).ToMarkdown(standalone: false));
         return _md.ToString();
     }
 

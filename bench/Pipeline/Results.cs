@@ -20,6 +20,8 @@ internal sealed class Results
 
     public LatencyResult? Latency { get; set; }
 
+    public SubscriptionResults? Subscriptions { get; set; }
+
     /// <summary>/proc/loadavg at the start of each phase, to show what else ran on the machine.</summary>
     public List<(string Phase, string LoadAverage)> Load { get; } = [];
 

@@ -1,0 +1,72 @@
+using Azure.Storage.Queues;
+using Jetstream.Emulator;
+using Jetstream.WebhookReceiver;
+
+namespace Jetstream.Bench.Pipeline;
+
+/// <summary>
+/// Issue 11's isolation figure: a healthy subscription's Jetstream-to-webhook latency, first alone, then beside a
+/// subscription whose receiver answers 500 to every request. The emulator publishes both collections at the same rate
+/// in both runs (nobody reads the failing one's in the first), so only the failing subscription differs.
+/// </summary>
+internal sealed class FailingNeighbour(BenchSettings settings, RepoLayout layout, Action<string> phase, Action<string> log)
+{
+    private const string Healthy = "healthy";
+    private const string Failing = "failing";
+    private const double RatePerCollection = 50;
+
+    private static string Collection(string id) => $"bench.neighbour.{id}";
+
+    public async Task<NeighbourResult> RunAsync(Azurite azurite)
+    {
+        var profile = new GeneratorProfile { CommitShare = 1, Collections = [Collection(Healthy), Collection(Failing)] };
+        var (emulatorProcess, emulator) = await SubscriptionScale.StartEmulatorAsync(layout, profile);
+        await using var emulatorLifetime = emulatorProcess;
+        using var emulatorControl = emulator;
+        await using var healthy = await WebhookReceiverHost.StartAsync(new ReceiverOptions { Secret = ScenarioStack.WebhookSecret, RecordDeliveries = false });
+        await using var failing = await WebhookReceiverHost.StartAsync(new ReceiverOptions { Secret = ScenarioStack.WebhookSecret, RecordDeliveries = false });
+        failing.Behaviour = new ReceiverBehaviour { StatusCode = 500 };
+
+        phase("neighbour: one silo, the Api and a consumer");
+        await using var cluster = await SubscriptionCluster.StartAsync(layout, settings, azurite.ConnectionString, emulator, 1, healthy.Url);
+        await cluster.CreateAsync(Healthy, Collection(Healthy), healthy.Url);
+        await Ports.WaitUntilAsync(async () => (await emulator.StatsAsync()).Connections >= 2, TimeSpan.FromSeconds(120), "the healthy subscription's socket");
+
+        phase($"neighbour: healthy alone at {RatePerCollection} events/s");
+        var alone = await MeasureAsync(emulator, healthy, profile, "alone");
+
+        await cluster.CreateAsync(Failing, Collection(Failing), failing.Url);
+        await Ports.WaitUntilAsync(async () => (await emulator.StatsAsync()).Connections >= 3, TimeSpan.FromSeconds(120), "the failing subscription's socket");
+        phase($"neighbour: healthy beside one answering 500, both at {RatePerCollection} events/s");
+        failing.Reset();
+        var beside = await MeasureAsync(emulator, healthy, profile, "beside a failing one");
+        var failingRequests = failing.Stats.Requests;
+        var queued = (await new QueueClient(azurite.ConnectionString, "sub-" + Failing).GetPropertiesAsync()).Value.ApproximateMessagesCount;
+        log($"neighbour: the failing receiver got {failingRequests} requests (all answered 500); its queue holds about {queued} messages");
+        return new NeighbourResult(RatePerCollection, settings.NeighbourDuration.TotalSeconds, alone, beside, failingRequests, queued);
+    }
+
+    private async Task<LatencyRun> MeasureAsync(EmulatorControl emulator, WebhookReceiverHost healthy, GeneratorProfile profile, string what)
+    {
+        await emulator.SetRateAsync(RatePerCollection * 2);
+        await Task.Delay(settings.NeighbourWarmup);
+        healthy.Reset();
+        var before = (await emulator.StatsAsync()).Published;
+        await Task.Delay(settings.NeighbourDuration);
+        await emulator.SetRateAsync(0);
+        var after = (await emulator.StatsAsync()).Published;
+        var expected = GeneratedEvents.CommitsByCollection(profile, before, after).GetValueOrDefault(Collection(Healthy))?.Count ?? 0;
+
+        // Let what is in flight arrive, so the slowest events count too.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (healthy.Stats.UniqueIds < expected && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        var latency = healthy.Latency();
+        var run = new LatencyRun(expected, healthy.Stats.UniqueIds, latency.P50, latency.P95, latency.P99, latency.Max);
+        log($"neighbour, healthy {what}: {run.Delivered} delivered ({run.Expected} published in the window); ms p50 {run.P50:F1} p95 {run.P95:F1} p99 {run.P99:F1} max {run.Max:F1}");
+        return run;
+    }
+}
