@@ -36,7 +36,7 @@ internal sealed record BenchSettings
     /// <summary>Wait before each idle window of the subscriptions scenario (start-up and creation settle), and the window.</summary>
     public TimeSpan SubscriptionSettle { get; init; } = TimeSpan.FromSeconds(20);
 
-    public TimeSpan SubscriptionIdle { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan SubscriptionIdle { get; init; } = TimeSpan.FromSeconds(45);
 
     /// <summary>The healthy subscription's latency window, alone and beside a failing one, after a warm-up.</summary>
     public TimeSpan NeighbourDuration { get; init; } = TimeSpan.FromSeconds(30);

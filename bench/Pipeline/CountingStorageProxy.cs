@@ -59,20 +59,24 @@ internal sealed class CountingStorageProxy : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private sealed class Forwarder(int targetPort)
+    private sealed class Forwarder
     {
         private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly int _targetPort;
         private long _requests;
+
+        // Listening from here on, so the port is known when the connection string is made.
+        public Forwarder(int targetPort)
+        {
+            _targetPort = targetPort;
+            _listener.Start();
+        }
 
         public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
         public long Requests => Interlocked.Read(ref _requests);
 
-        public void Start(CancellationToken stop)
-        {
-            _listener.Start();
-            _ = AcceptAsync(stop);
-        }
+        public void Start(CancellationToken stop) => _ = AcceptAsync(stop);
 
         public void Stop() => _listener.Stop();
 
@@ -102,7 +106,7 @@ internal sealed class CountingStorageProxy : IAsyncDisposable
                 client.NoDelay = true;
                 try
                 {
-                    await server.ConnectAsync(IPAddress.Loopback, targetPort, stop);
+                    await server.ConnectAsync(IPAddress.Loopback, _targetPort, stop);
                     var counter = new HttpRequestCounter();
                     await Task.WhenAny(PumpAsync(client, server, counter, stop), PumpAsync(server, client, null, stop));
                 }

@@ -17,6 +17,8 @@ internal sealed record SubscriptionResults
     /// <summary><c>GET /subscriptions</c> with every subscription: time and answer size.</summary>
     public TimeSpan ListTime { get; init; }
 
+    public TimeSpan ListAgainTime { get; init; }
+
     public long ListBytes { get; init; }
 
     /// <summary>The same hosts idle with only <c>default</c>, then idle with every subscription.</summary>
