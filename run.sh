@@ -41,11 +41,26 @@ export ASPNETCORE_URLS="http://127.0.0.1:${JETSTREAM_DASHBOARD_PORT:-18888}"
 export ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL="http://127.0.0.1:${JETSTREAM_OTLP_PORT:-18889}"
 export ASPIRE_ALLOW_UNSECURED_TRANSPORT=true
 
-# The AppHost runs in its own session, so Ctrl-C reaches this script alone and is passed on once, as SIGTERM: a
-# background job of a script starts with SIGINT ignored. The AppHost then stops every resource (Aspire's orchestrator
-# ends their processes, Azurite included) and exits; this script waits for that.
+# Every process of this run inherits JETSTREAM_RUN: Aspire's orchestrator (DCP) runs detached from the AppHost and ends
+# a few seconds after it, so this script waits for all of them before it returns (and kills what is left after 30 s).
+export JETSTREAM_RUN="$$-$RANDOM$RANDOM"
+# /proc/<pid>/environ of each live process of the run (grep runs without the variable, so it never finds itself).
+run_processes() { env -u JETSTREAM_RUN grep -lsz "^JETSTREAM_RUN=$JETSTREAM_RUN\$" /proc/[0-9]*/environ; }
+finish() {
+  trap - INT TERM
+  kill -TERM "$apphost" 2>/dev/null || true
+  wait "$apphost" 2>/dev/null || true
+  for _ in $(seq 1 150); do [ -z "$(run_processes)" ] && exit "$1"; sleep 0.2; done
+  for environ in $(run_processes); do environ=${environ#/proc/}; kill -KILL "${environ%/environ}" 2>/dev/null || true; done
+  exit "$1"
+}
+
+# The AppHost runs in its own session, so Ctrl-C reaches this script alone and is passed on once, as SIGTERM (a
+# background job of a script starts with SIGINT ignored); the AppHost then stops every resource, Azurite included.
 setsid dotnet "AppHost/bin/$configuration/net10.0/AppHost.dll" --contentRoot "$PWD/AppHost" "${args[@]}" </dev/null &
 apphost=$!
-trap 'kill -TERM "$apphost" 2>/dev/null; wait "$apphost"; exit 130' INT
-trap 'kill -TERM "$apphost" 2>/dev/null; wait "$apphost"; exit 143' TERM
-wait "$apphost"
+trap 'finish 130' INT
+trap 'finish 143' TERM
+status=0
+wait "$apphost" || status=$?
+finish "$status"
