@@ -38,9 +38,9 @@ internal sealed record RunSettings(
             Silo2Gateway: Port(configuration, "JETSTREAM_SILO2_GATEWAY_PORT", 30001, errors));
 
         var rate = configuration["JETSTREAM_EMULATOR_RATE"] ?? "20";
-        if (!int.TryParse(rate, NumberStyles.None, CultureInfo.InvariantCulture, out var eventsPerSecond) || eventsPerSecond < 1)
+        if (!int.TryParse(rate, NumberStyles.None, CultureInfo.InvariantCulture, out var eventsPerSecond))
         {
-            errors.Add($"JETSTREAM_EMULATOR_RATE ('{rate}') must be a whole number of events per second, at least 1.");
+            errors.Add($"JETSTREAM_EMULATOR_RATE ('{rate}') must be a whole number of events per second (0: only what POST /control/publish sends).");
         }
 
         var timeout = configuration["JETSTREAM_START_TIMEOUT"] ?? "180";
