@@ -68,23 +68,27 @@ internal static class JetstreamResources
         return api;
     }
 
-    /// <summary>The consumer, delivering to the printing receiver offline and to <c>Webhook__Url</c> otherwise.</summary>
+    /// <summary>The consumer; where it delivers is added by one of the <c>DeliveringTo</c> methods.</summary>
     public static IResourceBuilder<ProjectResource> AddWebhookConsumer(
-        this IDistributedApplicationBuilder builder, RunSettings run, IResourceBuilder<IResourceWithConnectionString> storage,
-        IResourceBuilder<ParameterResource> webhookUrl)
-    {
-        return builder.AddProject<Projects.WebhookConsumer>("webhook-consumer", launchProfileName: null)
+        this IDistributedApplicationBuilder builder, RunSettings run, IResourceBuilder<IResourceWithConnectionString> storage) =>
+        builder.AddProject<Projects.WebhookConsumer>("webhook-consumer", launchProfileName: null)
             .WithFixedHttpEndpoint(run.Ports.Consumer)
             .WithReference(storage, StorageResources.ConnectionName)
             .WaitFor(storage)
-            .WithEnvironment("Webhook__Url", webhookUrl)
             .WithHttpHealthCheck("/health");
-    }
 
-    /// <summary>Offline, the consumer signs with the secret the receiver checks, and waits for the receiver.</summary>
+    /// <summary>Delivers to the user's webhook (<c>Webhook__Url</c>), signed with <c>Webhook__Secret</c> when that is set.</summary>
+    public static IResourceBuilder<ProjectResource> DeliveringTo(this IResourceBuilder<ProjectResource> consumer, IResourceBuilder<ParameterResource> webhookUrl) =>
+        consumer.WithEnvironment("Webhook__Url", webhookUrl);
+
+    /// <summary>
+    /// Offline: delivers to the printing receiver, by its endpoint (so the dashboard names it as the peer of each
+    /// webhook request), signed with the secret the receiver checks, once the receiver listens.
+    /// </summary>
     public static IResourceBuilder<ProjectResource> DeliveringTo(
         this IResourceBuilder<ProjectResource> consumer, IResourceBuilder<ProjectResource> receiver, IResourceBuilder<ParameterResource> webhookSecret) =>
         consumer
+            .WithEnvironment("Webhook__Url", ReferenceExpression.Create($"http://127.0.0.1:{receiver.GetEndpoint("http").Property(EndpointProperty.Port)}/"))
             .WithEnvironment("Webhook__Secret", webhookSecret)
             .WaitFor(receiver);
 }

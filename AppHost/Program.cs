@@ -23,7 +23,6 @@ catch (RunSettingsException e)
 var storage = builder.AddStorage(run);
 var cluster = OrleansCluster.ForThisRun(TimeProvider.System);
 var adminToken = builder.AddAdminToken();
-var webhookUrl = builder.AddWebhookUrl(run);
 var emulator = run.Offline ? builder.AddJetstreamEmulator(run) : null;
 
 IResourceBuilder<ProjectResource>[] silos =
@@ -32,12 +31,16 @@ IResourceBuilder<ProjectResource>[] silos =
     builder.AddSilo("silo-2", run.Ports.Silo2, run.Ports.Silo2Orleans, run.Ports.Silo2Gateway, cluster, storage, emulator),
 ];
 builder.AddApi(run, cluster, storage, adminToken, silos);
-var consumer = builder.AddWebhookConsumer(run, storage, webhookUrl);
+var consumer = builder.AddWebhookConsumer(run, storage);
 if (run.Offline)
 {
     var webhookSecret = builder.AddWebhookSecret();
     consumer.DeliveringTo(builder.AddPrintingReceiver(run, webhookSecret), webhookSecret);
 }
+else
+{
+    consumer.DeliveringTo(builder.AddWebhookUrl());
+}
 
-builder.AddRunConsole(run, adminToken, webhookUrl);
+builder.AddRunConsole(run, adminToken);
 builder.Build().Run();

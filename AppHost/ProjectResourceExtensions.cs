@@ -4,9 +4,20 @@ namespace Jetstream.AppHost;
 
 internal static partial class ProjectResourceExtensions
 {
-    /// <summary>An HTTP endpoint on a fixed port, without Aspire's proxy: the port printed is the one the host listens on.</summary>
-    public static IResourceBuilder<ProjectResource> WithFixedHttpEndpoint(this IResourceBuilder<ProjectResource> project, int port) =>
-        project.WithHttpEndpoint(port: port, isProxied: false);
+    /// <summary>
+    /// Plain HTTP on a fixed port, without Aspire's proxy (the port printed is the one the host listens on) and without
+    /// a TLS certificate: every host here serves http on loopback, and no development certificate is assumed.
+    /// </summary>
+    /// <remarks>
+    /// Without <c>WithoutHttpsCertificate</c> (still marked for evaluation in Aspire 13.6) every project counts as using
+    /// TLS, and the dashboard opens on an error that no trusted development certificate was found.
+    /// </remarks>
+    public static IResourceBuilder<ProjectResource> WithFixedHttpEndpoint(this IResourceBuilder<ProjectResource> project, int port)
+    {
+#pragma warning disable ASPIRECERTIFICATES001
+        return project.WithHttpEndpoint(port: port, isProxied: false).WithoutHttpsCertificate();
+#pragma warning restore ASPIRECERTIFICATES001
+    }
 
     /// <summary>A non-HTTP port the host listens on (Orleans), shown in the dashboard and handed to the host as a setting.</summary>
     public static IResourceBuilder<ProjectResource> WithFixedTcpEndpoint(this IResourceBuilder<ProjectResource> project, string name, int port, string setting) =>

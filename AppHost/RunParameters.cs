@@ -14,11 +14,9 @@ internal static class RunParameters
             ? builder.AddParameter("admin-token", configured, secret: true)
             : builder.AddParameter("admin-token", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true);
 
-    /// <summary>Where the consumer POSTs: the printing receiver offline, <c>Webhook__Url</c> otherwise (checked at start).</summary>
-    public static IResourceBuilder<ParameterResource> AddWebhookUrl(this IDistributedApplicationBuilder builder, RunSettings run) =>
-        run.Offline
-            ? builder.AddParameter("webhook-url", $"http://127.0.0.1:{run.Ports.Receiver}/")
-            : builder.AddParameterFromConfiguration("webhook-url", "Webhook:Url");
+    /// <summary>Where the consumer POSTs when it is not offline: <c>Webhook__Url</c> (checked at start).</summary>
+    public static IResourceBuilder<ParameterResource> AddWebhookUrl(this IDistributedApplicationBuilder builder) =>
+        builder.AddParameterFromConfiguration("webhook-url", "Webhook:Url");
 
     /// <summary>
     /// Offline, the secret the consumer signs with and the receiver checks: <c>Webhook__Secret</c> when set, otherwise

@@ -19,7 +19,6 @@ internal sealed class RunBanner(
     RunSettings run,
     IReadOnlyList<IResource> resources,
     ParameterResource adminToken,
-    ParameterResource webhookUrl,
     TimeSpan startTimeout) : BackgroundService
 {
     public const string ReceiverName = "receiver";
@@ -77,6 +76,7 @@ internal sealed class RunBanner(
         var jetstream = run.Offline
             ? $"ws://127.0.0.1:{ports.Emulator}/subscribe (emulator, {run.EmulatorEventsPerSecond.ToString(CultureInfo.InvariantCulture)} events/s)"
             : configuration["Jetstream:Endpoints:0"] ?? "the public Jetstream";
+        var webhook = run.Offline ? $"http://127.0.0.1:{ports.Receiver}/ (the printing receiver)" : configuration["Webhook:Url"];
         return $"""
 
             Jetstream.Orleans is running{(run.Offline ? " offline (Jetstream emulator, printing webhook receiver)" : "")}.
@@ -89,7 +89,7 @@ internal sealed class RunBanner(
               Admin token         {token}  ({tokenSource})
                                   curl -X POST -H "Authorization: Bearer {token}" {api}/reconnect
               Jetstream           {jetstream}
-              Webhook             {await webhookUrl.GetValueAsync(cancellationToken)}
+              Webhook             {webhook}
               Logs                {Path.GetDirectoryName(logFiles.PathOf(ReceiverName))}
             Press Ctrl-C to stop everything.
             """;

@@ -10,7 +10,7 @@ internal static class RunConsoleExtensions
     /// rebuilder each project gets, which run only when asked to).
     /// </summary>
     public static IDistributedApplicationBuilder AddRunConsole(
-        this IDistributedApplicationBuilder builder, RunSettings run, IResourceBuilder<ParameterResource> adminToken, IResourceBuilder<ParameterResource> webhookUrl)
+        this IDistributedApplicationBuilder builder, RunSettings run, IResourceBuilder<ParameterResource> adminToken)
     {
         IReadOnlyList<IResource> processes = builder.Resources
             .Where(r => r is (ProjectResource or ExecutableResource) and not IResourceWithParent)
@@ -26,7 +26,6 @@ internal static class RunConsoleExtensions
             run,
             processes,
             adminToken.Resource,
-            webhookUrl.Resource,
             run.StartTimeout));
         return builder;
     }
