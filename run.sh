@@ -50,8 +50,9 @@ finish() {
   trap - INT TERM
   kill -TERM "$apphost" 2>/dev/null || true
   wait "$apphost" 2>/dev/null || true
-  for _ in $(seq 1 150); do [ -z "$(run_processes)" ] && exit "$1"; sleep 0.2; done
+  for _ in $(seq 1 150); do [ -z "$(run_processes)" ] && break; sleep 0.2; done
   for environ in $(run_processes); do environ=${environ#/proc/}; kill -KILL "${environ%/environ}" 2>/dev/null || true; done
+  [ "$1" -lt 128 ] || echo "Stopped."
   exit "$1"
 }
 
@@ -59,8 +60,8 @@ finish() {
 # background job of a script starts with SIGINT ignored); the AppHost then stops every resource, Azurite included.
 setsid dotnet "AppHost/bin/$configuration/net10.0/AppHost.dll" --contentRoot "$PWD/AppHost" "${args[@]}" </dev/null &
 apphost=$!
-trap 'finish 130' INT
-trap 'finish 143' TERM
+trap 'echo; echo "Stopping..."; finish 130' INT
+trap 'echo; echo "Stopping..."; finish 143' TERM
 status=0
 wait "$apphost" || status=$?
 finish "$status"
