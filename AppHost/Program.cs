@@ -30,7 +30,7 @@ IResourceBuilder<ProjectResource>[] silos =
     builder.AddSilo("silo-1", run.Ports.Silo1, run.Ports.Silo1Orleans, run.Ports.Silo1Gateway, cluster, storage, emulator),
     builder.AddSilo("silo-2", run.Ports.Silo2, run.Ports.Silo2Orleans, run.Ports.Silo2Gateway, cluster, storage, emulator),
 ];
-builder.AddApi(run, cluster, storage, adminToken, silos);
+var api = builder.AddApi(run, cluster, storage, adminToken, silos);
 var consumer = builder.AddWebhookConsumer(run, storage);
 if (run.Offline)
 {
@@ -42,5 +42,5 @@ else
     consumer.DeliveringTo(builder.AddWebhookUrl());
 }
 
-builder.AddRunConsole(run, adminToken);
+builder.AddRunConsole(run, adminToken, storageUsers: [.. silos, api, consumer]);
 builder.Build().Run();

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Hosting;
 
 namespace Jetstream.AppHost.Console;
@@ -6,7 +7,7 @@ namespace Jetstream.AppHost.Console;
 /// Each resource's console, as the dashboard shows it, also written to <c>&lt;log dir&gt;/&lt;resource&gt;.log</c>: to read
 /// or grep after the run, and for the banner to quote when a resource fails to start.
 /// </summary>
-internal sealed class ResourceLogFiles(ResourceLoggerService logs, IReadOnlyList<IResource> resources, string directory) : BackgroundService
+internal sealed partial class ResourceLogFiles(ResourceLoggerService logs, IReadOnlyList<IResource> resources, string directory) : BackgroundService
 {
     public string PathOf(string resourceName) => Path.Combine(directory, resourceName + ".log");
 
@@ -25,7 +26,7 @@ internal sealed class ResourceLogFiles(ResourceLoggerService logs, IReadOnlyList
             {
                 foreach (var line in batch)
                 {
-                    await file.WriteLineAsync(line.Content);
+                    await file.WriteLineAsync(ColourCode().Replace(line.Content, ""));
                 }
 
                 await file.FlushAsync(stoppingToken);
@@ -35,4 +36,8 @@ internal sealed class ResourceLogFiles(ResourceLoggerService logs, IReadOnlyList
         {
         }
     }
+
+    // The hosts colour their console (Aspire asks them to, for the dashboard); a file gets the text alone.
+    [GeneratedRegex(@"\x1b\[[0-9;]*m")]
+    private static partial Regex ColourCode();
 }
