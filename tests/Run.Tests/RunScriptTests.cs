@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Azure.Data.Tables;
 using Jetstream.TestSupport;
 
 namespace Jetstream.Run.Tests;
@@ -75,5 +76,13 @@ public sealed class RunScriptTests
             Assert.Empty(ProcessTable.CommandLinesContaining($"127.0.0.1:{port}"));
             Assert.False(await FreePort.IsListeningAsync(port), $"port {port} still listening after Ctrl-C\n{run.Diagnostics()}");
         }
+
+        // Both silos left the cluster before storage went away: Azurite, started again on the run's data, shows their
+        // membership rows as Dead, and the processor logged the cursor it stopped at.
+        await using var storage = await AzuriteProcess.StartOnAsync(Path.Combine(run.StateDirectory, "azurite"));
+        var members = new TableClient(storage.ConnectionString, "OrleansSiloInstances").Query<TableEntity>()
+            .Where(row => row.ContainsKey("Status")).ToArray();
+        Assert.Equal(["Dead", "Dead"], members.Select(row => row.GetString("Status")));
+        Assert.Contains(Directory.GetFiles(Path.Combine(run.StateDirectory, "logs"), "silo-*.log"), log => File.ReadAllText(log).Contains("stopping at cursor", StringComparison.Ordinal));
     }
 }
