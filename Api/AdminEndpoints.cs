@@ -12,7 +12,7 @@ public static class AdminEndpoints
     /// <summary>The original's POST routes, now behind <c>Authorization: Bearer &lt;Api:AdminToken&gt;</c>.</summary>
     public static WebApplication MapAdminEndpoints(this WebApplication app)
     {
-        var admin = app.MapGroup(string.Empty).AddEndpointFilter<AdminTokenFilter>();
+        var admin = app.MapGroup(string.Empty).RequireAdminToken();
 
         admin.MapPost(ApiRoutes.Reset, async (StatsReader reader, ILogger<StatsReader> logger) =>
             {

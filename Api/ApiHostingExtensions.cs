@@ -3,6 +3,8 @@ using Jetstream.Api.Health;
 using Jetstream.Api.Json;
 using Jetstream.Api.Stats;
 using Jetstream.EventQueue;
+using Jetstream.EventQueue.Subscriptions;
+using Jetstream.Api.Subscriptions;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Jetstream.Api;
@@ -27,6 +29,10 @@ public static class ApiHostingExtensions
         services.AddSingleton<QueueMetrics>();
         services.AddSingleton<StatsReader>();
         services.AddSingleton<AdminTokenValidator>();
+        services.AddWebhookSecrets();
+        services.AddSingleton<SubscriptionService>();
+        services.AddSingleton<SubscriptionValidator>();
+        services.AddApiDocument();
 
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
         services.AddProblemDetails();

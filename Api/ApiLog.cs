@@ -19,4 +19,13 @@ internal static partial class ApiLog
 
     [LoggerMessage(6, LogLevel.Information, "Reconnection requested through the Api")]
     public static partial void ReconnectRequested(ILogger logger);
+
+    [LoggerMessage(7, LogLevel.Information, "Subscription {Id} {Change} through the Api")]
+    public static partial void SubscriptionChanged(ILogger logger, string id, string change);
+
+    [LoggerMessage(8, LogLevel.Warning, "Subscription {Id} deleted with discard=true: {Queued} queued messages and {DeadLetters} dead letters dropped")]
+    public static partial void SubscriptionDiscarded(ILogger logger, string id, long? queued, long? deadLetters);
+
+    [LoggerMessage(9, LogLevel.Information, "Subscription {Id}: replay from {From} requested through the Api")]
+    public static partial void ReplayRequested(ILogger logger, string id, DateTimeOffset from);
 }

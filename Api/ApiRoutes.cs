@@ -15,4 +15,6 @@ public static class ApiRoutes
     public const string HealthLive = "/health/live";
     public const string HealthReady = "/health/ready";
     public const string OrleansDashboard = "/dashboard";
+    public const string Subscriptions = "/subscriptions";
+    public const string OpenApi = "/openapi/v1.json";
 }

@@ -28,6 +28,8 @@ public static class IndexEndpoints
                 continue;
             }
 
+            // A group's own route ("/subscriptions" + "") is written with a trailing slash; it answers without one too.
+            path = path.Length > 1 ? path.TrimEnd('/') : path;
             var methods = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? [];
             var key = methods.Count == 1 && methods[0] == HttpMethods.Get ? path : $"{string.Join(',', methods)} {path}";
             routes[key] = description.Description;

@@ -4,6 +4,7 @@ using Jetstream.Api.DeadLetters;
 using Jetstream.Api.Health;
 using Jetstream.Api.Orleans;
 using Jetstream.Api.Stats;
+using Jetstream.Api.Subscriptions;
 using Jetstream.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -18,6 +19,8 @@ app.MapIndex();
 app.MapStatsEndpoints();
 app.MapAdminEndpoints();
 app.MapDeadLetterEndpoints();
+app.MapSubscriptionEndpoints();
+app.MapApiDocument();
 app.MapHealthEndpoints();
 app.MapOrleansDashboardEndpoints();
 app.Run();

@@ -44,6 +44,20 @@ public static class EventIds
         }
     }
 
+    /// <summary>
+    /// <c>evt_</c> and 32 hex digits of SHA-256 over the DID, the kind and the relay's identity or account object as
+    /// Jetstream sent it (the same bytes on every instance, unlike <c>time_us</c>), so a replay keeps the id.
+    /// </summary>
+    public static string ForAccountOrIdentity(string did, string kind, ReadOnlySpan<byte> body)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes(did + "\n" + kind + "\n"));
+        hash.AppendData(body);
+        Span<byte> digest = stackalloc byte[32];
+        hash.GetHashAndReset(digest);
+        return Prefix + Convert.ToHexStringLower(digest[..16]);
+    }
+
     private static int Append(Span<byte> destination, string value, bool separator)
     {
         var offset = 0;

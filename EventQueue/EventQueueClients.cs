@@ -1,18 +1,36 @@
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using Azure.Storage.Queues;
-using Microsoft.Extensions.Options;
+using Jetstream.EventQueue.Subscriptions;
 
 namespace Jetstream.EventQueue;
 
-/// <summary>The Azure Storage clients of the event queue: main queue, dead-letter queue and large-event container.</summary>
+/// <summary>
+/// The Azure Storage clients of one subscription's event queue: main queue, dead-letter queue and its part of the
+/// large-event container. <c>default</c> keeps the names of the single-pipeline service (<c>Queue:Name</c>, blobs at the
+/// container's root); every other subscription gets <c>&lt;Subscriptions:QueuePrefix&gt;-&lt;id&gt;</c> and blobs under
+/// <c>&lt;id&gt;/</c>, so two subscriptions carrying the same event never share (or delete) each other's blob.
+/// Made by <see cref="EventQueueClientsFactory"/>.
+/// </summary>
 public sealed class EventQueueClients
 {
     private readonly SemaphoreSlim _createLock = new(1, 1);
     private volatile bool _created;
 
-    public EventQueueClients(StorageConnection connection, IOptions<QueueOptions> options)
+    /// <summary>The <c>default</c> subscription's clients.</summary>
+    public EventQueueClients(StorageConnection connection, Microsoft.Extensions.Options.IOptions<QueueOptions> options)
+        : this(connection, options.Value, new SubscriptionOptions(), SubscriptionDocument.DefaultId)
     {
-        Options = options.Value;
+    }
+
+    public EventQueueClients(StorageConnection connection, QueueOptions options, SubscriptionOptions subscriptions, string subscriptionId)
+    {
+        Options = options;
+        SubscriptionId = subscriptionId;
+        var isDefault = subscriptionId == SubscriptionDocument.DefaultId;
+        QueueName = isDefault ? options.Name : $"{subscriptions.QueuePrefix}-{subscriptionId}";
+        PoisonQueueName = isDefault ? options.PoisonQueueName : QueueName + "-poison";
+        BlobPrefix = isDefault ? string.Empty : subscriptionId + "/";
         // Few, quick SDK retries: callers retry themselves and must learn of an outage fast (status, backpressure).
         var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
         queueOptions.Retry.MaxRetries = 1;
@@ -21,12 +39,21 @@ public sealed class EventQueueClients
         var blobOptions = new BlobClientOptions();
         blobOptions.Retry.MaxRetries = 1;
         blobOptions.Retry.Delay = TimeSpan.FromMilliseconds(200);
-        Queue = new QueueClient(connection.ConnectionString, Options.Name, queueOptions);
-        PoisonQueue = new QueueClient(connection.ConnectionString, Options.PoisonQueueName, queueOptions);
+        Queue = new QueueClient(connection.ConnectionString, QueueName, queueOptions);
+        PoisonQueue = new QueueClient(connection.ConnectionString, PoisonQueueName, queueOptions);
         LargeEvents = new BlobContainerClient(connection.ConnectionString, Options.LargeEventContainer, blobOptions);
     }
 
     public QueueOptions Options { get; }
+
+    public string SubscriptionId { get; }
+
+    public string QueueName { get; }
+
+    public string PoisonQueueName { get; }
+
+    /// <summary>Prefix of this subscription's blob names in <see cref="LargeEvents"/>.</summary>
+    public string BlobPrefix { get; }
 
     public QueueClient Queue { get; }
 
@@ -57,5 +84,24 @@ public sealed class EventQueueClients
         {
             _createLock.Release();
         }
+    }
+
+    /// <summary>The blob holding an event too large for a message.</summary>
+    public string BlobNameFor(string eventId) => BlobPrefix + eventId + ".json";
+
+    /// <summary>Removes the queues and this subscription's blobs (never another subscription's): a deleted subscription leaves nothing.</summary>
+    public async Task DeleteAllAsync(CancellationToken cancellationToken = default)
+    {
+        await Queue.DeleteIfExistsAsync(cancellationToken);
+        await PoisonQueue.DeleteIfExistsAsync(cancellationToken);
+        if (BlobPrefix.Length > 0 && await LargeEvents.ExistsAsync(cancellationToken))
+        {
+            await foreach (var blob in LargeEvents.GetBlobsAsync(BlobTraits.None, BlobStates.None, BlobPrefix, cancellationToken))
+            {
+                await LargeEvents.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellationToken);
+            }
+        }
+
+        _created = false;
     }
 }

@@ -19,4 +19,7 @@ public enum ConnectionState
 
     /// <summary>The server rejected the subscription (HTTP 4xx): a setting is wrong; retried slowly.</summary>
     ConfigurationError,
+
+    /// <summary>The subscription is paused: no socket; the cursor waits where it was.</summary>
+    Paused,
 }

@@ -57,4 +57,7 @@ public sealed record ProcessorStats
 
     /// <summary>Queued commits per minute and collection, oldest first, covering at most the last hour.</summary>
     [Id(17)] public ImmutableArray<MinuteBucket> RecentMinutes { get; init; } = [];
+
+    /// <summary>Frames received per second (all kinds, before filtering) over about the last minute.</summary>
+    [Id(18)] public double ReceivedPerSecond { get; init; }
 }

@@ -4,21 +4,27 @@ using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text;
 using Jetstream.EventQueue;
+using Jetstream.EventQueue.Subscriptions;
 using Jetstream.Grains.Interfaces;
 using Jetstream.Grains.Interfaces.Events;
 using Jetstream.Grains.Options;
 using Jetstream.Grains.Processing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Placement;
 
 namespace Jetstream.Grains;
 
 /// <summary>
-/// Owns one Jetstream subscription. A loop on the grain's own scheduler connects, reads every frame once, queues the
-/// matching commits through <see cref="QueueSink"/> and persists the cursor that sink derives, so the durable cursor
-/// is never ahead of the queue. Reconnects back off exponentially, fail over between endpoints and rewind the cursor.
+/// Owns one subscription's reading (the grain key is the subscription id). A loop on the grain's own scheduler reads
+/// the subscription from the store, connects, reads every frame once, queues the kept events on the subscription's own
+/// queue through <see cref="QueueSink"/> and persists the cursor that sink derives, so the durable cursor is never ahead
+/// of the queue. Reconnects back off exponentially, fail over between endpoints and rewind the cursor. Settings changed
+/// through the Api arrive by <see cref="ApplySettings"/>: a filter change goes to the open socket as <c>options_update</c>.
 /// </summary>
 [KeepAlive]
+// Each activation holds a socket and a read loop: spread them by count, not by where the first call came from.
+[ActivationCountBasedPlacement]
 public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, IRemindable
 {
     private const string ReminderName = "keep-alive";
@@ -26,17 +32,24 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
 
     private readonly IPersistentState<ProcessorState> _state;
     private readonly JetstreamOptions _options;
-    private readonly EventQueueClients _queue;
+    private readonly EventQueueClientsFactory _queues;
+    private readonly SubscriptionStore _subscriptions;
     private readonly TimeProvider _time;
     private readonly ProcessorMetrics _metrics;
     private readonly ILogger<JetstreamProcessorGrain> _logger;
-    private readonly Utf8CollectionMatcher _matcher;
     private readonly ActivityWindow _window;
     private readonly RecentEventIds _recentIds;
     private readonly ReconnectBackoff _backoff;
+    private readonly ReceiveRate _receiveRate;
     private readonly CancellationTokenSource _stopReading = new();
     private readonly CancellationTokenSource _stopSending = new();
+    private EventQueueClients _queue = null!;
     private QueueSink _sink = null!;
+    private SubscriptionDocument _subscription = null!;
+    private string? _filtersOnSocket;
+    private long? _replayFromUs;
+    private bool _resumeExactly;
+    private bool _deleted;
     private Task _run = Task.CompletedTask;
     private CancellationTokenSource? _session;
     private ClientWebSocket? _socket;
@@ -65,20 +78,22 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
     public JetstreamProcessorGrain(
         [PersistentState("processor", ProcessorStorage.Name)] IPersistentState<ProcessorState> state,
         IOptions<JetstreamOptions> options,
-        EventQueueClients queue,
+        EventQueueClientsFactory queues,
+        SubscriptionStore subscriptions,
         TimeProvider time,
         ProcessorMetrics metrics,
         ILogger<JetstreamProcessorGrain> logger)
     {
         _state = state;
         _options = options.Value;
-        _queue = queue;
+        _queues = queues;
+        _subscriptions = subscriptions;
         _time = time;
         _metrics = metrics;
         _logger = logger;
-        _matcher = new Utf8CollectionMatcher(new CollectionFilter(_options.WantedCollections));
         _window = new ActivityWindow(time);
         _recentIds = new RecentEventIds((_options.ReconnectRewindSeconds + 10) * 1_000_000L);
+        _receiveRate = new ReceiveRate(time);
         _backoff = new ReconnectBackoff(TimeSpan.FromMilliseconds(_options.InitialBackoffMs), TimeSpan.FromMilliseconds(_options.MaxBackoffMs), time);
     }
 
@@ -89,9 +104,11 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _startedAt = _time.GetUtcNow();
+        _queue = _queues.For(Key);
+        _subscription = new SubscriptionDocument { Id = Key, Enabled = false };
         _sink = new QueueSink(_queue, _options.MaxQueueSendsInFlight, TimeSpan.FromMilliseconds(_options.MaxQueueRetryDelayMs), _time, _metrics, _logger, Key);
         _sink.Restore(_state.State.Cursor);
-        _frames = new FrameHandler(_sink, _matcher, _recentIds, _time, _metrics, _logger, Key);
+        _frames = new FrameHandler(_sink, EventFilter.For(_subscription), _recentIds, _time, _metrics, _logger, Key);
         _checkpoint = new CoalescingCheckpoint(WriteCheckpointAsync);
         _sink.Sent += OnSent;
         _sink.WriteFinished += () =>
@@ -109,16 +126,6 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
         };
         _metrics.Cursor(_state.State.Cursor);
         Log.Starting(_logger, Key, _state.State.Cursor, _state.State.CursorEndpoint);
-
-        try
-        {
-            var period = TimeSpan.FromSeconds(_options.KeepAliveReminderSeconds);
-            await this.RegisterOrUpdateReminder(ReminderName, period, period);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            Log.ReminderUnavailable(_logger, ex, Key);
-        }
 
         var interval = TimeSpan.FromMilliseconds(_options.CheckpointIntervalMs);
         this.RegisterGrainTimer(static grain => grain.CheckpointIfChangedAsync(), this, new GrainTimerCreationOptions(interval, interval) { Interleave = true });
@@ -148,7 +155,13 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
         _sink.Abandon();
         Log.Stopping(_logger, Key, _sink.Cursor);
         await _checkpoint.Current.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
-        await WriteCheckpointAsync();
+        // Only what this activation changed: a duplicate activation that lived for a moment while membership settled
+        // must not write its empty cursor over the one the real activation keeps.
+        if (!_deleted && (_countersChanged || _state.State.Cursor != _sink.Cursor))
+        {
+            await WriteCheckpointAsync();
+        }
+
         _connectionState = ConnectionState.Stopped;
     }
 
@@ -199,17 +212,155 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
     public Task Reconnect()
     {
         Log.ReconnectRequested(_logger, Key);
+        if (_subscription.Enabled)
+        {
+            _connectionState = ConnectionState.Connecting;
+        }
+
+        Interrupt();
+        return Task.CompletedTask;
+    }
+
+    public async Task ApplySettings()
+    {
+        if (_deleted)
+        {
+            return;
+        }
+
+        var stored = await _subscriptions.GetAsync(Key);
+        if (stored?.Document is not { Lifecycle: SubscriptionLifecycle.Active } subscription)
+        {
+            // Deleted, or on its way out: Delete() does the rest; until then nothing more is read.
+            _subscription = _subscription with { Enabled = false };
+            Interrupt();
+            return;
+        }
+
+        var previous = _subscription;
+        _subscription = subscription;
+        _frames.Filter = EventFilter.For(subscription);
+        Log.SettingsApplied(_logger, Key, subscription.Enabled, subscription.WantedCollections.Length, subscription.WantedDids.Length);
+        if (previous.Enabled != subscription.Enabled || !previous.Endpoints.SequenceEqual(subscription.Endpoints))
+        {
+            _endpointIndex = 0;
+            Interrupt();
+            return;
+        }
+
+        await SendFiltersIfChangedAsync();
+    }
+
+    public Task<ReplayResult> Replay(DateTimeOffset from)
+    {
+        var now = _time.GetUtcNow();
+        if (from > now)
+        {
+            return Task.FromResult(ReplayResult.Rejected($"'from' ({from:O}) is in the future."));
+        }
+
+        var window = TimeSpan.FromHours(_options.ReplayWindowHours);
+        if (now - from > window)
+        {
+            return Task.FromResult(ReplayResult.Rejected(
+                $"'from' ({from:O}) is older than the servers' retention of {_options.ReplayWindowHours} h (Jetstream:ReplayWindowHours): the events before {(now - window):O} are no longer served."));
+        }
+
+        var cursor = ProcessorCounters.ToMicroseconds(from);
+        Log.ReplayRequested(_logger, Key, cursor);
+        _replayFromUs = cursor;
+        Interrupt();
+        return Task.FromResult(new ReplayResult(true, cursor, null));
+    }
+
+    public async Task Delete()
+    {
+        _deleted = true;
+        _stopReading.Cancel();
+        _socket?.Abort();
+        await _run.WaitAsync(TimeSpan.FromSeconds(10), _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        using (var drainLimit = new CancellationTokenSource(TimeSpan.FromSeconds(10), _time))
+        {
+            try
+            {
+                // What was read is queued, so the consumer delivers (or, when discarding, drops) it with the rest.
+                await _sink.DrainAsync(drainLimit.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        _stopSending.Cancel();
+        _sink.Abandon();
+        await _checkpoint.Current.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        await _state.ClearStateAsync();
+        await UnregisterReminderAsync();
+        Log.Deleted(_logger, Key);
+        DeactivateOnIdle();
+    }
+
+    /// <summary>Ends the current session, or the paused wait, so the loop starts over with what changed.</summary>
+    private void Interrupt()
+    {
         _reconnectRequested = true;
-        _connectionState = ConnectionState.Connecting;
         _session?.Cancel();
         _socket?.Abort();
-        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Sends the subscription's filters to the open socket as <c>options_update</c> (PROTOCOL.md §2.6) when they differ
+    /// from what the server applies. The frame handler already filters by the new ones, so nothing of a removed
+    /// collection is queued, and events of collections in both filters keep flowing on the same socket.
+    /// </summary>
+    private async Task SendFiltersIfChangedAsync()
+    {
+        var filters = FiltersKey(_subscription);
+        if (_socket is not { State: WebSocketState.Open } socket || _connectionState != ConnectionState.Connected || filters == _filtersOnSocket)
+        {
+            return;
+        }
+
+        _filtersOnSocket = filters;
+        var update = SubscribeRequest.OptionsUpdate(_subscription.WantedCollections, _subscription.WantedDids);
+        try
+        {
+            await socket.SendAsync(Encoding.UTF8.GetBytes(update), WebSocketMessageType.Text, true, _stopReading.Token);
+            Log.FiltersUpdated(_logger, Key, _subscription.WantedCollections.Length, _subscription.WantedDids.Length);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The socket went away meanwhile: the next connection's URL carries the new filters.
+            _filtersOnSocket = null;
+        }
+    }
+
+    private static string FiltersKey(SubscriptionDocument subscription) =>
+        string.Join('\n', subscription.WantedCollections) + "\n\n" + string.Join('\n', subscription.WantedDids);
+
+    private string[] Endpoints => _subscription.Endpoints.Length > 0 ? _subscription.Endpoints : _options.Endpoints;
+
+    /// <summary>A replay asked for: the sink is idle here (between sessions), so the cursor can move back.</summary>
+    private void StartPendingReplay()
+    {
+        if (_replayFromUs is not { } from)
+        {
+            return;
+        }
+
+        _replayFromUs = null;
+        _sink.Restore(from);
+        _recentIds.Clear();
+        _state.State.CursorEndpoint = null;
+        _resumeExactly = true;
+        _metrics.Cursor(from);
+        _checkpoint.Request();
     }
 
     private async Task RunAsync(CancellationToken stopping)
     {
         await Task.Yield();
-        if (!await EnsureQueueAsync(stopping))
+        if (!await PrepareAsync(stopping))
         {
             return;
         }
@@ -217,13 +368,33 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
         var first = true;
         while (!stopping.IsCancellationRequested)
         {
-            var endpoint = _options.Endpoints[_endpointIndex];
+            if (!_subscription.Enabled)
+            {
+                using var paused = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+                _session = paused;
+                _reconnectRequested = false;
+                _connectionState = ConnectionState.Paused;
+                StartPendingReplay();
+                if (!await DelayUnlessWokenAsync(Timeout.InfiniteTimeSpan, paused.Token, stopping))
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            StartPendingReplay();
+            var endpoints = Endpoints;
+            _endpointIndex %= endpoints.Length;
+            var endpoint = endpoints[_endpointIndex];
             var cursor = _sink.Cursor;
             // Rewind so a switch between instances misses nothing; but if the last session here was all replayed
-            // duplicates (a server dropping us faster than the rewind window replays), resume exactly at the cursor.
-            var rewindUs = _lastSessionStalled && endpoint == _state.State.CursorEndpoint ? 0 : _options.ReconnectRewindSeconds * 1_000_000L;
+            // duplicates (a server dropping us faster than the rewind window replays), or a replay starts, resume exactly at the cursor.
+            var rewindUs = _resumeExactly || (_lastSessionStalled && endpoint == _state.State.CursorEndpoint) ? 0 : _options.ReconnectRewindSeconds * 1_000_000L;
+            _resumeExactly = false;
             long? resumeAt = cursor is { } c ? Math.Max(0, c - rewindUs) : null;
-            var request = SubscribeRequest.Create(endpoint, _options.WantedCollections, _options.WantedDids, resumeAt);
+            var request = SubscribeRequest.Create(endpoint, _subscription.WantedCollections, _subscription.WantedDids, resumeAt);
+            var filtersRequested = FiltersKey(_subscription);
             if (!first)
             {
                 Counters.Reconnects++;
@@ -263,7 +434,11 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
 
                 _connectionState = ConnectionState.Connected;
                 _connectedSince = _time.GetUtcNow();
+                _filtersOnSocket = filtersRequested;
                 Log.Connected(_logger, Key, endpoint);
+
+                // Filters changed while the handshake was under way go to the server now.
+                await SendFiltersIfChangedAsync();
                 var dedupeFloor = endpoint == _state.State.CursorEndpoint ? cursor : null;
                 await ReadSessionAsync(ws, endpoint, dedupeFloor, session.Token);
             }
@@ -327,10 +502,10 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
             _nextAttemptAt = _time.GetUtcNow() + delay;
             Log.ConnectionLost(_logger, failure, Key, endpoint, delay);
 
-            if (_endpointFailures >= _options.FailoverAfterAttempts && _options.Endpoints.Length > 1)
+            if (_endpointFailures >= _options.FailoverAfterAttempts && endpoints.Length > 1)
             {
-                var next = (_endpointIndex + 1) % _options.Endpoints.Length;
-                Log.FailingOver(_logger, Key, endpoint, _options.Endpoints[next], _endpointFailures);
+                var next = (_endpointIndex + 1) % endpoints.Length;
+                Log.FailingOver(_logger, Key, endpoint, endpoints[next], _endpointFailures);
                 _endpointIndex = next;
                 _endpointFailures = 0;
             }
@@ -493,12 +668,31 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
         }
     }
 
-    private async Task<bool> EnsureQueueAsync(CancellationToken stopping)
+    /// <summary>
+    /// Reads the subscription and creates its queues, retrying while storage cannot answer. False when the grain stops,
+    /// or when there is no such subscription (then it deactivates, leaving nothing behind).
+    /// </summary>
+    private async Task<bool> PrepareAsync(CancellationToken stopping)
     {
         for (var attempt = 1; ; attempt++)
         {
+            var step = "Subscription store";
             try
             {
+                var stored = await _subscriptions.GetAsync(Key, stopping);
+                if (stored?.Document is not { Lifecycle: SubscriptionLifecycle.Active } subscription)
+                {
+                    Log.NoSuchSubscription(_logger, Key);
+                    RecordError($"Subscription '{Key}' does not exist (or is being deleted): nothing is read.");
+                    await UnregisterReminderAsync();
+                    DeactivateOnIdle();
+                    return false;
+                }
+
+                _subscription = subscription;
+                _frames.Filter = EventFilter.For(subscription);
+                await RegisterReminderAsync();
+                step = $"Queue '{_queue.QueueName}'";
                 await _queue.EnsureCreatedAsync(stopping);
                 return true;
             }
@@ -510,7 +704,7 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
             {
                 var delay = TimeSpan.FromMilliseconds(Math.Min(_options.MaxQueueRetryDelayMs, 100 * Math.Pow(2, Math.Min(attempt - 1, 16))));
                 _connectionState = ConnectionState.PausedQueueUnavailable;
-                RecordError($"Queue '{_queue.Options.Name}' cannot be created or reached: {ex.GetType().Name}: {ex.Message.Split('\n')[0]}");
+                RecordError($"{step} cannot be read or reached: {ex.GetType().Name}: {ex.Message.Split('\n')[0]}");
                 Log.QueueWriteFailed(_logger, ex, Key, attempt, delay);
                 try
                 {
@@ -521,6 +715,34 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
                     return false;
                 }
             }
+        }
+    }
+
+    private async Task RegisterReminderAsync()
+    {
+        try
+        {
+            var period = TimeSpan.FromSeconds(_options.KeepAliveReminderSeconds);
+            await this.RegisterOrUpdateReminder(ReminderName, period, period);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.ReminderUnavailable(_logger, ex, Key);
+        }
+    }
+
+    private async Task UnregisterReminderAsync()
+    {
+        try
+        {
+            if (await this.GetReminder(ReminderName) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.ReminderUnavailable(_logger, ex, Key);
         }
     }
 
@@ -557,6 +779,12 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
 
     private Task CheckpointIfChangedAsync()
     {
+        _receiveRate.Sample(Counters.TotalReceived);
+        if (_deleted)
+        {
+            return Task.CompletedTask;
+        }
+
         if (_countersChanged || _state.State.Cursor != _sink.Cursor)
         {
             _checkpoint.Request();
@@ -567,6 +795,11 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
 
     private async Task<bool> WriteCheckpointAsync()
     {
+        if (_deleted)
+        {
+            return true;
+        }
+
         _state.State.Cursor = _sink.Cursor;
         _commitsSinceCheckpoint = 0;
         _countersChanged = false;
@@ -574,6 +807,26 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
         {
             await _state.WriteStateAsync();
             return true;
+        }
+        catch (Orleans.Storage.InconsistentStateException ex)
+        {
+            // Another activation of this subscription wrote since this one read (a duplicate while a silo joined or
+            // died). This one is reading and its cursor covers what it queued: take the stored ETag, keep its own
+            // values, and write them at the next checkpoint. Left alone, every later write would fail the same way.
+            _countersChanged = true;
+            Log.CheckpointFailed(_logger, ex, Key);
+            var mine = _state.State;
+            try
+            {
+                await _state.ReadStateAsync();
+            }
+            catch (Exception readFailure)
+            {
+                Log.CheckpointFailed(_logger, readFailure, Key);
+            }
+
+            _state.State = mine;
+            return false;
         }
         catch (Exception ex)
         {
@@ -583,7 +836,7 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
         }
     }
 
-    private ProcessorStats Snapshot() => Counters.ToStats(_sink.Cursor, _startedAt, _window);
+    private ProcessorStats Snapshot() => Counters.ToStats(_sink.Cursor, _startedAt, _window) with { ReceivedPerSecond = _receiveRate.PerSecond(Counters.TotalReceived) };
 
     private double? LagSeconds(long? cursor) =>
         cursor is { } us ? Math.Max(0, (_time.GetUtcNow() - FromMicroseconds(us)).TotalSeconds) : null;

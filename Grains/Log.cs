@@ -51,4 +51,19 @@ internal static partial class Log
 
     [LoggerMessage(16, LogLevel.Warning, "Processor {Key}: could not register the keep-alive reminder; the processor will not move to another silo by itself")]
     public static partial void ReminderUnavailable(ILogger logger, Exception exception, string key);
+
+    [LoggerMessage(17, LogLevel.Information, "Processor {Key}: settings applied (enabled {Enabled}, {Collections} collections, {Dids} DIDs)")]
+    public static partial void SettingsApplied(ILogger logger, string key, bool enabled, int collections, int dids);
+
+    [LoggerMessage(18, LogLevel.Information, "Processor {Key}: filters sent to the open socket as options_update ({Collections} collections, {Dids} DIDs)")]
+    public static partial void FiltersUpdated(ILogger logger, string key, int collections, int dids);
+
+    [LoggerMessage(19, LogLevel.Information, "Processor {Key}: replay requested from cursor {Cursor}")]
+    public static partial void ReplayRequested(ILogger logger, string key, long cursor);
+
+    [LoggerMessage(20, LogLevel.Information, "Processor {Key}: deleted; cursor, statistics and reminder removed")]
+    public static partial void Deleted(ILogger logger, string key);
+
+    [LoggerMessage(21, LogLevel.Warning, "Processor {Key}: no such subscription (or it is being deleted); deactivating")]
+    public static partial void NoSuchSubscription(ILogger logger, string key);
 }

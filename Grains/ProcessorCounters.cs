@@ -38,6 +38,8 @@ public sealed class ProcessorCounters
 
     public static DateTimeOffset FromMicroseconds(long us) => DateTimeOffset.UnixEpoch.AddTicks(us * 10);
 
+    public static long ToMicroseconds(DateTimeOffset time) => (time - DateTimeOffset.UnixEpoch).Ticks / 10;
+
     public ProcessorStats ToStats(long? cursor, DateTimeOffset startedAt, ActivityWindow window) => new()
     {
         Cursor = cursor,

@@ -42,6 +42,7 @@ public static class DisplayFormat
         ConnectionState.Backoff => "Waiting to reconnect",
         ConnectionState.PausedQueueUnavailable => "Paused: queue unavailable",
         ConnectionState.ConfigurationError => "Configuration error",
+        ConnectionState.Paused => "Paused",
         _ => state.ToString(),
     };
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using Jetstream.Api.Stats;
+using Jetstream.Api.Subscriptions;
 using Jetstream.Grains.Interfaces;
 
 namespace Jetstream.Api.Dashboard;
@@ -15,22 +16,37 @@ public static class StatsPage
 {
     public const int RefreshSeconds = 30;
 
-    public static string Render(StatsResponse stats, ConnectionStatus status, string orleansDashboardUrl, DateTimeOffset now, string nonce)
+    /// <param name="subscriptionId">Whose page this is; the title names it unless it is <c>default</c>.</param>
+    /// <param name="overview">Every subscription, shown above the page's own figures; null leaves the overview out.</param>
+    public static string Render(
+        StatsResponse stats,
+        ConnectionStatus status,
+        string orleansDashboardUrl,
+        DateTimeOffset now,
+        string nonce,
+        string subscriptionId = IJetstreamProcessorGrain.DefaultKey,
+        IReadOnlyList<SubscriptionResponse>? overview = null)
     {
         var encoder = HtmlEncoder.Default;
         var html = new StringBuilder(16 * 1024);
         html.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
             .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
             .Append("<title>Jetstream Statistics</title><link rel=\"icon\" href=\"data:,\">")
-            .Append("<style nonce=\"").Append(nonce).Append("\">").Append(Styles).Append("</style></head><body><main class=\"container\">");
+            .Append("<style nonce=\"").Append(nonce).Append("\">").Append(Styles).Append(SubscriptionOverview.Styles).Append("</style></head><body><main class=\"container\">");
 
-        html.Append("<header class=\"page-header\"><h1>Jetstream Event Processor</h1><div class=\"actions\">")
+        var title = subscriptionId == IJetstreamProcessorGrain.DefaultKey ? "Jetstream Event Processor" : "Jetstream Event Processor: " + subscriptionId;
+        html.Append("<header class=\"page-header\"><h1 data-testid=\"title\">").Append(encoder.Encode(title)).Append("</h1><div class=\"actions\">")
             .Append("<button id=\"refresh\" class=\"refresh-btn\" type=\"button\" data-testid=\"refresh\">Refresh Stats</button>")
             .Append("<a class=\"dashboard-link\" data-testid=\"orleans-dashboard-link\" href=\"").Append(encoder.Encode(orleansDashboardUrl))
             .Append("\">Orleans Dashboard</a></div>")
             .Append("<p class=\"meta\">Updated <time data-testid=\"generated-at\" datetime=\"").Append(encoder.Encode(now.ToString("O")))
             .Append("\">").Append(encoder.Encode(DisplayFormat.Time(now))).Append("</time> · next refresh in <span id=\"countdown\">")
             .Append(RefreshSeconds).Append("</span> s</p></header>");
+
+        if (overview is not null)
+        {
+            SubscriptionOverview.Render(html, encoder, overview, subscriptionId);
+        }
 
         RenderConnection(html, encoder, status);
 

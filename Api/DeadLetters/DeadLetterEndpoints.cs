@@ -34,7 +34,7 @@ public static class DeadLetterEndpoints
             .WithDescription($"Dead-lettered events: count and a peek (?peek=1..{DeadLetterQueue.MaxBatch}, default {DefaultPeek})");
 
         app.MapGroup(string.Empty)
-            .AddEndpointFilter<AdminTokenFilter>()
+            .RequireAdminToken()
             .MapPost(ApiRoutes.DeadLetterRedrive, async (string? id, DeadLetterQueue deadLetters, CancellationToken cancellationToken) =>
             {
                 if (id is null)

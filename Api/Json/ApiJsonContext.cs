@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Jetstream.Api.DeadLetters;
 using Jetstream.Api.Health;
 using Jetstream.Api.Stats;
+using Jetstream.Api.Subscriptions;
 using Jetstream.Grains.Interfaces;
 
 namespace Jetstream.Api.Json;
@@ -19,4 +20,10 @@ namespace Jetstream.Api.Json;
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(DeadLetterResponse))]
 [JsonSerializable(typeof(RedriveResponse))]
+[JsonSerializable(typeof(SubscriptionRequest))]
+[JsonSerializable(typeof(SubscriptionResponse))]
+[JsonSerializable(typeof(SubscriptionListResponse))]
+[JsonSerializable(typeof(ReplayRequest))]
+[JsonSerializable(typeof(ReplayResponse))]
+[JsonSerializable(typeof(DeleteResponse))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -1,18 +1,29 @@
 using Azure;
 using Jetstream.EventQueue;
+using Jetstream.EventQueue.Subscriptions;
 
 namespace Jetstream.Api.Stats;
 
-/// <summary>Reads queue depths for the stats and the readiness check, bounded in time so a storage outage cannot hang a page.</summary>
-public sealed class QueueMetrics(EventQueueClients clients, DeadLetterQueue deadLetters, ILogger<QueueMetrics> logger)
+/// <summary>Reads a subscription's queue depths for the stats and the readiness check, bounded in time so a storage outage cannot hang a page.</summary>
+public sealed class QueueMetrics(EventQueueClientsFactory queues, ILogger<QueueMetrics> logger)
 {
     private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(2);
 
-    public Task<QueueReading> ReadMainQueueAsync(CancellationToken cancellationToken) =>
-        ReadAsync(clients.Queue.Name, async token => (await clients.Queue.GetPropertiesAsync(token)).Value.ApproximateMessagesCountLong, cancellationToken);
+    public Task<QueueReading> ReadMainQueueAsync(CancellationToken cancellationToken) => ReadMainQueueAsync(SubscriptionDocument.DefaultId, cancellationToken);
 
-    public Task<QueueReading> ReadDeadLettersAsync(CancellationToken cancellationToken) =>
-        ReadAsync(clients.PoisonQueue.Name, async token => await deadLetters.CountAsync(token), cancellationToken);
+    public Task<QueueReading> ReadDeadLettersAsync(CancellationToken cancellationToken) => ReadDeadLettersAsync(SubscriptionDocument.DefaultId, cancellationToken);
+
+    public Task<QueueReading> ReadMainQueueAsync(string subscriptionId, CancellationToken cancellationToken)
+    {
+        var clients = queues.For(subscriptionId);
+        return ReadAsync(clients.QueueName, async token => (await clients.Queue.GetPropertiesAsync(token)).Value.ApproximateMessagesCountLong, cancellationToken);
+    }
+
+    public Task<QueueReading> ReadDeadLettersAsync(string subscriptionId, CancellationToken cancellationToken)
+    {
+        var clients = queues.For(subscriptionId);
+        return ReadAsync(clients.PoisonQueueName, async token => (await clients.PoisonQueue.GetPropertiesAsync(token)).Value.ApproximateMessagesCountLong, cancellationToken);
+    }
 
     private async Task<QueueReading> ReadAsync(string queueName, Func<CancellationToken, Task<long>> count, CancellationToken cancellationToken)
     {

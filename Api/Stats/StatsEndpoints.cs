@@ -1,39 +1,70 @@
 using System.Security.Cryptography;
+using Azure;
 using Jetstream.Api.Dashboard;
 using Jetstream.Api.Json;
+using Jetstream.Api.Subscriptions;
+using Jetstream.Grains.Interfaces;
 using Microsoft.Extensions.Options;
 
 namespace Jetstream.Api.Stats;
 
 public static class StatsEndpoints
 {
-    /// <summary><c>GET /stats</c>, <c>GET /stats/html</c> and <c>GET /status</c>: read-only, open like the original's.</summary>
+    /// <summary>
+    /// <c>GET /stats</c>, <c>GET /stats/html</c> and <c>GET /status</c>: read-only, open like the original's, about
+    /// <c>default</c>. <c>/stats/html</c> also lists every subscription, each linking to its own page (<c>?subscription=</c>).
+    /// </summary>
     public static WebApplication MapStatsEndpoints(this WebApplication app)
     {
         app.MapGet(ApiRoutes.Stats, async (StatsReader reader, CancellationToken cancellationToken) =>
                 TypedResults.Json(await reader.ReadAsync(cancellationToken), ApiJsonContext.Default.StatsResponse))
             .WithDescription("Get processing statistics (JSON)");
 
-        app.MapGet(ApiRoutes.StatsHtml, async (HttpContext http, StatsReader reader, IOptions<ApiOptions> options, TimeProvider time) =>
+        app.MapGet(ApiRoutes.StatsHtml, async (HttpContext http, string? subscription, SubscriptionService subscriptions, StatsReader reader, IOptions<ApiOptions> options, TimeProvider time) =>
             {
-                var statusTask = reader.Processor.GetStatus();
-                var stats = await reader.ReadAsync(http.RequestAborted);
-                var status = await statusTask;
-                var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
-                var headers = http.Response.Headers;
-                headers.ContentSecurityPolicy =
-                    $"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-                headers.XContentTypeOptions = "nosniff";
-                headers.CacheControl = "no-store";
-                headers["Referrer-Policy"] = "no-referrer";
-                var html = StatsPage.Render(stats, status, options.Value.OrleansDashboardUrl, time.GetUtcNow(), nonce);
-                return TypedResults.Content(html, "text/html; charset=utf-8");
+                var id = subscription ?? IJetstreamProcessorGrain.DefaultKey;
+                IReadOnlyList<SubscriptionResponse>? overview = null;
+                try
+                {
+                    overview = await subscriptions.ListAsync(http.RequestAborted);
+                }
+                catch (RequestFailedException) when (id == IJetstreamProcessorGrain.DefaultKey)
+                {
+                    // Storage is away: default's page still shows what the grain knows, without the overview.
+                }
+
+                if (overview?.All(s => s.Id != id) ?? id != IJetstreamProcessorGrain.DefaultKey)
+                {
+                    return NotFound(id);
+                }
+
+                return await RenderPageAsync(http, id, reader, options.Value, time, overview);
             })
-            .WithDescription("Get processing statistics (HTML dashboard)");
+            .WithDescription("Get processing statistics (HTML dashboard; ?subscription=<id> for one subscription's page)");
 
         app.MapGet(ApiRoutes.Status, async (StatsReader reader) =>
                 TypedResults.Json(await reader.Processor.GetStatus(), ApiJsonContext.Default.ConnectionStatus))
             .WithDescription("Get WebSocket connection status, read from the live socket");
         return app;
     }
+
+    /// <summary>One subscription's page, with the headers that keep it inert (CSP with a nonce, no sniffing, no caching).</summary>
+    public static async Task<IResult> RenderPageAsync(HttpContext http, string id, StatsReader reader, ApiOptions options, TimeProvider time, IReadOnlyList<SubscriptionResponse>? overview)
+    {
+        var statusTask = reader.ProcessorOf(id).GetStatus();
+        var stats = await reader.ReadAsync(id, http.RequestAborted);
+        var status = await statusTask;
+        var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        var headers = http.Response.Headers;
+        headers.ContentSecurityPolicy =
+            $"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+        headers.XContentTypeOptions = "nosniff";
+        headers.CacheControl = "no-store";
+        headers["Referrer-Policy"] = "no-referrer";
+        var html = StatsPage.Render(stats, status, options.OrleansDashboardUrl, time.GetUtcNow(), nonce, id, overview);
+        return TypedResults.Content(html, "text/html; charset=utf-8");
+    }
+
+    public static IResult NotFound(string id) =>
+        TypedResults.Problem($"There is no subscription '{id}'.", statusCode: StatusCodes.Status404NotFound, title: "Subscription not found");
 }

@@ -2,17 +2,22 @@ using Jetstream.Grains.Interfaces;
 
 namespace Jetstream.Api.Stats;
 
-/// <summary>Combines the processor grain's statistics with what storage says about the queues.</summary>
+/// <summary>Combines a subscription's processor grain statistics with what storage says about its queues.</summary>
 public sealed class StatsReader(IGrainFactory grains, QueueMetrics queues, TimeProvider timeProvider)
 {
-    public IJetstreamProcessorGrain Processor =>
-        ClusterUnavailableException.Resolve(() => grains.GetGrain<IJetstreamProcessorGrain>(IJetstreamProcessorGrain.DefaultKey));
+    /// <summary>The <c>default</c> subscription's processor, which the top-level routes read.</summary>
+    public IJetstreamProcessorGrain Processor => ProcessorOf(IJetstreamProcessorGrain.DefaultKey);
 
-    public async Task<StatsResponse> ReadAsync(CancellationToken cancellationToken)
+    public IJetstreamProcessorGrain ProcessorOf(string subscriptionId) =>
+        ClusterUnavailableException.Resolve(() => grains.GetGrain<IJetstreamProcessorGrain>(subscriptionId));
+
+    public Task<StatsResponse> ReadAsync(CancellationToken cancellationToken) => ReadAsync(IJetstreamProcessorGrain.DefaultKey, cancellationToken);
+
+    public async Task<StatsResponse> ReadAsync(string subscriptionId, CancellationToken cancellationToken)
     {
-        var statsTask = Processor.GetStats();
-        var depthTask = queues.ReadMainQueueAsync(cancellationToken);
-        var deadTask = queues.ReadDeadLettersAsync(cancellationToken);
+        var statsTask = ProcessorOf(subscriptionId).GetStats();
+        var depthTask = queues.ReadMainQueueAsync(subscriptionId, cancellationToken);
+        var deadTask = queues.ReadDeadLettersAsync(subscriptionId, cancellationToken);
         var stats = await statsTask;
         return Combine(stats, await depthTask, await deadTask);
     }
@@ -43,6 +48,7 @@ public sealed class StatsReader(IGrainFactory grains, QueueMetrics queues, TimeP
         StartedAt = stats.StartedAt,
         LastProcessedAt = stats.LastProcessedAt,
         RecentMinutes = stats.RecentMinutes,
+        ReceivedPerSecond = stats.ReceivedPerSecond,
     };
 
     /// <summary>The cursor's time: Jetstream's <c>time_us</c> is microseconds since the Unix epoch.</summary>

@@ -55,6 +55,10 @@ public sealed record StatsResponse
 
     public DateTimeOffset? LastProcessedAt { get; init; }
 
+    /// <summary>Frames received per second over the last minute (all kinds, before filtering).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public double ReceivedPerSecond { get; init; }
+
     /// <summary>Commits per minute and collection over the last hour, oldest first.</summary>
     public ImmutableArray<MinuteBucket> RecentMinutes { get; init; } = [];
 }

@@ -99,6 +99,17 @@ public sealed class JetstreamOptions
     [Range(1, 3600)]
     public int KeepAliveReminderSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// How far back a replay may start: the servers' retention (PROTOCOL.md §2.4: 24 h by the legacy code's default,
+    /// 36 h on v2), so the default is what every server keeps.
+    /// </summary>
+    [Range(1, 24 * 30)]
+    public int ReplayWindowHours { get; set; } = 24;
+
+    /// <summary>How often each silo checks that every enabled subscription is running (after a silo dies it checks at once).</summary>
+    [Range(5, 3600)]
+    public int ActivationSweepSeconds { get; set; } = 30;
+
     /// <summary>Start the default processor when the silo starts.</summary>
     public bool AutoStart { get; set; } = true;
 }

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Jetstream.Grains.Interfaces.Events;
 using Microsoft.Extensions.Options;
 
@@ -8,10 +7,10 @@ namespace Jetstream.Grains.Options;
 /// Rejects settings the server would reject (PROTOCOL.md §2.1-2.2) or that cannot work, naming the setting,
 /// so a wrong value stops the host at start instead of producing a retry loop.
 /// </summary>
-public sealed partial class JetstreamOptionsValidator : IValidateOptions<JetstreamOptions>
+public sealed class JetstreamOptionsValidator : IValidateOptions<JetstreamOptions>
 {
-    public const int MaxCollections = 100;
-    public const int MaxDids = 10_000;
+    public const int MaxCollections = FilterRules.MaxCollections;
+    public const int MaxDids = FilterRules.MaxDids;
 
     public ValidateOptionsResult Validate(string? name, JetstreamOptions options)
     {
@@ -42,31 +41,10 @@ public sealed partial class JetstreamOptionsValidator : IValidateOptions<Jetstre
             failures.Add("Jetstream:AllCollections is true but Jetstream:WantedCollections is set too: choose one.");
         }
 
-        for (var i = 0; i < collections.Length; i++)
-        {
-            if (!CollectionFilter.IsValidPattern(collections[i], out var reason))
-            {
-                failures.Add($"Jetstream:WantedCollections:{i}: {reason}.");
-            }
-        }
-
-        if (collections.Length > MaxCollections)
-        {
-            failures.Add($"Jetstream:WantedCollections has {collections.Length} entries; Jetstream accepts at most {MaxCollections}.");
-        }
-
         var dids = options.WantedDids ?? [];
-        for (var i = 0; i < dids.Length; i++)
+        foreach (var (field, message) in FilterRules.Check(collections, "Jetstream:WantedCollections", dids, "Jetstream:WantedDids", static (f, i) => $"{f}:{i}"))
         {
-            if (!DidPattern().IsMatch(dids[i]))
-            {
-                failures.Add($"Jetstream:WantedDids:{i} ('{dids[i]}') is not a DID (did:method:identifier).");
-            }
-        }
-
-        if (dids.Distinct(StringComparer.Ordinal).Count() > MaxDids)
-        {
-            failures.Add($"Jetstream:WantedDids has more than {MaxDids} distinct DIDs, the server's limit.");
+            failures.Add($"{field}: {message}");
         }
 
         if (options.MaxBackoffMs < options.InitialBackoffMs)
@@ -76,8 +54,4 @@ public sealed partial class JetstreamOptionsValidator : IValidateOptions<Jetstre
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
-
-    // atproto DID syntax: "did:" method ":" identifier, at most 2 KiB.
-    [GeneratedRegex("^did:[a-z]+:[a-zA-Z0-9._:%-]*[a-zA-Z0-9._-]$")]
-    private static partial Regex DidPattern();
 }

@@ -4,7 +4,8 @@ namespace Jetstream.Grains.Processing;
 
 /// <summary>
 /// Reads the envelope of a v1 event (PROTOCOL.md §2.5) in one forward pass with <see cref="Utf8JsonReader"/>:
-/// <c>did</c>, <c>time_us</c>, <c>kind</c> and, for commits, <c>collection</c>, <c>operation</c>, <c>rkey</c>, <c>rev</c>.
+/// <c>did</c>, <c>time_us</c>, <c>kind</c> and, for commits, <c>collection</c>, <c>operation</c>, <c>rkey</c>, <c>rev</c>;
+/// for identity and account events, where their object lies.
 /// Everything else (records, unknown fields) is skipped unread. Allocates nothing.
 /// </summary>
 public static class EventParser
@@ -31,7 +32,7 @@ public static class EventParser
             return ParseOutcome.NotAnObject;
         }
 
-        Utf8Slice did = default, collection = default, operation = default, rkey = default, rev = default;
+        Utf8Slice did = default, collection = default, operation = default, rkey = default, rev = default, body = default;
         long? timeUs = null;
         var kind = EventKind.Unknown;
         var kindSeen = false;
@@ -71,6 +72,14 @@ public static class EventParser
                 {
                     reader.Skip();
                 }
+            }
+            else if (reader.ValueTextEquals("identity"u8) || reader.ValueTextEquals("account"u8))
+            {
+                // The relay's object, verbatim and the same on every instance: what an identity/account event's id hashes.
+                reader.Read();
+                var start = (int)reader.TokenStartIndex;
+                reader.Skip();
+                body = new Utf8Slice(start, (int)reader.BytesConsumed - start, false);
             }
             else
             {
@@ -123,7 +132,7 @@ public static class EventParser
             }
         }
 
-        parsed = new ParsedEvent(timeUs.Value, kind, did, collection, operation, rkey, rev);
+        parsed = new ParsedEvent(timeUs.Value, kind, did, collection, operation, rkey, rev, body);
         return ParseOutcome.Ok;
     }
 

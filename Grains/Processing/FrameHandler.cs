@@ -9,12 +9,12 @@ namespace Jetstream.Grains.Processing;
 
 /// <summary>
 /// Decides what happens to one whole frame: parse error, replayed duplicate, skipped identity/account/non-matching
-/// event, or a matching commit handed to the <see cref="QueueSink"/>. Counts each outcome. Logs rejected frames at
+/// event, or a kept event (a matching commit, or an identity/account event the subscription forwards) handed to the <see cref="QueueSink"/>. Counts each outcome. Logs rejected frames at
 /// most <see cref="ParseErrorLogsPerMinute"/> times a minute.
 /// </summary>
 public sealed class FrameHandler(
     QueueSink sink,
-    Utf8CollectionMatcher matcher,
+    EventFilter filter,
     RecentEventIds recentIds,
     TimeProvider time,
     ProcessorMetrics metrics,
@@ -25,6 +25,9 @@ public sealed class FrameHandler(
     private const int PreviewBytes = 200;
 
     private long _parseErrorWindowStart;
+
+    /// <summary>Replaced when the subscription's filter changes; applies from the next frame.</summary>
+    public EventFilter Filter { get; set; } = filter;
     private int _parseErrorsLogged;
     private long _parseErrorsSuppressed;
 
@@ -55,22 +58,27 @@ public sealed class FrameHandler(
 
         switch (parsed.Kind)
         {
-            case EventKind.Identity:
+            case EventKind.Identity when !Filter.ForwardIdentity:
                 counters.SkippedIdentityEvents++;
                 metrics.Received(EventKinds.Identity);
                 metrics.Skipped(EventKinds.Identity);
                 sink.Skip(parsed.TimeUs);
                 return true;
-            case EventKind.Account:
+            case EventKind.Account when !Filter.ForwardAccount:
                 counters.SkippedAccountEvents++;
                 metrics.Received(EventKinds.Account);
                 metrics.Skipped(EventKinds.Account);
                 sink.Skip(parsed.TimeUs);
                 return true;
+            case EventKind.Identity or EventKind.Account:
+                var kind = parsed.Kind == EventKind.Identity ? EventKinds.Identity : EventKinds.Account;
+                metrics.Received(kind);
+                var accountDid = parsed.Did.ToString(frame);
+                return Queue(frame, parsed, accountDid, kind, EventIds.ForAccountOrIdentity(accountDid, kind, parsed.Body.RawSpan(frame)), counters, stopping);
         }
 
         metrics.Received(EventKinds.Commit);
-        if (!matcher.Matches(frame, parsed.Collection))
+        if (!Filter.Collections.Matches(frame, parsed.Collection))
         {
             counters.SkippedNonMatchingCommits++;
             metrics.Skipped("non_matching");
@@ -81,6 +89,12 @@ public sealed class FrameHandler(
         var did = parsed.Did.ToString(frame);
         var collection = parsed.Collection.ToString(frame);
         var eventId = EventIds.ForCommit(did, collection, parsed.Rkey.ToString(frame), parsed.Rev.ToString(frame), parsed.Operation.ToString(frame));
+        return Queue(frame, parsed, did, collection, eventId, counters, stopping);
+    }
+
+    /// <summary>Queues a kept event unless it is a replayed duplicate; <paramref name="collection"/> is what it is counted under.</summary>
+    private bool Queue(ReadOnlySpan<byte> frame, in ParsedEvent parsed, string did, string collection, string eventId, ProcessorCounters counters, CancellationToken stopping)
+    {
         if (!recentIds.Add(eventId, parsed.TimeUs))
         {
             counters.DuplicatesDropped++;

@@ -8,4 +8,5 @@ public readonly record struct ParsedEvent(
     Utf8Slice Collection,
     Utf8Slice Operation,
     Utf8Slice Rkey,
-    Utf8Slice Rev);
+    Utf8Slice Rev,
+    Utf8Slice Body = default);

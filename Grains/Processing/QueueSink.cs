@@ -68,7 +68,7 @@ public sealed class QueueSink(
         PendingEvent pending;
         if (QueueMessageCodec.EstimateSize(queuedEvent) + QueueMessageCodec.MessageOverheadBytes > queue.Options.MaxMessageBytes)
         {
-            pending = new PendingEvent(queuedEvent with { EventJson = default, BlobName = queuedEvent.EventId + ".json" }, collection, queuedEvent.EventJson);
+            pending = new PendingEvent(queuedEvent with { EventJson = default, BlobName = queue.BlobNameFor(queuedEvent.EventId) }, collection, queuedEvent.EventJson);
         }
         else
         {

@@ -42,6 +42,14 @@ public sealed class RecentEventIds(long windowUs)
         return true;
     }
 
+    /// <summary>Forgets every id: a replay delivers the events again on purpose.</summary>
+    public void Clear()
+    {
+        _ids.Clear();
+        _order.Clear();
+        _newest = 0;
+    }
+
     private static UInt128 Key(string id) =>
         id.Length == EventIds.Prefix.Length + 32 && id.StartsWith(EventIds.Prefix, StringComparison.Ordinal)
         && UInt128.TryParse(id.AsSpan(EventIds.Prefix.Length), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var key)

@@ -42,11 +42,14 @@ public sealed record SubscribeRequest(Uri Uri, string? Hello)
         }
 
         Append(tail, "requireHello", "true");
-        var hello = JsonSerializer.Serialize(
+        return new SubscribeRequest(Compose(endpoint, tail), OptionsUpdate(collections, dids));
+    }
+
+    /// <summary>The <c>options_update</c> frame that replaces both filters on an open socket (empty: that filter is off).</summary>
+    public static string OptionsUpdate(IReadOnlyList<string> collections, IReadOnlyList<string> dids) =>
+        JsonSerializer.Serialize(
             new OptionsUpdate(new OptionsUpdatePayload(collections.ToArray(), dids.ToArray())),
             SubscribeJsonContext.Default.OptionsUpdate);
-        return new SubscribeRequest(Compose(endpoint, tail), hello);
-    }
 
     private static Uri Compose(string endpoint, StringBuilder query) =>
         new(query.Length == 0 ? endpoint : $"{endpoint}?{query}");

@@ -33,10 +33,10 @@ public sealed class HotPath
     {
         var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         _metrics = new ProcessorMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), _time);
-        var clients = new EventQueueClients(new StorageConnection(StorageConnection.DevelopmentStorage), Options.Create(new QueueOptions()));
+        var clients = new EventQueueClients(new StorageConnection(StorageConnection.DevelopmentStorage), new QueueOptions(), new Jetstream.EventQueue.Subscriptions.SubscriptionOptions(), "default");
         _sink = new QueueSink(clients, 4, TimeSpan.FromSeconds(5), _time, _metrics, NullLogger.Instance, "bench");
         _matcher = new Utf8CollectionMatcher(new CollectionFilter(wantedCollections));
-        _handler = new FrameHandler(_sink, _matcher, new RecentEventIds(0), _time, _metrics, NullLogger.Instance, "bench");
+        _handler = new FrameHandler(_sink, new EventFilter(_matcher, identity: false, account: false), new RecentEventIds(0), _time, _metrics, NullLogger.Instance, "bench");
     }
 
     /// <summary>A frame the processor does not queue, through the grain's own <see cref="FrameHandler"/>.</summary>

@@ -74,6 +74,7 @@ internal sealed class ScenarioStack : IAsyncDisposable
             ["Jetstream__Endpoints__0"] = Control.SubscribeUri.ToString(),
             ["Jetstream__InitialBackoffMs"] = "200",
             ["Queue__Name"] = QueueName,
+            ["Subscriptions__Container"] = QueueName + "-subs",
         };
         for (var i = 0; i < StreamProfile.Wanted.Length; i++)
         {
@@ -98,6 +99,7 @@ internal sealed class ScenarioStack : IAsyncDisposable
         {
             ["ConnectionStrings__AzureStorage"] = _azurite.ConnectionString,
             ["Queue__Name"] = QueueName,
+            ["Subscriptions__Container"] = QueueName + "-subs",
             ["Webhook__Url"] = webhookUrl.ToString(),
             ["Webhook__Secret"] = WebhookSecret,
             ["Urls"] = $"http://127.0.0.1:{consumerHttp}",

@@ -50,6 +50,11 @@ public sealed class ApiClusterFixture : IAsyncLifetime
         .GetRequiredService<IGrainFactory>()
         .GetGrain<IJetstreamProcessorGrain>(IJetstreamProcessorGrain.DefaultKey);
 
+    public IJetstreamProcessorGrain ProcessorOf(string id) =>
+        (_silo ?? throw new InvalidOperationException("The fixture is not initialised.")).Services
+        .GetRequiredService<IGrainFactory>()
+        .GetGrain<IJetstreamProcessorGrain>(id);
+
     public async Task InitializeAsync()
     {
         StorageConnectionString = await SharedAzurite.GetConnectionStringAsync();
@@ -111,11 +116,13 @@ public sealed class ApiClusterFixture : IAsyncLifetime
     {
         ["ConnectionStrings:AzureStorage"] = StorageConnectionString,
         ["Queue:Name"] = QueueName,
+        ["Subscriptions:Container"] = QueueName + "-subs",
         ["Orleans:Clustering"] = "Localhost",
         ["Orleans:GatewayPort"] = GatewayPort.ToString(),
         ["Orleans:ClusterId"] = ClusterId,
         ["Orleans:ServiceId"] = ServiceId,
         ["Api:AdminToken"] = adminToken,
+        ["Webhook:AllowPrivateNetworks"] = "true",
         ["Logging:LogLevel:Default"] = "Warning",
     };
 

@@ -24,7 +24,11 @@ public sealed class RouteTests(ApiClusterFixture cluster)
         string[] expected =
         [
             "/", "/stats", "/stats/html", "/status", "/health", "/health/live", "/health/ready",
-            "POST /reset", "POST /reconnect", "/deadletter", "POST /deadletter/redrive", "/dashboard", "/metrics",
+            "POST /reset", "POST /reconnect", "/deadletter", "POST /deadletter/redrive", "/dashboard", "/metrics", "/openapi/v1.json",
+            "/subscriptions", "POST /subscriptions", "/subscriptions/{id}", "PUT /subscriptions/{id}", "DELETE /subscriptions/{id}",
+            "POST /subscriptions/{id}/pause", "POST /subscriptions/{id}/resume", "POST /subscriptions/{id}/replay",
+            "/subscriptions/{id}/stats", "/subscriptions/{id}/status", "/subscriptions/{id}/stats/html",
+            "POST /subscriptions/{id}/reset", "POST /subscriptions/{id}/reconnect",
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), endpoints.Keys.Order(StringComparer.Ordinal));
         Assert.All(endpoints.Values, description => Assert.False(string.IsNullOrWhiteSpace(description)));

@@ -38,6 +38,7 @@ public sealed class TraceTests
             ["ConnectionStrings__AzureStorage"] = storage,
             ["Queue__Name"] = queue,
             ["Queue__LargeEventContainer"] = queue + "-large",
+            ["Subscriptions__Container"] = queue + "-subs",
             ["Webhook__Url"] = receiver.Url.ToString(),
             ["Urls"] = $"http://127.0.0.1:{FreePort.Next()}",
         });

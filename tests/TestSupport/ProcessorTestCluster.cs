@@ -47,6 +47,7 @@ public static class ProcessorTestCluster
             ["Jetstream:MaxBackoffMs"] = "1000",
             ["Queue:Name"] = queueName,
             ["Queue:LargeEventContainer"] = queueName + "-large",
+            ["Subscriptions:Container"] = queueName + "-subs",
         };
         if (wantedCollections.Length == 0)
         {

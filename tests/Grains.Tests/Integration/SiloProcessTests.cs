@@ -98,6 +98,7 @@ public sealed class SiloProcessTests(ITestOutputHelper output)
             ["Jetstream__MaxBackoffMs"] = "1000",
             ["Queue__Name"] = queueName,
             ["Queue__LargeEventContainer"] = queueName + "-large",
+            ["Subscriptions__Container"] = queueName + "-subs",
         };
     }
 }

@@ -1,0 +1,48 @@
+using System.Text.Json.Serialization;
+
+namespace Jetstream.Api.Subscriptions;
+
+/// <summary>
+/// Body of <c>POST /subscriptions</c> and <c>PUT /subscriptions/{id}</c>. Unknown members are refused (a typo is a 400
+/// naming it, not a silently ignored setting).
+/// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record SubscriptionRequest
+{
+    /// <summary>Required on POST; on PUT it may be left out or must equal the id in the path.</summary>
+    public string? Id { get; init; }
+
+    /// <summary>NSIDs or <c>prefix.*</c>, at most 100; empty or left out: every collection.</summary>
+    public string[]? WantedCollections { get; init; }
+
+    /// <summary>DIDs, at most 10,000; empty or left out: every repo.</summary>
+    public string[]? WantedDids { get; init; }
+
+    /// <summary>Jetstream subscribe URLs (<c>wss://…/subscribe</c>); empty or left out: the silo's <c>Jetstream:Endpoints</c>.</summary>
+    public string[]? Endpoints { get; init; }
+
+    /// <summary><c>commit</c>, <c>identity</c>, <c>account</c>; default <c>["commit"]</c>.</summary>
+    public string[]? ForwardKinds { get; init; }
+
+    public WebhookRequest? Webhook { get; init; }
+
+    /// <summary>Default true; false creates it paused.</summary>
+    public bool? Enabled { get; init; }
+}
+
+/// <summary>Where a subscription's events go. Secrets and bearer token are write-only.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record WebhookRequest
+{
+    /// <summary>Absolute http(s) URL.</summary>
+    public string? Url { get; init; }
+
+    /// <summary>Standard Webhooks secrets (<c>whsec_</c> + base64), each signing every request. On PUT, left out: keep the stored ones; empty: none.</summary>
+    public string[]? Secrets { get; init; }
+
+    /// <summary>Sent as <c>Authorization: Bearer …</c>. On PUT, left out: keep the stored one; empty string: none.</summary>
+    public string? BearerToken { get; init; }
+
+    /// <summary>1-600 s; left out: the consumer's <c>Webhook:TimeoutSeconds</c>.</summary>
+    public int? TimeoutSeconds { get; init; }
+}
