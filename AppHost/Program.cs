@@ -36,6 +36,10 @@ if (run.Offline)
 {
     var webhookSecret = builder.AddWebhookSecret();
     consumer.DeliveringTo(builder.AddPrintingReceiver(run, webhookSecret), webhookSecret);
+
+    // Offline everything listens on loopback: subscriptions created through the Api may deliver there too.
+    api.WithEnvironment("Webhook__AllowPrivateNetworks", "true");
+    consumer.WithEnvironment("Webhook__AllowPrivateNetworks", "true");
 }
 else
 {
