@@ -155,7 +155,9 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
         _sink.Abandon();
         Log.Stopping(_logger, Key, _sink.Cursor);
         await _checkpoint.Current.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
-        if (!_deleted)
+        // Only what this activation changed: a duplicate activation that lived for a moment while membership settled
+        // must not write its empty cursor over the one the real activation keeps.
+        if (!_deleted && (_countersChanged || _state.State.Cursor != _sink.Cursor))
         {
             await WriteCheckpointAsync();
         }
@@ -805,6 +807,26 @@ public sealed class JetstreamProcessorGrain : Grain, IJetstreamProcessorGrain, I
         {
             await _state.WriteStateAsync();
             return true;
+        }
+        catch (Orleans.Storage.InconsistentStateException ex)
+        {
+            // Another activation of this subscription wrote since this one read (a duplicate while a silo joined or
+            // died). This one is reading and its cursor covers what it queued: take the stored ETag, keep its own
+            // values, and write them at the next checkpoint. Left alone, every later write would fail the same way.
+            _countersChanged = true;
+            Log.CheckpointFailed(_logger, ex, Key);
+            var mine = _state.State;
+            try
+            {
+                await _state.ReadStateAsync();
+            }
+            catch (Exception readFailure)
+            {
+                Log.CheckpointFailed(_logger, readFailure, Key);
+            }
+
+            _state.State = mine;
+            return false;
         }
         catch (Exception ex)
         {
