@@ -54,6 +54,7 @@ internal sealed record DeliveryCheck(
 internal sealed record FailoverResult(
     int HeldByVictim,
     int HeldBySurvivor,
+    int StartsOnSurvivorAfter,
     TimeSpan SocketsClosed,
     TimeSpan? DeclaredDead,
     TimeSpan AllReading,

@@ -119,6 +119,7 @@ internal sealed class SubscriptionScale(BenchSettings settings, RepoLayout layou
         var survivor = cluster.Silos.First(s => s != victim);
         survivor.CountLines("declared dead");
         var held = victim.CountedLines(SubscriptionCluster.ProcessorStarted);
+        var survivorHeld = survivor.CountedLines(SubscriptionCluster.ProcessorStarted);
         var clock = Stopwatch.StartNew();
         victim.Kill();
         await Ports.WaitUntilAsync(async () => (await emulator.StatsAsync()).Connections < sockets, TimeSpan.FromSeconds(30), "the killed silo's sockets to close");
@@ -144,7 +145,7 @@ internal sealed class SubscriptionScale(BenchSettings settings, RepoLayout layou
         await emulator.SetRateAsync(0);
         var after = (await emulator.StatsAsync()).Published;
         var delivery = await CheckDeliveryAsync(receiver, profile, before, after);
-        return new FailoverResult(held, survivor.CountedLines(SubscriptionCluster.ProcessorStarted), closed, declared, reading, recovered, FailoverFeedRate, delivery);
+        return new FailoverResult(held, survivorHeld, survivor.CountedLines(SubscriptionCluster.ProcessorStarted) - survivorHeld, closed, declared, reading, recovered, FailoverFeedRate, delivery);
     }
 
     /// <summary>Waits until every commit published in [<paramref name="from"/>, <paramref name="to"/>) could have arrived, then compares each path with its collection.</summary>
