@@ -39,7 +39,7 @@ internal sealed record BenchSettings
     public TimeSpan SubscriptionIdle { get; init; } = TimeSpan.FromSeconds(45);
 
     /// <summary>The healthy subscription's latency window, alone and beside a failing one, after a warm-up.</summary>
-    public TimeSpan NeighbourDuration { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan NeighbourDuration { get; init; } = TimeSpan.FromSeconds(45);
 
     public TimeSpan NeighbourWarmup { get; init; } = TimeSpan.FromSeconds(10);
 
