@@ -57,6 +57,13 @@ public sealed class ControlApiTests
     [InlineData("/control/publish?count=lots", "count must be an integer from 1")]
     [InlineData("/control/rate?eventsPerSecond=-1", "eventsPerSecond must be a number >= 0")]
     [InlineData("/control/rate", "eventsPerSecond must be a number >= 0")]
+    [InlineData("/control/drop?connection=one", "connection must be a connection id")]
+    [InlineData("/control/consumer-too-slow?connection=-1", "connection must be a connection id")]
+    [InlineData("/control/retention", "give retentionSeconds")]
+    [InlineData("/control/retention?retentionSeconds=-2", "retentionSeconds must be a number of seconds >= 0")]
+    [InlineData("/control/retention?maxLogEvents=0", "maxLogEvents must be an integer >= 1")]
+    [InlineData("/control/trim?floorSeq=0", "floorSeq must be an integer >= 1")]
+    [InlineData("/control/zstd-dictionary?id=5", "id must be a known dictionary id (1612007021, 20260811)")]
     public async Task Bad_control_input_gets_400_naming_the_parameter(string url, string message)
     {
         await using var emu = await JetstreamEmulator.StartAsync();
@@ -84,6 +91,9 @@ public sealed class ControlApiTests
     [InlineData(nameof(EmulatorOptions.CommitShare))]
     [InlineData(nameof(EmulatorOptions.ReplayFile))]
     [InlineData(nameof(EmulatorOptions.CollectionWeights))]
+    [InlineData(nameof(EmulatorOptions.Retention))]
+    [InlineData(nameof(EmulatorOptions.ConsumerTooSlowLag))]
+    [InlineData(nameof(EmulatorOptions.V2DictionaryId))]
     public async Task A_bad_option_stops_the_start_with_a_message_naming_it(string setting)
     {
         var options = new EmulatorOptions();
@@ -93,6 +103,9 @@ public sealed class ControlApiTests
             case nameof(EmulatorOptions.EventsPerSecond): options.EventsPerSecond = -3; break;
             case nameof(EmulatorOptions.CommitShare): options.CommitShare = 1.5; break;
             case nameof(EmulatorOptions.ReplayFile): options.ReplayFile = "/nowhere/events.jsonl"; break;
+            case nameof(EmulatorOptions.Retention): options.Retention = TimeSpan.FromSeconds(-1); break;
+            case nameof(EmulatorOptions.ConsumerTooSlowLag): options.ConsumerTooSlowLag = 0; break;
+            case nameof(EmulatorOptions.V2DictionaryId): options.V2DictionaryId = 42; break;
             default: options.Collections = ["a.b.c"]; options.CollectionWeights = [1, 2]; break;
         }
 

@@ -53,6 +53,52 @@ public sealed class ExecutableTests
         }
     }
 
+    [Fact]
+    public async Task The_executable_serves_both_wires_compressed_on_one_port_with_its_generator_settings()
+    {
+        var port = FreePort.Next();
+        var (process, _) = Start(
+            $"--urls http://127.0.0.1:{port} --Emulator:EventsPerSecond=100 --Emulator:CommitShare=1 --Emulator:Collections:0=work.doing.test");
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            await WaitForHealthAsync(http, process);
+            await using var v1 = await TestSubscriber.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/subscribe"), "?compress=true");
+            await using var v2 = await TestSubscriber.ConnectAsync(
+                new Uri($"ws://127.0.0.1:{port}/xrpc/network.bsky.jetstream.subscribeEvents"), "?kinds=commit&collections=work.doing.*&zstdDictionary=20260811");
+
+            var v1Event = Encoding.UTF8.GetString(Zstd.Decode((await v1.ReceiveAsync()).Payload, Zstd.LegacyDictionary));
+            var v2Event = V2Frames.Json(await v2.ReceiveAsync(), Zstd.V2Dictionary).GetProperty("payload");
+            var dictionary = await http.GetByteArrayAsync("/xrpc/network.bsky.jetstream.getZstdDictionary");
+
+            Assert.Contains("\"collection\":\"work.doing.test\"", v1Event);
+            Assert.Equal("work.doing.test", v2Event.GetProperty("collection").GetString());
+            Assert.Equal(Zstd.V2Dictionary, dictionary);
+            var stats = await http.GetFromJsonAsync<JsonElement>("/control/stats");
+            Assert.Equal((1, 1), (stats.GetProperty("v1Connections").GetInt32(), stats.GetProperty("v2Connections").GetInt32()));
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            process.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task The_executable_refuses_a_dictionary_folder_that_does_not_exist_and_names_the_setting()
+    {
+        var (process, output) = Start($"--urls http://127.0.0.1:{FreePort.Next()} --Emulator:DictionaryDirectory=/nowhere/dictionaries");
+        using (process)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await process.WaitForExitAsync(timeout.Token);
+
+            Assert.Equal(2, process.ExitCode);
+            Assert.Contains("Emulator:DictionaryDirectory '/nowhere/dictionaries' does not exist", output.ToString());
+        }
+    }
+
     /// <summary>Starts the emulator; its stdout and stderr are collected so the pipes never fill up.</summary>
     private static (Process Process, StringBuilder Output) Start(string arguments)
     {

@@ -79,18 +79,6 @@ public sealed class SubscribeValidationTests
     }
 
     [Fact]
-    public async Task Compression_requests_are_refused_with_a_clear_400()
-    {
-        await using var emu = await JetstreamEmulator.StartAsync();
-        using var http = new HttpClient { BaseAddress = emu.BaseUri };
-
-        using var response = await http.GetAsync("/subscribe?compress=true");
-
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("zstd compression", await response.Content.ReadAsStringAsync());
-    }
-
-    [Fact]
     public async Task Accepted_and_rejected_requests_are_recorded_with_path_and_query()
     {
         await using var emu = await JetstreamEmulator.StartAsync();

@@ -25,10 +25,17 @@ public sealed class TestSubscriber : IAsyncDisposable
 
     public string? CloseStatusDescription => _socket.CloseStatusDescription;
 
-    public static async Task<TestSubscriber> ConnectAsync(Uri subscribeUri, string query = "")
+    /// <summary>The subprotocol the server chose, if any.</summary>
+    public string? SubProtocol => _socket.SubProtocol;
+
+    /// <summary>The emulator's id for this connection (its upgrade response's <c>X-Emulator-Connection-Id</c>).</summary>
+    public int ConnectionId => int.Parse(_socket.HttpResponseHeaders!["X-Emulator-Connection-Id"].Single(), System.Globalization.CultureInfo.InvariantCulture);
+
+    public static async Task<TestSubscriber> ConnectAsync(Uri subscribeUri, string query = "", Action<ClientWebSocketOptions>? configure = null)
     {
         var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
+        configure?.Invoke(socket.Options);
         using var timeout = new CancellationTokenSource(DefaultTimeout);
         await socket.ConnectAsync(new Uri(subscribeUri + query), timeout.Token);
         return new TestSubscriber(socket);
@@ -99,6 +106,9 @@ public sealed class TestSubscriber : IAsyncDisposable
 
     public Task SendTextAsync(string text) =>
         _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+
+    public Task SendBinaryAsync(byte[] payload) =>
+        _socket.SendAsync(payload, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -13,10 +12,11 @@ namespace Jetstream.Emulator;
 public static class EmulatorHostingExtensions
 {
     private const string Description =
-        "Jetstream emulator: the Bluesky Jetstream v1 WebSocket protocol (GET /subscribe, PROTOCOL.md §2) without zstd compression. "
-        + "Control API: POST /control/publish?count=N, POST /control/rate?eventsPerSecond=X, POST /control/drop, GET /control/stats. Health: GET /health.";
-
-    private const int MaxPublishPerRequest = 1_000_000;
+        "Jetstream emulator: the Bluesky Jetstream v1 WebSocket protocol (GET /subscribe, PROTOCOL.md §2, zstd with compress=true) "
+        + "and the v2 wire (GET /xrpc/network.bsky.jetstream.subscribeEvents, GET /xrpc/network.bsky.jetstream.getZstdDictionary, §3). "
+        + "Control API: POST /control/publish?count=N, POST /control/rate?eventsPerSecond=X, POST /control/drop[?connection=ID], "
+        + "POST /control/consumer-too-slow[?connection=ID], POST /control/retention?retentionSeconds=S&maxLogEvents=N, POST /control/trim[?floorSeq=N], "
+        + "POST /control/zstd-dictionary?id=N, GET /control/connections, GET /control/stats. Health: GET /health.";
 
     /// <summary>Services of the emulator; options come from section <c>Emulator</c> and are checked at start.</summary>
     public static IHostApplicationBuilder AddJetstreamEmulator(this IHostApplicationBuilder builder)
@@ -28,6 +28,7 @@ public static class EmulatorHostingExtensions
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<EmulatorHub>();
+        services.AddSingleton<ZstdDictionaries>();
         services.AddSingleton<IEventSource>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<EmulatorOptions>>().Value;
@@ -54,38 +55,12 @@ public static class EmulatorHostingExtensions
         // Services are resolved per request rather than here, so a bad setting surfaces from ValidateOnStart at start.
         app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<EmulatorHub>().DropAll());
         app.UseWebSockets();
-        app.MapGet("/subscribe", (HttpContext context, EmulatorHub hub) => SubscribeEndpoint.HandleAsync(context, hub));
+        app.MapGet(SubscribeEndpoint.Path, (HttpContext context, EmulatorHub hub, ZstdDictionaries dictionaries) => SubscribeEndpoint.HandleAsync(context, hub, dictionaries));
+        app.MapGet(SubscribeEventsEndpoint.Path, (HttpContext context, EmulatorHub hub, ZstdDictionaries dictionaries) => SubscribeEventsEndpoint.HandleAsync(context, hub, dictionaries));
+        app.MapGet(ZstdDictionaryEndpoint.Path, (HttpContext context, EmulatorHub hub, ZstdDictionaries dictionaries) => ZstdDictionaryEndpoint.HandleAsync(context, hub, dictionaries));
         app.MapGet("/", () => Results.Text(Description));
         app.MapGet("/health", (EmulatorHub hub) => TypedResults.Json(new HealthResponse("ok", hub.ActiveConnections), EmulatorJsonContext.Default.HealthResponse));
-        MapControl(app.MapGroup("/control"));
+        ControlEndpoints.Map(app.MapGroup("/control"));
         return app;
-    }
-
-    private static void MapControl(RouteGroupBuilder control)
-    {
-        control.MapPost("/publish", (string? count, EmulatorFeed feed) =>
-        {
-            if (!int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n is < 1 or > MaxPublishPerRequest)
-            {
-                return Results.Text($"count must be an integer from 1 to {MaxPublishPerRequest}, got '{count}'", statusCode: StatusCodes.Status400BadRequest);
-            }
-
-            var times = feed.PublishNow(n);
-            return TypedResults.Json(new PublishResponse(n, times[0], times[^1]), EmulatorJsonContext.Default.PublishResponse);
-        });
-
-        control.MapPost("/rate", (string? eventsPerSecond, EmulatorHub hub) =>
-        {
-            if (!double.TryParse(eventsPerSecond, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) || !(rate >= 0))
-            {
-                return Results.Text($"eventsPerSecond must be a number >= 0 (or Infinity), got '{eventsPerSecond}'", statusCode: StatusCodes.Status400BadRequest);
-            }
-
-            hub.Options.EventsPerSecond = rate;
-            return TypedResults.Json(new RateResponse(rate), EmulatorJsonContext.Default.RateResponse);
-        });
-
-        control.MapPost("/drop", (EmulatorHub hub) => TypedResults.Json(new DropResponse(hub.DropAll()), EmulatorJsonContext.Default.DropResponse));
-        control.MapGet("/stats", (EmulatorHub hub) => TypedResults.Json(hub.Stats, EmulatorJsonContext.Default.EmulatorStats));
     }
 }

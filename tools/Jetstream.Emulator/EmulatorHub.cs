@@ -5,19 +5,19 @@ using Microsoft.Extensions.Options;
 namespace Jetstream.Emulator;
 
 /// <summary>
-/// The emulated server's state: the event log that cursors replay from, the connected subscribers and the
-/// <c>time_us</c> clock. Publishing, going live after a replay and registering happen under one lock, which is what
-/// makes the replay-to-live cutover free of gaps and duplicates (unlike the real server, PROTOCOL.md §2.4).
+/// The emulated server's state: the event log that cursors replay from, the connected subscribers of both wires and
+/// the <c>time_us</c> clock. Publishing, going live after a replay and registering happen under one lock, which is
+/// what makes the replay-to-live cutover free of gaps and duplicates (unlike the real server, PROTOCOL.md §2.4).
 /// </summary>
 internal sealed class EmulatorHub(IOptions<EmulatorOptions> options, TimeProvider timeProvider, ILogger<EmulatorHub> logger)
 {
     private readonly Lock _gate = new();
-    private readonly List<LoggedEvent> _log = [];
+    private readonly EventLog _log = new();
     private readonly HashSet<Subscriber> _connected = [];
     private readonly ConcurrentQueue<string> _requestedUrls = new();
     private Subscriber[] _live = [];
-    private long _logBase;
     private long _lastTimeUs;
+    private long _nextSeq = 1;
     private long _published;
     private long _sent;
     private long _accepted;
@@ -30,16 +30,7 @@ internal sealed class EmulatorHub(IOptions<EmulatorOptions> options, TimeProvide
 
     public ILogger Logger { get; } = logger;
 
-    public int ActiveConnections
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _connected.Count;
-            }
-        }
-    }
+    public int ActiveConnections => Locked(() => _connected.Count);
 
     public long ConnectionsAccepted => Interlocked.Read(ref _accepted);
 
@@ -50,6 +41,7 @@ internal sealed class EmulatorHub(IOptions<EmulatorOptions> options, TimeProvide
 
     public IReadOnlyList<string> RequestedUrls => [.. _requestedUrls];
 
+<<<<<<< HEAD
     private long _optionsUpdates;
 
     public IReadOnlyList<LoggedEvent> Log
@@ -62,19 +54,30 @@ internal sealed class EmulatorHub(IOptions<EmulatorOptions> options, TimeProvide
             }
         }
     }
+=======
+    public IReadOnlyList<LoggedEvent> Log => Locked(() => { ApplyRetention(); return _log.Snapshot(); });
+>>>>>>> emulator
 
-    public long NowUs => ToMicroseconds(Time.GetUtcNow());
+    public IReadOnlyList<EmulatorConnection> Connections => Locked(() => _connected.OrderBy(s => s.Id).Select(s => s.Describe()).ToArray());
 
-    public EmulatorStats Stats
+    /// <summary>Seq of the oldest retained event after applying the retention now (<see cref="NextSeq"/> when none is left).</summary>
+    public long FloorSeq => Locked(() => { ApplyRetention(); return _log.FloorSeq; });
+
+    public long NextSeq => Locked(() => _log.NextSeq);
+
+    /// <summary>For a reading outside the lock (a message text); may be a publish behind.</summary>
+    public long NextSeqUnlocked => Interlocked.Read(ref _nextSeq);
+
+    public long NowUs => (Time.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+
+    public EmulatorStats Stats => Locked(() =>
     {
-        get
-        {
-            lock (_gate)
-            {
-                return new EmulatorStats(_published, Interlocked.Read(ref _sent), _connected.Count, _accepted, Interlocked.Read(ref _slowConsumerDrops), _log.Count, Options.EventsPerSecond);
-            }
-        }
-    }
+        ApplyRetention();
+        var v2 = _connected.Count(s => s.Wire == EmulatorConnection.V2);
+        return new EmulatorStats(
+            _published, Interlocked.Read(ref _sent), _connected.Count, _accepted, Interlocked.Read(ref _slowConsumerDrops), _log.Count,
+            Options.EventsPerSecond, _connected.Count - v2, v2, _connected.Sum(s => s.BytesSent), _log.FloorSeq, _log.NextSeq);
+    });
 
     public void RecordRequest(string pathAndQuery) => _requestedUrls.Enqueue(pathAndQuery);
 
@@ -87,8 +90,11 @@ internal sealed class EmulatorHub(IOptions<EmulatorOptions> options, TimeProvide
         lock (_gate)
         {
             timeUs = NextTimeUs();
-            var logged = new LoggedEvent(timeUs, parsed.Did, parsed.Kind, parsed.Collection, parsed.Stamp(timeUs));
-            Append(logged);
+            var seq = _log.NextSeq;
+            var logged = new LoggedEvent(seq, timeUs, parsed.Did, parsed.Kind, parsed.Collection, parsed.Stamp(timeUs, out var timeUsEnd), timeUsEnd);
+            _log.Append(logged);
+            Interlocked.Exchange(ref _nextSeq, seq + 1);
+            ApplyRetention();
             _published++;
             foreach (var subscriber in _live)
             {
@@ -99,75 +105,92 @@ internal sealed class EmulatorHub(IOptions<EmulatorOptions> options, TimeProvide
             }
         }
 
-        DropSlowConsumers(overflowed);
+        EndSlowConsumers(overflowed);
         return timeUs;
     }
 
-    public void PublishRawFrame(ReadOnlyMemory<byte> payload, bool binary)
+    /// <param name="wire">Only to connections of this wire (<see cref="EmulatorConnection.V1"/> or <c>V2</c>); null = all.</param>
+    public void PublishRawFrame(ReadOnlyMemory<byte> payload, bool binary, string? wire = null)
     {
         List<Subscriber>? overflowed = null;
         lock (_gate)
         {
             foreach (var subscriber in _live)
             {
-                if (!subscriber.TryEnqueueRaw(payload, binary))
+                if ((wire is null || subscriber.Wire == wire) && !subscriber.TryEnqueueRaw(payload, binary))
                 {
                     (overflowed ??= []).Add(subscriber);
                 }
             }
         }
 
-        DropSlowConsumers(overflowed);
+        EndSlowConsumers(overflowed);
     }
 
+    /// <summary>What a connection asking for <paramref name="cursor"/> would get, without connecting it (for pre-upgrade checks).</summary>
+    public CursorPlan Resolve(CursorRequest cursor) => Locked(() => ResolveLocked(cursor));
+
     /// <summary>
-    /// Adds a connection. Without a cursor it is live at once (so it misses nothing published after this call);
-    /// with one it first replays from the oldest retained event whose <c>time_us</c> is at or after the cursor.
+    /// Adds a connection unless its cursor is refused (v2 CursorTooOld). Live at once without a cursor (so it misses
+    /// nothing published after this call); with one it first replays from the plan's seq.
     /// </summary>
-    public void Register(Subscriber subscriber, long? cursor)
+    public CursorPlan Register(Subscriber subscriber, CursorRequest cursor)
     {
         lock (_gate)
         {
+            var plan = ResolveLocked(cursor);
+            if (plan.Refused)
+            {
+                return plan;
+            }
+
             _connected.Add(subscriber);
             _accepted++;
-            if (cursor is { } from)
-            {
-                subscriber.ReplayPosition = FirstAtOrAfter(from);
-            }
-            else
+            subscriber.Start(plan, _log.NextSeq);
+            if (plan.IsLive)
             {
                 _live = [.. _live, subscriber];
             }
+
+            return plan;
         }
     }
 
     public int NextConnectionId() => Interlocked.Increment(ref _nextId);
 
     /// <summary>
-    /// Copies the next retained events from <paramref name="position"/>; when there are none left the subscriber is
-    /// made live in the same critical section, so the next publish reaches it through its outbox.
-    /// A position the retention has already dropped is clamped to the oldest event, silently, as the real server does.
+    /// Copies the next retained events from <paramref name="seq"/>; when there are none left the subscriber is made
+    /// live in the same critical section, so the next publish reaches it through its outbox. A position the retention
+    /// has passed is clamped silently for v1 (as the real server does) and reported for v2.
     /// </summary>
-    public bool ReadOrGoLive(Subscriber subscriber, ref long position, List<LoggedEvent> batch, int max)
+    public ReplayStep ReadOrGoLive(Subscriber subscriber, ref long seq, List<LoggedEvent> batch, int max)
     {
         lock (_gate)
         {
-            position = Math.Max(position, _logBase);
-            var head = _logBase + _log.Count;
-            if (position >= head)
+            if (seq < _log.FloorSeq)
+            {
+                if (!subscriber.ClampsBelowFloor)
+                {
+                    seq = _log.FloorSeq;
+                    return ReplayStep.BelowFloor;
+                }
+
+                seq = _log.FloorSeq;
+            }
+
+            if (seq >= _log.NextSeq)
             {
                 if (_connected.Contains(subscriber))
                 {
                     _live = [.. _live, subscriber];
                 }
 
-                return true;
+                return ReplayStep.Live;
             }
 
-            var count = (int)Math.Min(max, head - position);
-            batch.AddRange(_log.GetRange((int)(position - _logBase), count));
-            position += count;
-            return false;
+            _log.CopyTo(seq, max, batch);
+            seq += batch.Count;
+            return ReplayStep.Batch;
         }
     }
 
@@ -182,54 +205,92 @@ internal sealed class EmulatorHub(IOptions<EmulatorOptions> options, TimeProvide
         }
     }
 
-    public int DropAll()
+    /// <summary>Drops connection <paramref name="id"/> (or every one) with no close frame; returns how many.</summary>
+    public int Drop(int? id = null)
     {
-        Subscriber[] all;
-        lock (_gate)
-        {
-            all = [.. _connected];
-        }
-
-        foreach (var subscriber in all)
+        var chosen = Choose(id, wire: null);
+        foreach (var subscriber in chosen)
         {
             subscriber.Drop("dropped on request");
         }
 
-        return all.Length;
+        return chosen.Length;
+    }
+
+    public int DropAll() => Drop();
+
+    /// <summary>Sends <c>ConsumerTooSlow</c> to v2 connection <paramref name="id"/> (or every v2 one); returns how many.</summary>
+    public int SignalConsumerTooSlow(int? id = null) => Choose(id, EmulatorConnection.V2).Count(s => s.SignalConsumerTooSlow());
+
+    /// <summary>Drops every retained event below <paramref name="floorSeq"/> (null: all of them) and applies the retention.</summary>
+    public long Trim(long? floorSeq)
+    {
+        lock (_gate)
+        {
+            _log.TrimBelow(floorSeq ?? _log.NextSeq);
+            ApplyRetention();
+            return _log.FloorSeq;
+        }
     }
 
     /// <summary>Whether every live subscriber can take <paramref name="batch"/> more events (and there is one).</summary>
     public bool LiveSubscribersHaveRoom(int batch)
     {
         var live = Volatile.Read(ref _live);
-        if (live.Length == 0)
-        {
-            return false;
-        }
-
-        foreach (var subscriber in live)
-        {
-            if (subscriber.OutboxCount + batch > Options.OutboxCapacity)
-            {
-                return false;
-            }
-        }
-
-        return true;
+        return live.Length > 0 && live.All(s => s.OutboxCount + batch <= s.OutboxCapacity);
     }
 
     public void CountSent() => Interlocked.Increment(ref _sent);
 
-    private void DropSlowConsumers(List<Subscriber>? overflowed)
+    private Subscriber[] Choose(int? id, string? wire) =>
+        Locked(() => _connected.Where(s => (id is null || s.Id == id) && (wire is null || s.Wire == wire)).ToArray());
+
+    private CursorPlan ResolveLocked(CursorRequest cursor)
     {
-        if (overflowed is null)
+        ApplyRetention();
+        switch (cursor.Kind)
         {
-            return;
+            case CursorKind.TimeUs when cursor.Value <= NowUs:
+                // Some event at or after the cursor was trimmed: the client's start is gone (v2 says OutdatedCursor).
+                var outdated = cursor.Value <= _log.LastTrimmedTimeUs;
+                return new CursorPlan(_log.FirstSeqAtOrAfterTime(cursor.Value), outdated, 0);
+            case CursorKind.Seq:
+                // [V2] cursor.go: seq 0 means "before the first event"; at or past the next seq is a live tail.
+                var seq = Math.Max(cursor.Value, 1);
+                if (seq >= _log.NextSeq)
+                {
+                    return new CursorPlan(CursorPlan.Live, false, 0);
+                }
+
+                if (seq < _log.FloorSeq)
+                {
+                    return cursor.RejectSeqBelowFloor ? new CursorPlan(CursorPlan.Live, false, _log.FloorSeq) : new CursorPlan(_log.FloorSeq, false, 0);
+                }
+
+                return new CursorPlan(seq, false, 0);
+            default:
+                return new CursorPlan(CursorPlan.Live, false, 0);
+        }
+    }
+
+    private void ApplyRetention()
+    {
+        if (Options.Retention > TimeSpan.Zero)
+        {
+            _log.TrimOlderThan(NowUs - (long)Options.Retention.TotalMicroseconds);
         }
 
-        foreach (var subscriber in overflowed)
+        if (_log.Count > Options.MaxLogEvents)
         {
-            if (subscriber.AbortSlowConsumer())
+            _log.TrimToCount(Options.MaxLogEvents);
+        }
+    }
+
+    private void EndSlowConsumers(List<Subscriber>? overflowed)
+    {
+        foreach (var subscriber in overflowed ?? [])
+        {
+            if (subscriber.OnOutboxFull())
             {
                 Interlocked.Increment(ref _slowConsumerDrops);
             }
@@ -244,37 +305,11 @@ internal sealed class EmulatorHub(IOptions<EmulatorOptions> options, TimeProvide
         return _lastTimeUs;
     }
 
-    private void Append(LoggedEvent logged)
+    private T Locked<T>(Func<T> read)
     {
-        _log.Add(logged);
-        var max = Options.MaxLogEvents;
-        var excess = _log.Count - max;
-        // Trim in chunks so retention costs O(1) amortised rather than a shift per publish.
-        if (excess > 0 && (excess >= 4096 || excess > max / 8))
+        lock (_gate)
         {
-            _log.RemoveRange(0, excess);
-            _logBase += excess;
+            return read();
         }
     }
-
-    private long FirstAtOrAfter(long cursor)
-    {
-        int low = 0, high = _log.Count;
-        while (low < high)
-        {
-            var mid = (low + high) >>> 1;
-            if (_log[mid].TimeUs < cursor)
-            {
-                low = mid + 1;
-            }
-            else
-            {
-                high = mid;
-            }
-        }
-
-        return _logBase + low;
-    }
-
-    private static long ToMicroseconds(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
 }

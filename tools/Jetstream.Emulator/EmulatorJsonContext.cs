@@ -15,4 +15,9 @@ namespace Jetstream.Emulator;
 [JsonSerializable(typeof(RateResponse))]
 [JsonSerializable(typeof(DropResponse))]
 [JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(ConnectionsResponse))]
+[JsonSerializable(typeof(ConsumerTooSlowResponse))]
+[JsonSerializable(typeof(RetentionResponse))]
+[JsonSerializable(typeof(DictionaryResponse))]
+[JsonSerializable(typeof(XrpcErrorBody))]
 internal sealed partial class EmulatorJsonContext : JsonSerializerContext;

@@ -27,4 +27,7 @@ internal static partial class EmulatorLog
 
     [LoggerMessage(8, LogLevel.Information, "Feed source: {Source}; events per second: {EventsPerSecond}")]
     public static partial void FeedStarted(ILogger logger, string source, double eventsPerSecond);
+
+    [LoggerMessage(9, LogLevel.Warning, "Subscriber {Id} is sent ConsumerTooSlow: resume at cursor {Resume}")]
+    public static partial void ConsumerTooSlow(ILogger logger, int id, long resume);
 }

@@ -25,9 +25,39 @@ public sealed class EmulatorOptions : IValidatableObject
     [Range(1, int.MaxValue)]
     public int OutboxCapacity { get; set; } = 50_000;
 
-    /// <summary>How many published events are kept for cursor replay; the oldest are dropped beyond it (the server's TTL).</summary>
+    /// <summary>How many published events are kept for cursor replay; the oldest are dropped beyond it. Read on every use.</summary>
     [Range(1, int.MaxValue)]
     public int MaxLogEvents { get; set; } = 200_000;
+
+    /// <summary>
+    /// Events older than this are dropped from the log (the real servers' TTL: 24 h on v1, §2.4). Zero = no age limit.
+    /// Read on every publish and connect, so a test can set it small to make a v1 gap, CursorTooOld or OutdatedCursor.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "3650.00:00:00")]
+    public TimeSpan Retention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// A v2 connection this many events behind (its outbox full) is sent <c>ConsumerTooSlow</c> and closed ([V2]
+    /// config.go: 100,000 behind the tip).
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int ConsumerTooSlowLag { get; set; } = 100_000;
+
+    /// <summary>
+    /// Behave as a v2 server's <c>/subscribe</c> (PROTOCOL.md §2.4, §3.2): each event carries <c>"cursor":seq</c>,
+    /// a cursor below 1e15 is a seq, and a negative cursor is refused.
+    /// </summary>
+    public bool V2StyleSubscribe { get; set; }
+
+    /// <summary>
+    /// Folder holding the Jetstream zstd dictionaries (<c>zstd_dictionary</c>,
+    /// <c>zstd_dictionary_v2_subscribeEvents_20260811</c>). Unset: <c>$JETSTREAM_SHARED/jetstream</c>, else
+    /// <c>../shared/jetstream</c> beside the repository. Without them compressed requests are refused with a 400.
+    /// </summary>
+    public string? DictionaryDirectory { get; set; }
+
+    /// <summary>The dictionary <c>subscribeEvents</c> and <c>getZstdDictionary</c> serve as current; others are "retired". Read per request.</summary>
+    public uint V2DictionaryId { get; set; } = KnownZstdDictionary.SubscribeEvents20260811.Id;
 
     /// <summary>Close each connection abruptly after it has been sent this many events (0 = never).</summary>
     [Range(0, int.MaxValue)]
@@ -78,9 +108,41 @@ public sealed class EmulatorOptions : IValidatableObject
                 [nameof(ReplayFile)]);
         }
 
+        foreach (var dictionaryProblem in CheckDictionaries())
+        {
+            yield return new ValidationResult(dictionaryProblem, [nameof(DictionaryDirectory)]);
+        }
+
+        if (KnownZstdDictionary.ById(V2DictionaryId) is null)
+        {
+            yield return new ValidationResult(
+                $"{SectionName}:{nameof(V2DictionaryId)} {V2DictionaryId} is not a known Jetstream dictionary ({string.Join(", ", KnownZstdDictionary.All.Select(d => d.Id))}).",
+                [nameof(V2DictionaryId)]);
+        }
+
         if (GeneratorProfile.Check(Collections, CollectionWeights) is { } problem)
         {
             yield return new ValidationResult($"{SectionName}:{problem}", [nameof(Collections)]);
+        }
+    }
+
+    /// <summary>A folder that was asked for must exist; a dictionary file that is there must be the right one.</summary>
+    private IEnumerable<string> CheckDictionaries()
+    {
+        var directory = ZstdDictionaries.ResolveDirectory(DictionaryDirectory);
+        if (!string.IsNullOrEmpty(DictionaryDirectory) && !Directory.Exists(directory))
+        {
+            yield return $"{SectionName}:{nameof(DictionaryDirectory)} '{DictionaryDirectory}' does not exist (full path {directory}).";
+            yield break;
+        }
+
+        foreach (var known in KnownZstdDictionary.All)
+        {
+            var path = directory is null ? null : Path.Combine(directory, known.FileName);
+            if (path is not null && File.Exists(path) && ZstdDictionary.TryLoad(path, known, out var error) is null)
+            {
+                yield return $"{SectionName}:{nameof(DictionaryDirectory)}: {error}";
+            }
         }
     }
 }

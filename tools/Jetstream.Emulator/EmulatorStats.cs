@@ -1,6 +1,9 @@
 namespace Jetstream.Emulator;
 
-/// <summary>Counters of <c>GET /control/stats</c>: events published, frames sent to subscribers, connections.</summary>
+/// <summary>
+/// Counters of <c>GET /control/stats</c>: events published, frames sent to subscribers, connections per wire, wire
+/// bytes sent by the open connections, and the retained seq range (<see cref="FloorSeq"/> up to <see cref="NextSeq"/>).
+/// </summary>
 public sealed record EmulatorStats(
     long Published,
     long Sent,
@@ -8,4 +11,9 @@ public sealed record EmulatorStats(
     long ConnectionsAccepted,
     long SlowConsumerDrops,
     int LoggedEvents,
-    double EventsPerSecond);
+    double EventsPerSecond,
+    int V1Connections,
+    int V2Connections,
+    long BytesSent,
+    long FloorSeq,
+    long NextSeq);

@@ -109,7 +109,8 @@ internal readonly ref struct EventStamper
             : new EventStamper(utf8Json, did, kind, collection, afterDid, 0, insert: true);
     }
 
-    public byte[] Stamp(long timeUs)
+    /// <param name="timeUsEnd">Where the <c>time_us</c> number ends in the result (a v2-style server writes <c>cursor</c> there).</param>
+    public byte[] Stamp(long timeUs, out int timeUsEnd)
     {
         Span<byte> number = stackalloc byte[20];
         timeUs.TryFormat(number, out var digits, provider: System.Globalization.CultureInfo.InvariantCulture);
@@ -125,6 +126,7 @@ internal readonly ref struct EventStamper
 
         number[..digits].CopyTo(result.AsSpan(at));
         at += digits;
+        timeUsEnd = at;
         _source[(_replaceStart + _replaceLength)..].CopyTo(result.AsSpan(at));
         return result;
     }

@@ -7,9 +7,9 @@ using Microsoft.Extensions.Logging;
 namespace Jetstream.Emulator;
 
 /// <summary>
-/// A Jetstream v1 server on a real Kestrel listener inside the calling process, for integration tests:
+/// A Jetstream server (both wires) on a real Kestrel listener inside the calling process, for integration tests:
 /// <c>await using var emu = await JetstreamEmulator.StartAsync(new EmulatorOptions { ... });</c> then point the
-/// client at <see cref="SubscribeUri"/> and <see cref="Publish(string)"/> events.
+/// client at <see cref="SubscribeUri"/> (v1) or <see cref="SubscribeEventsUri"/> (v2) and <see cref="Publish(string)"/> events.
 /// </summary>
 public sealed class JetstreamEmulator : IAsyncDisposable
 {
@@ -21,7 +21,10 @@ public sealed class JetstreamEmulator : IAsyncDisposable
         _app = app;
         _hub = app.Services.GetRequiredService<EmulatorHub>();
         BaseUri = baseUri;
-        SubscribeUri = new UriBuilder(baseUri) { Scheme = baseUri.Scheme == "https" ? "wss" : "ws", Path = "/subscribe" }.Uri;
+        var ws = baseUri.Scheme == "https" ? "wss" : "ws";
+        SubscribeUri = new UriBuilder(baseUri) { Scheme = ws, Path = SubscribeEndpoint.Path }.Uri;
+        SubscribeEventsUri = new UriBuilder(baseUri) { Scheme = ws, Path = SubscribeEventsEndpoint.Path }.Uri;
+        GetZstdDictionaryUri = new UriBuilder(baseUri) { Path = ZstdDictionaryEndpoint.Path }.Uri;
     }
 
     /// <summary><c>http://127.0.0.1:port</c></summary>
@@ -30,7 +33,17 @@ public sealed class JetstreamEmulator : IAsyncDisposable
     /// <summary><c>ws://127.0.0.1:port/subscribe</c></summary>
     public Uri SubscribeUri { get; }
 
-    /// <summary>The live options: <see cref="EmulatorOptions.EventsPerSecond"/> and <see cref="EmulatorOptions.DropEveryNEvents"/> may be changed while running.</summary>
+    /// <summary><c>ws://127.0.0.1:port/xrpc/network.bsky.jetstream.subscribeEvents</c> (the v2 wire)</summary>
+    public Uri SubscribeEventsUri { get; }
+
+    /// <summary><c>http://127.0.0.1:port/xrpc/network.bsky.jetstream.getZstdDictionary</c></summary>
+    public Uri GetZstdDictionaryUri { get; }
+
+    /// <summary>
+    /// The live options: <see cref="EmulatorOptions.EventsPerSecond"/>, <see cref="EmulatorOptions.DropEveryNEvents"/>,
+    /// <see cref="EmulatorOptions.Retention"/>, <see cref="EmulatorOptions.MaxLogEvents"/> and
+    /// <see cref="EmulatorOptions.V2DictionaryId"/> may be changed while running.
+    /// </summary>
     public EmulatorOptions Options => _hub.Options;
 
     /// <summary>Every retained published event, oldest first.</summary>
@@ -41,10 +54,23 @@ public sealed class JetstreamEmulator : IAsyncDisposable
 
     public long ConnectionsAccepted => _hub.ConnectionsAccepted;
 
+<<<<<<< HEAD
     /// <summary><c>options_update</c> messages applied across all connections.</summary>
     public long OptionsUpdatesApplied => _hub.OptionsUpdatesApplied;
 
     /// <summary>Path and query of every <c>/subscribe</c> request, accepted or rejected, in arrival order.</summary>
+=======
+    /// <summary>Every open connection of either wire, with its byte counters.</summary>
+    public IReadOnlyList<EmulatorConnection> Connections => _hub.Connections;
+
+    /// <summary>Seq of the oldest retained event, after applying the retention now (<see cref="NextSeq"/> if none is left).</summary>
+    public long FloorSeq => _hub.FloorSeq;
+
+    /// <summary>The seq the next published event gets.</summary>
+    public long NextSeq => _hub.NextSeq;
+
+    /// <summary>Path and query of every <c>/subscribe</c> and <c>subscribeEvents</c> request, accepted or rejected, in arrival order.</summary>
+>>>>>>> emulator
     public IReadOnlyList<string> RequestedUrls => _hub.RequestedUrls;
 
     public EmulatorStats Stats => _hub.Stats;
@@ -109,10 +135,23 @@ public sealed class JetstreamEmulator : IAsyncDisposable
     /// Sends a frame as is (malformed or oversized input for client tests) to every live subscriber, in order with
     /// the events around it. It is not logged, so a cursor never replays it.
     /// </summary>
-    public void PublishRawFrame(ReadOnlyMemory<byte> payload, bool binary) => _hub.PublishRawFrame(payload.ToArray(), binary);
+    /// <param name="wire"><see cref="EmulatorConnection.V1"/> or <see cref="EmulatorConnection.V2"/> to send to one wire's connections only.</param>
+    public void PublishRawFrame(ReadOnlyMemory<byte> payload, bool binary, string? wire = null) => _hub.PublishRawFrame(payload.ToArray(), binary, wire);
 
     /// <summary>Closes every connection without a close frame, like the real server dropping subscribers.</summary>
     public void DropAllConnections() => _hub.DropAll();
+
+    /// <summary>Closes one connection (an <see cref="EmulatorConnection.Id"/>) without a close frame; false if it is not open.</summary>
+    public bool DropConnection(int id) => _hub.Drop(id) > 0;
+
+    /// <summary>
+    /// Sends v2 connection <paramref name="connectionId"/> (or every v2 connection) a <c>ConsumerTooSlow</c> error frame
+    /// naming the seq to resume at, then closes it with no close frame, as [V2] does. Returns how many were told.
+    /// </summary>
+    public int SignalConsumerTooSlow(int? connectionId = null) => _hub.SignalConsumerTooSlow(connectionId);
+
+    /// <summary>Drops every retained event below <paramref name="floorSeq"/> (null: all so far); returns the new floor.</summary>
+    public long Trim(long? floorSeq = null) => _hub.Trim(floorSeq);
 
     /// <summary>Waits until at least <paramref name="count"/> connections are open (see <see cref="ActiveConnections"/>).</summary>
     /// <exception cref="TimeoutException">They did not arrive in time.</exception>

@@ -2,5 +2,5 @@ using System.Net.WebSockets;
 
 namespace Jetstream.Emulator;
 
-/// <summary>One frame waiting for a subscriber: an event (counted, for DropEveryNEvents) or a raw frame (not).</summary>
-internal readonly record struct OutboxItem(ReadOnlyMemory<byte> Payload, WebSocketMessageType Type, bool IsEvent);
+/// <summary>One frame waiting for a subscriber: an event (encoded for its wire when sent) or a raw frame (sent as is).</summary>
+internal readonly record struct OutboxItem(LoggedEvent? Event, ReadOnlyMemory<byte> Raw, WebSocketMessageType Type);

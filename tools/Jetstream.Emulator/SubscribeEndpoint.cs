@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.WebSockets;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
@@ -11,22 +10,26 @@ namespace Jetstream.Emulator;
 /// </summary>
 internal static class SubscribeEndpoint
 {
-    public const string CompressionNotSupported =
-        "zstd compression (compress=true or Socket-Encoding: zstd) is not implemented by the Jetstream emulator";
+    public const string Path = "/subscribe";
 
-    public static async Task HandleAsync(HttpContext context, EmulatorHub hub)
+    public static async Task HandleAsync(HttpContext context, EmulatorHub hub, ZstdDictionaries dictionaries)
     {
         var url = $"{context.Request.Path}{context.Request.QueryString}";
         hub.RecordRequest(url);
         var query = context.Request.Query;
 
+        ZstdFrameCompressor? zstd = null;
         if (First(query["compress"]) == "true" || context.Request.Headers["Socket-Encoding"].Any(v => v?.Contains("zstd", StringComparison.Ordinal) == true))
         {
-            await RejectAsync(context, hub, url, CompressionNotSupported);
-            return;
+            zstd = dictionaries.V1;
+            if (zstd is null)
+            {
+                await RejectAsync(context, hub, url, $"zstd compression (compress=true or Socket-Encoding: zstd) is not available: {dictionaries.Missing(KnownZstdDictionary.Legacy.Id)}");
+                return;
+            }
         }
 
-        long? cursor = null;
+        var cursor = CursorRequest.Live;
         var rawCursor = First(query["cursor"]);
         if (!string.IsNullOrEmpty(rawCursor))
         {
@@ -36,8 +39,16 @@ internal static class SubscribeEndpoint
                 return;
             }
 
-            // A cursor in the future means live tail; zero or negative replays from the oldest event (§2.4).
-            cursor = parsed > hub.NowUs ? null : parsed;
+            if (hub.Options.V2StyleSubscribe && parsed < 0)
+            {
+                // The v2 server's /subscribe refuses what the legacy one replays from the oldest event (§2.1).
+                await RejectAsync(context, hub, url, $"subscribe: invalid cursor: negative value {parsed}");
+                return;
+            }
+
+            // Legacy: a cursor in the future means live tail; zero or negative replays from the oldest event (§2.4).
+            // A v2 server reads a value below 1e15 as a seq, clamped silently to the floor on this endpoint.
+            cursor = hub.Options.V2StyleSubscribe ? CursorRequest.FromV2(parsed, rejectSeqBelowFloor: false) : new CursorRequest(CursorKind.TimeUs, parsed);
         }
 
         var filter = SubscriberFilter.TryCreate(Values(query["wantedCollections"]), Values(query["wantedDids"]), out var error);
@@ -53,30 +64,8 @@ internal static class SubscribeEndpoint
             return;
         }
 
-        // Registered before the upgrade: a client may publish as soon as its handshake completes.
-        var subscriber = new Subscriber(hub, context, filter, ParseMaxMessageSize(First(query["maxMessageSizeBytes"])), First(query["requireHello"]) == "true");
-        hub.Register(subscriber, cursor);
-        WebSocket socket;
-        try
-        {
-            socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
-            {
-                KeepAliveInterval = hub.Options.PingInterval,
-                KeepAliveTimeout = hub.Options.PongTimeout,
-            });
-        }
-        catch
-        {
-            hub.Remove(subscriber);
-            throw;
-        }
-
-        using (socket)
-        {
-            EmulatorLog.Connected(hub.Logger, subscriber.Id, url);
-            var how = await subscriber.RunAsync(socket);
-            EmulatorLog.Disconnected(hub.Logger, subscriber.Id, subscriber.EventsSent, how);
-        }
+        var subscriber = new V1Subscriber(hub, context, url, filter, ParseMaxMessageSize(First(query["maxMessageSizeBytes"])), First(query["requireHello"]) == "true", zstd);
+        await SubscriberSession.RunAsync(context, hub, subscriber, cursor, subprotocol: null);
     }
 
     /// <summary>

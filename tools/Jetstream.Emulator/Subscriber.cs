@@ -1,72 +1,92 @@
-using System.Buffers;
 using System.Net.WebSockets;
-using System.Text;
-using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
 
 namespace Jetstream.Emulator;
 
 /// <summary>
-/// One <c>/subscribe</c> connection: a bounded outbox drained by a single sender (one SendAsync per event, bytes
-/// serialised once at publish), and a reader for <c>options_update</c> messages (PROTOCOL.md §2.6).
+/// One connection's life, common to both wires: a bounded outbox filled under the hub's lock and drained by a single
+/// sender (one SendAsync per frame), the replay that precedes going live, and the ways a connection ends. What is
+/// sent and what the client may send is the wire's business (<see cref="V1Subscriber"/>, <see cref="V2Subscriber"/>).
 /// </summary>
-internal sealed class Subscriber
+internal abstract class Subscriber
 {
-    private const int MaxClientMessageBytes = 10_000_000;
-    private const int MaxCloseReasonBytes = 123;
     private const int ReplayBatch = 512;
     private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan DropGrace = TimeSpan.FromSeconds(1);
+    // [V2] handler.go: a frame write may take 5 s; the terminal error frame gets that long too.
+    private static readonly TimeSpan FinalFrameTimeout = TimeSpan.FromSeconds(5);
 
-    private readonly EmulatorHub _hub;
     private readonly HttpContext _http;
+    private readonly Outbox _outbox;
+    private readonly ConnectionEnding _ending = new();
     private WebSocket _socket = null!;
-    private readonly Channel<OutboxItem> _outbox;
-    private readonly TaskCompletionSource _hello = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _dropRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly bool _requireHello;
-    private readonly uint _maxMessageSizeBytes;
-    private volatile SubscriberFilter _filter;
-    private int _ending;
-    private bool _abrupt;
-    private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
-    private string _closeReason = "";
     private long _eventsSent;
+    private readonly ByteCounters _counters = new();
+    private long _resumeSeq;
+    private volatile bool _replaying;
 
-    public Subscriber(EmulatorHub hub, HttpContext http, SubscriberFilter filter, uint maxMessageSizeBytes, bool requireHello)
+    protected Subscriber(EmulatorHub hub, HttpContext http, string url, int outboxCapacity)
     {
-        _hub = hub;
+        Hub = hub;
         _http = http;
-        _filter = filter;
-        _maxMessageSizeBytes = maxMessageSizeBytes;
-        _requireHello = requireHello;
+        Url = url;
         Id = hub.NextConnectionId();
-        _outbox = Channel.CreateBounded<OutboxItem>(new BoundedChannelOptions(hub.Options.OutboxCapacity)
-        {
-            SingleReader = true,
-            // Every write happens under the hub's lock.
-            SingleWriter = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _outbox = new Outbox(outboxCapacity);
     }
 
     public int Id { get; }
 
-    /// <summary>Absolute log position to replay from, or -1 for a live-tail connection.</summary>
-    public long ReplayPosition { get; set; } = -1;
+    public string Url { get; }
 
-    public int OutboxCount => _outbox.Reader.Count;
+    public int OutboxCapacity => _outbox.Capacity;
+
+    public int OutboxCount => _outbox.Count;
 
     public long EventsSent => Interlocked.Read(ref _eventsSent);
 
-    /// <summary>False when the outbox is full: the caller then drops this slow consumer.</summary>
-    public bool TryEnqueue(LoggedEvent logged) =>
-        !Wants(logged) || _outbox.Writer.TryWrite(new OutboxItem(logged.Utf8, WebSocketMessageType.Text, IsEvent: true));
+    /// <summary>The seq a client would resume at: one past the last event this connection sent or passed over.</summary>
+    public long ResumeSeq => Interlocked.Read(ref _resumeSeq);
 
-    public bool TryEnqueueRaw(ReadOnlyMemory<byte> payload, bool binary) =>
-        _outbox.Writer.TryWrite(new OutboxItem(payload, binary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, IsEvent: false));
+    public abstract string Wire { get; }
+
+    /// <summary>v1 clamps a replay the retention overtook, silently (§2.4); v2 must not skip events without saying so.</summary>
+    public abstract bool ClampsBelowFloor { get; }
+
+    protected EmulatorHub Hub { get; }
+
+    public long BytesSent => _counters.Bytes;
+
+    protected CancellationToken Stopping => _ending.Stopping;
+
+    protected abstract string Compression { get; }
+
+    protected virtual uint? DictionaryId => null;
+
+    protected virtual string? Subprotocol => null;
+
+    /// <summary>Called by the hub, under its lock, when the connection is registered.</summary>
+    public void Start(CursorPlan plan, long nextSeq)
+    {
+        _replaying = !plan.IsLive;
+        Interlocked.Exchange(ref _resumeSeq, plan.IsLive ? nextSeq : plan.StartSeq);
+        Plan = plan;
+    }
+
+    public CursorPlan Plan { get; private set; }
+
+    /// <summary>False when the outbox is full: the caller then calls <see cref="OnOutboxFull"/>.</summary>
+    public bool TryEnqueue(LoggedEvent logged) => !Accepts(logged) || _outbox.TryAdd(logged);
+
+    public bool TryEnqueueRaw(ReadOnlyMemory<byte> payload, bool binary) => _outbox.TryAddRaw(payload, binary);
+
+    /// <summary>The wire's slow-consumer rule; true when the connection is ended by it (counted in the stats).</summary>
+    public abstract bool OnOutboxFull();
+
+    /// <summary>Sends a v2 <c>ConsumerTooSlow</c> error frame and ends; false on a wire that has none.</summary>
+    public virtual bool SignalConsumerTooSlow() => false;
+
+    public EmulatorConnection Describe() => new(
+        Id, Wire, Url, Compression, DictionaryId, Subprotocol, _replaying, EventsSent, _counters.Frames, _counters.Bytes, _counters.UncompressedBytes);
 
     /// <summary>
     /// Serves the accepted socket until the connection ends; returns how it ended, for the log. The subscriber is
@@ -77,20 +97,38 @@ internal sealed class Subscriber
         _socket = socket;
         var receiving = ReceiveLoopAsync();
         var sending = SendLoopAsync();
-        if (await Task.WhenAny(sending, _dropRequested.Task) != sending
-            && await Task.WhenAny(sending, Task.Delay(DropGrace)) != sending)
+        if (await Task.WhenAny(sending, _ending.AbruptRequested) != sending
+            && await Task.WhenAny(sending, Task.Delay(_ending.FinalFrame is null ? DropGrace : FinalFrameTimeout)) != sending)
         {
             // A sender stuck on a client that stopped reading never reaches its next check: cut the socket instead.
             _http.Abort();
         }
 
         var how = await sending;
-        _hub.Remove(this);
+        Hub.Remove(this);
+        if (_ending.FinalFrame is { } final && !_http.RequestAborted.IsCancellationRequested)
+        {
+            using var timeout = new CancellationTokenSource(FinalFrameTimeout);
+            try
+            {
+                var frame = EncodeControl(final());
+                await _socket.SendAsync(frame.Payload, frame.Type, endOfMessage: true, timeout.Token);
+                _counters.Add(frame);
+            }
+            catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException)
+            {
+                how += " (error frame not sent)";
+            }
+
+            // [V2] returns right after an error frame: the connection closes with no close frame.
+            return how;
+        }
+
         if (how == "closed")
         {
             try
             {
-                await _socket.CloseOutputAsync(_closeStatus, _closeReason, CancellationToken.None);
+                await _socket.CloseOutputAsync(_ending.CloseStatus, _ending.Reason, CancellationToken.None);
                 await receiving.WaitAsync(CloseHandshakeTimeout);
             }
             catch (Exception ex) when (ex is WebSocketException or IOException or TimeoutException or ObjectDisposedException)
@@ -105,245 +143,161 @@ internal sealed class Subscriber
     }
 
     /// <summary>Ends the connection without a close frame once the frame being sent (if any) is out.</summary>
-    public void Drop(string reason)
-    {
-        if (Interlocked.Exchange(ref _ending, 1) != 0)
-        {
-            return;
-        }
+    public void Drop(string reason) => End(reason, finalFrame: null);
 
-        _abrupt = true;
-        _closeReason = reason;
-        _hub.Remove(this);
-        _stop.Cancel();
-        _dropRequested.TrySetResult();
-    }
-
-    /// <summary>The real server's slow-consumer path: the TCP connection is cut at once (§2.8).</summary>
-    public bool AbortSlowConsumer()
+    /// <summary>Cuts the TCP connection at once, mid-frame if need be.</summary>
+    public bool Abort(string reason)
     {
-        if (Interlocked.Exchange(ref _ending, 1) != 0)
+        if (!End(reason, finalFrame: null))
         {
             return false;
         }
 
-        _abrupt = true;
-        _closeReason = $"outbox of {_hub.Options.OutboxCapacity} events full";
-        _hub.Remove(this);
-        EmulatorLog.SlowConsumerDropped(_hub.Logger, Id, _hub.Options.OutboxCapacity);
-        _stop.Cancel();
         _http.Abort();
         return true;
     }
 
-    private void Close(WebSocketCloseStatus status, string reason)
-    {
-        if (Interlocked.Exchange(ref _ending, 1) != 0)
-        {
-            return;
-        }
+    /// <summary>
+    /// Ends the connection after one last frame (a v2 error frame) and no close frame. The frame is made once the
+    /// sender has stopped, so what it says (the cursor to resume at) matches what the client received.
+    /// </summary>
+    protected bool Terminate(Func<byte[]> errorFrame, string reason) => End(reason, errorFrame);
 
-        _closeStatus = status;
-        _closeReason = Truncate(reason);
-        _stop.Cancel();
+    protected void Close(WebSocketCloseStatus status, string reason) => _ending.TryClose(status, reason);
+
+    /// <summary>Whether an event passes the connection's filter (checked when queued and when replayed).</summary>
+    protected abstract bool Accepts(LoggedEvent logged);
+
+    /// <summary>The frame for an event, or null to skip it (a size limit, a kind the wire does not carry).</summary>
+    protected abstract SentFrame? Encode(LoggedEvent logged);
+
+    protected virtual SentFrame EncodeControl(byte[] plain) => new(plain, WebSocketMessageType.Text, plain.Length);
+
+    /// <summary>Runs before the first event is sent (v1: wait for the hello; v2: the OutdatedCursor notice).</summary>
+    protected virtual Task BeforeStreamingAsync() => Task.CompletedTask;
+
+    /// <summary>The retention overtook a replay that does not clamp.</summary>
+    protected virtual void OnFellBelowFloor(long floorSeq)
+    {
     }
 
-    private bool Wants(LoggedEvent logged) =>
-        (_maxMessageSizeBytes == 0 || logged.Utf8.Length <= _maxMessageSizeBytes) && _filter.Wants(logged);
+    /// <summary>A whole message from the client (<paramref name="tooBig"/>: over 10 MB, its bytes not kept).</summary>
+    protected abstract void OnClientMessage(WebSocketMessageType type, ReadOnlySpan<byte> message, bool tooBig);
+
+    protected async ValueTask SendAsync(SentFrame frame)
+    {
+        await _socket.SendAsync(frame.Payload, frame.Type, endOfMessage: true, CancellationToken.None);
+        _counters.Add(frame);
+    }
+
+    private bool End(string reason, Func<byte[]>? finalFrame)
+    {
+        if (!_ending.TryEndAbruptly(reason, finalFrame))
+        {
+            return false;
+        }
+
+        Hub.Remove(this);
+        return true;
+    }
 
     private async Task<string> SendLoopAsync()
     {
         try
         {
-            if (_requireHello)
-            {
-                await _hello.Task.WaitAsync(_stop.Token);
-            }
-
-            if (ReplayPosition >= 0)
+            await BeforeStreamingAsync();
+            if (!Plan.IsLive)
             {
                 await ReplayAsync();
             }
 
             var reader = _outbox.Reader;
-            while (await reader.WaitToReadAsync(_stop.Token))
+            while (await reader.WaitToReadAsync(Stopping))
             {
-                while (!_stop.IsCancellationRequested && reader.TryRead(out var item))
+                while (!_ending.IsStopping && reader.TryRead(out var item))
                 {
-                    await SendAsync(item);
+                    await (item.Event is { } logged ? SendEventAsync(logged) : SendAsync(new SentFrame(item.Raw, item.Type, item.Raw.Length)));
                 }
             }
 
             return "ended";
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (_ending.IsStopping)
         {
-            return _abrupt ? $"dropped: {_closeReason}" : "closed";
+            return _ending.Abrupt ? $"ended: {_ending.Reason}" : "closed";
         }
         catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException)
         {
-            Volatile.Write(ref _ending, 1);
-            return _abrupt ? $"dropped: {_closeReason}" : $"lost: {ex.Message}";
+            _ending.MarkEnded();
+            return _ending.Abrupt ? $"ended: {_ending.Reason}" : $"lost: {ex.Message}";
         }
     }
 
     private async Task ReplayAsync()
     {
         var batch = new List<LoggedEvent>(ReplayBatch);
-        var position = ReplayPosition;
+        var seq = Plan.StartSeq;
         while (true)
         {
-            _stop.Token.ThrowIfCancellationRequested();
+            Stopping.ThrowIfCancellationRequested();
             batch.Clear();
-            if (_hub.ReadOrGoLive(this, ref position, batch, ReplayBatch))
+            var step = Hub.ReadOrGoLive(this, ref seq, batch, ReplayBatch);
+            if (step != ReplayStep.Batch)
             {
+                _replaying = false;
+                if (step == ReplayStep.BelowFloor)
+                {
+                    OnFellBelowFloor(seq);
+                    Stopping.ThrowIfCancellationRequested();
+                }
+
                 return;
             }
 
             foreach (var logged in batch)
             {
-                _stop.Token.ThrowIfCancellationRequested();
-                if (Wants(logged))
+                Stopping.ThrowIfCancellationRequested();
+                if (Accepts(logged))
                 {
-                    await SendAsync(new OutboxItem(logged.Utf8, WebSocketMessageType.Text, IsEvent: true));
+                    await SendEventAsync(logged);
+                }
+                else
+                {
+                    Interlocked.Exchange(ref _resumeSeq, logged.Seq + 1);
                 }
             }
         }
     }
 
-    private async ValueTask SendAsync(OutboxItem item)
+    private async ValueTask SendEventAsync(LoggedEvent logged)
     {
-        await _socket.SendAsync(item.Payload, item.Type, endOfMessage: true, CancellationToken.None);
-        if (!item.IsEvent)
+        if (Encode(logged) is { } frame)
         {
-            return;
+            await SendAsync(frame);
+            Hub.CountSent();
+            var sent = Interlocked.Increment(ref _eventsSent);
+            var dropEvery = Hub.Options.DropEveryNEvents;
+            if (dropEvery > 0 && sent >= dropEvery)
+            {
+                Drop($"DropEveryNEvents={dropEvery} reached");
+            }
         }
 
-        _hub.CountSent();
-        var sent = Interlocked.Increment(ref _eventsSent);
-        var dropEvery = _hub.Options.DropEveryNEvents;
-        if (dropEvery > 0 && sent >= dropEvery)
-        {
-            Drop($"DropEveryNEvents={dropEvery} reached");
-        }
+        Interlocked.Exchange(ref _resumeSeq, logged.Seq + 1);
     }
 
     private async Task ReceiveLoopAsync()
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
-        var message = new ArrayBufferWriter<byte>();
         try
         {
-            while (true)
-            {
-                var result = await _socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    // The client closes: answer with our close frame (the sender owns all sends).
-                    Close(WebSocketCloseStatus.NormalClosure, "");
-                    return;
-                }
-
-                if (message.WrittenCount + result.Count <= MaxClientMessageBytes)
-                {
-                    message.Write(buffer.AsSpan(0, result.Count));
-                }
-
-                if (!result.EndOfMessage)
-                {
-                    continue;
-                }
-
-                // Binary frames and frames above 10 MB are ignored, as on the real server.
-                if (result.MessageType == WebSocketMessageType.Text && message.WrittenCount < MaxClientMessageBytes)
-                {
-                    HandleClientMessage(message.WrittenSpan);
-                }
-
-                message.ResetWrittenCount();
-            }
+            await ClientMessageReader.ReadAsync(_socket, OnClientMessage);
+            // The client closes: answer with our close frame (the sender owns all sends).
+            Close(WebSocketCloseStatus.NormalClosure, "");
         }
         catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException)
         {
             // The connection is gone (client vanished, or we dropped it): stop sending too.
-            if (Interlocked.Exchange(ref _ending, 1) == 0)
-            {
-                _abrupt = true;
-                _closeReason = "client went away";
-                _stop.Cancel();
-            }
+            _ending.Lost();
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    private void HandleClientMessage(ReadOnlySpan<byte> utf8)
-    {
-        SubscriberSourcedMessage? message;
-        OptionsUpdatePayload? payload;
-        try
-        {
-            message = JsonSerializer.Deserialize(utf8, EmulatorJsonContext.Default.SubscriberSourcedMessage);
-            if (message?.Type != "options_update")
-            {
-                EmulatorLog.IgnoredClientMessage(_hub.Logger, Id, message?.Type);
-                return;
-            }
-
-            if (message.Payload.ValueKind == JsonValueKind.Undefined)
-            {
-                throw new JsonException("options_update has no payload");
-            }
-
-            payload = message.Payload.Deserialize(EmulatorJsonContext.Default.OptionsUpdatePayload);
-        }
-        catch (JsonException ex)
-        {
-            RejectOptions(ex.Message);
-            return;
-        }
-
-        var filter = SubscriberFilter.TryCreate(payload?.WantedCollections ?? [], payload?.WantedDids ?? [], out var error);
-        if (filter is null)
-        {
-            RejectOptions(error!);
-            return;
-        }
-
-        // Like the legacy server, an update replaces both filters and ignores maxMessageSizeBytes (§2.6).
-        _filter = filter;
-        _hub.CountOptionsUpdate();
-        EmulatorLog.OptionsUpdated(_hub.Logger, Id, payload?.WantedCollections?.Length ?? 0, payload?.WantedDids?.Length ?? 0, !_hello.Task.IsCompleted);
-        _hello.TrySetResult();
-    }
-
-    private void RejectOptions(string error)
-    {
-        var reason = $"failed to parse subscriber options: {error}";
-        EmulatorLog.OptionsRejected(_hub.Logger, Id, reason);
-        Close(WebSocketCloseStatus.NormalClosure, reason);
-    }
-
-    private static string Truncate(string reason)
-    {
-        if (Encoding.UTF8.GetByteCount(reason) <= MaxCloseReasonBytes)
-        {
-            return reason;
-        }
-
-        var end = reason.Length;
-        while (Encoding.UTF8.GetByteCount(reason.AsSpan(0, end)) > MaxCloseReasonBytes)
-        {
-            end--;
-        }
-
-        if (end > 0 && char.IsHighSurrogate(reason[end - 1]))
-        {
-            end--;
-        }
-
-        return reason[..end];
     }
 }
