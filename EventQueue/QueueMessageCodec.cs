@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.Text;
 using System.Text.Json;
 
@@ -8,6 +9,10 @@ namespace Jetstream.EventQueue;
 /// Reads and writes queue message bodies:
 /// <code>{"v":1,"events":[{"eventId":…,"queuedAt":…,"did":…,"timeUs":…,"event":{…original JSON…}}, …]}</code>
 /// The event JSON is copied byte for byte in both directions, so what the webhook receives is what Jetstream sent.
+/// A body is always ASCII: an event with any byte outside ASCII travels as <c>"eventBase64"</c> instead of
+/// <c>"event"</c>, because a body handled as text on its way can lose multi-byte characters. Azurite decodes each
+/// TCP chunk of a request on its own, turning a character split between chunks into U+FFFD (Azure/Azurite#2670, the
+/// cause of issue 12's em-dash); base64 and the writer's escaping of the other strings leave nothing to split.
 /// </summary>
 public static class QueueMessageCodec
 {
@@ -20,7 +25,7 @@ public static class QueueMessageCodec
 
     /// <summary>Upper bound of the bytes <paramref name="queuedEvent"/> adds to a message.</summary>
     public static int EstimateSize(QueuedEvent queuedEvent) =>
-        160 + queuedEvent.EventId.Length + (queuedEvent.Did.Length * 2) + queuedEvent.EventJson.Length
+        160 + queuedEvent.EventId.Length + (queuedEvent.Did.Length * 2) + EventBytes(queuedEvent.EventJson.Span)
         + (queuedEvent.BlobName?.Length ?? 0) + (queuedEvent.TraceParent?.Length ?? 0) + ((queuedEvent.LastError?.Length ?? 0) * 6);
 
     public static BinaryData Encode(IReadOnlyList<QueuedEvent> events)
@@ -77,10 +82,14 @@ public static class QueueMessageCodec
             {
                 writer.WriteString("blob"u8, e.BlobName);
             }
-            else
+            else if (Ascii.IsValid(e.EventJson.Span))
             {
                 writer.WritePropertyName("event"u8);
                 writer.WriteRawValue(e.EventJson.Span, skipInputValidation: true);
+            }
+            else
+            {
+                writer.WriteBase64String("eventBase64"u8, e.EventJson.Span);
             }
 
             writer.WriteEndObject();
@@ -173,10 +182,12 @@ public static class QueueMessageCodec
                 case "notBefore": notBefore = reader.GetDateTimeOffset(); break;
                 case "blob": blob = reader.GetString(); break;
                 case "event":
+                    // Raw UTF-8 as well as ASCII: messages written before eventBase64 existed carry any event here.
                     var start = (int)reader.TokenStartIndex;
                     reader.Skip();
                     json = body[start..(int)reader.BytesConsumed];
                     break;
+                case "eventBase64": json = reader.GetBytesFromBase64(); break;
                 default: reader.Skip(); break;
             }
         }
@@ -188,7 +199,7 @@ public static class QueueMessageCodec
 
         if (blob is null && json.IsEmpty)
         {
-            throw new FormatException($"Queue message event {eventId} has neither 'event' nor 'blob'.");
+            throw new FormatException($"Queue message event {eventId} has none of 'event', 'eventBase64', 'blob'.");
         }
 
         return new QueuedEvent
@@ -207,6 +218,10 @@ public static class QueueMessageCodec
             NotBefore = notBefore,
         };
     }
+
+    /// <summary>What an event's JSON takes in the body: itself when ASCII, else its base64 form (see the class summary).</summary>
+    private static int EventBytes(ReadOnlySpan<byte> json) =>
+        Ascii.IsValid(json) ? json.Length : Base64.GetMaxEncodedToUtf8Length(json.Length);
 
     private static void Expect(ref Utf8JsonReader reader, JsonTokenType type)
     {

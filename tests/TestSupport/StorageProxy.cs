@@ -14,11 +14,15 @@ public sealed class StorageProxy : IAsyncDisposable
     public string ConnectionString { get; }
 
     /// <summary>Proxies the Azurite whose ports are 10000-10002 or those in <paramref name="connectionString"/>.</summary>
-    public static StorageProxy Start(string connectionString)
+    /// <param name="upstreamSegmentBytes">When set, requests reach Azurite in pieces of at most this size (see <see cref="TcpProxy"/>).</param>
+    public static StorageProxy Start(string connectionString, int? upstreamSegmentBytes = null)
     {
         int PortOf(string service) =>
             connectionString.Split(';').Select(p => p.Split('=', 2)).Where(kv => kv[0] == $"{service}Endpoint").Select(kv => new Uri(kv[1]).Port).DefaultIfEmpty(service switch { "Blob" => 10000, "Queue" => 10001, _ => 10002 }).First();
-        return new StorageProxy(TcpProxy.Start(PortOf("Blob")), TcpProxy.Start(PortOf("Queue")), TcpProxy.Start(PortOf("Table")));
+        return new StorageProxy(
+            TcpProxy.Start(PortOf("Blob"), upstreamSegmentBytes),
+            TcpProxy.Start(PortOf("Queue"), upstreamSegmentBytes),
+            TcpProxy.Start(PortOf("Table"), upstreamSegmentBytes));
     }
 
     public void Cut()

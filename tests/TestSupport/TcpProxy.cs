@@ -7,26 +7,31 @@ namespace Jetstream.TestSupport;
 /// <summary>
 /// A loopback TCP forwarder that a test can cut and restore, so a service sees its storage vanish (connections reset,
 /// new ones refused) and come back. Killing Azurite instead would also lose its unflushed data, which is not what
-/// an outage of a real storage account does.
+/// an outage of a real storage account does. Started with a segment size, it also forwards what the client sends in
+/// pieces of at most that many bytes with a pause between them, so the server reads a request body in many chunks
+/// whose boundaries fall where the test chose (a real network splits bodies too, only not on demand).
 /// </summary>
 public sealed class TcpProxy : IAsyncDisposable
 {
     private readonly int _targetPort;
+    private readonly int? _upstreamSegmentBytes;
     private readonly ConcurrentDictionary<Socket, byte> _sockets = new();
     private TcpListener? _listener;
     private CancellationTokenSource _cts = new();
 
-    private TcpProxy(int port, int targetPort)
+    private TcpProxy(int port, int targetPort, int? upstreamSegmentBytes)
     {
         Port = port;
         _targetPort = targetPort;
+        _upstreamSegmentBytes = upstreamSegmentBytes;
     }
 
     public int Port { get; }
 
-    public static TcpProxy Start(int targetPort)
+    /// <param name="upstreamSegmentBytes">When set, client-to-server bytes go in pieces of at most this size, each sent on its own.</param>
+    public static TcpProxy Start(int targetPort, int? upstreamSegmentBytes = null)
     {
-        var proxy = new TcpProxy(FreePort.Next(), targetPort);
+        var proxy = new TcpProxy(FreePort.Next(), targetPort, upstreamSegmentBytes);
         proxy.Resume();
         return proxy;
     }
@@ -88,13 +93,14 @@ public sealed class TcpProxy : IAsyncDisposable
 
     private async Task ForwardAsync(Socket client, CancellationToken cancellationToken)
     {
-        var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        // Without Nagle's delay each piece leaves as soon as it is sent, which is what keeps the pieces apart.
+        var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = _upstreamSegmentBytes is not null };
         _sockets[client] = 0;
         _sockets[server] = 0;
         try
         {
             await server.ConnectAsync(IPAddress.Loopback, _targetPort, cancellationToken);
-            await Task.WhenAny(PumpAsync(client, server, cancellationToken), PumpAsync(server, client, cancellationToken));
+            await Task.WhenAny(PumpAsync(client, server, _upstreamSegmentBytes, cancellationToken), PumpAsync(server, client, null, cancellationToken));
         }
         catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
         {
@@ -108,7 +114,7 @@ public sealed class TcpProxy : IAsyncDisposable
         }
     }
 
-    private static async Task PumpAsync(Socket from, Socket to, CancellationToken cancellationToken)
+    private static async Task PumpAsync(Socket from, Socket to, int? segmentBytes, CancellationToken cancellationToken)
     {
         var buffer = new byte[64 * 1024];
         while (true)
@@ -120,7 +126,18 @@ public sealed class TcpProxy : IAsyncDisposable
                 return;
             }
 
-            await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, cancellationToken);
+            if (segmentBytes is not { } segment)
+            {
+                await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, cancellationToken);
+                continue;
+            }
+
+            for (var sent = 0; sent < read; sent += segment)
+            {
+                await to.SendAsync(buffer.AsMemory(sent, Math.Min(segment, read - sent)), SocketFlags.None, cancellationToken);
+                // Long enough for the server to read this piece before the next arrives, so the pieces stay apart.
+                await Task.Delay(2, cancellationToken);
+            }
         }
     }
 }

@@ -50,11 +50,48 @@ public sealed class QueueContractTests
         Assert.Equal(original with { EventJson = default }, decoded with { EventJson = default });
     }
 
+    [Fact]
+    public void Bodies_are_ascii_and_multi_byte_events_round_trip_byte_for_byte()
+    {
+        var events = new[]
+        {
+            Event("did:plc:ascii", Encoding.UTF8.GetBytes("""{"did":"did:plc:ascii","kind":"commit","text":"plain \u2014 escaped"}""")),
+            Event("did:plc:multi", MultiByteEvents.Commit("did:plc:multi", 2, 2, 3_000)),
+            Event("did:plc:one", Encoding.UTF8.GetBytes("""{"text":"—"}""")) with { LastError = "HTTP 500 — Überlastet" },
+        };
+
+        var body = QueueMessageCodec.Encode(events).ToArray();
+        var decoded = QueueMessageCodec.Decode(body);
+
+        Assert.True(Ascii.IsValid(body), "A message body must be ASCII, so no text handling on its way can split a character.");
+        Assert.Equal(events.Select(e => Convert.ToHexString(e.EventJson.Span)), decoded.Select(e => Convert.ToHexString(e.EventJson.Span)));
+        Assert.Equal("HTTP 500 — Überlastet", decoded[2].LastError);
+        // ASCII events stay readable in the body, as before.
+        Assert.Contains("plain \\u2014 escaped", Encoding.ASCII.GetString(body));
+        Assert.True(body.Length <= events.Sum(QueueMessageCodec.EstimateSize) + QueueMessageCodec.MessageOverheadBytes, "EstimateSize must bound the base64 form too.");
+    }
+
+    [Fact]
+    public void Messages_written_with_raw_utf8_events_before_base64_still_decode_byte_for_byte()
+    {
+        var json = MultiByteEvents.Commit("did:plc:old", 5, 5, 500);
+        var body = Encoding.UTF8.GetBytes("""{"v":1,"events":[{"eventId":"evt_old","queuedAt":"2026-11-27T12:00:00.123Z","did":"did:plc:old","timeUs":5,"event":""")
+            .Concat(json).Concat("}]}"u8.ToArray()).ToArray();
+
+        var decoded = Assert.Single(QueueMessageCodec.Decode(body));
+
+        Assert.Null(MultiByteEvents.Difference(json, decoded.EventJson.Span));
+    }
+
     [Theory]
+    [InlineData("{\"v\":1,\"events\":[{\"eventId\":\"e\",\"queuedAt\":\"2026-01-01T00:00:00Z\",\"did\":\"d\",\"timeUs\":1,\"eventBase64\":\"not base64!\"}]}")]
     [InlineData("{}")]
     [InlineData("{\"v\":2,\"events\":[]}")]
     [InlineData("{\"v\":1,\"events\":[{\"eventId\":\"e\"}]}")]
     [InlineData("garbage")]
     public void Undecodable_messages_raise_a_format_error(string body) =>
         Assert.Throws<FormatException>(() => QueueMessageCodec.Decode(BinaryData.FromString(body)));
+
+    private static QueuedEvent Event(string did, byte[] json) =>
+        new() { EventId = "evt_" + did, QueuedAt = DateTimeOffset.UnixEpoch, Did = did, TimeUs = 1, EventJson = json };
 }

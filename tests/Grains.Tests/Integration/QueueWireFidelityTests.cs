@@ -1,0 +1,85 @@
+using System.Text;
+using Azure.Storage.Queues;
+using Jetstream.EventQueue;
+using Jetstream.TestSupport;
+
+namespace Jetstream.Grains.Tests.Integration;
+
+/// <summary>
+/// The storage stage of byte fidelity (issue 12): queue messages written the way the producer and the consumer write
+/// them, reaching Azurite in TCP segments that split multi-byte characters, must read back with every event's bytes.
+/// </summary>
+public sealed class QueueWireFidelityTests
+{
+    // Prime, so consecutive segment boundaries land at every offset within the 9-byte pattern of characters.
+    private const int SegmentBytes = 997;
+
+    [Fact]
+    public async Task Messages_sent_in_segments_that_split_characters_read_back_byte_for_byte()
+    {
+        var storage = await SharedAzurite.GetConnectionStringAsync();
+        await using var proxy = StorageProxy.Start(storage, SegmentBytes);
+        var options = new QueueOptions { Name = TestNames.Queue("wire"), LargeEventContainer = TestNames.Queue("wire-large") };
+        var writer = new EventQueueClients(new StorageConnection(proxy.ConnectionString), Microsoft.Extensions.Options.Options.Create(options));
+        await writer.EnsureCreatedAsync();
+        var reader = QueueReader.Client(storage, options.Name);
+        try
+        {
+            // Precondition: these segments do split characters, and Azurite decodes each on its own (Azure/Azurite#2670:
+            // issue 12's U+FFFD). Without it the assertions below could not fail.
+            var raw = Encoding.UTF8.GetString(MultiByteEvents.Commit("did:plc:control", 1, 0, 20_000));
+            await new QueueClient(proxy.ConnectionString, options.Name, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None })
+                .SendMessageAsync(raw);
+            var control = (await reader.ReceiveMessageAsync()).Value;
+            await reader.DeleteMessageAsync(control.MessageId, control.PopReceipt);
+            Assert.True(control.Body.ToString().Contains('\uFFFD'), "A raw UTF-8 body came back intact: the segments no longer split characters where Azurite decodes them.");
+
+            // One message filled by one event, and one packed with many, both as full as the producer's rule allows:
+            // the largest body and the most event boundaries.
+            var large = Queued(MultiByteEvents.Commit("did:plc:large", 2, 1, (options.MaxMessageBytes - 400) * 3 / 4));
+            Assert.True(FitsOneMessage([large], options), "The large event should fit one message.");
+            var packed = new List<QueuedEvent>();
+            for (var i = 0; ; i++)
+            {
+                var next = Queued(MultiByteEvents.Commit($"did:plc:p{i}", 10 + i, 10 + i, 1_000 + (i * 13)));
+                if (!FitsOneMessage([.. packed, next], options))
+                {
+                    break;
+                }
+
+                packed.Add(next);
+            }
+
+            Assert.True(packed.Count > 20, $"only {packed.Count} events packed");
+
+            await writer.Queue.SendMessageAsync(QueueMessageCodec.Encode([large]), visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1));
+            await writer.Queue.SendMessageAsync(QueueMessageCodec.Encode(packed), visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1));
+
+            var read = await QueueReader.DrainAsync(reader, 1 + packed.Count, TimeSpan.FromSeconds(30));
+
+            var expected = packed.Prepend(large).ToDictionary(e => e.EventId);
+            Assert.Equal(expected.Count, read.Count);
+            foreach (var e in read)
+            {
+                var difference = MultiByteEvents.Difference(expected[e.EventId].EventJson.Span, e.EventJson.Span);
+                Assert.True(difference is null, $"{e.Did}: {difference}");
+            }
+        }
+        finally
+        {
+            await writer.Queue.DeleteIfExistsAsync();
+            await writer.PoisonQueue.DeleteIfExistsAsync();
+            await writer.LargeEvents.DeleteIfExistsAsync();
+        }
+    }
+
+    /// <summary>QueueSink's packing rule: the events' estimated sizes and the envelope stay within the message limit.</summary>
+    private static bool FitsOneMessage(IReadOnlyList<QueuedEvent> events, QueueOptions options) =>
+        events.Sum(QueueMessageCodec.EstimateSize) + QueueMessageCodec.MessageOverheadBytes <= options.MaxMessageBytes;
+
+    private static QueuedEvent Queued(byte[] json)
+    {
+        var did = Encoding.UTF8.GetString(json).Split('"')[3];
+        return new QueuedEvent { EventId = "evt_" + Guid.NewGuid().ToString("N"), QueuedAt = DateTimeOffset.UtcNow, Did = did, TimeUs = 1, EventJson = json };
+    }
+}
