@@ -41,22 +41,9 @@ internal sealed class EmulatorHub(IOptions<EmulatorOptions> options, TimeProvide
 
     public IReadOnlyList<string> RequestedUrls => [.. _requestedUrls];
 
-<<<<<<< HEAD
     private long _optionsUpdates;
 
-    public IReadOnlyList<LoggedEvent> Log
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _log];
-            }
-        }
-    }
-=======
     public IReadOnlyList<LoggedEvent> Log => Locked(() => { ApplyRetention(); return _log.Snapshot(); });
->>>>>>> emulator
 
     public IReadOnlyList<EmulatorConnection> Connections => Locked(() => _connected.OrderBy(s => s.Id).Select(s => s.Describe()).ToArray());
 

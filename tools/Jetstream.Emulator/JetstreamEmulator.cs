@@ -54,12 +54,9 @@ public sealed class JetstreamEmulator : IAsyncDisposable
 
     public long ConnectionsAccepted => _hub.ConnectionsAccepted;
 
-<<<<<<< HEAD
     /// <summary><c>options_update</c> messages applied across all connections.</summary>
     public long OptionsUpdatesApplied => _hub.OptionsUpdatesApplied;
 
-    /// <summary>Path and query of every <c>/subscribe</c> request, accepted or rejected, in arrival order.</summary>
-=======
     /// <summary>Every open connection of either wire, with its byte counters.</summary>
     public IReadOnlyList<EmulatorConnection> Connections => _hub.Connections;
 
@@ -70,7 +67,6 @@ public sealed class JetstreamEmulator : IAsyncDisposable
     public long NextSeq => _hub.NextSeq;
 
     /// <summary>Path and query of every <c>/subscribe</c> and <c>subscribeEvents</c> request, accepted or rejected, in arrival order.</summary>
->>>>>>> emulator
     public IReadOnlyList<string> RequestedUrls => _hub.RequestedUrls;
 
     public EmulatorStats Stats => _hub.Stats;
