@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using System.Net.WebSockets;
 using Jetstream.EventQueue;
 using Jetstream.Grains;
 using Jetstream.Grains.Interfaces.Events;
+using Jetstream.Grains.Connection;
 using Jetstream.Grains.Processing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -40,8 +40,8 @@ public sealed class HotPath
     }
 
     /// <summary>A frame the processor does not queue, through the grain's own <see cref="FrameHandler"/>.</summary>
-    public bool HandleSkipped(ReadOnlySpan<byte> frame) =>
-        _handler.Handle(frame, WebSocketMessageType.Text, dedupeFloor: null, _counters, CancellationToken.None);
+    public bool HandleSkipped(ReadOnlyMemory<byte> frame) =>
+        _handler.Handle(new WireFrame(WireFrameKind.Event, frame, frame), ResumeFloor.None, _counters, CancellationToken.None);
 
     /// <summary>A matching commit, as <see cref="FrameHandler.Handle"/> treats it up to the queue write.</summary>
     public bool HandleMatching(ReadOnlySpan<byte> frame)
