@@ -1,21 +1,18 @@
+using Jetstream.Grains.Interfaces.Events;
+
 namespace Jetstream.Grains.Connection;
 
-/// <summary>An endpoint's URL path chooses its wire (PROTOCOL.md §1).</summary>
+/// <summary>An endpoint's URL path chooses its wire (PROTOCOL.md §1); a new wire is one class and one line here.</summary>
 public static class JetstreamWires
 {
-    public const string V1Path = "/subscribe";
-    public const string V2Path = "/xrpc/network.bsky.jetstream.subscribeEvents";
-
     /// <summary>The wire for <paramref name="endpoint"/>, or null when its path is none of the known ones.</summary>
     public static IJetstreamWire? Create(string endpoint) =>
         Uri.TryCreate(endpoint, UriKind.Absolute, out var uri)
-            ? uri.AbsolutePath.TrimEnd('/') switch
+            ? JetstreamPaths.WireOf(uri) switch
             {
-                V1Path => new V1Wire(),
-                V2Path => new V2Wire(),
+                "v1" => new V1Wire(),
+                "v2" => new V2Wire(),
                 _ => null,
             }
             : null;
-
-    public static bool IsKnown(string endpoint) => Create(endpoint) is not null;
 }
