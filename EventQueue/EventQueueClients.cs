@@ -17,6 +17,12 @@ public sealed class EventQueueClients
     private readonly SemaphoreSlim _createLock = new(1, 1);
     private volatile bool _created;
 
+    /// <summary>The <c>default</c> subscription's clients.</summary>
+    public EventQueueClients(StorageConnection connection, Microsoft.Extensions.Options.IOptions<QueueOptions> options)
+        : this(connection, options.Value, new SubscriptionOptions(), SubscriptionDocument.DefaultId)
+    {
+    }
+
     public EventQueueClients(StorageConnection connection, QueueOptions options, SubscriptionOptions subscriptions, string subscriptionId)
     {
         Options = options;

@@ -5,6 +5,7 @@ using Jetstream.Grains.Options;
 using Jetstream.Grains.Processing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Placement;
 
 namespace Jetstream.Grains;
 
@@ -16,6 +17,8 @@ namespace Jetstream.Grains;
 /// way — grain → connection, grain → sink — and the sink reports only through what the grain collects from it.
 /// </summary>
 [KeepAlive]
+// Each activation holds a socket and a read loop: spread them by count, not by where the first call came from.
+[ActivationCountBasedPlacement]
 public sealed class JetstreamProcessorGrain(
     [PersistentState("processor", ProcessorStorage.Name)] IPersistentState<ProcessorState> state,
     IOptions<JetstreamOptions> options,

@@ -16,6 +16,7 @@ public static class JetstreamSiloBuilderExtensions
         silo.AddAzureTableGrainStorage(ProcessorStorage.Name, options => options.TableServiceClient = new TableServiceClient(storageConnectionString));
         silo.UseAzureTableReminderService(options => options.TableServiceClient = new TableServiceClient(storageConnectionString));
         silo.AddStartupTask(SubscriptionActivation.RunAsync);
+        silo.Services.AddHostedService<SubscriptionWatchdog>();
         return silo;
     }
 }

@@ -13,6 +13,8 @@ namespace Jetstream.WebhookConsumer;
 /// dead-lettered ones are written to the poison queue first, the rest stay in it with their attempt recorded and the
 /// message hidden until the earliest of them is due. Events of one DID go one after another in queue order; while one
 /// of them is failed or held back, that DID's later events wait, unattempted (in this batch and the batches after it).
+/// One instance per subscription (its queue, its per-DID memory, its lane of the shared concurrency); the webhook is
+/// given per batch, so a changed webhook keeps that memory.
 /// </summary>
 internal sealed class BatchProcessor
 {
@@ -23,7 +25,7 @@ internal sealed class BatchProcessor
 
     private readonly EventQueueClients _clients;
     private readonly DeadLetterQueue _deadLetters;
-    private readonly WebhookSender _sender;
+    private readonly DeliveryLane _lane;
     private readonly RetryPolicy _retryPolicy;
     private readonly WebhookConsumerMetrics _metrics;
     private readonly TimeProvider _timeProvider;
@@ -39,7 +41,7 @@ internal sealed class BatchProcessor
     public BatchProcessor(
         EventQueueClients clients,
         DeadLetterQueue deadLetters,
-        WebhookSender sender,
+        DeliveryLane lane,
         RetryPolicy retryPolicy,
         WebhookConsumerMetrics metrics,
         IOptions<WebhookOptions> options,
@@ -48,7 +50,7 @@ internal sealed class BatchProcessor
     {
         _clients = clients;
         _deadLetters = deadLetters;
-        _sender = sender;
+        _lane = lane;
         _retryPolicy = retryPolicy;
         _metrics = metrics;
         _timeProvider = timeProvider;
@@ -58,12 +60,12 @@ internal sealed class BatchProcessor
     }
 
     /// <summary>
-    /// Decodes and delivers one received batch, recording each event's outcome; nothing is written to the main queue
-    /// yet (see <see cref="SettleAsync(IReadOnlyList{BatchItem}, CancellationToken)"/>).
+    /// Decodes and delivers one received batch to <paramref name="sender"/>'s webhook, recording each event's outcome;
+    /// nothing is written to the main queue yet (see <see cref="SettleAsync(IReadOnlyList{BatchItem}, CancellationToken)"/>).
     /// </summary>
     /// <param name="receivedAt">When the receive was issued: the messages are hidden from then for the visibility timeout.</param>
     /// <param name="cancellationToken">Abandons the batch as a crash would: nothing more is written, the messages reappear later.</param>
-    public async Task<IReadOnlyList<BatchItem>> DeliverAsync(IReadOnlyList<QueueMessage> messages, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<BatchItem>> DeliverAsync(WebhookSender sender, IReadOnlyList<QueueMessage> messages, DateTimeOffset receivedAt, CancellationToken cancellationToken)
     {
         var items = new List<BatchItem>(messages.Count);
         foreach (var message in messages)
@@ -76,11 +78,11 @@ internal sealed class BatchProcessor
 
         // Starting an attempt later than this could outlive the messages' invisibility and let another consumer
         // deliver the same events at the same time.
-        var deadline = receivedAt + _options.VisibilityTimeout - TimeSpan.FromSeconds(_options.TimeoutSeconds + 1);
+        var deadline = receivedAt + _options.VisibilityTimeout - TimeSpan.FromSeconds(sender.TimeoutSeconds + 1);
         await Parallel.ForEachAsync(
             GroupByDid(items),
             new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
-            (events, token) => DeliverInOrderAsync(events, deadline, token));
+            (events, token) => DeliverInOrderAsync(sender, events, deadline, token));
         PrunePending();
         return items;
     }
@@ -101,7 +103,7 @@ internal sealed class BatchProcessor
         }
         catch (FormatException ex)
         {
-            ConsumerLog.Undecodable(_logger, message.MessageId, ex.Message);
+            ConsumerLog.Undecodable(_logger, _clients.SubscriptionId, message.MessageId, ex.Message);
             try
             {
                 await _deadLetters.AddUndecodableAsync(message.Body, cancellationToken);
@@ -109,7 +111,7 @@ internal sealed class BatchProcessor
             }
             catch (RequestFailedException storageError)
             {
-                ConsumerLog.SettleFailed(_logger, message.MessageId, storageError.Status, storageError.Message);
+                ConsumerLog.SettleFailed(_logger, _clients.SubscriptionId, message.MessageId, storageError.Status, storageError.Message);
             }
 
             return null;
@@ -164,7 +166,7 @@ internal sealed class BatchProcessor
         return true;
     }
 
-    private async ValueTask DeliverInOrderAsync(List<(BatchItem Item, int Index)> events, DateTimeOffset deadline, CancellationToken cancellationToken)
+    private async ValueTask DeliverInOrderAsync(WebhookSender sender, List<(BatchItem Item, int Index)> events, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         var did = events[0].Item.Events[events[0].Index].Did;
         _pending.TryGetValue(did, out var pending);
@@ -172,6 +174,9 @@ internal sealed class BatchProcessor
         foreach (var (item, index) in events)
         {
             var queuedEvent = item.Events[index];
+
+            // Before the checks, so time spent waiting for a slot counts against the batch deadline.
+            using var slot = heldUntil is null ? await _lane.AcquireAsync(cancellationToken) : default;
             var now = _timeProvider.GetUtcNow();
             if (heldUntil is null)
             {
@@ -199,13 +204,14 @@ internal sealed class BatchProcessor
                 continue;
             }
 
-            var result = await DeliverAsync(queuedEvent, cancellationToken);
-            _metrics.Attempted(result);
+            var result = await DeliverAsync(sender, queuedEvent, cancellationToken);
+            _lane.Record(result.Delivered);
+            _metrics.Attempted(_clients.SubscriptionId, result);
             if (result.Delivered)
             {
                 item.Outcomes[index] = EventOutcome.Delivered;
                 pending?.Remove(queuedEvent.EventId);
-                _metrics.Delivered(_timeProvider.GetUtcNow() - queuedEvent.QueuedAt);
+                _metrics.Delivered(_clients.SubscriptionId, _timeProvider.GetUtcNow() - queuedEvent.QueuedAt);
                 continue;
             }
 
@@ -219,8 +225,8 @@ internal sealed class BatchProcessor
                 continue;
             }
 
-            ConsumerLog.AttemptFailed(_logger, queuedEvent.EventId, updated.Attempts, result.Error);
-            _metrics.Retried();
+            ConsumerLog.AttemptFailed(_logger, _clients.SubscriptionId, queuedEvent.EventId, updated.Attempts, result.Error);
+            _metrics.Retried(_clients.SubscriptionId);
             var due = updated.NotBefore!.Value;
             item.Outcomes[index] = EventOutcome.Retry;
             item.DueAt[index] = due;
@@ -243,13 +249,14 @@ internal sealed class BatchProcessor
         }
     }
 
-    private async Task<DeliveryResult> DeliverAsync(QueuedEvent queuedEvent, CancellationToken cancellationToken)
+    private async Task<DeliveryResult> DeliverAsync(WebhookSender sender, QueuedEvent queuedEvent, CancellationToken cancellationToken)
     {
         // Null unless a listener (OpenTelemetry) samples it; HttpClient then sends the trace on in `traceparent`.
         using var activity = WebhookConsumerMetrics.ActivitySource.StartActivity("webhook.deliver", ActivityKind.Client, queuedEvent.TraceParent);
         activity?.SetTag("webhook.event_id", queuedEvent.EventId);
+        activity?.SetTag("webhook.subscription", _clients.SubscriptionId);
         activity?.SetTag("webhook.attempt", queuedEvent.Attempts + 1);
-        var result = await AttemptAsync(queuedEvent, cancellationToken);
+        var result = await AttemptAsync(sender, queuedEvent, cancellationToken);
         if (!result.Delivered)
         {
             activity?.SetStatus(ActivityStatusCode.Error, result.Error);
@@ -258,7 +265,7 @@ internal sealed class BatchProcessor
         return result;
     }
 
-    private async Task<DeliveryResult> AttemptAsync(QueuedEvent queuedEvent, CancellationToken cancellationToken)
+    private async Task<DeliveryResult> AttemptAsync(WebhookSender sender, QueuedEvent queuedEvent, CancellationToken cancellationToken)
     {
         try
         {
@@ -281,7 +288,7 @@ internal sealed class BatchProcessor
                 }
             }
 
-            return await _sender.SendAsync(queuedEvent.EventId, body, cancellationToken);
+            return await sender.SendAsync(queuedEvent.EventId, body, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -303,13 +310,13 @@ internal sealed class BatchProcessor
             try
             {
                 await _deadLetters.AddAsync(item.Updated[i], cancellationToken);
-                ConsumerLog.DeadLettered(_logger, item.Updated[i].EventId, item.Updated[i].Attempts, item.Updated[i].LastStatus, item.Updated[i].LastError);
-                _metrics.DeadLettered();
+                ConsumerLog.DeadLettered(_logger, _clients.SubscriptionId, item.Updated[i].EventId, item.Updated[i].Attempts, item.Updated[i].LastStatus, item.Updated[i].LastError);
+                _metrics.DeadLettered(_clients.SubscriptionId);
             }
             catch (RequestFailedException ex)
             {
                 // Not written to the poison queue, so it stays in its message (attempt recorded) and is tried again.
-                ConsumerLog.DeadLetterFailed(_logger, item.Updated[i].EventId, ex.Status, ex.Message);
+                ConsumerLog.DeadLetterFailed(_logger, _clients.SubscriptionId, item.Updated[i].EventId, ex.Status, ex.Message);
                 item.Outcomes[i] = EventOutcome.Retry;
                 item.DueAt[i] = _timeProvider.GetUtcNow();
             }
@@ -349,7 +356,7 @@ internal sealed class BatchProcessor
         {
             // 404: the message's invisibility ran out and another receive took it; it will be delivered again there
             // (duplicates with the same webhook-id). Otherwise storage failed and it reappears after the timeout.
-            ConsumerLog.SettleFailed(_logger, message.MessageId, ex.Status, ex.Message);
+            ConsumerLog.SettleFailed(_logger, _clients.SubscriptionId, message.MessageId, ex.Status, ex.Message);
             return;
         }
 
@@ -370,7 +377,7 @@ internal sealed class BatchProcessor
         }
         catch (RequestFailedException ex)
         {
-            ConsumerLog.BlobDeleteFailed(_logger, blobName, ex.Message);
+            ConsumerLog.BlobDeleteFailed(_logger, _clients.SubscriptionId, blobName, ex.Message);
         }
     }
 

@@ -1,21 +1,23 @@
 using Jetstream.EventQueue;
+using Jetstream.EventQueue.Subscriptions;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
-using Polly;
 
 namespace Jetstream.WebhookConsumer;
 
 public static class WebhookConsumerExtensions
 {
     /// <summary>
-    /// Adds the webhook consumer: the event queue (<c>Queue</c>, <c>ConnectionStrings:AzureStorage</c>), the validated
-    /// <c>Webhook</c> settings (a missing or bad <c>Webhook:Url</c> stops the host at start), the webhook HTTP client
-    /// and the poll loop as a hosted service.
+    /// Adds the webhook consumer: the event queues and subscription store (<c>Queue</c>, <c>Subscriptions</c>,
+    /// <c>ConnectionStrings:AzureStorage</c>), the shared key ring for webhook secrets, the validated <c>Webhook</c>
+    /// settings (a bad <c>Webhook:Url</c> stops the host at start), the webhook HTTP clients and, as a hosted service,
+    /// the manager of one delivery loop per subscription.
     /// </summary>
     public static TBuilder AddWebhookConsumer<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
@@ -37,41 +39,37 @@ public static class WebhookConsumerExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>();
 
-        // No client-factory logging handlers: they log every request and open a log scope around it, which at thousands
-        // of deliveries a second costs more than the request (docs/performance.md); the consumer logs failures itself.
-        services.AddHttpClient(WebhookSender.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .RemoveAllLoggers()
-            .ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
-            {
-                MaxConnectionsPerServer = provider.GetRequiredService<IOptions<WebhookOptions>>().Value.MaxConcurrency,
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                AllowAutoRedirect = false,
-                UseCookies = false,
-            })
-
-            // Polly's attempt timeout in the resilience handler. The pipeline is built plainly rather than with
-            // AddResilienceHandler, whose per-request telemetry measured at about half the delivery rate on loopback.
-            // Retries are not done here: they go through the queue (see RetryPolicy).
-            .AddHttpMessageHandler(provider => new ResilienceHandler(new ResiliencePipelineBuilder<HttpResponseMessage>()
-                .AddTimeout(TimeSpan.FromSeconds(provider.GetRequiredService<IOptions<WebhookOptions>>().Value.TimeoutSeconds))
-                .Build()));
-
-        services.AddSingleton<WebhookSigner>();
-        services.AddSingleton<WebhookSender>();
+        services.AddWebhookSecrets();
+        services.AddWebhookHttpClients();
         services.AddSingleton<RetryPolicy>();
         services.AddMetrics();
         services.AddSingleton<WebhookConsumerMetrics>();
-        services.AddSingleton<BatchProcessor>();
+        services.AddSingleton(provider => new DeliverySlots(provider.GetRequiredService<IOptions<WebhookOptions>>().Value.MaxConcurrency));
+        services.AddSingleton<SubscriptionSettingsFactory>();
+        services.AddSingleton<WebhookSenderFactory>();
+        services.AddSingleton<SubscriptionRemover>();
+        services.AddSingleton<SubscriptionLoopFactory>();
         services.AddSingleton<ConsumerHealth>();
         services.AddHostedService<WebhookConsumerService>();
         services.AddHealthChecks().AddCheck<ConsumerHealth>("queue");
         return builder;
     }
 
-    /// <summary>Maps <c>/health</c>: healthy while the consumer reaches its queue.</summary>
+    /// <summary>
+    /// Maps <c>/health</c>: 200 while every subscription's queue is reached (its text says which subscriptions wait for
+    /// a webhook), 503 when one is not.
+    /// </summary>
     public static IEndpointRouteBuilder MapWebhookConsumerHealth(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapHealthChecks("/health");
+        endpoints.MapHealthChecks("/health", new HealthCheckOptions
+        {
+            ResponseWriter = (context, report) =>
+            {
+                context.Response.ContentType = "text/plain; charset=utf-8";
+                var details = string.Join(" ", report.Entries.Values.Select(e => e.Description).Where(d => !string.IsNullOrEmpty(d)));
+                return context.Response.WriteAsync(details.Length == 0 ? report.Status.ToString() : $"{report.Status}: {details}");
+            },
+        });
         return endpoints;
     }
 }

@@ -13,6 +13,9 @@ public sealed class WebhookConsumerMetrics
     public const string MeterName = "Jetstream.WebhookConsumer";
     public const string ActivitySourceName = "Jetstream.WebhookConsumer";
 
+    /// <summary>Every instrument is tagged with the subscription id under this name.</summary>
+    public const string SubscriptionTag = "subscription";
+
     public static readonly ActivitySource ActivitySource = new(ActivitySourceName);
 
     // OpenTelemetry's default buckets (0 to 10,000) suit milliseconds; a delivery takes from well under a second to the
@@ -34,7 +37,7 @@ public sealed class WebhookConsumerMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
     }
 
-    internal void Attempted(DeliveryResult result) =>
+    internal void Attempted(string subscription, DeliveryResult result) =>
         _attempts.Add(1, new KeyValuePair<string, object?>("outcome", result.Status switch
         {
             >= 200 and < 300 => "2xx",
@@ -42,11 +45,13 @@ public sealed class WebhookConsumerMetrics
             >= 400 and < 500 => "4xx",
             >= 500 => "5xx",
             _ => "timeout_or_connection",
-        }));
+        }), Subscription(subscription));
 
-    internal void Retried() => _retries.Add(1);
+    internal void Retried(string subscription) => _retries.Add(1, Subscription(subscription));
 
-    internal void DeadLettered() => _deadLettered.Add(1);
+    internal void DeadLettered(string subscription) => _deadLettered.Add(1, Subscription(subscription));
 
-    internal void Delivered(TimeSpan sinceQueued) => _latency.Record(sinceQueued.TotalSeconds);
+    internal void Delivered(string subscription, TimeSpan sinceQueued) => _latency.Record(sinceQueued.TotalSeconds, Subscription(subscription));
+
+    private static KeyValuePair<string, object?> Subscription(string id) => new(SubscriptionTag, id);
 }

@@ -1,4 +1,4 @@
-using Jetstream.EventQueue;
+using Jetstream.EventQueue.Subscriptions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -6,140 +6,142 @@ using Microsoft.Extensions.Options;
 namespace Jetstream.WebhookConsumer;
 
 /// <summary>
-/// The poll loop. Batches are delivered one after another (so a DID's events keep queue order across them), while the
-/// next batch is received during a delivery and the previous batch is settled during the next: storage round trips
-/// stay off the delivery path. An empty receive waits 10 ms doubling up to <c>Webhook:MaxPollInterval</c>.
-/// Stopping finishes the batches in hand unless the host's shutdown timeout runs out first; then they are abandoned,
-/// as in a crash, and their messages reappear after the visibility timeout.
+/// Keeps one <see cref="SubscriptionLoop"/> per subscription while the host runs: every <c>Subscriptions:RefreshSeconds</c>
+/// it lists the documents' versions (one request) and reads only the new and changed ones, starts loops for new
+/// subscriptions, hands changed settings to running loops, and stops the loops of subscriptions whose document is gone.
+/// <c>default</c> is served from <c>Webhook:*</c> even without a document, as the single-pipeline consumer was. Nothing
+/// is delivered before the list was read once: a document may give <c>default</c> a different webhook.
+/// Stopping stops every loop at once, each finishing its batches in hand within the host's shutdown timeout.
 /// </summary>
-internal sealed class WebhookConsumerService : BackgroundService
+internal sealed class WebhookConsumerService(
+    SubscriptionStore store,
+    SubscriptionSettingsFactory settingsFactory,
+    SubscriptionLoopFactory loopFactory,
+    ConsumerHealth health,
+    IOptions<SubscriptionOptions> subscriptionOptions,
+    IOptions<WebhookOptions> webhookOptions,
+    TimeProvider timeProvider,
+    ILogger<WebhookConsumerService> logger) : BackgroundService
 {
-    // Short, because while events trickle in (a few a second to hundreds) the queue is often empty for a moment and this
-    // wait is most of their latency; the doubling still brings an idle consumer to MaxPollInterval within about a second.
-    private static readonly TimeSpan FirstIdleWait = TimeSpan.FromMilliseconds(10);
+    private readonly Dictionary<string, SubscriptionLoop> _loops = new(StringComparer.Ordinal);
 
-    private readonly EventQueueClients _clients;
-    private readonly BatchProcessor _processor;
-    private readonly ConsumerHealth _health;
-    private readonly TimeProvider _timeProvider;
-    private readonly ILogger<WebhookConsumerService> _logger;
-    private readonly WebhookOptions _options;
-    private readonly CancellationTokenSource _abort = new();
-
-    public WebhookConsumerService(
-        EventQueueClients clients,
-        BatchProcessor processor,
-        ConsumerHealth health,
-        IOptions<WebhookOptions> options,
-        TimeProvider timeProvider,
-        ILogger<WebhookConsumerService> logger)
-    {
-        _clients = clients;
-        _processor = processor;
-        _health = health;
-        _timeProvider = timeProvider;
-        _logger = logger;
-        _options = options.Value;
-    }
+    // Loops of vanished subscriptions finishing their batches in hand; a refresh does not wait for them.
+    private readonly List<(SubscriptionLoop Loop, Task Stopped)> _retiring = [];
+    private readonly Dictionary<string, Azure.ETag> _versions = new(StringComparer.Ordinal);
+    private readonly TimeSpan _refresh = TimeSpan.FromSeconds(subscriptionOptions.Value.RefreshSeconds);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        using var abortWhenOutOfTime = cancellationToken.Register(_abort.Cancel);
         await base.StopAsync(cancellationToken);
-    }
 
-    public override void Dispose()
-    {
-        _abort.Cancel();
-        _abort.Dispose();
-        base.Dispose();
+        // Retiring loops too, again: now with the shutdown timeout, which abandons what is left when it runs out.
+        await Task.WhenAll(_loops.Values.Concat(_retiring.Select(r => r.Loop)).Select(loop => loop.StopAsync(abandon: false, cancellationToken)));
+        foreach (var loop in _loops.Values.Concat(_retiring.Select(r => r.Loop)))
+        {
+            await loop.DisposeAsync();
+        }
+
+        _loops.Clear();
+        _retiring.Clear();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        ConsumerLog.Started(_logger, _clients.Options.Name, _options.Url!, !string.IsNullOrWhiteSpace(_options.Secret),
-            _options.MaxConcurrency, _options.MaxAttempts, _options.RetrySchedule.Aggregate(TimeSpan.Zero, (sum, step) => sum + step));
-        var idleWait = FirstIdleWait;
-        var settling = Task.CompletedTask;
-        Task<ReceivedBatch?>? next = null;
-        try
+        var options = webhookOptions.Value;
+        ConsumerLog.ConsumerStarted(logger, options.MaxConcurrency, (int)_refresh.TotalSeconds,
+            options.AllowPrivateNetworks ? "allowed (Webhook:AllowPrivateNetworks)" : "refused for subscription webhooks");
+        while (!stoppingToken.IsCancellationRequested)
         {
-            while (next is not null || !stoppingToken.IsCancellationRequested)
+            try
             {
-                var batch = next is null ? await ReceiveAsync(stoppingToken) : await next;
-                next = null;
-                if (batch is null)
-                {
-                    await Task.Delay(_options.MaxPollInterval, _timeProvider, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                    continue;
-                }
-
-                if (batch.Messages.Length == 0)
-                {
-                    await Task.Delay(idleWait, _timeProvider, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                    idleWait = idleWait * 2 < _options.MaxPollInterval ? idleWait * 2 : _options.MaxPollInterval;
-                    continue;
-                }
-
-                idleWait = FirstIdleWait;
-
-                // Not cancelled by a graceful stop: a receive cut off after the service dequeued would leave its
-                // messages hidden for a whole visibility timeout. The batch it brings is delivered before stopping.
-                next = stoppingToken.IsCancellationRequested ? null : ReceiveAsync(_abort.Token);
-                IReadOnlyList<BatchItem> delivered;
-                try
-                {
-                    delivered = await _processor.DeliverAsync(batch.Messages, batch.ReceivedAt, _abort.Token);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
-                {
-                    ConsumerLog.BatchFailed(_logger, ex, batch.Messages.Length);
-                    continue;
-                }
-
-                await settling;
-                settling = SettleAsync(delivered);
+                await RefreshAsync(stoppingToken);
+                health.SubscriptionsRead();
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                ConsumerLog.RefreshFailed(logger, ex, _refresh);
             }
 
-            await settling;
-        }
-        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
-        {
-            // Abandoned like a crash: unsettled messages reappear after their visibility timeout.
+            await ReapEndedAsync();
+            await Task.Delay(_refresh, timeProvider, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
-    private async Task SettleAsync(IReadOnlyList<BatchItem> delivered)
+    private async Task RefreshAsync(CancellationToken cancellationToken)
     {
-        try
+        var listed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (id, version) in await store.ListVersionsAsync(cancellationToken))
         {
-            await _processor.SettleAsync(delivered, _abort.Token);
+            listed.Add(id);
+            if (_versions.TryGetValue(id, out var known) && known == version)
+            {
+                continue;
+            }
+
+            // Gone between the listing and the read: the next listing says so.
+            if (await store.GetAsync(id, cancellationToken) is { } stored)
+            {
+                _versions[id] = version;
+                Serve(settingsFactory.FromDocument(stored));
+            }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
+
+        foreach (var id in _versions.Keys.Where(id => !listed.Contains(id)).ToArray())
         {
-            ConsumerLog.BatchFailed(_logger, ex, delivered.Count);
+            _versions.Remove(id);
+            if (id == SubscriptionDocument.DefaultId)
+            {
+                Serve(settingsFactory.FromConfiguration());
+            }
+            else if (_loops.Remove(id, out var loop))
+            {
+                ConsumerLog.Stopped(logger, id, "its document is gone");
+                _retiring.Add((loop, loop.StopAsync(abandon: false, CancellationToken.None)));
+            }
+        }
+
+        if (!listed.Contains(SubscriptionDocument.DefaultId) && !_loops.ContainsKey(SubscriptionDocument.DefaultId))
+        {
+            Serve(settingsFactory.FromConfiguration());
         }
     }
 
-    /// <summary>One receive; null when it failed (logged), an empty batch when the queue had nothing visible.</summary>
-    private async Task<ReceivedBatch?> ReceiveAsync(CancellationToken cancellationToken)
+    private void Serve(SubscriptionSettings settings)
     {
-        var receivedAt = _timeProvider.GetUtcNow();
-        try
+        if (_loops.TryGetValue(settings.Id, out var loop))
         {
-            await _clients.EnsureCreatedAsync(cancellationToken);
-            var messages = await _clients.Queue.ReceiveMessagesAsync(_options.BatchSize, _options.VisibilityTimeout, cancellationToken);
-            _health.ReceiveSucceeded();
-            return new ReceivedBatch(messages.Value, receivedAt);
+            loop.Apply(settings);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        else if (!settings.Discard)
         {
-            return new ReceivedBatch([], receivedAt);
+            loop = loopFactory.Create(settings);
+            _loops[settings.Id] = loop;
+            loop.Start();
         }
-        catch (Exception ex)
+    }
+
+    /// <summary>
+    /// Forgets loops that ended by themselves (drained and removed, or discarded; their version stays known, so they are
+    /// not started again) or failed (their version is forgotten, so the next refresh starts them again).
+    /// </summary>
+    private async Task ReapEndedAsync()
+    {
+        foreach (var (id, loop) in _loops.Where(l => l.Value.Completion.IsCompleted).ToArray())
         {
-            ConsumerLog.ReceiveFailed(_logger, ex, _options.MaxPollInterval);
-            return null;
+            _loops.Remove(id);
+            if (loop.Completion.Exception is { } failure)
+            {
+                ConsumerLog.LoopFailed(logger, id, failure.GetBaseException());
+                _versions.Remove(id);
+            }
+
+            await loop.DisposeAsync();
+        }
+
+        foreach (var retired in _retiring.Where(r => r.Stopped.IsCompleted).ToArray())
+        {
+            _retiring.Remove(retired);
+            await retired.Loop.DisposeAsync();
         }
     }
 }

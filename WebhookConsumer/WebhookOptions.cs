@@ -18,8 +18,10 @@ public sealed class WebhookOptions
         TimeSpan.FromHours(4), TimeSpan.FromHours(8), TimeSpan.FromHours(12),
     ];
 
-    /// <summary>Absolute http or https URL every event is POSTed to. Required.</summary>
-    [Required(ErrorMessage = "Webhook:Url is required: the absolute http(s) URL events are POSTed to (env Webhook__Url).")]
+    /// <summary>
+    /// Absolute http or https URL the events of subscription <c>default</c> are POSTed to, unless its document sets a
+    /// webhook. Unset: <c>default</c>'s events wait in its queue until a webhook is set (and <c>/health</c> says so).
+    /// </summary>
     public string? Url { get; set; }
 
     /// <summary>
@@ -73,6 +75,23 @@ public sealed class WebhookOptions
     /// <summary>Longest <c>Retry-After</c> honoured; a longer one is cut to this.</summary>
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Lets webhook URLs from subscription documents reach loopback, private, link-local and reserved addresses
+    /// (checked at every connection). Never needed for <see cref="Url"/>, which the operator configures.
+    /// </summary>
+    public bool AllowPrivateNetworks { get; set; }
+
     /// <summary>Attempts an event gets before it is dead-lettered.</summary>
     public int MaxAttempts => RetrySchedule.Length + 1;
+
+    /// <summary>These settings with one subscription's receiver; everything else (retries, batches, visibility) stays shared.</summary>
+    internal WebhookOptions WithReceiver(string? url, string? secret, string? bearerToken, int timeoutSeconds)
+    {
+        var copy = (WebhookOptions)MemberwiseClone();
+        copy.Url = url;
+        copy.Secret = secret;
+        copy.BearerToken = bearerToken;
+        copy.TimeoutSeconds = timeoutSeconds;
+        return copy;
+    }
 }

@@ -5,11 +5,12 @@ using Polly.Timeout;
 
 namespace Jetstream.WebhookConsumer;
 
-/// <summary>Makes one delivery attempt: the signed POST of one event's JSON to <c>Webhook:Url</c>.</summary>
+/// <summary>
+/// Makes one delivery attempt: the signed POST of one event's JSON to one subscription's webhook. One instance per
+/// subscription and webhook version, made with that subscription's options (<see cref="WebhookOptions.WithReceiver"/>).
+/// </summary>
 internal sealed class WebhookSender
 {
-    public const string HttpClientName = "webhook";
-
     public static readonly string UserAgent = "Jetstream.Orleans/" +
         (typeof(WebhookSender).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0");
 
@@ -20,17 +21,24 @@ internal sealed class WebhookSender
     private readonly TimeProvider _timeProvider;
     private readonly Uri _url;
     private readonly AuthenticationHeaderValue? _authorization;
-    private readonly int _timeoutSeconds;
+    private readonly TimeSpan _timeout;
+    private readonly string _timeoutSetting;
 
-    public WebhookSender(IHttpClientFactory clientFactory, WebhookSigner signer, IOptions<WebhookOptions> options, TimeProvider timeProvider)
+    /// <param name="timeoutSetting">Where the timeout was set, for the error of a timed-out attempt.</param>
+    public WebhookSender(HttpClient client, WebhookSigner signer, IOptions<WebhookOptions> options, TimeProvider timeProvider, string timeoutSetting = "Webhook:TimeoutSeconds")
     {
-        _client = clientFactory.CreateClient(HttpClientName);
+        _client = client;
         _signer = signer;
         _timeProvider = timeProvider;
         _url = new Uri(options.Value.Url!, UriKind.Absolute);
         _authorization = string.IsNullOrEmpty(options.Value.BearerToken) ? null : new AuthenticationHeaderValue("Bearer", options.Value.BearerToken);
-        _timeoutSeconds = options.Value.TimeoutSeconds;
+        TimeoutSeconds = options.Value.TimeoutSeconds;
+        _timeout = TimeSpan.FromSeconds(TimeoutSeconds);
+        _timeoutSetting = timeoutSetting;
     }
+
+    /// <summary>Time allowed for one attempt (the batch deadline leaves room for it).</summary>
+    public int TimeoutSeconds { get; }
 
     public async Task<DeliveryResult> SendAsync(string eventId, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
@@ -38,6 +46,7 @@ internal sealed class WebhookSender
         request.Content.Headers.ContentType = JsonContentType;
         request.Headers.UserAgent.ParseAdd(UserAgent);
         request.Headers.Authorization = _authorization;
+        request.Options.Set(WebhookHttpClients.TimeoutKey, _timeout);
         var timestamp = _timeProvider.GetUtcNow().ToUnixTimeSeconds();
         request.Headers.TryAddWithoutValidation("webhook-id", eventId);
         request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -61,7 +70,7 @@ internal sealed class WebhookSender
         }
         catch (TimeoutRejectedException)
         {
-            return DeliveryResult.Failure(null, $"No response within {_timeoutSeconds} s (Webhook:TimeoutSeconds).");
+            return DeliveryResult.Failure(null, $"No response within {TimeoutSeconds} s ({_timeoutSetting}).");
         }
         catch (HttpRequestException ex)
         {

@@ -125,6 +125,10 @@ public sealed class JetstreamOptions
     /// </summary>
     public bool ForwardRawBody { get; set; }
 
+    /// <summary>How often each silo checks that every enabled subscription is running (after a silo dies it checks at once).</summary>
+    [Range(5, 3600)]
+    public int ActivationSweepSeconds { get; set; } = 30;
+
     /// <summary>Start the default processor when the silo starts.</summary>
     public bool AutoStart { get; set; } = true;
 }

@@ -149,4 +149,32 @@ public sealed class ConnectionTests
 
         Assert.Contains("Expected 1 open connection(s)", error.Message);
     }
+
+    [Theory]
+    [InlineData("/subscribe", 1)]
+    [InlineData("/subscribe?compress=true", 2)]
+    [InlineData("/xrpc/network.bsky.jetstream.subscribeEvents", 1)]
+    public async Task With_FragmentBytes_a_message_arrives_in_fragments_cut_anywhere_that_join_to_the_same_bytes(string pathAndQuery, int opcode)
+    {
+        await using var emu = await JetstreamEmulator.StartAsync(new EmulatorOptions { FragmentBytes = 7 });
+        await using var whole = await TestSubscriber.ConnectAsync(new Uri(emu.SubscribeUri, pathAndQuery));
+        using var raw = await RawWebSocket.ConnectAsync(emu.BaseUri, pathAndQuery);
+        await emu.WaitForConnectionsAsync(2, TimeSpan.FromSeconds(5));
+
+        emu.Publish(Events.Commit("app.bsky.feed.post"));
+        var expected = (await whole.ReceiveAsync()).Payload;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var fragments = new List<(int Opcode, byte[] Payload)>();
+        while (fragments.Sum(f => f.Payload.Length) < expected.Length)
+        {
+            fragments.Add(await raw.ReadFrameAsync(timeout.Token));
+        }
+
+        Assert.Equal(opcode, fragments[0].Opcode);
+        Assert.All(fragments.Skip(1), f => Assert.Equal(0, f.Opcode));
+        Assert.All(fragments.SkipLast(1), f => Assert.Equal(7, f.Payload.Length));
+        Assert.Equal(expected, fragments.SelectMany(f => f.Payload));
+        var plain = opcode == 2 ? Zstd.Decode(expected, Zstd.LegacyDictionary) : expected;
+        Assert.Contains("\"text\":\"héllo 👋\"", System.Text.Encoding.UTF8.GetString(plain));
+    }
 }

@@ -86,4 +86,18 @@ public sealed class V1RetentionTests
         Assert.Equal(HttpStatusCode.BadRequest, negative.StatusCode);
         Assert.Equal("subscribe: invalid cursor: negative value -1", await negative.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task A_v2_style_subscribe_refuses_zstd_together_with_permessage_deflate()
+    {
+        await using var emu = await JetstreamEmulator.StartAsync(new EmulatorOptions { V2StyleSubscribe = true });
+        using var http = new HttpClient { BaseAddress = emu.BaseUri };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/subscribe?compress=true");
+        request.Headers.Add("Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits");
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith("choose one compression scheme", await response.Content.ReadAsStringAsync());
+    }
 }

@@ -126,6 +126,19 @@ public sealed class V2CompressionTests
     }
 
     [Fact]
+    public async Task A_misbehaving_server_can_serve_a_dictionary_that_subscribe_then_refuses()
+    {
+        await using var emu = await JetstreamEmulator.StartAsync(new EmulatorOptions { V2DictionaryId = Zstd.LegacyId, GetZstdDictionaryId = Zstd.V2Id });
+        using var http = new HttpClient { BaseAddress = emu.BaseUri };
+
+        using var fetched = await http.GetAsync("/xrpc/network.bsky.jetstream.getZstdDictionary");
+        using var refused = await http.GetAsync("/xrpc/network.bsky.jetstream.subscribeEvents?zstdDictionary=20260811");
+
+        Assert.Equal("20260811", fetched.Headers.GetValues("X-Zstd-Dictionary-Id").Single());
+        Assert.Equal("UnknownZstdDictionary", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+    }
+
+    [Fact]
     public async Task Without_the_dictionary_files_v2_compression_is_refused_naming_the_setting()
     {
         var empty = Directory.CreateTempSubdirectory("no-dictionaries").FullName;

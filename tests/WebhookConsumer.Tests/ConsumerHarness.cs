@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
+using Azure.Storage.Blobs;
 using Azure.Storage.Queues.Models;
 using Jetstream.EventQueue;
+using Jetstream.EventQueue.Subscriptions;
 using Jetstream.TestSupport;
 using Jetstream.WebhookReceiver;
 using Microsoft.Extensions.Configuration;
@@ -21,6 +23,8 @@ internal sealed class ConsumerHarness : IAsyncDisposable
     private readonly ITestOutputHelper _output;
     private readonly string _connectionString;
     private readonly List<IHost> _consumers = [];
+    private readonly List<string> _subscriptionIds = [];
+    private ServiceProvider? _storage;
 
     private ConsumerHarness(ITestOutputHelper output, string connectionString, EventQueueClients clients, WebhookReceiverHost receiver, string secret)
     {
@@ -40,6 +44,23 @@ internal sealed class ConsumerHarness : IAsyncDisposable
 
     /// <summary>The receiver's secret; consumers sign with it.</summary>
     public string Secret { get; }
+
+    /// <summary>Every line any consumer of this harness logged at <see cref="LogLevel"/> or above, with exception text.</summary>
+    public LogCapture Logs { get; } = new();
+
+    /// <summary>The lowest level consumers log at (the test output still shows Information and above).</summary>
+    public LogLevel LogLevel { get; set; } = LogLevel.Information;
+
+    /// <summary>This test's subscription documents (<c>Subscriptions:Container</c> as the consumers read it).</summary>
+    public SubscriptionStore Store => Storage.GetRequiredService<SubscriptionStore>();
+
+    /// <summary>Protects webhook secrets with the consumers' key ring (<c>Subscriptions:KeyContainer</c>).</summary>
+    public WebhookSecrets WebhookSecrets => Storage.GetRequiredService<WebhookSecrets>();
+
+    public EventQueueClientsFactory Queues => Storage.GetRequiredService<EventQueueClientsFactory>();
+
+    /// <summary>The Api's view of this test's storage: the same settings the consumers get, as a plain service provider.</summary>
+    private ServiceProvider Storage => _storage ??= BuildStorage();
 
     public static string NewSecret() => "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
 
@@ -75,15 +96,7 @@ internal sealed class ConsumerHarness : IAsyncDisposable
     public IHost BuildConsumer(IDictionary<string, string?>? settings = null, string label = "consumer")
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        var configuration = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:AzureStorage"] = _connectionString,
-            ["Queue:Name"] = Clients.Options.Name,
-            ["Queue:LargeEventContainer"] = Clients.Options.LargeEventContainer,
-            ["Subscriptions:Container"] = Clients.Options.Name + "-subs",
-            ["Webhook:Url"] = Receiver.Url.ToString(),
-            ["Webhook:Secret"] = Secret,
-        };
+        var configuration = BaseConfiguration();
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             configuration[key] = value;
@@ -91,9 +104,85 @@ internal sealed class ConsumerHarness : IAsyncDisposable
 
         builder.Configuration.AddInMemoryCollection(configuration);
         builder.Logging.AddProvider(new XunitLoggerProvider(_output, label));
+        builder.Logging.AddProvider(new CapturingLoggerProvider(Logs, label));
+        builder.Logging.SetMinimumLevel(LogLevel);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.AddWebhookConsumer();
         return builder.Build();
+    }
+
+    /// <summary>
+    /// Writes a subscription document the way the Api does (secrets and token protected with the shared key ring) and
+    /// remembers its id so its queues are removed after the test.
+    /// </summary>
+    public async Task<SubscriptionDocument> CreateSubscriptionAsync(string id, Uri url, IReadOnlyList<string> secrets, string? bearerToken = null, int? timeoutSeconds = null)
+    {
+        _subscriptionIds.Add(id);
+        var now = DateTimeOffset.UtcNow;
+        var document = new SubscriptionDocument
+        {
+            Id = id,
+            WantedCollections = ["app.test.event"],
+            Webhook = Webhook(url, secrets, bearerToken, timeoutSeconds),
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        Assert.True(await Store.TryCreateAsync(document), $"subscription {id} exists already");
+        return document;
+    }
+
+    public WebhookDocument Webhook(Uri url, IReadOnlyList<string> secrets, string? bearerToken = null, int? timeoutSeconds = null) => new()
+    {
+        Url = url.ToString(),
+        ProtectedSecrets = WebhookSecrets.ProtectSecrets(secrets),
+        SecretCount = secrets.Count,
+        ProtectedBearerToken = WebhookSecrets.ProtectToken(bearerToken),
+        TimeoutSeconds = timeoutSeconds,
+    };
+
+    /// <summary>A unique subscription id (valid, and its queue names fit Azure's limits).</summary>
+    public string NewSubscriptionId(string prefix)
+    {
+        var id = TestNames.Queue(prefix)[..Math.Min(36, prefix.Length + 17)];
+        _subscriptionIds.Add(id);
+        return id;
+    }
+
+    /// <summary>Queues <paramref name="events"/> on a subscription's queue as the processor does.</summary>
+    public async Task SendAsync(string subscriptionId, IReadOnlyList<QueuedEvent> events, int perMessage)
+    {
+        var clients = Queues.For(subscriptionId);
+        await clients.EnsureCreatedAsync();
+        foreach (var chunk in events.Chunk(perMessage))
+        {
+            await clients.Queue.SendMessageAsync(QueueMessageCodec.Encode(chunk), timeToLive: TimeSpan.FromSeconds(-1));
+        }
+    }
+
+    private Dictionary<string, string?> BaseConfiguration() => new()
+    {
+        ["ConnectionStrings:AzureStorage"] = _connectionString,
+        ["Queue:Name"] = Clients.Options.Name,
+        ["Queue:LargeEventContainer"] = Clients.Options.LargeEventContainer,
+        ["Subscriptions:Container"] = Clients.Options.Name + "-subs",
+        ["Subscriptions:KeyContainer"] = Clients.Options.Name + "-keys",
+        ["Subscriptions:RefreshSeconds"] = "1",
+
+        // Receivers listen on loopback; the test of the refusal turns this off.
+        ["Webhook:AllowPrivateNetworks"] = "true",
+        ["Webhook:Url"] = Receiver.Url.ToString(),
+        ["Webhook:Secret"] = Secret,
+    };
+
+    private ServiceProvider BuildStorage()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(BaseConfiguration()).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging();
+        services.AddEventQueue(configuration);
+        services.AddWebhookSecrets();
+        return services.BuildServiceProvider();
     }
 
     /// <summary>Ends a consumer as a crash would: in-flight requests are cut off and nothing more is written to the queue.</summary>
@@ -133,17 +222,33 @@ internal sealed class ConsumerHarness : IAsyncDisposable
     }
 
     /// <summary>Deliveries that came before an earlier-queued event of the same DID (first deliveries only).</summary>
-    public int OvertakenWithinDid(IReadOnlyList<QueuedEvent> queued)
+    public int OvertakenWithinDid(IReadOnlyList<QueuedEvent> queued) => OvertakenWithinDid(queued, Receiver.Deliveries);
+
+    /// <summary>The same over <paramref name="deliveries"/> (from several receivers, merged here in arrival order).</summary>
+    public int OvertakenWithinDid(IReadOnlyList<QueuedEvent> queued, IEnumerable<Delivery> deliveries)
     {
         var position = queued.Select((e, i) => (e.EventId, i)).ToDictionary(x => x.EventId, x => x.i);
         var seen = new HashSet<string>();
-        return Receiver.Deliveries
+        return deliveries
+            .OrderBy(d => d.ArrivedAt)
             .Where(d => seen.Add(d.Id))
             .GroupBy(d => queued[position[d.Id]].Did)
             .Sum(did => did.Zip(did.Skip(1)).Count(pair => position[pair.Second.Id] < position[pair.First.Id]));
     }
 
     public void Report(string line) => _output.WriteLine(line);
+
+    /// <summary>Stops every consumer gracefully (batches in hand finished), so nothing logs after this.</summary>
+    public async Task StopConsumersAsync()
+    {
+        foreach (var host in _consumers)
+        {
+            await host.StopAsync();
+            host.Dispose();
+        }
+
+        _consumers.Clear();
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -157,5 +262,18 @@ internal sealed class ConsumerHarness : IAsyncDisposable
         await Clients.Queue.DeleteIfExistsAsync();
         await Clients.PoisonQueue.DeleteIfExistsAsync();
         await Clients.LargeEvents.DeleteIfExistsAsync();
+        if (_storage is not null)
+        {
+            foreach (var id in _subscriptionIds)
+            {
+                await Queues.For(id).DeleteAllAsync();
+            }
+
+            var connection = _storage.GetRequiredService<StorageConnection>();
+            var subscriptions = _storage.GetRequiredService<IOptions<SubscriptionOptions>>().Value;
+            await new BlobContainerClient(connection.ConnectionString, subscriptions.Container).DeleteIfExistsAsync();
+            await new BlobContainerClient(connection.ConnectionString, subscriptions.KeyContainer).DeleteIfExistsAsync();
+            await _storage.DisposeAsync();
+        }
     }
 }

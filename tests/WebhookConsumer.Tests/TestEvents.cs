@@ -28,8 +28,12 @@ internal static class TestEvents
         return new QueuedEvent { EventId = eventId, Did = did, TimeUs = timeUs, QueuedAt = DateTimeOffset.UtcNow, EventJson = json };
     }
 
-    public static IReadOnlyList<QueuedEvent> Interleaved(int dids, int perDid) =>
+    /// <summary>
+    /// <paramref name="perDid"/> events for each of <paramref name="dids"/> DIDs, round robin. Ids depend on DID and
+    /// position only, so events for different subscriptions need different <paramref name="didPrefix"/>es.
+    /// </summary>
+    public static IReadOnlyList<QueuedEvent> Interleaved(int dids, int perDid, string didPrefix = "did:plc:test") =>
         Enumerable.Range(0, perDid)
-            .SelectMany(seq => Enumerable.Range(0, dids).Select(d => Commit($"did:plc:test{d:D4}", seq)))
+            .SelectMany(seq => Enumerable.Range(0, dids).Select(d => Commit($"{didPrefix}{d:D4}", seq)))
             .ToArray();
 }

@@ -21,6 +21,7 @@ internal sealed class EmulatorHub(IOptions<EmulatorOptions> options, TimeProvide
     private long _published;
     private long _sent;
     private long _accepted;
+    private long _optionsUpdates;
     private long _slowConsumerDrops;
     private int _nextId;
 
@@ -40,8 +41,6 @@ internal sealed class EmulatorHub(IOptions<EmulatorOptions> options, TimeProvide
     public void CountOptionsUpdate() => Interlocked.Increment(ref _optionsUpdates);
 
     public IReadOnlyList<string> RequestedUrls => [.. _requestedUrls];
-
-    private long _optionsUpdates;
 
     public IReadOnlyList<LoggedEvent> Log => Locked(() => { ApplyRetention(); return _log.Snapshot(); });
 

@@ -59,9 +59,23 @@ public sealed class EmulatorOptions : IValidatableObject
     /// <summary>The dictionary <c>subscribeEvents</c> and <c>getZstdDictionary</c> serve as current; others are "retired". Read per request.</summary>
     public uint V2DictionaryId { get; set; } = KnownZstdDictionary.SubscribeEvents20260811.Id;
 
+    /// <summary>
+    /// A misbehaving server for client tests: <c>getZstdDictionary</c> serves this dictionary while
+    /// <c>subscribeEvents</c> accepts only <see cref="V2DictionaryId"/>, so a refetch does not help (null = the same).
+    /// Read per request.
+    /// </summary>
+    public uint? GetZstdDictionaryId { get; set; }
+
     /// <summary>Close each connection abruptly after it has been sent this many events (0 = never).</summary>
     [Range(0, int.MaxValue)]
     public int DropEveryNEvents { get; set; }
+
+    /// <summary>
+    /// Send each message as WebSocket fragments of this many bytes (0 = whole), cut anywhere, even inside a UTF-8
+    /// character or a zstd frame: real servers send whole messages, but a client must not depend on it. Read per frame.
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int FragmentBytes { get; set; }
 
     /// <summary>WebSocket ping interval (the real server pings every 30 s).</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
@@ -111,6 +125,13 @@ public sealed class EmulatorOptions : IValidatableObject
         foreach (var dictionaryProblem in CheckDictionaries())
         {
             yield return new ValidationResult(dictionaryProblem, [nameof(DictionaryDirectory)]);
+        }
+
+        if (GetZstdDictionaryId is { } served && KnownZstdDictionary.ById(served) is null)
+        {
+            yield return new ValidationResult(
+                $"{SectionName}:{nameof(GetZstdDictionaryId)} {served} is not a known Jetstream dictionary ({string.Join(", ", KnownZstdDictionary.All.Select(d => d.Id))}).",
+                [nameof(GetZstdDictionaryId)]);
         }
 
         if (KnownZstdDictionary.ById(V2DictionaryId) is null)

@@ -21,6 +21,13 @@ internal static class SubscribeEndpoint
         ZstdFrameCompressor? zstd = null;
         if (First(query["compress"]) == "true" || context.Request.Headers["Socket-Encoding"].Any(v => v?.Contains("zstd", StringComparison.Ordinal) == true))
         {
+            if (hub.Options.V2StyleSubscribe && context.Request.Headers.SecWebSocketExtensions.Any(v => v?.Contains("permessage-deflate", StringComparison.Ordinal) == true))
+            {
+                // The v2 server negotiates deflate on /subscribe and refuses a client asking for both (§2.7).
+                await RejectAsync(context, hub, url, "choose one compression scheme: custom zstd (compress=true / Socket-Encoding: zstd) or RFC 7692 permessage-deflate, not both");
+                return;
+            }
+
             zstd = dictionaries.V1;
             if (zstd is null)
             {

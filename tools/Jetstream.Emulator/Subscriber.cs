@@ -186,7 +186,16 @@ internal abstract class Subscriber
 
     protected async ValueTask SendAsync(SentFrame frame)
     {
-        await _socket.SendAsync(frame.Payload, frame.Type, endOfMessage: true, CancellationToken.None);
+        // Optionally in fragments (continuation frames), cut at any byte, so clients' reassembly can be tested.
+        var fragment = Hub.Options.FragmentBytes;
+        var payload = frame.Payload;
+        while (fragment > 0 && payload.Length > fragment)
+        {
+            await _socket.SendAsync(payload[..fragment], frame.Type, endOfMessage: false, CancellationToken.None);
+            payload = payload[fragment..];
+        }
+
+        await _socket.SendAsync(payload, frame.Type, endOfMessage: true, CancellationToken.None);
         _counters.Add(frame);
     }
 

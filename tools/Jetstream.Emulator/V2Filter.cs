@@ -55,9 +55,10 @@ internal sealed class V2Filter
             }
         }
 
+        // A non-null set turns the collection axis on, also when the filter is made of prefixes only.
         if (prefixes.Count > 0)
         {
-            collections ??= [];
+            collections ??= new HashSet<string>(StringComparer.Ordinal);
         }
 
         var max = query["maxMessageSizeBytes"];
@@ -81,7 +82,20 @@ internal sealed class V2Filter
             return true;
         }
 
-        return _collections.Contains(logged.Collection) || _prefixes.Any(p => logged.Collection.StartsWith(p, StringComparison.Ordinal));
+        if (_collections.Contains(logged.Collection))
+        {
+            return true;
+        }
+
+        foreach (var prefix in _prefixes)
+        {
+            if (logged.Collection.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static string? Check(IQueryCollection query)

@@ -4,12 +4,12 @@ using Microsoft.Extensions.Options;
 namespace Jetstream.Emulator;
 
 /// <summary>
-/// The dictionaries in <see cref="EmulatorOptions.DictionaryDirectory"/>, read once at start. They are never copied
+/// The dictionaries in <see cref="EmulatorOptions.DictionaryDirectory"/>, read once, when first needed. They are never copied
 /// into the repository: by default they come from the shared folder beside it. A missing file is not a start-up
 /// error (the container image has no shared folder); a request that needs it is refused and told which setting to
 /// fix. A file that is present but wrong stops the emulator at start (see <see cref="EmulatorOptions"/>).
 /// </summary>
-internal sealed class ZstdDictionaries
+internal sealed class ZstdDictionaries : IDisposable
 {
     /// <summary>The real servers' levels: v1 uses the Go default (3), v2 SpeedFastest (≈1) ([V2] compress.go).</summary>
     private const int V1Level = 3;
@@ -80,5 +80,14 @@ internal sealed class ZstdDictionaries
         }
 
         return null;
+    }
+
+    public void Dispose()
+    {
+        V1?.Dispose();
+        foreach (var compressor in _v2.Values)
+        {
+            compressor.Dispose();
+        }
     }
 }

@@ -8,22 +8,19 @@ namespace Jetstream.Emulator;
 /// compressed with it carries) and, for the dictionaries PROTOCOL.md names, their sha256, so the emulator can only
 /// ever compress with the real Jetstream dictionaries.
 /// </summary>
-public sealed class ZstdDictionary
+internal sealed class ZstdDictionary
 {
     private const uint Magic = 0xEC30A437;
 
-    private ZstdDictionary(uint id, byte[] bytes, string path)
+    private ZstdDictionary(uint id, byte[] bytes)
     {
         Id = id;
         Bytes = bytes;
-        Path = path;
     }
 
     public uint Id { get; }
 
-    public string Path { get; }
-
-    internal byte[] Bytes { get; }
+    public byte[] Bytes { get; }
 
     /// <summary>Reads and checks the file; returns null and the reason when it is not the dictionary expected.</summary>
     public static ZstdDictionary? TryLoad(string path, KnownZstdDictionary expected, out string? error)
@@ -54,6 +51,6 @@ public sealed class ZstdDictionary
         }
 
         error = null;
-        return new ZstdDictionary(id, bytes, path);
+        return new ZstdDictionary(id, bytes);
     }
 }

@@ -13,7 +13,7 @@ internal static class ZstdDictionaryEndpoint
 
     public static async Task HandleAsync(HttpContext context, EmulatorHub hub, ZstdDictionaries dictionaries)
     {
-        var current = hub.Options.V2DictionaryId;
+        var current = hub.Options.GetZstdDictionaryId ?? hub.Options.V2DictionaryId;
         var rawId = context.Request.Query["id"];
         if (rawId.Count > 0)
         {

@@ -1,0 +1,287 @@
+using Azure;
+using Jetstream.EventQueue;
+using Microsoft.Extensions.Logging;
+
+namespace Jetstream.WebhookConsumer;
+
+/// <summary>
+/// One subscription's poll loop. Batches are delivered one after another (so a DID's events keep queue order across
+/// them), while the next batch is received during a delivery and the previous batch is settled during the next:
+/// storage round trips stay off the delivery path. An empty receive waits 10 ms doubling up to
+/// <c>Webhook:MaxPollInterval</c>. New settings (<see cref="Apply"/>) take effect between batches: no batch is received
+/// ahead while a change waits, the batches in hand are finished with the webhook they were received under, then the
+/// loop switches. Stopping finishes the batches in hand unless abandoned (or the host's shutdown timeout runs out);
+/// abandoned messages reappear after the visibility timeout, as after a crash.
+/// </summary>
+internal sealed class SubscriptionLoop : IAsyncDisposable
+{
+    // Short, because while events trickle in (a few a second to hundreds) the queue is often empty for a moment and this
+    // wait is most of their latency; the doubling still brings an idle consumer to MaxPollInterval within about a second.
+    private static readonly TimeSpan FirstIdleWait = TimeSpan.FromMilliseconds(10);
+
+    private readonly EventQueueClients _clients;
+    private readonly BatchProcessor _processor;
+    private readonly DeliveryLane _lane;
+    private readonly WebhookSenderFactory _senders;
+    private readonly SubscriptionRemover _remover;
+    private readonly ConsumerHealth _health;
+    private readonly WebhookOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _abort = new();
+    private readonly SemaphoreSlim _changed = new(0, 1);
+    private SubscriptionSettings? _pending;
+    private Task _run = Task.CompletedTask;
+
+    public SubscriptionLoop(
+        SubscriptionSettings settings,
+        EventQueueClients clients,
+        BatchProcessor processor,
+        DeliveryLane lane,
+        WebhookSenderFactory senders,
+        SubscriptionRemover remover,
+        ConsumerHealth health,
+        WebhookOptions options,
+        TimeProvider timeProvider,
+        ILogger logger)
+    {
+        Settings = settings;
+        _pending = settings;
+        _clients = clients;
+        _processor = processor;
+        _lane = lane;
+        _senders = senders;
+        _remover = remover;
+        _health = health;
+        _options = options;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    public string Id => _clients.SubscriptionId;
+
+    /// <summary>The settings last given (applied at the next batch boundary).</summary>
+    public SubscriptionSettings Settings { get; private set; }
+
+    /// <summary>Completes when the loop has ended, by itself (drained and removed, discarded) or stopped.</summary>
+    public Task Completion => _run;
+
+    public void Start()
+    {
+        _health.Started(Id);
+        _run = RunAsync();
+    }
+
+    public void Apply(SubscriptionSettings settings)
+    {
+        Settings = settings;
+        Volatile.Write(ref _pending, settings);
+        if (_changed.CurrentCount == 0)
+        {
+            try
+            {
+                _changed.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Already signalled.
+            }
+        }
+    }
+
+    /// <summary>Stops the loop: the batches in hand are finished unless <paramref name="abandon"/>, or until <paramref name="cancellationToken"/>.</summary>
+    public async Task StopAsync(bool abandon, CancellationToken cancellationToken)
+    {
+        if (abandon)
+        {
+            await _abort.CancelAsync();
+        }
+
+        await _stopping.CancelAsync();
+        using var abortWhenOutOfTime = cancellationToken.Register(_abort.Cancel);
+
+        // A loop that failed was reported by the manager when it found it ended.
+        await _run.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(abandon: true, CancellationToken.None);
+        _health.Stopped(Id);
+        _lane.Dispose();
+        _stopping.Dispose();
+        _abort.Dispose();
+        _changed.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        // Off the caller's stack: the manager starts many loops in one refresh.
+        await Task.Yield();
+        var settings = Settings;
+        WebhookSender? sender = null;
+        var idleWait = FirstIdleWait;
+        var settling = Task.CompletedTask;
+        Task<ReceivedBatch?>? next = null;
+        try
+        {
+            while (next is not null || !_stopping.IsCancellationRequested)
+            {
+                if (next is null && Interlocked.Exchange(ref _pending, null) is { } changed)
+                {
+                    settings = changed;
+                    sender = settings.Webhook is null ? null : _senders.Create(settings);
+                    Announce(settings);
+                }
+
+                if (settings.Discard)
+                {
+                    // The Api drops what is queued itself; delivering it now would send what was meant to be discarded.
+                    ConsumerLog.Stopped(_logger, Id, "deleted with discard");
+                    break;
+                }
+
+                if (sender is null)
+                {
+                    await _changed.WaitAsync(_stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    continue;
+                }
+
+                var batch = next is null ? await ReceiveAsync(settings.Deleting, _stopping.Token) : await next;
+                next = null;
+                if (batch is null)
+                {
+                    await Task.Delay(_options.MaxPollInterval, _timeProvider, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    continue;
+                }
+
+                if (batch.Messages.Length == 0)
+                {
+                    if (settings.Deleting && await TryRemoveAsync(settling))
+                    {
+                        break;
+                    }
+
+                    await Task.Delay(idleWait, _timeProvider, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    idleWait = idleWait * 2 < _options.MaxPollInterval ? idleWait * 2 : _options.MaxPollInterval;
+                    continue;
+                }
+
+                idleWait = FirstIdleWait;
+
+                // Not cancelled by a graceful stop: a receive cut off after the service dequeued would leave its
+                // messages hidden for a whole visibility timeout. The batch it brings is delivered before stopping.
+                // Nor received ahead while new settings wait, so the switch comes right after this batch.
+                next = _stopping.IsCancellationRequested || Volatile.Read(ref _pending) is not null ? null : ReceiveAsync(settings.Deleting, _abort.Token);
+                IReadOnlyList<BatchItem> delivered;
+                try
+                {
+                    delivered = await _processor.DeliverAsync(sender, batch.Messages, batch.ReceivedAt, _abort.Token);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
+                {
+                    ConsumerLog.BatchFailed(_logger, Id, ex, batch.Messages.Length);
+                    continue;
+                }
+
+                await settling;
+                settling = SettleAsync(delivered);
+            }
+
+            await settling;
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+            // Abandoned like a crash: unsettled messages reappear after their visibility timeout.
+        }
+    }
+
+    private void Announce(SubscriptionSettings settings)
+    {
+        if (settings.Discard)
+        {
+            return;
+        }
+
+        if (settings.Webhook is not { } webhook)
+        {
+            ConsumerLog.Waiting(_logger, Id, settings.WaitReason ?? "no webhook", _clients.QueueName);
+            _health.Waiting(Id, settings.WaitReason ?? "no webhook");
+            return;
+        }
+
+        ConsumerLog.Started(_logger, Id, _clients.QueueName, settings.DisplayUrl, !string.IsNullOrWhiteSpace(webhook.Secret),
+            webhook.TimeoutSeconds, webhook.MaxAttempts, webhook.RetrySchedule.Aggregate(TimeSpan.Zero, (sum, step) => sum + step));
+        _health.Started(Id);
+        if (settings.Deleting)
+        {
+            ConsumerLog.Draining(_logger, Id);
+        }
+    }
+
+    /// <summary>After an empty receive of a deleting subscription, with nothing in hand: removes it if it is drained.</summary>
+    private async Task<bool> TryRemoveAsync(Task settling)
+    {
+        await settling;
+        try
+        {
+            if (!await _remover.TryRemoveAsync(_clients, _abort.Token))
+            {
+                return false;
+            }
+
+            ConsumerLog.Removed(_logger, Id, _clients.QueueName, _clients.PoisonQueueName);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
+        {
+            ConsumerLog.RemoveFailed(_logger, Id, ex);
+            return false;
+        }
+    }
+
+    private async Task SettleAsync(IReadOnlyList<BatchItem> delivered)
+    {
+        try
+        {
+            await _processor.SettleAsync(delivered, _abort.Token);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
+        {
+            ConsumerLog.BatchFailed(_logger, Id, ex, delivered.Count);
+        }
+    }
+
+    /// <summary>One receive; null when it failed (logged), an empty batch when the queue had nothing visible.</summary>
+    private async Task<ReceivedBatch?> ReceiveAsync(bool deleting, CancellationToken cancellationToken)
+    {
+        var receivedAt = _timeProvider.GetUtcNow();
+        try
+        {
+            // A deleting subscription's queues are never created again: another consumer may just have removed them.
+            if (!deleting)
+            {
+                await _clients.EnsureCreatedAsync(cancellationToken);
+            }
+
+            var messages = await _clients.Queue.ReceiveMessagesAsync(_options.BatchSize, _options.VisibilityTimeout, cancellationToken);
+            _health.ReceiveSucceeded(Id);
+            return new ReceivedBatch(messages.Value, receivedAt);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return new ReceivedBatch([], receivedAt);
+        }
+        catch (RequestFailedException ex) when (deleting && ex.Status == 404)
+        {
+            // Removed by another consumer (or the Api): empty, and the removal check confirms it is gone.
+            return new ReceivedBatch([], receivedAt);
+        }
+        catch (Exception ex)
+        {
+            ConsumerLog.ReceiveFailed(_logger, Id, ex, _options.MaxPollInterval);
+            return null;
+        }
+    }
+}
