@@ -35,6 +35,26 @@ public sealed class CompressionTests
         Assert.Equal(BuiltInDictionaries.LegacyId, stored?.Id);
     }
 
+    [Fact]
+    public async Task A_dictionary_refused_again_after_the_refetch_is_dropped_for_an_uncompressed_connection_that_says_so()
+    {
+        // subscribeEvents accepts only the legacy id while getZstdDictionary keeps serving 20260811: a refetch cannot help.
+        await using var scenario = await IngestionScenario.StartAsync(
+            "dict-none", new EmulatorOptions { V2DictionaryId = BuiltInDictionaries.LegacyId, GetZstdDictionaryId = BuiltInDictionaries.SubscribeEvents20260811Id }, endpoint: e => e.SubscribeEventsUri);
+
+        await Eventually.HoldsAsync(async () => (await scenario.Processor.GetStatus()).Connected, Timeout, "connected");
+        var status = await scenario.Processor.GetStatus();
+        Assert.StartsWith("none: ", status.Compression);
+        Assert.Contains("UnknownZstdDictionary", status.Compression);
+        // Two refused handshakes (the stored or fetched dictionary, then the refetched one), each re-read as a plain GET for its error name.
+        Assert.Equal(4, scenario.Emulator.RequestedUrls.Count(u => u.Contains("zstdDictionary=20260811", StringComparison.Ordinal)));
+        Assert.DoesNotContain("zstdDictionary", scenario.Emulator.RequestedUrls[^1]);
+        Assert.Equal("none", Assert.Single(scenario.Emulator.Connections).Compression);
+        scenario.Emulator.PublishMany(IngestionScenario.MixedEvents(seed: 64, count: 300));
+        var expected = scenario.ExpectedCommits();
+        IngestionTests.AssertExactlyOnce(expected, await scenario.DrainQueueAsync(expected.Count, Timeout));
+    }
+
     [Theory]
     [InlineData("v1")]
     [InlineData("v2")]
