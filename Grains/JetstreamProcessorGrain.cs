@@ -45,10 +45,8 @@ public sealed class JetstreamProcessorGrain(
     private StartupGate _startup = null!;
     private Task _run = Task.CompletedTask;
     private CancellationTokenSource? _paused;
-    private string? _endpoint;
+    private StreamIngest _ingest = null!;
     private string? _notReadyError;
-    private bool _sessionMadeProgress;
-    private long? _seenCursor, _seenSeq;
     private DateTimeOffset _startedAt;
 
     private string Key => this.GetPrimaryKeyString();
@@ -67,6 +65,7 @@ public sealed class JetstreamProcessorGrain(
         _checkpoint = new ProcessorCheckpoint(state, _sink, _options.CheckpointEveryCommits, ex => Log.CheckpointFailed(logger, ex, Key));
         _connection = new JetstreamConnection(_options, ResumeAt, dictionaries, time, logger, Key);
         _reminder = new ProcessorReminder(this, TimeSpan.FromSeconds(_options.KeepAliveReminderSeconds), logger, Key);
+        _ingest = new StreamIngest(state, _sink, _frames, _cursors, _checkpoint, _connection, _window, time, metrics, logger, Key, _stopSending.Token);
         _startup = new StartupGate(subscriptions, queue, _reminder, time, TimeSpan.FromMilliseconds(_options.MaxQueueRetryDelayMs), logger, Key);
         metrics.Cursor(state.State.Cursor);
         Log.Starting(logger, Key, state.State.Cursor, state.State.CursorEndpoint);
@@ -90,13 +89,13 @@ public sealed class JetstreamProcessorGrain(
 
     public Task<ProcessorStats> GetStats()
     {
-        AfterProgress();
+        _ingest.AfterProgress();
         return Task.FromResult(ProcessorReport.Stats(Counters, _sink, _startedAt, _window, _receiveRate.PerSecond(Counters.TotalReceived), _connection.Status()));
     }
 
     public Task<ConnectionStatus> GetStatus()
     {
-        AfterProgress();
+        _ingest.AfterProgress();
         return Task.FromResult(ProcessorReport.Status(_connection.Status(), _sink, Counters, _notReadyError, _paused is not null, time.GetUtcNow()));
     }
 
@@ -207,61 +206,12 @@ public sealed class JetstreamProcessorGrain(
                     continue;
                 }
 
-                var next = await _connection.NextAsync(stopping);
-                switch (next.Kind)
-                {
-                    case ConnectionEventKind.SessionStarted:
-                        _endpoint = next.Endpoint;
-                        _sessionMadeProgress = false;
-                        break;
-                    case ConnectionEventKind.Frame:
-                        await HandleFrameAsync(next.Frame, stopping);
-                        break;
-                    case ConnectionEventKind.Idle:
-                        _sink.ReaderIdle(_stopSending.Token);
-                        AfterProgress();
-                        break;
-                    case ConnectionEventKind.Gap:
-                        RecordGap(next.Gap!);
-                        break;
-                    case ConnectionEventKind.SessionEnded:
-                        await EndSessionAsync(stopping);
-                        break;
-                }
+                await _ingest.HandleAsync(await _connection.NextAsync(stopping), stopping);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
         }
-    }
-
-    private async Task HandleFrameAsync(WireFrame frame, CancellationToken stopping)
-    {
-        _sink.ReaderBusy();
-        _checkpoint.Changed();
-        if (_frames.Handle(frame, _cursors.Floor, Counters, _stopSending.Token))
-        {
-            _sessionMadeProgress = true;
-            _connection.ReportProgress();
-        }
-
-        AfterProgress();
-        if (!_sink.HasCapacity)
-        {
-            // Backpressure: the socket is not read until a write slot is free.
-            await _sink.WaitForCapacityAsync().WaitAsync(stopping);
-            AfterProgress();
-        }
-    }
-
-    private async Task EndSessionAsync(CancellationToken stopping)
-    {
-        await _sink.DrainAsync(stopping);
-        AfterProgress();
-        _cursors.SessionEnded(_sessionMadeProgress);
-        Counters.Reconnects++;
-        metrics.Reconnected();
-        _checkpoint.Request();
     }
 
     private async Task PausedAsync(CancellationToken stopping)
@@ -289,37 +239,10 @@ public sealed class JetstreamProcessorGrain(
         }
     }
 
-    private void RecordGap(StreamGap gap)
-    {
-        Counters.RecordGap(gap);
-        metrics.Gap(gap.Reason);
-        Log.GapRecorded(logger, Key, gap.Endpoint, gap.Reason, gap.From, gap.To, gap.Unit);
-        _checkpoint.Request();
-    }
-
-    /// <summary>Takes what the sink acknowledged: counters, and the cursor with the endpoint it now belongs to.</summary>
-    private void AfterProgress()
-    {
-        // The sink also collects by itself (when a write finishes), so compare with what was last seen here.
-        _sink.Collect();
-        if (_sink.Cursor != _seenCursor || _sink.CursorSeq != _seenSeq)
-        {
-            (_seenCursor, _seenSeq) = (_sink.Cursor, _sink.CursorSeq);
-            state.State.CursorEndpoint = _endpoint ?? state.State.CursorEndpoint;
-            metrics.Cursor(_sink.Cursor);
-        }
-
-        if (_sink.Acknowledged.Count > 0)
-        {
-            _checkpoint.Acknowledged(Counters.Acknowledge(_sink.Acknowledged, time.GetUtcNow(), _window, metrics));
-            _sink.Acknowledged.Clear();
-        }
-    }
-
     private Task OnTimerAsync()
     {
         _receiveRate.Sample(Counters.TotalReceived);
-        AfterProgress();
+        _ingest.AfterProgress();
         _checkpoint.Tick();
         return Task.CompletedTask;
     }
@@ -336,7 +259,7 @@ public sealed class JetstreamProcessorGrain(
             await _sink.DrainAsync(limit.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
         }
 
-        AfterProgress();
+        _ingest.AfterProgress();
         _stopSending.Cancel();
         _sink.Abandon();
         await _checkpoint.Current.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);

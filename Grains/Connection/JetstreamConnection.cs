@@ -165,7 +165,7 @@ public sealed class JetstreamConnection : IDisposable
         var (compression, decoder) = await _compression.ForAsync(endpoint, wire, stopping);
         var filters = _filters;
         var request = wire.Request(endpoint, filters, cursor, compression);
-        var ws = CreateSocket();
+        var ws = JetstreamSocket.Create(_options.LivenessTimeoutSeconds);
         _socket = ws;
         _session = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         _decoder = decoder;
@@ -273,7 +273,7 @@ public sealed class JetstreamConnection : IDisposable
                     continue;
                 }
 
-                var frame = progress == FrameProgress.Oversize ? new WireFrame(WireFrameKind.Oversize, default, default) : Read(wire, result.MessageType);
+                var frame = progress == FrameProgress.Oversize ? new WireFrame(WireFrameKind.Oversize, default, default) : FrameReading.Read(_assembler.Frame, result.MessageType, _decoder, wire, _track);
                 _assembler.Reset();
                 switch (frame.Kind)
                 {
@@ -300,27 +300,6 @@ public sealed class JetstreamConnection : IDisposable
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
         {
             return EndSession(endpoint, wire, _interrupted ? null : ex);
-        }
-    }
-
-    private WireFrame Read(IJetstreamWire wire, WebSocketMessageType type)
-    {
-        var raw = _assembler.Frame;
-        if (type != WebSocketMessageType.Binary || _decoder is null)
-        {
-            _track.Decoded(raw.Length);
-            return wire.Read(raw, type);
-        }
-
-        switch (_decoder.Decode(raw.Span, out var decoded))
-        {
-            case ZstdDecodeResult.Ok:
-                _track.Decoded(decoded.Length);
-                return wire.Read(decoded, WebSocketMessageType.Text);
-            case ZstdDecodeResult.TooLarge:
-                return new WireFrame(WireFrameKind.Oversize, default, raw, Problem: "decoded size over Jetstream:MaxFrameBytes");
-            case var failure:
-                return WireFrame.Bad($"zstd frame not decodable ({failure})", raw);
         }
     }
 
@@ -376,17 +355,6 @@ public sealed class JetstreamConnection : IDisposable
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
         }
-    }
-
-    private ClientWebSocket CreateSocket()
-    {
-        var ws = new ClientWebSocket();
-        ws.Options.CollectHttpResponseDetails = true;
-        var half = TimeSpan.FromSeconds(_options.LivenessTimeoutSeconds / 2.0);
-        ws.Options.KeepAliveInterval = half;
-        ws.Options.KeepAliveTimeout = half;
-        ws.Options.SetRequestHeader("User-Agent", "Jetstream.Orleans/" + typeof(JetstreamConnection).Assembly.GetName().Version);
-        return ws;
     }
 
     public void Dispose()
