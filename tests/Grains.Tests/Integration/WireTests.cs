@@ -121,6 +121,28 @@ public sealed class WireTests(ITestOutputHelper output)
         Assert.True((await scenario.Processor.GetStats()).DuplicatesDropped > 0, "the rewind replayed nothing");
     }
 
+    [Fact]
+    public async Task Webhook_body_raw_queues_the_v2_message_frame_as_the_wire_carried_it()
+    {
+        await using var scenario = await IngestionScenario.StartAsync("raw", configure: s => s["Webhook:Body"] = "raw", endpoint: e => e.SubscribeEventsUri);
+        scenario.Emulator.PublishMany(IngestionScenario.MixedEvents(seed: 47, count: 300));
+        var expected = scenario.ExpectedCommits();
+
+        var queued = await scenario.DrainQueueAsync(expected.Count, Timeout);
+
+        Assert.Equal(expected.Count, queued.Count);
+        var bySeq = expected.ToDictionary(e => e.Seq);
+        foreach (var e in queued)
+        {
+            using var frame = System.Text.Json.JsonDocument.Parse(e.EventJson);
+            Assert.Equal("message", frame.RootElement.GetProperty("$type").GetString());
+            var payload = frame.RootElement.GetProperty("payload");
+            var logged = bySeq[payload.GetProperty("seq").GetInt64()];
+            Assert.Equal(logged.TimeUs, e.TimeUs);
+            Assert.Equal(logged.Did, payload.GetProperty("did").GetString());
+        }
+    }
+
     private static async Task SwitchEndpointsAsync(IngestionScenario scenario, string[] endpoints)
     {
         var store = new SubscriptionStore(new StorageConnection(scenario.Storage), Microsoft.Extensions.Options.Options.Create(new SubscriptionOptions { Container = scenario.QueueName + "-subs" }));
