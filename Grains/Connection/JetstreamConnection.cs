@@ -161,7 +161,10 @@ public sealed class JetstreamConnection : IDisposable
 
         var endpoint = _endpoints.Current;
         var wire = WireFor(endpoint);
-        var cursor = _gaps.ResumeOverride(endpoint) ?? _resumeAt(endpoint, wire);
+        // The owner is always asked (it applies a pending replay and sets its duplicate floor); a cursor the server
+        // named (ConsumerTooSlow, the CursorTooOld floor) then takes precedence, once.
+        var planned = _resumeAt(endpoint, wire);
+        var cursor = _gaps.ResumeOverride(endpoint) ?? planned;
         var (compression, decoder) = await _compression.ForAsync(endpoint, wire, stopping);
         var filters = _filters;
         var request = wire.Request(endpoint, filters, cursor, compression);

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text.Json;
 
 namespace Jetstream.Grains.Connection;
@@ -15,11 +14,12 @@ public static class V2EventConverter
 {
     private const string TypePrefix = "network.bsky.jetstream.subscribeEvents#";
 
-    public static WireFrame Convert(ReadOnlyMemory<byte> frame, ArrayBufferWriter<byte> output)
+    /// <param name="writer">A writer to reuse (reset onto <paramref name="output"/>), so a frame allocates nothing; null: a new one.</param>
+    public static WireFrame Convert(ReadOnlyMemory<byte> frame, ArrayBufferWriter<byte> output, Utf8JsonWriter? writer = null)
     {
         try
         {
-            return ConvertCore(frame, output);
+            return ConvertCore(frame, output, writer);
         }
         catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
         {
@@ -27,7 +27,7 @@ public static class V2EventConverter
         }
     }
 
-    private static WireFrame ConvertCore(ReadOnlyMemory<byte> frame, ArrayBufferWriter<byte> output)
+    private static WireFrame ConvertCore(ReadOnlyMemory<byte> frame, ArrayBufferWriter<byte> output, Utf8JsonWriter? reused)
     {
         var span = frame.Span;
         var reader = new Utf8JsonReader(span);
@@ -36,14 +36,17 @@ public static class V2EventConverter
             return WireFrame.Bad("v2 frame is not an object", frame);
         }
 
-        string? frameType = null, error = null, message = null;
+        var isMessage = false;
+        var isError = false;
+        string? error = null, message = null;
         Payload payload = default;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("$type"u8))
             {
                 reader.Read();
-                frameType = reader.GetString();
+                isMessage = reader.ValueTextEquals("message"u8);
+                isError = reader.ValueTextEquals("error"u8);
             }
             else if (reader.ValueTextEquals("payload"u8))
             {
@@ -67,42 +70,42 @@ public static class V2EventConverter
             }
         }
 
-        if (frameType == "error")
+        if (isError)
         {
             return new WireFrame(WireFrameKind.Error, default, frame, Name: error ?? "unknown", Problem: message);
         }
 
-        if (frameType != "message" || payload.Type is null)
+        if (!isMessage || payload.Kind == PayloadKind.None)
         {
             return WireFrame.Bad("not a v2 message frame", frame);
         }
 
-        var kind = payload.Type.StartsWith(TypePrefix, StringComparison.Ordinal) ? payload.Type[TypePrefix.Length..] : payload.Type;
-        if (kind == "info")
+        if (payload.Kind == PayloadKind.Info)
         {
             return new WireFrame(WireFrameKind.Info, default, frame, Name: payload.InfoName ?? "unknown", Problem: payload.InfoMessage);
         }
 
-        if (payload.Seq is not { } seq || !Has(payload.Did) || payload.Time is null)
+        if (payload.Seq is not { } seq || !Has(payload.Did) || payload.TimeUs is not { } timeUs)
         {
             return WireFrame.Bad("v2 message without seq, did or time", frame);
         }
 
-        var wrapped = kind switch { "identity" => payload.Identity, "account" => payload.Account, _ => default };
-        if (kind != "commit" && !Has(wrapped))
+        var wrapped = payload.Kind switch { PayloadKind.Identity => payload.Identity, PayloadKind.Account => payload.Account, _ => default };
+        if (payload.Kind != PayloadKind.Commit && !Has(wrapped))
         {
             // #sync has no v1 form (§2.3), and we never ask for it; an unknown kind is not ours to forward either.
-            return WireFrame.Bad($"v2 {kind} event has no v1 form", frame);
+            return WireFrame.Bad($"v2 {payload.Kind} event has no v1 form", frame);
         }
 
-        var timeUs = ToMicroseconds(payload.Time);
-        using (var writer = new Utf8JsonWriter(output))
+        var writer = reused ?? new Utf8JsonWriter(output);
+        writer.Reset(output);
+        try
         {
             writer.WriteStartObject();
             Raw(writer, "did"u8, payload.Did, span);
             writer.WriteNumber("time_us"u8, timeUs);
-            writer.WriteString("kind"u8, kind);
-            if (kind == "commit")
+            writer.WriteString("kind"u8, payload.Kind switch { PayloadKind.Commit => "commit"u8, PayloadKind.Identity => "identity"u8, _ => "account"u8 });
+            if (payload.Kind == PayloadKind.Commit)
             {
                 writer.WriteStartObject("commit"u8);
                 Raw(writer, "rev"u8, payload.Rev, span);
@@ -115,18 +118,35 @@ public static class V2EventConverter
             }
             else
             {
-                Raw(writer, kind == "identity" ? "identity"u8 : "account"u8, wrapped, span);
+                Raw(writer, payload.Kind == PayloadKind.Identity ? "identity"u8 : "account"u8, wrapped, span);
             }
 
             writer.WriteEndObject();
+            writer.Flush();
+        }
+        finally
+        {
+            if (reused is null)
+            {
+                writer.Dispose();
+            }
         }
 
         return new WireFrame(WireFrameKind.Event, output.WrittenMemory, frame, seq, timeUs);
     }
 
     /// <summary>RFC 3339 with six fractional digits (§3.2) to unix µs, exactly.</summary>
-    public static long ToMicroseconds(string time) =>
-        (DateTimeOffset.Parse(time, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal) - DateTimeOffset.UnixEpoch).Ticks / 10;
+    public static long ToMicroseconds(DateTimeOffset time) => (time - DateTimeOffset.UnixEpoch).Ticks / 10;
+
+    private enum PayloadKind
+    {
+        None,
+        Commit,
+        Identity,
+        Account,
+        Info,
+        Other,
+    }
 
     private static void Raw(Utf8JsonWriter writer, ReadOnlySpan<byte> name, Range value, ReadOnlySpan<byte> frame)
     {
@@ -142,8 +162,9 @@ public static class V2EventConverter
     /// <summary>Where each payload field lies in the frame (raw tokens), and the few values read as such.</summary>
     private struct Payload
     {
-        public string? Type, Time, InfoName, InfoMessage;
-        public long? Seq;
+        public string? InfoName, InfoMessage;
+        public PayloadKind Kind;
+        public long? Seq, TimeUs;
         public Range Did, Rev, Operation, Collection, Rkey, Record, Cid, Identity, Account;
 
         public static Payload Read(ref Utf8JsonReader reader, ReadOnlySpan<byte> frame)
@@ -157,25 +178,38 @@ public static class V2EventConverter
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = reader.GetString();
-                reader.Read();
-                switch (name)
+                // Names compared in place, values kept as positions: nothing is allocated for an event.
+                if (reader.ValueTextEquals("$type"u8))
                 {
-                    case "$type": payload.Type = reader.GetString(); break;
-                    case "seq": payload.Seq = reader.GetInt64(); break;
-                    case "time": payload.Time = reader.GetString(); break;
-                    case "name": payload.InfoName = reader.GetString(); break;
-                    case "message": payload.InfoMessage = reader.GetString(); break;
-                    case "did": payload.Did = Value(ref reader); break;
-                    case "rev": payload.Rev = Value(ref reader); break;
-                    case "operation": payload.Operation = Value(ref reader); break;
-                    case "collection": payload.Collection = Value(ref reader); break;
-                    case "rkey": payload.Rkey = Value(ref reader); break;
-                    case "record": payload.Record = Value(ref reader); break;
-                    case "cid": payload.Cid = Value(ref reader); break;
-                    case "identity": payload.Identity = Value(ref reader); break;
-                    case "account": payload.Account = Value(ref reader); break;
-                    default: reader.Skip(); break;
+                    reader.Read();
+                    payload.Kind = reader.ValueTextEquals(TypePrefix + "commit") ? PayloadKind.Commit
+                        : reader.ValueTextEquals(TypePrefix + "identity") ? PayloadKind.Identity
+                        : reader.ValueTextEquals(TypePrefix + "account") ? PayloadKind.Account
+                        : reader.ValueTextEquals(TypePrefix + "info") ? PayloadKind.Info
+                        : PayloadKind.Other;
+                    continue;
+                }
+
+                if (reader.ValueTextEquals("seq"u8)) { reader.Read(); payload.Seq = reader.GetInt64(); continue; }
+                if (reader.ValueTextEquals("time"u8)) { reader.Read(); payload.TimeUs = reader.TryGetDateTimeOffset(out var time) ? ToMicroseconds(time) : null; continue; }
+                if (reader.ValueTextEquals("name"u8)) { reader.Read(); payload.InfoName = reader.GetString(); continue; }
+                if (reader.ValueTextEquals("message"u8)) { reader.Read(); payload.InfoMessage = reader.GetString(); continue; }
+                var field = reader.ValueTextEquals("did"u8) ? 1 : reader.ValueTextEquals("rev"u8) ? 2 : reader.ValueTextEquals("operation"u8) ? 3
+                    : reader.ValueTextEquals("collection"u8) ? 4 : reader.ValueTextEquals("rkey"u8) ? 5 : reader.ValueTextEquals("record"u8) ? 6
+                    : reader.ValueTextEquals("cid"u8) ? 7 : reader.ValueTextEquals("identity"u8) ? 8 : reader.ValueTextEquals("account"u8) ? 9 : 0;
+                reader.Read();
+                var value = Value(ref reader);
+                switch (field)
+                {
+                    case 1: payload.Did = value; break;
+                    case 2: payload.Rev = value; break;
+                    case 3: payload.Operation = value; break;
+                    case 4: payload.Collection = value; break;
+                    case 5: payload.Rkey = value; break;
+                    case 6: payload.Record = value; break;
+                    case 7: payload.Cid = value; break;
+                    case 8: payload.Identity = value; break;
+                    case 9: payload.Account = value; break;
                 }
             }
 

@@ -14,6 +14,7 @@ namespace Jetstream.Grains.Connection;
 public sealed class V2Wire : IJetstreamWire
 {
     private readonly ArrayBufferWriter<byte> _converted = new(4096);
+    private readonly System.Text.Json.Utf8JsonWriter _writer = new(new ArrayBufferWriter<byte>(1));
 
     public string Name => "v2";
 
@@ -71,7 +72,7 @@ public sealed class V2Wire : IJetstreamWire
         }
 
         _converted.ResetWrittenCount();
-        return V2EventConverter.Convert(frame, _converted);
+        return V2EventConverter.Convert(frame, _converted, _writer);
     }
 
     private static void Append(StringBuilder query, string name, string value)
