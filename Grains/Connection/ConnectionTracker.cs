@@ -79,8 +79,6 @@ public sealed class ConnectionTracker
 
     public void Stopped() => State = ConnectionState.Stopped;
 
-    public void Paused() => State = ConnectionState.Paused;
-
     public ConnectionStatus Status(WebSocket? socket, int reconnectAttempts)
     {
         var socketState = socket?.State ?? WebSocketState.Closed;
