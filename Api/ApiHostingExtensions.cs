@@ -32,6 +32,7 @@ public static class ApiHostingExtensions
         services.AddWebhookSecrets();
         services.AddSingleton<SubscriptionService>();
         services.AddSingleton<SubscriptionValidator>();
+        services.AddOptions<WebhookUrlOptions>().BindConfiguration(WebhookUrlOptions.SectionName);
         services.AddApiDocument();
 
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));

@@ -80,7 +80,9 @@ public sealed class JetstreamProcessorGrain(
     {
         await StopReadingAsync(TimeSpan.FromSeconds(5));
         Log.Stopping(logger, Key, _sink.Cursor);
-        await _checkpoint.WriteNowAsync();
+        // Only what this activation changed: a duplicate activation that lived for a moment while membership settled
+        // must not write its empty cursor over the one the real activation keeps.
+        await _checkpoint.WriteIfChangedAsync();
     }
 
     public Task EnsureRunning() => Task.CompletedTask;

@@ -18,7 +18,9 @@ public static class ServiceDefaultsExtensions
     /// Metrics (ASP.NET Core, HttpClient, runtime, Orleans and the application's <c>Jetstream.*</c> meters) served for
     /// Prometheus at <see cref="TelemetryNames.MetricsRoute"/>; traces (ASP.NET Core, HttpClient and the
     /// <c>Jetstream.*</c> sources); and, only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, OTLP export of all three
-    /// signals, configured by the standard <c>OTEL_*</c> variables.
+    /// signals, configured by the standard <c>OTEL_*</c> variables. The Aspire AppHost sets those for every host
+    /// (endpoint, protocol, the dashboard's API-key header, service name and instance id), so under it each host
+    /// exports to the dashboard; without it nothing is exported.
     /// </summary>
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder

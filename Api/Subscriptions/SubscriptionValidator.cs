@@ -7,14 +7,14 @@ namespace Jetstream.Api.Subscriptions;
 /// Checks a subscription request the way the Jetstream server and the consumer would, before anything is stored, so
 /// every mistake is a 400 naming its field (<c>wantedCollections[3]</c>, <c>webhook.url</c>) and nothing half-made stays.
 /// </summary>
-public sealed class SubscriptionValidator(IConfiguration configuration)
+public sealed class SubscriptionValidator(Microsoft.Extensions.Options.IOptions<WebhookUrlOptions> urls)
 {
     public const int MaxSecrets = 10;
     public const int MaxEndpoints = 16;
     private const string SecretPrefix = "whsec_";
 
     /// <summary>Tests and <c>--offline</c> set it: receivers on loopback or a private network are then allowed.</summary>
-    public bool AllowPrivateNetworks => configuration.GetValue<bool>("Webhook:AllowPrivateNetworks");
+    public bool AllowPrivateNetworks => urls.Value.AllowPrivateNetworks;
 
     /// <param name="routeId">The id in the path (PUT), or null (POST).</param>
     public async Task<Dictionary<string, string[]>> ValidateAsync(SubscriptionRequest request, string? routeId, CancellationToken cancellationToken)

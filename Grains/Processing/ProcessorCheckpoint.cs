@@ -48,13 +48,16 @@ public sealed class ProcessorCheckpoint
     /// <summary>The timer's tick: writes if anything changed since the last write.</summary>
     public void Tick()
     {
-        if (_changed || _state.State.Cursor != _sink.Cursor || _state.State.CursorSeq != _sink.CursorSeq)
+        if (HasChanges)
         {
             Request();
         }
     }
 
-    public Task<bool> WriteNowAsync() => WriteAsync();
+    /// <summary>Writes now if anything changed since the last write (the way out).</summary>
+    public Task<bool> WriteIfChangedAsync() => HasChanges ? WriteAsync() : Task.FromResult(true);
+
+    private bool HasChanges => _changed || _state.State.Cursor != _sink.Cursor || _state.State.CursorSeq != _sink.CursorSeq;
 
     private async Task<bool> WriteAsync()
     {
@@ -71,6 +74,26 @@ public sealed class ProcessorCheckpoint
         {
             await _state.WriteStateAsync();
             return true;
+        }
+        catch (Orleans.Storage.InconsistentStateException ex)
+        {
+            // Another activation of this subscription wrote since this one read (a duplicate while a silo joined or
+            // died). This one is reading and its cursor covers what it queued: take the stored ETag, keep its own
+            // values, and write them at the next checkpoint. Left alone, every later write would fail the same way.
+            _changed = true;
+            _failed(ex);
+            var mine = _state.State;
+            try
+            {
+                await _state.ReadStateAsync();
+            }
+            catch (Exception readFailure)
+            {
+                _failed(readFailure);
+            }
+
+            _state.State = mine;
+            return false;
         }
         catch (Exception ex)
         {

@@ -126,7 +126,7 @@ public sealed class ApiClusterFixture : IAsyncLifetime
         ["Logging:LogLevel:Default"] = "Warning",
     };
 
-    public ApiServer StartApi(string? adminToken, IReadOnlyDictionary<string, string?>? overrides = null)
+    public ApiServer StartApi(string? adminToken, IReadOnlyDictionary<string, string?>? overrides = null, bool captureLogs = false)
     {
         var settings = ApiSettings(adminToken);
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
@@ -134,7 +134,7 @@ public sealed class ApiClusterFixture : IAsyncLifetime
             settings[key] = value;
         }
 
-        var api = new ApiServer(settings);
+        var api = new ApiServer(settings, captureLogs);
         _ = api.BaseAddress;
         return api;
     }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Jetstream.Api.Tests;
 
@@ -15,12 +16,17 @@ namespace Jetstream.Api.Tests;
 public sealed class ApiServer : WebApplicationFactory<ApiOptions>
 {
     private readonly IReadOnlyDictionary<string, string?> _settings;
+    private readonly CapturingLoggerProvider? _logs;
 
-    public ApiServer(IReadOnlyDictionary<string, string?> settings)
+    public ApiServer(IReadOnlyDictionary<string, string?> settings, bool captureLogs = false)
     {
         _settings = settings;
+        _logs = captureLogs ? new CapturingLoggerProvider() : null;
         UseKestrel(0);
     }
+
+    /// <summary>Every line the host logged, at every level (only with <c>captureLogs</c>).</summary>
+    public IReadOnlyCollection<string> Logs => _logs?.Lines ?? [];
 
     public Uri BaseAddress
     {
@@ -39,6 +45,11 @@ public sealed class ApiServer : WebApplicationFactory<ApiOptions>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
+        if (_logs is not null)
+        {
+            builder.ConfigureLogging(logging => logging.AddProvider(_logs).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace));
+        }
+
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

@@ -46,6 +46,35 @@ public sealed class SubscriptionTests(ApiClusterFixture cluster)
     }
 
     [Fact]
+    public async Task Secrets_and_tokens_appear_in_no_log_line_at_any_level()
+    {
+        await using var api = cluster.StartApi(AdminTokens.Valid, new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Trace" }, captureLogs: true);
+        using var http = SubscriptionClient.Authorized(api.CreateHttpClient());
+        var id = SubscriptionClient.NewId("logs");
+        var body = SubscriptionClient.Body(id, ["app.example.logged"]);
+        body["webhook"]!["secrets"] = new JsonArray(Secret);
+        body["webhook"]!["bearerToken"] = BearerToken;
+
+        using (var created = await http.PostAsJsonAsync("/subscriptions", body))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        body["webhook"]!["secrets"] = new JsonArray(Secret + "!");
+        using (var refused = await http.PutAsJsonAsync("/subscriptions/" + id, body))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        }
+
+        (await http.GetAsync("/subscriptions/" + id)).Dispose();
+        (await http.DeleteAsync($"/subscriptions/{id}?discard=true")).Dispose();
+
+        Assert.Contains(api.Logs, line => line.Contains(id, StringComparison.Ordinal));
+        Assert.DoesNotContain(api.Logs, line => line.Contains(Secret["whsec_".Length..], StringComparison.Ordinal));
+        Assert.DoesNotContain(api.Logs, line => line.Contains(BearerToken, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Subscription_routes_need_the_admin_token_for_reads_too()
     {
         using var http = cluster.Api.CreateHttpClient();

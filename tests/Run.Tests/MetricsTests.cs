@@ -1,7 +1,7 @@
 namespace Jetstream.Run.Tests;
 
 /// <summary>
-/// <c>/metrics</c> on the Silo, the WebhookConsumer and the Api, scraped twice while the offline system runs with a
+/// <c>/metrics</c> on the silos, the WebhookConsumer and the Api, scraped twice while the offline system runs with a
 /// receiver that fails a third of the requests (so retries and dead letters happen too).
 /// </summary>
 [Collection(RunCollection.Name)]
@@ -21,7 +21,7 @@ public sealed class MetricsTests
         var ports = run.Ports;
         await http.GetStringAsync($"http://127.0.0.1:{ports.Api}/stats");
 
-        var silo = await PrometheusText.ScrapeAsync(http, ports.Silo);
+        var silo = await PrometheusText.ScrapeAsync(http, ports.Silo, ports.Silo2);
         var consumer = await PrometheusText.ScrapeAsync(http, ports.Consumer);
         var api = await PrometheusText.ScrapeAsync(http, ports.Api);
 
@@ -31,7 +31,7 @@ public sealed class MetricsTests
         {
             Assert.True(DateTime.UtcNow < deadline, $"metrics did not move within 60 s\n--- silo ---\n{Jetstream(siloLater)}\n--- consumer ---\n{Jetstream(consumerLater)}\n{run.Diagnostics()}");
             await Task.Delay(1000);
-            siloLater = await PrometheusText.ScrapeAsync(http, ports.Silo);
+            siloLater = await PrometheusText.ScrapeAsync(http, ports.Silo, ports.Silo2);
             consumerLater = await PrometheusText.ScrapeAsync(http, ports.Consumer);
         }
 

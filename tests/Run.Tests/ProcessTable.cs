@@ -3,39 +3,35 @@ namespace Jetstream.Run.Tests;
 /// <summary>The machine's processes as <c>/proc</c> shows them: what a user would check with <c>ps</c> and <c>pgrep -f</c>.</summary>
 internal static class ProcessTable
 {
-    /// <summary>Every live (not zombie) descendant of <paramref name="pid"/>.</summary>
-    public static IReadOnlyList<int> Descendants(int pid)
-    {
-        var children = new Dictionary<int, List<int>>();
-        foreach (var (id, parent, _) in All())
-        {
-            if (!children.TryGetValue(parent, out var list))
-            {
-                children[parent] = list = [];
-            }
-
-            list.Add(id);
-        }
-
-        var found = new List<int>();
-        var pending = new Stack<int>([pid]);
-        while (pending.TryPop(out var current))
-        {
-            foreach (var child in children.GetValueOrDefault(current) ?? [])
-            {
-                found.Add(child);
-                pending.Push(child);
-            }
-        }
-
-        return found;
-    }
-
     public static bool IsAlive(int pid) => All().Any(p => p.Pid == pid);
+
+    /// <summary>
+    /// Live processes whose environment holds <paramref name="text"/> (in a variable's name or value), with their
+    /// command lines: every process of a run inherits the run's environment, while Aspire's orchestrator starts them
+    /// detached, outside the tree of the process that started the run.
+    /// </summary>
+    public static IReadOnlyList<(int Pid, string CommandLine)> WithEnvironmentContaining(string text) =>
+        All().Where(p => EnvironmentOf(p.Pid).Contains(text, StringComparison.Ordinal)).Select(p => (p.Pid, p.CommandLine)).ToArray();
 
     /// <summary>Live processes whose command line contains <paramref name="text"/> (as <c>pgrep -f</c>).</summary>
     public static IReadOnlyList<string> CommandLinesContaining(string text) =>
         All().Select(p => p.CommandLine).Where(c => c.Contains(text, StringComparison.Ordinal)).ToArray();
+
+    private static string EnvironmentOf(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/environ");
+        }
+        catch (IOException)
+        {
+            return string.Empty;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return string.Empty;
+        }
+    }
 
     private static IEnumerable<(int Pid, int Parent, string CommandLine)> All()
     {

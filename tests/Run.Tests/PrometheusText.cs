@@ -23,8 +23,17 @@ internal sealed partial class PrometheusText
 
     public string Text { get; }
 
-    public static async Task<PrometheusText> ScrapeAsync(HttpClient http, int port) =>
-        new(await http.GetStringAsync($"http://127.0.0.1:{port}/metrics"));
+    /// <summary>One scrape of each port, read as one: the silos of a cluster together (the processor runs on one of them).</summary>
+    public static async Task<PrometheusText> ScrapeAsync(HttpClient http, params int[] ports)
+    {
+        var texts = new List<string>();
+        foreach (var port in ports)
+        {
+            texts.Add(await http.GetStringAsync($"http://127.0.0.1:{port}/metrics"));
+        }
+
+        return new(string.Join('\n', texts));
+    }
 
     public bool Has(string name) => _samples.Any(s => s.Name == name);
 

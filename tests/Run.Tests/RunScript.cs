@@ -8,7 +8,8 @@ namespace Jetstream.Run.Tests;
 
 /// <summary>
 /// <c>run.sh --offline</c> started as a user would, on free ports and with its own Azurite data and log folders, running
-/// what the test build produced (<c>--no-build</c>, this test's configuration) so it never rebuilds under other tests.
+/// the AppHost the test build produced (<c>--no-build</c>, this test's configuration) so it never rebuilds under other
+/// tests.
 /// </summary>
 internal sealed partial class RunScript : IAsyncDisposable
 {
@@ -53,6 +54,7 @@ internal sealed partial class RunScript : IAsyncDisposable
         foreach (var key in psi.Environment.Keys.ToArray())
         {
             if (key.Contains("__", StringComparison.Ordinal) || key.StartsWith("OTEL_", StringComparison.Ordinal)
+                || key.StartsWith("ASPIRE_", StringComparison.Ordinal) || key.StartsWith("DOTNET_DASHBOARD_", StringComparison.Ordinal)
                 || key is "AZURE_STORAGE_CONNECTION_STRING" or "ASPNETCORE_URLS" || key.StartsWith("JETSTREAM_", StringComparison.Ordinal))
             {
                 psi.Environment.Remove(key);
@@ -67,7 +69,7 @@ internal sealed partial class RunScript : IAsyncDisposable
         psi.Environment["JETSTREAM_CONFIGURATION"] = BuildConfiguration;
         psi.Environment["JETSTREAM_AZURITE_DIR"] = Path.Combine(state, "azurite");
         psi.Environment["JETSTREAM_LOG_DIR"] = Path.Combine(state, "logs");
-        psi.Environment["JETSTREAM_START_TIMEOUT"] = "150";
+        psi.Environment["JETSTREAM_START_TIMEOUT"] = "180";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             psi.Environment[key] = value;
@@ -82,9 +84,9 @@ internal sealed partial class RunScript : IAsyncDisposable
         return run;
     }
 
-    /// <summary>Waits for the banner run.sh prints once every service is healthy.</summary>
+    /// <summary>Waits for the banner the AppHost prints once every resource is healthy.</summary>
     public Task WaitUntilRunningAsync() =>
-        WaitForOutputAsync(lines => lines.Any(l => l.StartsWith("Press Ctrl-C", StringComparison.Ordinal)), TimeSpan.FromSeconds(170), "run.sh's banner");
+        WaitForOutputAsync(lines => lines.Any(l => l.StartsWith("Press Ctrl-C", StringComparison.Ordinal)), TimeSpan.FromSeconds(200), "the banner");
 
     public async Task WaitForOutputAsync(Func<IReadOnlyList<string>, bool> condition, TimeSpan timeout, string what)
     {
@@ -123,7 +125,10 @@ internal sealed partial class RunScript : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    /// <summary>The script's output and the end of each service's log, for failure messages.</summary>
+    /// <summary>The processes of this run: each inherits the run's environment, which names its state folder.</summary>
+    public IReadOnlyList<(int Pid, string CommandLine)> Processes() => ProcessTable.WithEnvironmentContaining(StateDirectory);
+
+    /// <summary>The script's output and the end of each resource's console (the AppHost's log files), for failure messages.</summary>
     public string Diagnostics()
     {
         var text = new StringBuilder("--- run.sh output (last 60 lines) ---\n");
@@ -152,9 +157,9 @@ internal sealed partial class RunScript : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
-            var leftovers = ProcessTable.Descendants(_process.Id);
+            var leftovers = Processes().Select(p => p.Pid).ToArray();
             Interrupt();
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(40));
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
             try
             {
                 await _process.WaitForExitAsync(cts.Token);

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Azure.Data.Tables;
 using Jetstream.TestSupport;
 
 namespace Jetstream.Run.Tests;
@@ -22,9 +23,10 @@ public sealed class RunScriptTests
         var api = $"http://127.0.0.1:{run.Ports.Api}";
         Assert.Contains($"{api}/stats/html", output);
         Assert.Contains($"{api}/stats", output);
+        Assert.Contains($"{api}/dashboard/", output);
         Assert.Contains($"http://127.0.0.1:{run.Ports.Silo}/metrics", output);
         var token = Regex.Match(output, @"Admin token\s+(\S+)").Groups[1].Value;
-        Assert.Matches("^[0-9a-f]{48}$", token);
+        Assert.Matches("^[A-Za-z0-9]{32}$", token);
         Assert.All(run.Deliveries, line => Assert.Matches(@" (work\.doing|blue\.2048)\.\S+ did:", line));
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
@@ -40,19 +42,47 @@ public sealed class RunScriptTests
         withToken.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(withToken)).StatusCode);
 
-        var started = ProcessTable.Descendants(run.Pid);
-        Assert.True(started.Count >= 7, $"expected Azurite, the emulator, the receiver, three hosts and the printer; found {started.Count}");
+        // The printed login URL opens the Aspire dashboard: without its token a browser is sent to the login page, with
+        // it the browser is signed in and lands on the resources page.
+        var login = Regex.Match(output, $@"Aspire dashboard\s+(http://127\.0\.0\.1:{run.Ports.Dashboard}/login\?t=\S+)").Groups[1].Value;
+        Assert.False(string.IsNullOrEmpty(login), output);
+        using (var browser = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
+        {
+            var anonymous = await browser.GetAsync($"http://127.0.0.1:{run.Ports.Dashboard}/");
+            Assert.Equal("/login", anonymous.RequestMessage!.RequestUri!.AbsolutePath);
+            var signedIn = await browser.GetAsync(login);
+            Assert.Equal(HttpStatusCode.OK, signedIn.StatusCode);
+            Assert.Equal("/", signedIn.RequestMessage!.RequestUri!.AbsolutePath);
+        }
+
+        // Azurite, the emulator, the receiver, two silos, the Api and the consumer, each a process of this run.
+        var started = run.Processes();
+        foreach (var program in new[] { "azurite.js", "/Jetstream.Emulator", "/WebhookReceiver", "/Api", "/WebhookConsumer" })
+        {
+            Assert.True(started.Any(p => p.CommandLine.Contains(program, StringComparison.Ordinal)), $"no {program} among\n{string.Join('\n', started)}");
+        }
+
+        Assert.Equal(2, started.Count(p => p.CommandLine.EndsWith("/Silo", StringComparison.Ordinal)));
 
         run.Interrupt();
-        var exitCode = await run.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        var exitCode = await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
 
         Assert.Equal(130, exitCode);
-        Assert.DoesNotContain(started, ProcessTable.IsAlive);
+        Assert.DoesNotContain(started, p => ProcessTable.IsAlive(p.Pid));
+        Assert.Empty(run.Processes());
         Assert.Empty(ProcessTable.CommandLinesContaining(run.StateDirectory));
         foreach (var port in run.Ports.All)
         {
             Assert.Empty(ProcessTable.CommandLinesContaining($"127.0.0.1:{port}"));
             Assert.False(await FreePort.IsListeningAsync(port), $"port {port} still listening after Ctrl-C\n{run.Diagnostics()}");
         }
+
+        // Both silos left the cluster before storage went away: Azurite, started again on the run's data, shows their
+        // membership rows as Dead, and the processor logged the cursor it stopped at.
+        await using var storage = await AzuriteProcess.StartOnAsync(Path.Combine(run.StateDirectory, "azurite"));
+        var members = new TableClient(storage.ConnectionString, "OrleansSiloInstances").Query<TableEntity>()
+            .Where(row => row.ContainsKey("Status")).ToArray();
+        Assert.Equal(["Dead", "Dead"], members.Select(row => row.GetString("Status")));
+        Assert.Contains(Directory.GetFiles(Path.Combine(run.StateDirectory, "logs"), "silo-*.log"), log => File.ReadAllText(log).Contains("stopping at cursor", StringComparison.Ordinal));
     }
 }

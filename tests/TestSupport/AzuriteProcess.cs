@@ -46,6 +46,14 @@ public sealed class AzuriteProcess : IAsyncDisposable
         return azurite;
     }
 
+    /// <summary>A server on free ports over an existing data folder (another run's), which it deletes when disposed.</summary>
+    public static async Task<AzuriteProcess> StartOnAsync(string location)
+    {
+        var azurite = new AzuriteProcess(location, FreePort.Next(), FreePort.Next(), FreePort.Next());
+        await azurite.StartAgainAsync();
+        return azurite;
+    }
+
     /// <summary>Starts the server (again) on the same ports and data, waiting until all three services accept connections.</summary>
     public async Task StartAgainAsync()
     {
