@@ -26,6 +26,7 @@ public sealed class JetstreamConnection : IDisposable
     private readonly Dictionary<string, IJetstreamWire> _wires = new(StringComparer.Ordinal);
     private readonly ConnectionTracker _track = new();
     private readonly SessionGaps _gaps;
+    private readonly HandshakeRejections _rejections;
     private ClientWebSocket? _socket;
     private CancellationTokenSource? _session;
     private CancellationTokenSource _wake = new();
@@ -49,6 +50,7 @@ public sealed class JetstreamConnection : IDisposable
         _compression = new CompressionPlanner(options.Compress, dictionaries, options.MaxFrameBytes);
         _assembler = new FrameAssembler(options.MaxFrameBytes);
         _gaps = new SessionGaps(TimeSpan.FromSeconds(options.ServerRetentionSeconds), time);
+        _rejections = new HandshakeRejections(_compression, _gaps, logger, key);
     }
 
     public bool IsOpen => _socket is { State: WebSocketState.Open } && _track.State == ConnectionState.Connected;
@@ -214,26 +216,20 @@ public sealed class JetstreamConnection : IDisposable
     private async ValueTask<ConnectionEvent> RejectedAsync(string endpoint, IJetstreamWire wire, Uri uri, long? cursor, int status, CancellationToken stopping)
     {
         EndSocket();
-        var rejection = wire.SequenceCursor ? await XrpcRejection.ReadAsync(uri, stopping) : null;
-        if (rejection?.Error == "UnknownZstdDictionary")
-        {
-            var refetched = await _compression.OnUnknownDictionaryAsync(endpoint, stopping);
-            Log.DictionaryRefused(_logger, _key, endpoint, rejection.Message, refetched);
-            return new ConnectionEvent(ConnectionEventKind.SessionEnded, endpoint, wire);
-        }
-
-        if (rejection?.Error == "CursorTooOld" && _gaps.CursorTooOld(endpoint, cursor, rejection.NumberAfter("floor")) is { } gap)
+        var (gap, retryNow, error) = await _rejections.ExplainAsync(endpoint, wire, uri, cursor, status, stopping);
+        if (gap is not null)
         {
             return new ConnectionEvent(ConnectionEventKind.Gap, endpoint, wire, Gap: gap);
         }
 
-        var retry = TimeSpan.FromSeconds(_options.ConfigurationErrorRetrySeconds);
-        var name = rejection is null ? "" : $" {rejection.Error}: {rejection.Message}";
-        _track.ConfigurationError(
-            $"HTTP {status}{name} from {endpoint}: the server rejected the subscription; check Jetstream:WantedCollections, Jetstream:WantedDids and Jetstream:Endpoints ({uri.Query}).",
-            _time.GetUtcNow(), retry);
-        Log.ConfigurationRejected(_logger, _key, endpoint, status, retry);
-        _delay = retry;
+        if (!retryNow)
+        {
+            var retry = TimeSpan.FromSeconds(_options.ConfigurationErrorRetrySeconds);
+            _track.ConfigurationError(error!, _time.GetUtcNow(), retry);
+            Log.ConfigurationRejected(_logger, _key, endpoint, status, retry);
+            _delay = retry;
+        }
+
         return new ConnectionEvent(ConnectionEventKind.SessionEnded, endpoint, wire);
     }
 
