@@ -38,4 +38,25 @@ public sealed record ConnectionStatus
 
     /// <summary>When the next connection attempt is due, while in backoff.</summary>
     [Id(12)] public DateTimeOffset? NextAttemptAt { get; init; }
+
+    /// <summary><c>v1</c> (<c>/subscribe</c>) or <c>v2</c> (<c>subscribeEvents</c>): the wire of <see cref="Endpoint"/>.</summary>
+    [Id(13)] public string? Wire { get; init; }
+
+    /// <summary>The compression in use, e.g. <c>zstd (dictionary 1612007021)</c>, or <c>none</c> and why.</summary>
+    [Id(14)] public string? Compression { get; init; }
+
+    /// <summary>Bytes received on the wire (frames as sent, compressed or not) since the processor started.</summary>
+    [Id(15)] public long WireBytes { get; init; }
+
+    /// <summary>The same frames' bytes once decompressed.</summary>
+    [Id(16)] public long DecodedBytes { get; init; }
+
+    /// <summary><see cref="DecodedBytes"/> / <see cref="WireBytes"/>; null before any byte.</summary>
+    [Id(17)] public double? CompressionRatio { get; init; }
+
+    /// <summary>The most recent gaps, oldest first (see <see cref="StreamGap"/>).</summary>
+    [Id(18)] public System.Collections.Immutable.ImmutableArray<StreamGap> Gaps { get; init; } = [];
+
+    /// <summary>The v2 sequence cursor and the endpoint it belongs to (seq is instance-local); null on v1.</summary>
+    [Id(19)] public long? CursorSeq { get; init; }
 }

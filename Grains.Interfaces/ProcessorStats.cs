@@ -60,4 +60,25 @@ public sealed record ProcessorStats
 
     /// <summary>Frames received per second (all kinds, before filtering) over about the last minute.</summary>
     [Id(18)] public double ReceivedPerSecond { get; init; }
+
+    /// <summary>The wire of the current endpoint: <c>v1</c> or <c>v2</c>.</summary>
+    [Id(19)] public string? Wire { get; init; }
+
+    /// <summary>The compression in use (see <see cref="ConnectionStatus.Compression"/>).</summary>
+    [Id(20)] public string? Compression { get; init; }
+
+    /// <summary>Bytes received on the wire since the processor started.</summary>
+    [Id(21)] public long WireBytes { get; init; }
+
+    /// <summary>Those bytes once decompressed.</summary>
+    [Id(22)] public long DecodedBytes { get; init; }
+
+    /// <summary>Decoded / wire bytes; null before any byte.</summary>
+    [Id(23)] public double? CompressionRatio { get; init; }
+
+    /// <summary>Gaps recorded (the most recent, oldest first), persisted with the counters.</summary>
+    [Id(24)] public ImmutableArray<StreamGap> Gaps { get; init; } = [];
+
+    /// <summary>Every gap recorded since the counters were last reset.</summary>
+    [Id(25)] public long GapCount { get; init; }
 }

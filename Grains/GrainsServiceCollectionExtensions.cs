@@ -1,4 +1,5 @@
 using Jetstream.EventQueue;
+using Jetstream.Grains.Connection;
 using Jetstream.Grains.Options;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,7 +15,11 @@ public static class GrainsServiceCollectionExtensions
     {
         services.AddOptions<JetstreamOptions>()
             .BindConfiguration(JetstreamOptions.SectionName)
-            .PostConfigure(options => options.ApplyDefaults())
+            .PostConfigure(options =>
+            {
+                options.ApplyDefaults();
+                options.ForwardRawBody = string.Equals(configuration["Webhook:Body"], "raw", StringComparison.OrdinalIgnoreCase);
+            })
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JetstreamOptions>, JetstreamOptionsValidator>());
@@ -22,6 +27,7 @@ public static class GrainsServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<ProcessorMetrics>();
+        services.TryAddSingleton<IZstdDictionarySource, StoredZstdDictionaries>();
         return services;
     }
 }

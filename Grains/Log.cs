@@ -25,8 +25,8 @@ internal static partial class Log
     [LoggerMessage(7, LogLevel.Warning, "Processor {Key}: {Suppressed} more frames rejected in the last minute (logging is rate-limited)")]
     public static partial void ParseErrorsSuppressed(ILogger logger, string key, long suppressed);
 
-    [LoggerMessage(8, LogLevel.Warning, "Processor {Key}: skipped a frame larger than Jetstream:MaxFrameBytes ({Limit} bytes)")]
-    public static partial void OversizeFrame(ILogger logger, string key, int limit);
+    [LoggerMessage(8, LogLevel.Warning, "Processor {Key}: skipped a frame: {Reason}")]
+    public static partial void OversizeFrame(ILogger logger, string key, string reason);
 
     [LoggerMessage(9, LogLevel.Warning, "Processor {Key}: queue write failed (attempt {Attempt}); reading is paused, retrying in {Delay}")]
     public static partial void QueueWriteFailed(ILogger logger, Exception exception, string key, int attempt, TimeSpan delay);
@@ -66,4 +66,16 @@ internal static partial class Log
 
     [LoggerMessage(21, LogLevel.Warning, "Processor {Key}: no such subscription (or it is being deleted); deactivating")]
     public static partial void NoSuchSubscription(ILogger logger, string key);
+
+    [LoggerMessage(22, LogLevel.Warning, "Processor {Key}: {Endpoint} does not know our zstd dictionary ({Message}); refetched: {Refetched}, else connecting uncompressed")]
+    public static partial void DictionaryRefused(ILogger logger, string key, string endpoint, string? message, bool refetched);
+
+    [LoggerMessage(23, LogLevel.Information, "Processor {Key}: {Endpoint} says {Name}: {Message}")]
+    public static partial void ServerNotice(ILogger logger, string key, string endpoint, string? name, string? message);
+
+    [LoggerMessage(24, LogLevel.Warning, "Processor {Key}: GAP in the stream from {Endpoint}: {Reason}, events from {From} to {To} ({Unit}) are no longer served and were not received")]
+    public static partial void GapRecorded(ILogger logger, string key, string endpoint, string reason, long from, long to, string unit);
+
+    [LoggerMessage(25, LogLevel.Warning, "Processor {Key}: zstd dictionary for {Endpoint}: {Problem}")]
+    public static partial void DictionaryProblem(ILogger logger, string key, string endpoint, string problem);
 }

@@ -36,6 +36,46 @@ public sealed class ProcessorCounters
 
     [Id(13)] public DateTimeOffset? LastProcessedAt { get; set; }
 
+    /// <summary>The most recent gaps, oldest first (at most <see cref="GapsKept"/>).</summary>
+    [Id(14)] public List<StreamGap> Gaps { get; set; } = [];
+
+    [Id(15)] public long GapCount { get; set; }
+
+    public const int GapsKept = 20;
+
+    public void RecordGap(StreamGap gap)
+    {
+        Gaps.Add(gap);
+        if (Gaps.Count > GapsKept)
+        {
+            Gaps.RemoveAt(0);
+        }
+
+        GapCount++;
+    }
+
+    /// <summary>Counts events the queue acknowledged; returns how many.</summary>
+    public int Acknowledge(IReadOnlyList<PendingEvent> events, DateTimeOffset now, ActivityWindow window, ProcessorMetrics metrics)
+    {
+        foreach (var pending in events)
+        {
+            EventCounts[pending.Collection] = EventCounts.GetValueOrDefault(pending.Collection) + 1;
+            LastEventTimeUs = Math.Max(LastEventTimeUs ?? 0, pending.Event.TimeUs);
+            if (pending.Event.BlobName is not null)
+            {
+                OffloadedEvents++;
+            }
+
+            window.Record(pending.Collection);
+            metrics.Queued(pending.Collection, 1);
+        }
+
+        TotalEvents += events.Count;
+        QueuedEvents += events.Count;
+        LastProcessedAt = now;
+        return events.Count;
+    }
+
     public static DateTimeOffset FromMicroseconds(long us) => DateTimeOffset.UnixEpoch.AddTicks(us * 10);
 
     public static long ToMicroseconds(DateTimeOffset time) => (time - DateTimeOffset.UnixEpoch).Ticks / 10;
@@ -60,5 +100,7 @@ public sealed class ProcessorCounters
         LastProcessedAt = LastProcessedAt,
         EventsPerSecond = window.EventsPerSecond(),
         RecentMinutes = window.RecentMinutes(),
+        Gaps = [.. Gaps],
+        GapCount = GapCount,
     };
 }

@@ -20,6 +20,7 @@ public sealed class ProcessorMetrics
     private readonly Counter<long> _parseErrors;
     private readonly Counter<long> _reconnects;
     private readonly Counter<long> _queueFailures;
+    private readonly Counter<long> _gaps;
     private readonly Histogram<double> _sendDuration;
     private long _cursorUs;
 
@@ -32,6 +33,7 @@ public sealed class ProcessorMetrics
         _parseErrors = meter.CreateCounter<long>("jetstream.parse_errors", "{frame}", "Frames that are not a valid event, by reason.");
         _reconnects = meter.CreateCounter<long>("jetstream.reconnects", "{connection}", "Connections opened after the first.");
         _queueFailures = meter.CreateCounter<long>("jetstream.queue.send.failures", "{message}", "Failed queue writes (each retried).");
+        _gaps = meter.CreateCounter<long>("jetstream.gaps", "{gap}", "Stretches of the stream the server no longer had when asked for, by reason.");
         _sendDuration = meter.CreateHistogram<double>("jetstream.queue.send.duration", "s", "Latency of one successful queue message write.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
         meter.CreateObservableGauge("jetstream.cursor.lag", () =>
@@ -50,6 +52,8 @@ public sealed class ProcessorMetrics
     public void ParseError(string reason) => _parseErrors.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void Reconnected() => _reconnects.Add(1);
+
+    public void Gap(string reason) => _gaps.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void QueueSendFailed() => _queueFailures.Add(1);
 

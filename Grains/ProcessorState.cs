@@ -11,4 +11,7 @@ public sealed class ProcessorState
     [Id(1)] public string? CursorEndpoint { get; set; }
 
     [Id(2)] public ProcessorCounters Counters { get; set; } = new();
+
+    /// <summary>On the v2 wire, the seq up to which every event is handled, on <see cref="CursorEndpoint"/> (seqs are instance-local).</summary>
+    [Id(3)] public long? CursorSeq { get; set; }
 }

@@ -91,6 +91,11 @@ public static class StatsPage
             .Append("<p><span class=\"badge ").Append(stateClass).Append("\" data-testid=\"connection-state\" data-state=\"")
             .Append(encoder.Encode(status.State.ToString())).Append("\">").Append(encoder.Encode(DisplayFormat.State(status.State))).Append("</span></p><dl>");
         Detail(html, encoder, "endpoint", "Endpoint", status.Endpoint ?? DisplayFormat.NotAvailable);
+        Detail(html, encoder, "wire", "Wire", status.Wire ?? DisplayFormat.NotAvailable);
+        Detail(html, encoder, "compression", "Compression", status.Compression ?? DisplayFormat.NotAvailable);
+        Detail(html, encoder, "bytes", "Bytes (wire / decoded)",
+            $"{DisplayFormat.Count(status.WireBytes)} / {DisplayFormat.Count(status.DecodedBytes)}{(status.CompressionRatio is { } ratio ? " (×" + ratio.ToString("0.00", CultureInfo.InvariantCulture) + ")" : "")}");
+        Detail(html, encoder, "gaps", "Gaps", status.Gaps.IsDefaultOrEmpty ? "none" : string.Join("; ", status.Gaps.TakeLast(3).Select(g => $"{g.Reason} {g.From}→{g.To} {g.Unit} at {DisplayFormat.Time(g.DetectedAt)}")));
         Detail(html, encoder, "connected-since", "Connected since", DisplayFormat.Time(status.ConnectedSince));
         Detail(html, encoder, "last-message-at", "Last message", DisplayFormat.Time(status.LastMessageAt));
         Detail(html, encoder, "reconnect-attempts", "Reconnect attempts", DisplayFormat.Count(status.ReconnectAttempts));

@@ -49,6 +49,13 @@ public sealed class StatsReader(IGrainFactory grains, QueueMetrics queues, TimeP
         LastProcessedAt = stats.LastProcessedAt,
         RecentMinutes = stats.RecentMinutes,
         ReceivedPerSecond = stats.ReceivedPerSecond,
+        Wire = stats.Wire,
+        Compression = stats.Compression,
+        WireBytes = stats.WireBytes,
+        DecodedBytes = stats.DecodedBytes,
+        CompressionRatio = stats.CompressionRatio,
+        Gaps = stats.Gaps,
+        GapCount = stats.GapCount,
     };
 
     /// <summary>The cursor's time: Jetstream's <c>time_us</c> is microseconds since the Unix epoch.</summary>

@@ -61,4 +61,25 @@ public sealed record StatsResponse
 
     /// <summary>Commits per minute and collection over the last hour, oldest first.</summary>
     public ImmutableArray<MinuteBucket> RecentMinutes { get; init; } = [];
+
+    /// <summary><c>v1</c> or <c>v2</c>: the wire of the endpoint in use.</summary>
+    public string? Wire { get; init; }
+
+    /// <summary>The compression in use, e.g. <c>zstd (dictionary 1612007021)</c>.</summary>
+    public string? Compression { get; init; }
+
+    /// <summary>Bytes received on the wire since the processor started.</summary>
+    public long WireBytes { get; init; }
+
+    /// <summary>The same frames once decompressed.</summary>
+    public long DecodedBytes { get; init; }
+
+    /// <summary>Decoded / wire bytes.</summary>
+    public double? CompressionRatio { get; init; }
+
+    /// <summary>The most recent gaps in the stream (from, to, unit, reason, endpoint), oldest first.</summary>
+    public ImmutableArray<StreamGap> Gaps { get; init; } = [];
+
+    /// <summary>Gaps recorded since the counters were reset.</summary>
+    public long GapCount { get; init; }
 }

@@ -44,7 +44,9 @@ public sealed class SubscriptionValidator(Microsoft.Extensions.Options.IOptions<
             Add("id", $"'{request.Id}' does not match the id in the path ('{routeId}'); leave it out or make them equal.");
         }
 
-        foreach (var (field, message) in FilterRules.Check(
+        // An endpoint on the v2 wire brings that wire's stricter rules (PROTOCOL.md §3.1).
+        var anyV2 = (request.Endpoints ?? []).Any(e => Uri.TryCreate(e, UriKind.Absolute, out var u) && JetstreamPaths.WireOf(u) == "v2");
+        foreach (var (field, message) in (anyV2 ? FilterRules.CheckSubscribeEvents : (FilterCheck)FilterRules.Check)(
                      request.WantedCollections ?? [], "wantedCollections", request.WantedDids ?? [], "wantedDids", static (f, i) => $"{f}[{i}]"))
         {
             Add(field, message);
@@ -70,6 +72,9 @@ public sealed class SubscriptionValidator(Microsoft.Extensions.Options.IOptions<
         return errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
     }
 
+    private delegate IEnumerable<(string Field, string Message)> FilterCheck(
+        IReadOnlyList<string> collections, string collectionsField, IReadOnlyList<string> dids, string didsField, Func<string, int, string> element);
+
     private static void CheckEndpoints(string[] endpoints, Action<string, string> add)
     {
         if (endpoints.Length > MaxEndpoints)
@@ -88,9 +93,9 @@ public sealed class SubscriptionValidator(Microsoft.Extensions.Options.IOptions<
             {
                 add(field, "Must not carry a query or fragment: the filters come from wantedCollections and wantedDids.");
             }
-            else if (!uri.AbsolutePath.EndsWith("/subscribe", StringComparison.Ordinal))
+            else if (JetstreamPaths.WireOf(uri) is null)
             {
-                add(field, $"The path '{uri.AbsolutePath}' is not a Jetstream v1 '/subscribe' endpoint.");
+                add(field, $"The path '{uri.AbsolutePath}' is not a Jetstream endpoint: {JetstreamPaths.Describe}.");
             }
         }
     }

@@ -46,6 +46,35 @@ public static partial class FilterRules
         }
     }
 
+    /// <summary>
+    /// The v2 <c>subscribeEvents</c> rules (PROTOCOL.md §3.1, §2.2): the same as <see cref="Check"/>, and a prefix's head
+    /// must itself start a valid NSID (<c>foo_bar.*</c> is refused there), and the DID limit counts raw entries.
+    /// </summary>
+    public static IEnumerable<(string Field, string Message)> CheckSubscribeEvents(
+        IReadOnlyList<string> collections, string collectionsField,
+        IReadOnlyList<string> dids, string didsField,
+        Func<string, int, string> element)
+    {
+        foreach (var failure in Check(collections, collectionsField, dids, didsField, element))
+        {
+            yield return failure;
+        }
+
+        for (var i = 0; i < collections.Count; i++)
+        {
+            var pattern = collections[i] ?? string.Empty;
+            if (pattern.EndsWith(".*", StringComparison.Ordinal) && !Nsid.IsValid(pattern[..^2] + ".x"))
+            {
+                yield return (element(collectionsField, i), $"'{pattern}': on the v2 wire the part before '.*' must begin a valid NSID (e.g. app.bsky.*).");
+            }
+        }
+
+        if (dids.Count > MaxDids && dids.Distinct(StringComparer.Ordinal).Count() <= MaxDids)
+        {
+            yield return (didsField, $"{dids.Count} entries; the v2 wire counts duplicates too and accepts at most {MaxDids}.");
+        }
+    }
+
     public static bool IsDid(string? value) => value is { Length: <= 2048 } && DidPattern().IsMatch(value);
 
     // atproto DID syntax: "did:" method ":" identifier, at most 2 KiB.

@@ -106,6 +106,25 @@ public sealed class JetstreamOptions
     [Range(1, 24 * 30)]
     public int ReplayWindowHours { get; set; } = 24;
 
+    /// <summary>
+    /// zstd on both wires (PROTOCOL.md §2.7, §3.3): v1 <c>compress=true</c> with the legacy dictionary, v2
+    /// <c>zstdDictionary</c> with the endpoint's dictionary. About 55-65 % fewer bytes on the wire.
+    /// </summary>
+    public bool Compress { get; set; } = true;
+
+    /// <summary>
+    /// How long the servers keep events (PROTOCOL.md §2.4: 24 h by the legacy default, 36 h on v2). A v1 resume whose
+    /// first event is later than the cursor by more than this was clamped by the server: it is recorded as a gap.
+    /// </summary>
+    [Range(1, 30 * 24 * 3600)]
+    public int ServerRetentionSeconds { get; set; } = 24 * 3600;
+
+    /// <summary>
+    /// <c>Webhook:Body=raw</c> (read by the Silo, since only the producer sees the wire): queue what the wire carried,
+    /// decompressed — on v2 the whole message frame — instead of the v1 event JSON. Set from configuration at start.
+    /// </summary>
+    public bool ForwardRawBody { get; set; }
+
     /// <summary>How often each silo checks that every enabled subscription is running (after a silo dies it checks at once).</summary>
     [Range(5, 3600)]
     public int ActivationSweepSeconds { get; set; } = 30;

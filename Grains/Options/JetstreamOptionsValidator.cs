@@ -1,3 +1,4 @@
+using Jetstream.Grains.Connection;
 using Jetstream.Grains.Interfaces.Events;
 using Microsoft.Extensions.Options;
 
@@ -32,6 +33,10 @@ public sealed class JetstreamOptionsValidator : IValidateOptions<JetstreamOption
                 {
                     failures.Add($"Jetstream:Endpoints:{i} ('{endpoint}') must not carry a query or fragment: filters come from Jetstream:WantedCollections and Jetstream:WantedDids.");
                 }
+                else if (JetstreamPaths.WireOf(uri) is null)
+                {
+                    failures.Add($"Jetstream:Endpoints:{i} ('{endpoint}'): the path '{uri.AbsolutePath}' is not a Jetstream endpoint; use {JetstreamPaths.Describe}.");
+                }
             }
         }
 
@@ -41,10 +46,11 @@ public sealed class JetstreamOptionsValidator : IValidateOptions<JetstreamOption
             failures.Add("Jetstream:AllCollections is true but Jetstream:WantedCollections is set too: choose one.");
         }
 
-        var dids = options.WantedDids ?? [];
-        foreach (var (field, message) in FilterRules.Check(collections, "Jetstream:WantedCollections", dids, "Jetstream:WantedDids", static (f, i) => $"{f}:{i}"))
+        // Each wire in use checks the filters by its own rules (PROTOCOL.md §2.1, §3.1), once per wire.
+        var filters = new WireFilters(collections, options.WantedDids ?? [], false, false);
+        foreach (var wire in (options.Endpoints ?? []).Select(JetstreamWires.Create).OfType<IJetstreamWire>().DistinctBy(w => w.Name))
         {
-            failures.Add($"{field}: {message}");
+            failures.AddRange(wire.Validate(filters, JetstreamOptions.SectionName).Where(f => !failures.Contains(f)));
         }
 
         if (options.MaxBackoffMs < options.InitialBackoffMs)

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Net.WebSockets;
 using System.Text;
 using Jetstream.EventQueue;
+using Jetstream.Grains.Connection;
 using Jetstream.Grains.Interfaces.Events;
 using Microsoft.Extensions.Logging;
 
@@ -31,17 +31,27 @@ public sealed class FrameHandler(
     private int _parseErrorsLogged;
     private long _parseErrorsSuppressed;
 
+    /// <summary>Forward what the wire carried (<c>Webhook:Body=raw</c>) instead of the v1 event JSON.</summary>
+    public bool ForwardRaw { get; init; }
+
     /// <summary>Handles a frame. Returns whether it was a new, valid event (the session is making progress).</summary>
-    /// <param name="dedupeFloor">Events at or before it were handled already (a replay on the cursor's own endpoint).</param>
-    public bool Handle(ReadOnlySpan<byte> frame, WebSocketMessageType type, long? dedupeFloor, ProcessorCounters counters, CancellationToken stopping)
+    /// <param name="floor">Events at or before it were handled already (a replay on the cursor's own endpoint).</param>
+    public bool Handle(in WireFrame wireFrame, ResumeFloor floor, ProcessorCounters counters, CancellationToken stopping)
     {
         counters.TotalReceived++;
-        if (type != WebSocketMessageType.Text)
+        switch (wireFrame.Kind)
         {
-            RecordParseError("unexpected binary frame", frame, counters);
-            return false;
+            case WireFrameKind.Oversize:
+                counters.OversizeFrames++;
+                metrics.Skipped("oversize");
+                Log.OversizeFrame(logger, processorKey, wireFrame.Problem ?? "larger than Jetstream:MaxFrameBytes");
+                return false;
+            case not WireFrameKind.Event:
+                RecordParseError(wireFrame.Problem ?? wireFrame.Kind.ToString(), wireFrame.Raw.Span, counters);
+                return false;
         }
 
+        var frame = wireFrame.Json.Span;
         var outcome = EventParser.Parse(frame, out var parsed);
         if (outcome != ParseOutcome.Ok)
         {
@@ -49,7 +59,9 @@ public sealed class FrameHandler(
             return false;
         }
 
-        if (parsed.TimeUs <= dedupeFloor)
+        var seq = wireFrame.Seq;
+        var body = ForwardRaw ? wireFrame.Raw.Span : frame;
+        if (floor.Covers(parsed.TimeUs, seq))
         {
             counters.DuplicatesDropped++;
             metrics.Skipped("duplicate");
@@ -62,19 +74,19 @@ public sealed class FrameHandler(
                 counters.SkippedIdentityEvents++;
                 metrics.Received(EventKinds.Identity);
                 metrics.Skipped(EventKinds.Identity);
-                sink.Skip(parsed.TimeUs);
+                sink.Skip(parsed.TimeUs, seq);
                 return true;
             case EventKind.Account when !Filter.ForwardAccount:
                 counters.SkippedAccountEvents++;
                 metrics.Received(EventKinds.Account);
                 metrics.Skipped(EventKinds.Account);
-                sink.Skip(parsed.TimeUs);
+                sink.Skip(parsed.TimeUs, seq);
                 return true;
             case EventKind.Identity or EventKind.Account:
                 var kind = parsed.Kind == EventKind.Identity ? EventKinds.Identity : EventKinds.Account;
                 metrics.Received(kind);
                 var accountDid = parsed.Did.ToString(frame);
-                return Queue(frame, parsed, accountDid, kind, EventIds.ForAccountOrIdentity(accountDid, kind, parsed.Body.RawSpan(frame)), counters, stopping);
+                return Queue(body, parsed, seq, accountDid, kind, EventIds.ForAccountOrIdentity(accountDid, kind, parsed.Body.RawSpan(frame)), counters, stopping);
         }
 
         metrics.Received(EventKinds.Commit);
@@ -82,24 +94,24 @@ public sealed class FrameHandler(
         {
             counters.SkippedNonMatchingCommits++;
             metrics.Skipped("non_matching");
-            sink.Skip(parsed.TimeUs);
+            sink.Skip(parsed.TimeUs, seq);
             return true;
         }
 
         var did = parsed.Did.ToString(frame);
         var collection = parsed.Collection.ToString(frame);
         var eventId = EventIds.ForCommit(did, collection, parsed.Rkey.ToString(frame), parsed.Rev.ToString(frame), parsed.Operation.ToString(frame));
-        return Queue(frame, parsed, did, collection, eventId, counters, stopping);
+        return Queue(body, parsed, seq, did, collection, eventId, counters, stopping);
     }
 
     /// <summary>Queues a kept event unless it is a replayed duplicate; <paramref name="collection"/> is what it is counted under.</summary>
-    private bool Queue(ReadOnlySpan<byte> frame, in ParsedEvent parsed, string did, string collection, string eventId, ProcessorCounters counters, CancellationToken stopping)
+    private bool Queue(ReadOnlySpan<byte> body, in ParsedEvent parsed, long? seq, string did, string collection, string eventId, ProcessorCounters counters, CancellationToken stopping)
     {
         if (!recentIds.Add(eventId, parsed.TimeUs))
         {
             counters.DuplicatesDropped++;
             metrics.Skipped("duplicate");
-            sink.Skip(parsed.TimeUs);
+            sink.Skip(parsed.TimeUs, seq);
             return false;
         }
 
@@ -113,10 +125,11 @@ public sealed class FrameHandler(
                 QueuedAt = time.GetUtcNow(),
                 Did = did,
                 TimeUs = parsed.TimeUs,
-                EventJson = frame.ToArray(),
+                EventJson = body.ToArray(),
                 TraceParent = activity?.Id,
             },
             collection,
+            seq,
             stopping);
         return true;
     }

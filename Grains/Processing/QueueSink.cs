@@ -8,7 +8,10 @@ namespace Jetstream.Grains.Processing;
 /// <summary>
 /// Packs matching commits into queue messages, keeps a bounded number of writes in flight, retries each write until it
 /// succeeds, and derives the cursor: the highest <c>time_us</c> such that every event up to it is either skipped or in
-/// a message the queue has acknowledged. Single-threaded by design: it lives on the grain's scheduler.
+/// a message the queue has acknowledged (and, on the v2 wire, the same for the sequence number). It decides alone when a
+/// message is written: when it is full, when the reader has nothing more (<see cref="ReaderIdle"/>), and when a write
+/// finishes while the reader is idle. Its owner calls it; it reports back only through what <see cref="Collect"/>
+/// returns and <see cref="Acknowledged"/> holds. Single-threaded by design: it lives on the grain's scheduler.
 /// </summary>
 public sealed class QueueSink(
     EventQueueClients queue,
@@ -23,15 +26,18 @@ public sealed class QueueSink(
     private List<PendingEvent> _pending = [];
     private int _pendingBytes;
     private long _seenTimeUs;
+    private long? _seenSeq;
     private int _failingWrites;
-
-    /// <summary>Called once per acknowledged message, in stream order.</summary>
-    public event Action<IReadOnlyList<PendingEvent>>? Sent;
-
-    /// <summary>Called after any write finishes, so the owner can <see cref="Collect"/> even when no frame arrives.</summary>
-    public event Action? WriteFinished;
+    private bool _readerIdle;
+    private CancellationToken _stopping;
 
     public long? Cursor { get; private set; }
+
+    /// <summary>The v2 sequence number up to which every event is handled; null on v1 or before the first v2 event.</summary>
+    public long? CursorSeq { get; private set; }
+
+    /// <summary>Events of the messages acknowledged since the owner last cleared it, in stream order.</summary>
+    public List<PendingEvent> Acknowledged { get; } = [];
 
     /// <summary>True while a write is failing and being retried: the reader must not go on.</summary>
     public bool IsPaused => _failingWrites > 0;
@@ -45,26 +51,30 @@ public sealed class QueueSink(
     /// <summary>Whether a message written earlier is not yet collected (acknowledged and passed over by <see cref="Collect"/>).</summary>
     public bool HasWriteInFlight => _inFlight.Count > 0;
 
-    public void Restore(long? cursor)
+    /// <summary>Sets the cursors (only while idle: between sessions). <paramref name="seq"/> null: no v2 position yet.</summary>
+    public void Restore(long? cursor, long? seq = null)
     {
         Cursor = cursor;
         _seenTimeUs = cursor ?? 0;
+        CursorSeq = seq;
+        _seenSeq = seq;
     }
 
     /// <summary>An event handled without queueing (skipped, duplicate).</summary>
-    public void Skip(long timeUs)
+    public void Skip(long timeUs, long? seq = null)
     {
-        _seenTimeUs = Math.Max(_seenTimeUs, timeUs);
+        See(timeUs, seq);
         if (IsIdle)
         {
-            Cursor = Math.Max(Cursor ?? 0, _seenTimeUs);
+            MoveToSeen();
         }
     }
 
-    /// <summary>Adds a matching commit; the event's JSON must stay valid until the message is acknowledged.</summary>
-    public void Add(QueuedEvent queuedEvent, string collection, CancellationToken stopping)
+    /// <summary>Adds a kept event; its JSON must stay valid until the message is acknowledged.</summary>
+    public void Add(QueuedEvent queuedEvent, string collection, long? seq, CancellationToken stopping)
     {
-        _seenTimeUs = Math.Max(_seenTimeUs, queuedEvent.TimeUs);
+        _stopping = stopping;
+        See(queuedEvent.TimeUs, seq);
         PendingEvent pending;
         if (QueueMessageCodec.EstimateSize(queuedEvent) + QueueMessageCodec.MessageOverheadBytes > queue.Options.MaxMessageBytes)
         {
@@ -89,6 +99,25 @@ public sealed class QueueSink(
         }
     }
 
+    /// <summary>
+    /// The reader has nothing more for now: what is pending goes as one message, unless a write is still out; then it
+    /// goes when that write finishes. So a message carries what arrived during one write instead of one event each,
+    /// and the queue sees few requests at any rate.
+    /// </summary>
+    public void ReaderIdle(CancellationToken stopping)
+    {
+        _stopping = stopping;
+        _readerIdle = true;
+        Collect();
+        if (!HasWriteInFlight)
+        {
+            Flush(stopping);
+        }
+    }
+
+    /// <summary>The reader has a frame again.</summary>
+    public void ReaderBusy() => _readerIdle = false;
+
     /// <summary>Starts writing what is pending as one message, without waiting for it.</summary>
     public void Flush(CancellationToken stopping)
     {
@@ -97,10 +126,10 @@ public sealed class QueueSink(
             return;
         }
 
-        var batch = new Batch(_pending, _seenTimeUs);
+        var batch = new Batch(_pending, _seenTimeUs, _seenSeq);
         batch.Completion = SendAsync(batch, stopping);
         _inFlight.Enqueue(batch);
-        _ = NotifyWhenFinishedAsync(batch.Completion);
+        _ = FlushWhenWrittenAsync(batch.Completion);
         _pending = [];
         _pendingBytes = 0;
     }
@@ -109,19 +138,25 @@ public sealed class QueueSink(
     public bool Collect()
     {
         var before = Cursor;
+        var beforeSeq = CursorSeq;
         while (_inFlight.TryPeek(out var head) && head.Completion.IsCompletedSuccessfully)
         {
             _inFlight.Dequeue();
             Cursor = Math.Max(Cursor ?? 0, head.CursorAfter);
-            Sent?.Invoke(head.Events);
+            if (head.SeqAfter is { } seq)
+            {
+                CursorSeq = Math.Max(CursorSeq ?? 0, seq);
+            }
+
+            Acknowledged.AddRange(head.Events);
         }
 
-        if (IsIdle && _seenTimeUs > 0)
+        if (IsIdle)
         {
-            Cursor = Math.Max(Cursor ?? 0, _seenTimeUs);
+            MoveToSeen();
         }
 
-        return Cursor != before;
+        return Cursor != before || CursorSeq != beforeSeq;
     }
 
     /// <summary>Waits until another write may start (backpressure on the reader).</summary>
@@ -148,20 +183,49 @@ public sealed class QueueSink(
     /// <summary>Forgets writes that can no longer complete (deactivation): their events are replayed from the cursor.</summary>
     public void Abandon()
     {
+        _readerIdle = false;
         _inFlight.Clear();
         _pending = [];
         _pendingBytes = 0;
     }
 
-    private async Task NotifyWhenFinishedAsync(Task write)
+    private void See(long timeUs, long? seq)
+    {
+        _seenTimeUs = Math.Max(_seenTimeUs, timeUs);
+        if (seq is { } s)
+        {
+            _seenSeq = Math.Max(_seenSeq ?? 0, s);
+        }
+    }
+
+    private void MoveToSeen()
+    {
+        if (_seenTimeUs > 0)
+        {
+            Cursor = Math.Max(Cursor ?? 0, _seenTimeUs);
+        }
+
+        if (_seenSeq is { } seq)
+        {
+            CursorSeq = Math.Max(CursorSeq ?? 0, seq);
+        }
+    }
+
+    /// <summary>What arrived while this write was out goes now, as one message, if the reader has nothing more.</summary>
+    private async Task FlushWhenWrittenAsync(Task write)
     {
         await write.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
-        WriteFinished?.Invoke();
+        Collect();
+        if (_readerIdle && !HasWriteInFlight && !_stopping.IsCancellationRequested)
+        {
+            Flush(_stopping);
+        }
     }
 
     private async Task SendAsync(Batch batch, CancellationToken stopping)
     {
         var body = QueueMessageCodec.Encode(batch.Events.Select(e => e.Event).ToArray());
+        var backoff = ReconnectBackoff.ForStorage(maxRetryDelay, time);
         for (var attempt = 1; ; attempt++)
         {
             var started = time.GetTimestamp();
@@ -195,9 +259,9 @@ public sealed class QueueSink(
 
                 metrics.QueueSendFailed();
                 LastError = $"Queue write failed: {ex.GetType().Name}: {FirstLine(ex.Message)}";
-                var delay = TimeSpan.FromMilliseconds(Math.Min(maxRetryDelay.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(attempt - 1, 16))));
+                var delay = backoff.NextDelay();
                 Log.QueueWriteFailed(logger, ex, processorKey, attempt, delay);
-                await Task.Delay(delay, time, stopping);
+                await backoff.WaitAsync(delay, stopping);
             }
         }
     }
@@ -209,11 +273,13 @@ public sealed class QueueSink(
     }
 
     [DebuggerDisplay("{Events.Count} events up to {CursorAfter}")]
-    private sealed class Batch(List<PendingEvent> events, long cursorAfter)
+    private sealed class Batch(List<PendingEvent> events, long cursorAfter, long? seqAfter)
     {
         public List<PendingEvent> Events { get; } = events;
 
         public long CursorAfter { get; } = cursorAfter;
+
+        public long? SeqAfter { get; } = seqAfter;
 
         public Task Completion { get; set; } = Task.CompletedTask;
     }

@@ -12,7 +12,8 @@ public sealed record SubscribeRequest(Uri Uri, string? Hello)
 {
     public const int MaxUrlLength = 8 * 1024;
 
-    public static SubscribeRequest Create(string endpoint, IReadOnlyList<string> collections, IReadOnlyList<string> dids, long? cursorUs)
+    /// <param name="compress">Ask for zstd (<c>compress=true</c>, §2.7).</param>
+    public static SubscribeRequest Create(string endpoint, IReadOnlyList<string> collections, IReadOnlyList<string> dids, long? cursorUs, bool compress = false)
     {
         var filters = new StringBuilder();
         foreach (var collection in collections)
@@ -26,6 +27,11 @@ public sealed record SubscribeRequest(Uri Uri, string? Hello)
         }
 
         var tail = new StringBuilder();
+        if (compress)
+        {
+            Append(tail, "compress", "true");
+        }
+
         if (cursorUs is { } cursor)
         {
             Append(tail, "cursor", cursor.ToString(System.Globalization.CultureInfo.InvariantCulture));

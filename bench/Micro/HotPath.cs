@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using System.Net.WebSockets;
 using Jetstream.EventQueue;
 using Jetstream.Grains;
 using Jetstream.Grains.Interfaces.Events;
+using Jetstream.Grains.Connection;
 using Jetstream.Grains.Processing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -27,6 +27,7 @@ public sealed class HotPath
     private readonly TimeProvider _time = TimeProvider.System;
     private readonly FrameHandler _handler;
     private readonly List<QueuedEvent> _batch = new(64);
+    private readonly ConnectionTracker _tracker = new();
     private long _clock;
 
     public HotPath(string[] wantedCollections)
@@ -40,8 +41,20 @@ public sealed class HotPath
     }
 
     /// <summary>A frame the processor does not queue, through the grain's own <see cref="FrameHandler"/>.</summary>
-    public bool HandleSkipped(ReadOnlySpan<byte> frame) =>
-        _handler.Handle(frame, WebSocketMessageType.Text, dedupeFloor: null, _counters, CancellationToken.None);
+    public bool HandleSkipped(ReadOnlyMemory<byte> frame) =>
+        _handler.Handle(new WireFrame(WireFrameKind.Event, frame, frame), ResumeFloor.None, _counters, CancellationToken.None);
+
+    /// <summary>
+    /// A frame as the connection turns it into a <see cref="WireFrame"/> — zstd-decoded with the connection's one decoder
+    /// when <paramref name="decoder"/> is set, converted to v1 JSON by the v2 wire — then handled like
+    /// <see cref="HandleSkipped"/>. The difference with the plain v1 case is the decoding's cost.
+    /// </summary>
+    public bool ReadAndHandleSkipped(ReadOnlyMemory<byte> message, IJetstreamWire wire, ZstdFrameDecoder? decoder) =>
+        _handler.Handle(
+            FrameReading.Read(message, decoder is null ? System.Net.WebSockets.WebSocketMessageType.Text : System.Net.WebSockets.WebSocketMessageType.Binary, decoder, wire, _tracker),
+            ResumeFloor.None,
+            _counters,
+            CancellationToken.None);
 
     /// <summary>A matching commit, as <see cref="FrameHandler.Handle"/> treats it up to the queue write.</summary>
     public bool HandleMatching(ReadOnlySpan<byte> frame)

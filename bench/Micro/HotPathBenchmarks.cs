@@ -1,6 +1,7 @@
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using Jetstream.Emulator;
+using Jetstream.Grains.Connection;
 
 namespace Jetstream.Bench.Micro;
 
@@ -21,6 +22,13 @@ public class HotPathBenchmarks
     private byte[][] _nonMatching = [];
     private byte[][] _matching = [];
     private HotPath _path = null!;
+    private byte[][] _nonMatchingV1Zstd = [];
+    private byte[][] _nonMatchingV2 = [];
+    private byte[][] _nonMatchingV2Zstd = [];
+    private readonly V1Wire _v1 = new();
+    private readonly V2Wire _v2 = new();
+    private ZstdFrameDecoder _v1Decoder = null!;
+    private ZstdFrameDecoder _v2Decoder = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -31,6 +39,12 @@ public class HotPathBenchmarks
         _account = rest.Where(f => Kind(f) == "account").Take(FramesPerInvoke).ToArray();
         _nonMatching = Generate(new GeneratorProfile { CommitShare = 1, Collections = ["app.bsky.feed.like", "app.bsky.feed.post"] }, FramesPerInvoke);
         _matching = Generate(new GeneratorProfile { CommitShare = 1, Collections = ["blue.2048.game", "work.doing.foo"] }, FramesPerInvoke);
+        // The same non-matching commits as each wire would carry them (real dictionaries, the servers' levels 3 and 1).
+        _nonMatchingV1Zstd = _nonMatching.Select(f => Compress(f, BuiltInDictionaries.Legacy!, 3)).ToArray();
+        _nonMatchingV2 = _nonMatching.Select(Jetstream.TestSupport.WireEncodings.V2Message).ToArray();
+        _nonMatchingV2Zstd = _nonMatchingV2.Select(f => Compress(f, BuiltInDictionaries.SubscribeEvents20260811!, 1)).ToArray();
+        _v1Decoder = new ZstdFrameDecoder(BuiltInDictionaries.Legacy!, 4 * 1024 * 1024);
+        _v2Decoder = new ZstdFrameDecoder(BuiltInDictionaries.SubscribeEvents20260811!, 4 * 1024 * 1024);
         if (_identity.Length < FramesPerInvoke || _account.Length < FramesPerInvoke)
         {
             throw new InvalidOperationException("The generator gave too few identity or account events.");
@@ -46,11 +60,44 @@ public class HotPathBenchmarks
     [Benchmark(OperationsPerInvoke = FramesPerInvoke, Description = "non-matching commit")]
     public int NonMatchingCommit() => HandleAll(_nonMatching, skipped: true);
 
+    [Benchmark(OperationsPerInvoke = FramesPerInvoke, Description = "non-matching commit, v1 read by the connection")]
+    public int NonMatchingV1Read() => ReadAll(_nonMatching, _v1, null);
+
+    [Benchmark(OperationsPerInvoke = FramesPerInvoke, Description = "non-matching commit, v1 zstd")]
+    public int NonMatchingV1Zstd() => ReadAll(_nonMatchingV1Zstd, _v1, _v1Decoder);
+
+    [Benchmark(OperationsPerInvoke = FramesPerInvoke, Description = "non-matching commit, v2 converted")]
+    public int NonMatchingV2() => ReadAll(_nonMatchingV2, _v2, null);
+
+    [Benchmark(OperationsPerInvoke = FramesPerInvoke, Description = "non-matching commit, v2 zstd converted")]
+    public int NonMatchingV2Zstd() => ReadAll(_nonMatchingV2Zstd, _v2, _v2Decoder);
+
     [Benchmark(OperationsPerInvoke = FramesPerInvoke, Description = "matching commit (queued, 64 per message)")]
     public int MatchingCommit()
     {
         var handled = HandleAll(_matching, skipped: false);
         return handled + _path.EncodeBatch().ToMemory().Length;
+    }
+
+    private int ReadAll(byte[][] messages, IJetstreamWire wire, ZstdFrameDecoder? decoder)
+    {
+        var handled = 0;
+        foreach (var message in messages)
+        {
+            if (_path.ReadAndHandleSkipped(message, wire, decoder))
+            {
+                handled++;
+            }
+        }
+
+        return handled;
+    }
+
+    private static byte[] Compress(byte[] plain, ZstdDictionaryBytes dictionary, int level)
+    {
+        using var compressor = new ZstdSharp.Compressor(level);
+        compressor.LoadDictionary(dictionary.Bytes);
+        return compressor.Wrap(plain).ToArray();
     }
 
     private int HandleAll(byte[][] frames, bool skipped)

@@ -1,12 +1,14 @@
 using System.Net.WebSockets;
+using Jetstream.Grains.Connection;
 using Xunit;
 
 namespace Jetstream.TestSupport;
 
 /// <summary>
-/// One way Jetstream puts events on the socket, for tests that must hold on every wire. Today there is one: v1 JSON,
-/// uncompressed. A compressed or a v2 wire is one more entry in <see cref="All"/>: its path, how one event becomes one
-/// message, and the processor settings that select it; the tests that take <see cref="Names"/> then run on it too.
+/// One way Jetstream puts events on the socket, for tests that must hold on every wire: v1 and v2, plain and zstd
+/// (with the real dictionaries). Each entry is its path, how one event becomes one message, and the processor settings
+/// that select it; the tests that take <see cref="Names"/> run on each. Whatever the wire, the queue must hold the
+/// v1 event's bytes.
 /// </summary>
 public sealed record JetstreamWireCase(
     string Name,
@@ -17,8 +19,14 @@ public sealed record JetstreamWireCase(
 {
     public static readonly IReadOnlyList<JetstreamWireCase> All =
     [
-        new("v1-json", "/subscribe", WebSocketMessageType.Text, json => json, new Dictionary<string, string?>()),
+        new("v1-json", "/subscribe", WebSocketMessageType.Text, json => json, Compress(false)),
+        new("v1-zstd", "/subscribe", WebSocketMessageType.Binary, json => WireEncodings.Zstd(json, BuiltInDictionaries.Legacy), Compress(true)),
+        new("v2-json", V2Path, WebSocketMessageType.Text, WireEncodings.V2Message, Compress(false)),
+        // No getZstdDictionary on the test server: the processor falls back to the built-in 20260811 dictionary.
+        new("v2-zstd", V2Path, WebSocketMessageType.Binary, json => WireEncodings.Zstd(WireEncodings.V2Message(json), BuiltInDictionaries.SubscribeEvents20260811), Compress(true)),
     ];
+
+    private const string V2Path = "/xrpc/network.bsky.jetstream.subscribeEvents";
 
     public static TheoryData<string> Names => [.. All.Select(w => w.Name)];
 
@@ -34,4 +42,6 @@ public sealed record JetstreamWireCase(
             .ToArray();
 
     public override string ToString() => Name;
+
+    private static Dictionary<string, string?> Compress(bool on) => new() { ["Jetstream:Compress"] = on ? "true" : "false" };
 }

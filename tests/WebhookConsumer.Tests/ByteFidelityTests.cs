@@ -101,7 +101,7 @@ public sealed class ByteFidelityTests(ITestOutputHelper output)
         });
         await ConsumerHarness.WaitUntilAsync(async () => await harness.DeadLetters.CountAsync() == all.Length, TimeSpan.FromSeconds(60), "every event dead-lettered");
         harness.Receiver.Behaviour = ReceiverBehaviour.Normal;
-        var viaProxy = new DeadLetterQueue(new EventQueueClients(new StorageConnection(proxy.ConnectionString), Microsoft.Extensions.Options.Options.Create(harness.Clients.Options)));
+        var viaProxy = new DeadLetterQueue(new EventQueueClients(new StorageConnection(proxy.ConnectionString), harness.Clients.Options, new Jetstream.EventQueue.Subscriptions.SubscriptionOptions(), Jetstream.EventQueue.Subscriptions.SubscriptionDocument.DefaultId));
         Assert.Equal(all.Length, await viaProxy.RedriveAllAsync());
         await harness.Receiver.WaitForUniqueAsync(all.Length, TimeSpan.FromSeconds(60));
 

@@ -32,15 +32,18 @@ internal sealed class IngestionScenario : IAsyncDisposable
 
     public IJetstreamProcessorGrain Processor => Cluster.Client.GetGrain<IJetstreamProcessorGrain>(IJetstreamProcessorGrain.DefaultKey);
 
-    public static async Task<IngestionScenario> StartAsync(string prefix, EmulatorOptions? emulatorOptions = null, string? storage = null, Action<Dictionary<string, string?>>? configure = null)
+    /// <param name="endpoint">The emulator's URL to read (default its v1 <c>/subscribe</c>; <see cref="JetstreamEmulator.SubscribeEventsUri"/> for v2).</param>
+    public static async Task<IngestionScenario> StartAsync(
+        string prefix, EmulatorOptions? emulatorOptions = null, string? storage = null, Action<Dictionary<string, string?>>? configure = null, Func<JetstreamEmulator, Uri>? endpoint = null)
     {
         storage ??= await SharedAzurite.GetConnectionStringAsync();
         var emulator = await JetstreamEmulator.StartAsync(emulatorOptions);
         var queueName = TestNames.Queue(prefix);
-        var settings = ProcessorTestCluster.Settings(emulator.SubscribeUri, queueName, Wanted);
+        var uri = endpoint?.Invoke(emulator) ?? emulator.SubscribeUri;
+        var settings = ProcessorTestCluster.Settings(uri, queueName, Wanted);
         configure?.Invoke(settings);
         var cluster = await ProcessorTestCluster.StartAsync(storage, settings);
-        if (settings["Jetstream:Endpoints:0"] != emulator.SubscribeUri.ToString())
+        if (settings["Jetstream:Endpoints:0"] != uri.ToString())
         {
             return new IngestionScenario(emulator, cluster, storage, queueName);
         }

@@ -20,7 +20,7 @@ public sealed class QueueWireFidelityTests
         var storage = await SharedAzurite.GetConnectionStringAsync();
         await using var proxy = StorageProxy.Start(storage, SegmentBytes);
         var options = new QueueOptions { Name = TestNames.Queue("wire"), LargeEventContainer = TestNames.Queue("wire-large") };
-        var writer = new EventQueueClients(new StorageConnection(proxy.ConnectionString), Microsoft.Extensions.Options.Options.Create(options));
+        var writer = new EventQueueClients(new StorageConnection(proxy.ConnectionString), options, new Jetstream.EventQueue.Subscriptions.SubscriptionOptions(), Jetstream.EventQueue.Subscriptions.SubscriptionDocument.DefaultId);
         await writer.EnsureCreatedAsync();
         var reader = QueueReader.Client(storage, options.Name);
         try

@@ -11,7 +11,8 @@ namespace Jetstream.Grains.Tests.Integration;
 /// </summary>
 public sealed class ReceiveFidelityTests
 {
-    // JetstreamProcessorGrain's receive buffer starts at 64 KiB and doubles each time a frame fills it.
+    // The connection's receive buffer (FrameAssembler) starts at 64 KiB and doubles each time a frame fills it; on the
+    // zstd wires the cuts fall in compressed bytes, and the decoded event must still come out whole and exact.
     private const int FirstBufferBytes = 64 * 1024;
 
     [Theory]

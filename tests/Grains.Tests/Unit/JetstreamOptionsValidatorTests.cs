@@ -49,4 +49,25 @@ public sealed class JetstreamOptionsValidatorTests
         var result = new JetstreamOptionsValidator().Validate(null, new JetstreamOptions { Endpoints = ["wss://ok/subscribe"], WantedCollections = many });
         Assert.Contains("at most 100", result.FailureMessage);
     }
+
+    [Fact]
+    public void The_v2_endpoint_path_is_accepted_and_an_unknown_path_names_the_setting()
+    {
+        var validator = new JetstreamOptionsValidator();
+        Assert.True(validator.Validate(null, new JetstreamOptions { Endpoints = ["wss://jetstream.us-east.bsky.network/xrpc/network.bsky.jetstream.subscribeEvents"], WantedCollections = ["app.bsky.*"] }).Succeeded);
+        var result = validator.Validate(null, new JetstreamOptions { Endpoints = ["wss://ok/subscribe", "wss://host/firehose"], WantedCollections = ["app.bsky.*"] });
+        Assert.True(result.Failed);
+        Assert.Contains("Jetstream:Endpoints:1", result.FailureMessage);
+    }
+
+    [Fact]
+    public void A_prefix_v1_accepts_but_v2_refuses_names_the_setting_only_when_a_v2_endpoint_is_configured()
+    {
+        var validator = new JetstreamOptionsValidator();
+        Assert.True(validator.Validate(null, new JetstreamOptions { Endpoints = ["wss://h/subscribe"], WantedCollections = ["foo_bar.*"] }).Succeeded);
+        var result = validator.Validate(null, new JetstreamOptions { Endpoints = ["wss://h/subscribe", "wss://h/xrpc/network.bsky.jetstream.subscribeEvents"], WantedCollections = ["foo_bar.*"] });
+        Assert.True(result.Failed);
+        Assert.Contains("Jetstream:WantedCollections:0", result.FailureMessage);
+        Assert.Contains("v2", result.FailureMessage);
+    }
 }
