@@ -96,7 +96,9 @@ public sealed class ResilienceTests(ITestOutputHelper output)
         var emulator = await JetstreamEmulator.StartAsync(new EmulatorOptions { Urls = $"http://127.0.0.1:{port}" });
         await using var scenario = await IngestionScenario.StartAsync("away", configure: s => s["Jetstream:Endpoints:0"] = emulator.SubscribeUri.ToString());
         await emulator.WaitForConnectionsAsync(1, TimeSpan.FromSeconds(30));
-        Assert.True((await scenario.Processor.GetStatus()).Connected);
+
+        // The server counts the socket when it accepts it, a moment before the client's handshake returns.
+        await Eventually.HoldsAsync(async () => (await scenario.Processor.GetStatus()).Connected, TimeSpan.FromSeconds(10), "connected");
 
         await emulator.DisposeAsync();
         await Eventually.HoldsAsync(async () => (await scenario.Processor.GetStatus()).ReconnectAttempts >= 2, TimeSpan.FromSeconds(15), "failed reconnect attempts");
