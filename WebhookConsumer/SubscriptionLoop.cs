@@ -174,7 +174,7 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
                 // messages hidden for a whole visibility timeout. The batch it brings is delivered before stopping.
                 // Nor received ahead while new settings wait, so the switch comes right after this batch.
                 next = _stopping.IsCancellationRequested || Volatile.Read(ref _pending) is not null ? null : ReceiveAsync(settings.Deleting, _abort.Token);
-                IReadOnlyList<BatchItem> delivered;
+                IReadOnlyList<ReceivedMessage> delivered;
                 try
                 {
                     delivered = await _processor.DeliverAsync(sender, batch.Messages, batch.ReceivedAt, _abort.Token);
@@ -241,7 +241,7 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
         }
     }
 
-    private async Task SettleAsync(IReadOnlyList<BatchItem> delivered)
+    private async Task SettleAsync(IReadOnlyList<ReceivedMessage> delivered)
     {
         try
         {

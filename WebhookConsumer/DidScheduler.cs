@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+
+namespace Jetstream.WebhookConsumer;
+
+/// <summary>
+/// Per-DID order for one subscription: a DID's events go one after another in queue order, and while one of them is
+/// failed (awaiting its retry) or held back, the DID's later events wait unattempted, in this batch and the batches
+/// after it. It remembers, per DID, the events seen but not yet delivered (<see cref="PendingEvents"/>); one instance
+/// per subscription, kept across batches and webhook changes. A batch's DIDs are scheduled in parallel, each through
+/// its own <see cref="DidTurn"/>.
+/// </summary>
+internal sealed class DidScheduler
+{
+    private readonly ConcurrentDictionary<string, PendingEvents> _pending = new(StringComparer.Ordinal);
+
+    /// <param name="maxPollInterval">
+    /// A remembered entry outlives its due time by a grace that covers the whole-second visibility rounding and two
+    /// poll intervals, then runs out, in case the event went to another consumer.
+    /// </param>
+    public DidScheduler(RetryPolicy retryPolicy, TimeProvider timeProvider, TimeSpan maxPollInterval)
+    {
+        RetryPolicy = retryPolicy;
+        TimeProvider = timeProvider;
+        PendingGrace = TimeSpan.FromSeconds(1) + (2 * maxPollInterval);
+    }
+
+    internal RetryPolicy RetryPolicy { get; }
+
+    internal TimeProvider TimeProvider { get; }
+
+    internal TimeSpan PendingGrace { get; }
+
+    /// <summary>
+    /// Each DID's events in queue order: by <c>queuedAt</c> (the producer stamps events in the order it queues them),
+    /// then in receive order, since messages that were updated for a retry may come back in any order.
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyList<InFlightEvent>> ByDid(IReadOnlyList<ReceivedMessage> messages)
+    {
+        var byDid = new Dictionary<string, List<InFlightEvent>>(StringComparer.Ordinal);
+        foreach (var message in messages)
+        {
+            foreach (var inFlight in message.Events)
+            {
+                if (!byDid.TryGetValue(inFlight.Did, out var list))
+                {
+                    byDid[inFlight.Did] = list = [];
+                }
+
+                list.Add(inFlight);
+            }
+        }
+
+        var groups = new List<IReadOnlyList<InFlightEvent>>(byDid.Count);
+        foreach (var list in byDid.Values)
+        {
+            // OrderBy is stable, so equal stamps keep receive order.
+            groups.Add(IsInQueueOrder(list) ? list : [.. list.OrderBy(e => e.Queued.QueuedAt)]);
+        }
+
+        return groups;
+    }
+
+    /// <summary>Starts scheduling one DID's events of a batch; only one turn per DID at a time.</summary>
+    public DidTurn Begin(string did) => new(this, did, _pending.TryGetValue(did, out var pending) ? pending : null);
+
+    /// <summary>Forgets run-out entries and DIDs with nothing outstanding, so the map only holds DIDs with a pending retry.</summary>
+    public void Prune()
+    {
+        var now = TimeProvider.GetUtcNow();
+        foreach (var (did, pending) in _pending)
+        {
+            if (pending.Prune(now))
+            {
+                _pending.TryRemove(new KeyValuePair<string, PendingEvents>(did, pending));
+            }
+        }
+    }
+
+    /// <summary>DIDs with an event remembered as outstanding.</summary>
+    internal int PendingDids => _pending.Count;
+
+    internal PendingEvents PendingFor(string did) => _pending.GetOrAdd(did, static _ => new PendingEvents());
+
+    private static bool IsInQueueOrder(List<InFlightEvent> events)
+    {
+        for (var i = 1; i < events.Count; i++)
+        {
+            if (events[i].Queued.QueuedAt < events[i - 1].Queued.QueuedAt)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,207 @@
+using Azure.Storage.Queues.Models;
+using Jetstream.EventQueue;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Jetstream.WebhookConsumer.Tests;
+
+/// <summary>
+/// Per-DID order and holding (<see cref="DidScheduler"/>, <see cref="DidTurn"/>, <see cref="PendingEvents"/>), batch by
+/// batch as the consumer drives them, on a clock the test moves.
+/// </summary>
+public sealed class DidSchedulerTests
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero));
+    private readonly DidScheduler _scheduler;
+    private int _sequence;
+
+    public DidSchedulerTests()
+    {
+        _scheduler = new DidScheduler(RetryPolicyTests.Policy(o => o.RetryJitter = 0), _clock, PollInterval);
+    }
+
+    private DateTimeOffset NoDeadline => _clock.GetUtcNow() + TimeSpan.FromMinutes(5);
+
+    [Fact]
+    public void A_DIDs_events_come_in_queue_order_across_messages_and_equal_stamps_keep_receive_order()
+    {
+        var a1 = Queued("did:plc:a", 1);
+        var a2 = Queued("did:plc:a", 2);
+        var a3 = Queued("did:plc:a", 3) with { QueuedAt = a2.QueuedAt };
+        var b1 = Queued("did:plc:b", 1);
+
+        // Updated for a retry, a2's message came back ahead of a1's.
+        var groups = DidScheduler.ByDid([Message(a2, a3, b1), Message(a1)]);
+
+        Assert.Equal(2, groups.Count);
+        Assert.Equal([a1.EventId, a2.EventId, a3.EventId], groups.Single(g => g[0].Did == "did:plc:a").Select(e => e.Queued.EventId));
+        Assert.Equal([b1.EventId], groups.Single(g => g[0].Did == "did:plc:b").Select(e => e.Queued.EventId));
+    }
+
+    [Fact]
+    public void A_failed_event_holds_its_DIDs_later_events_until_its_retry_and_other_DIDs_go_on()
+    {
+        var a1 = Queued("did:plc:a", 1);
+        var a2 = Queued("did:plc:a", 2);
+        var b1 = Queued("did:plc:b", 1);
+        var batch = Batch(Message(a1, a2, b1));
+
+        var a = _scheduler.Begin("did:plc:a");
+        Assert.True(a.TryStart(batch[a1], NoDeadline));
+        Assert.Equal(EventOutcome.Retry, a.Finish(batch[a1], Failed()));
+        Assert.True(a.IsHeld);
+        Assert.False(a.TryStart(batch[a2], NoDeadline));
+        var b = _scheduler.Begin("did:plc:b");
+        Assert.True(b.TryStart(batch[b1], NoDeadline));
+        Assert.Equal(EventOutcome.Delivered, b.Finish(batch[b1], Delivered()));
+
+        var due = _clock.GetUtcNow() + TimeSpan.FromSeconds(1);
+        Assert.Equal((EventOutcome.Retry, due, 1), (batch[a1].Outcome, batch[a1].DueAt, batch[a1].Updated.Attempts));
+        Assert.Equal((EventOutcome.Held, due, 0), (batch[a2].Outcome, batch[a2].DueAt, batch[a2].Updated.Attempts));
+    }
+
+    [Fact]
+    public void A_later_event_in_the_next_batch_waits_for_the_pending_retry_and_goes_after_it_is_delivered()
+    {
+        var a1 = Queued("did:plc:a", 1);
+        var a2 = Queued("did:plc:a", 2);
+        var first = Batch(Message(a1));
+        var turn = _scheduler.Begin("did:plc:a");
+        Assert.True(turn.TryStart(first[a1], NoDeadline));
+        turn.Finish(first[a1], Failed());
+        _scheduler.Prune();
+
+        // a2 arrives in its own message before a1's retry is due: held until then, unattempted.
+        var second = Batch(Message(a2));
+        Assert.False(_scheduler.Begin("did:plc:a").TryStart(second[a2], NoDeadline));
+        Assert.Equal(first[a1].DueAt, second[a2].DueAt);
+        _scheduler.Prune();
+
+        // Both come back once due: a1 first (queue order), delivered, then a2.
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        var third = Batch(Message(second[a2].Updated), Message(first[a1].Updated));
+        var group = Assert.Single(DidScheduler.ByDid(third.Messages));
+        Assert.Equal([a1.EventId, a2.EventId], group.Select(e => e.Queued.EventId));
+        var again = _scheduler.Begin("did:plc:a");
+        Assert.True(again.TryStart(group[0], NoDeadline));
+        Assert.Equal(EventOutcome.Delivered, again.Finish(group[0], Delivered()));
+        Assert.True(again.TryStart(group[1], NoDeadline));
+        Assert.Equal(EventOutcome.Delivered, again.Finish(group[1], Delivered()));
+        _scheduler.Prune();
+        Assert.Equal(0, _scheduler.PendingDids);
+    }
+
+    [Fact]
+    public void A_dead_lettered_event_does_not_hold_its_DIDs_later_events()
+    {
+        var a1 = Queued("did:plc:a", 1);
+        var a2 = Queued("did:plc:a", 2);
+        var batch = Batch(Message(a1, a2));
+
+        var turn = _scheduler.Begin("did:plc:a");
+        Assert.True(turn.TryStart(batch[a1], NoDeadline));
+        Assert.Equal(EventOutcome.DeadLetter, turn.Finish(batch[a1], DeliveryResult.Failure(null, "gone", permanent: true)));
+        Assert.True(turn.TryStart(batch[a2], NoDeadline));
+        Assert.Equal(1, batch[a1].Updated.Attempts);
+    }
+
+    [Fact]
+    public void An_event_not_yet_due_is_held_until_its_own_time_and_so_are_the_DIDs_later_events()
+    {
+        var notBefore = _clock.GetUtcNow() + TimeSpan.FromSeconds(30);
+        var a1 = Queued("did:plc:a", 1) with { Attempts = 1, NotBefore = notBefore };
+        var a2 = Queued("did:plc:a", 2);
+        var batch = Batch(Message(a1, a2));
+
+        var turn = _scheduler.Begin("did:plc:a");
+        Assert.False(turn.TryStart(batch[a1], NoDeadline));
+        Assert.False(turn.TryStart(batch[a2], NoDeadline));
+
+        Assert.Equal((EventOutcome.Held, notBefore), (batch[a1].Outcome, batch[a1].DueAt));
+        Assert.Equal((EventOutcome.Held, notBefore), (batch[a2].Outcome, batch[a2].DueAt));
+    }
+
+    [Fact]
+    public void Past_the_batch_deadline_nothing_more_is_attempted_and_it_is_due_at_once()
+    {
+        var a1 = Queued("did:plc:a", 1);
+        var batch = Batch(Message(a1));
+
+        var turn = _scheduler.Begin("did:plc:a");
+        Assert.False(turn.TryStart(batch[a1], deadline: _clock.GetUtcNow() - TimeSpan.FromMilliseconds(1)));
+
+        Assert.Equal((EventOutcome.Held, _clock.GetUtcNow()), (batch[a1].Outcome, batch[a1].DueAt));
+    }
+
+    [Fact]
+    public void Behind_an_overdue_event_that_has_not_come_back_the_DID_looks_again_a_second_later()
+    {
+        var a1 = Queued("did:plc:a", 1);
+        var a2 = Queued("did:plc:a", 2);
+        var first = Batch(Message(a1));
+        var turn = _scheduler.Begin("did:plc:a");
+        turn.TryStart(first[a1], NoDeadline);
+        turn.Finish(first[a1], Failed());
+
+        _clock.Advance(TimeSpan.FromSeconds(1.5));
+        var second = Batch(Message(a2));
+        Assert.False(_scheduler.Begin("did:plc:a").TryStart(second[a2], NoDeadline));
+
+        Assert.Equal(_clock.GetUtcNow() + TimeSpan.FromSeconds(1), second[a2].DueAt);
+    }
+
+    [Fact]
+    public void A_pending_event_that_never_comes_back_stops_holding_the_DID_after_the_grace()
+    {
+        var a1 = Queued("did:plc:a", 1);
+        var a2 = Queued("did:plc:a", 2);
+        var first = Batch(Message(a1));
+        var turn = _scheduler.Begin("did:plc:a");
+        turn.TryStart(first[a1], NoDeadline);
+        turn.Finish(first[a1], Failed());
+
+        // Another consumer took a1: past its due time plus the grace (1 s + two poll intervals), a2 goes on.
+        _clock.Advance(TimeSpan.FromSeconds(1) + TimeSpan.FromSeconds(1) + (2 * PollInterval));
+        _scheduler.Prune();
+        Assert.Equal(0, _scheduler.PendingDids);
+        var second = Batch(Message(a2));
+        Assert.True(_scheduler.Begin("did:plc:a").TryStart(second[a2], NoDeadline));
+    }
+
+    [Fact]
+    public void An_earlier_queued_event_is_not_held_by_a_later_one_that_failed()
+    {
+        var a1 = Queued("did:plc:a", 1);
+        var a2 = Queued("did:plc:a", 2);
+
+        // a2 was received first (a1 invisible meanwhile, e.g. in another consumer's hands) and failed.
+        var first = Batch(Message(a2));
+        var turn = _scheduler.Begin("did:plc:a");
+        turn.TryStart(first[a2], NoDeadline);
+        turn.Finish(first[a2], Failed());
+
+        var second = Batch(Message(a1));
+        Assert.True(_scheduler.Begin("did:plc:a").TryStart(second[a1], NoDeadline));
+    }
+
+    private static DeliveryResult Failed() => DeliveryResult.Failure(500, "HTTP 500");
+
+    private static DeliveryResult Delivered() => DeliveryResult.Success(200);
+
+    private QueuedEvent Queued(string did, int seq) =>
+        TestEvents.Commit(did, seq) with { QueuedAt = _clock.GetUtcNow() + TimeSpan.FromMilliseconds(Interlocked.Increment(ref _sequence)) };
+
+    private static ReceivedMessage Message(params QueuedEvent[] events) =>
+        new(QueuesModelFactory.QueueMessage(Guid.NewGuid().ToString(), "receipt", new BinaryData([]), 1), events);
+
+    private static TestBatch Batch(params ReceivedMessage[] messages) => new(messages);
+
+    /// <summary>A batch's messages, with each of its events found by the queued event it came from.</summary>
+    private sealed class TestBatch(ReceivedMessage[] messages)
+    {
+        public IReadOnlyList<ReceivedMessage> Messages => messages;
+
+        public InFlightEvent this[QueuedEvent queued] => messages.SelectMany(m => m.Events).Single(e => e.Queued.EventId == queued.EventId);
+    }
+}
