@@ -7,7 +7,9 @@ namespace Jetstream.Bench.Pipeline;
 /// <summary>
 /// Issue 11's isolation figure: a healthy subscription's Jetstream-to-webhook latency, first alone, then beside a
 /// subscription whose receiver answers 500 to every request. The emulator publishes both collections at the same rate
-/// in both runs (nobody reads the failing one's in the first), so only the failing subscription differs.
+/// in both runs (nobody reads the failing one's in the first), so only the failing subscription differs. A third window
+/// separates what the failing one costs by its attempts from what its backlog costs by just lying in Azurite: the
+/// failing subscription is discarded and an unread queue is filled with as many messages of the same bodies.
 /// </summary>
 internal sealed class FailingNeighbour(BenchSettings settings, RepoLayout layout, Action<string> phase, Action<string> log)
 {
@@ -43,7 +45,43 @@ internal sealed class FailingNeighbour(BenchSettings settings, RepoLayout layout
         var failingRequests = failing.Stats.Requests;
         var queued = (await new QueueClient(azurite.ConnectionString, "sub-" + Failing).GetPropertiesAsync()).Value.ApproximateMessagesCount;
         log($"neighbour: the failing receiver got {failingRequests} requests (all answered 500); its queue holds about {queued} messages");
-        return new NeighbourResult(RatePerCollection, settings.NeighbourDuration.TotalSeconds, alone, beside, failingRequests, queued);
+
+        phase($"neighbour: healthy beside an unread backlog of {queued} messages, no failing deliveries");
+        var backlog = await FillUnreadBacklogAsync(azurite, queued);
+        await cluster.DiscardAsync(Failing);
+        var besideBacklog = await MeasureAsync(emulator, healthy, profile, $"beside an unread backlog of {queued} messages");
+        await backlog.DeleteIfExistsAsync();
+
+        phase("neighbour: Azurite's receive-and-delete beside 0, 2,000 and 10,000 unread messages (bare loop)");
+        var probe = await AzuriteBacklogProbe.RunAsync(azurite.ConnectionString, [0, 2_000, 10_000]);
+        foreach (var row in probe)
+        {
+            log($"neighbour: receive+delete beside {row.Backlog} unread messages: p50 {row.P50:F1} ms, p99 {row.P99:F1} ms");
+        }
+
+        return new NeighbourResult(RatePerCollection, settings.NeighbourDuration.TotalSeconds, alone, beside, failingRequests, queued, besideBacklog, probe);
+    }
+
+    /// <summary>A queue nobody reads holding <paramref name="count"/> copies of the failing queue's message bodies.</summary>
+    private static async Task<QueueClient> FillUnreadBacklogAsync(Azurite azurite, long count)
+    {
+        var source = new QueueClient(azurite.ConnectionString, "sub-" + Failing);
+        var bodies = (await source.PeekMessagesAsync(32)).Value.Select(m => m.Body.ToString()).ToArray();
+        var backlog = new QueueClient(azurite.ConnectionString, "bench-unread-backlog");
+        await backlog.CreateIfNotExistsAsync();
+        if (bodies.Length == 0)
+        {
+            return backlog;
+        }
+
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, (int)count),
+            new ParallelOptions { MaxDegreeOfParallelism = 8 },
+            async (i, token) =>
+            {
+                await backlog.SendMessageAsync(bodies[i % bodies.Length], visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1), token);
+            });
+        return backlog;
     }
 
     private async Task<LatencyRun> MeasureAsync(EmulatorControl emulator, WebhookReceiverHost healthy, GeneratorProfile profile, string what)

@@ -56,6 +56,16 @@ internal sealed class SubscriptionCluster : IAsyncDisposable
         }
     }
 
+    /// <summary><c>DELETE /subscriptions/{id}?discard=true</c>: stops it and drops its queues with what they hold.</summary>
+    public async Task DiscardAsync(string id)
+    {
+        using var response = await _api.DeleteAsync($"/subscriptions/{id}?discard=true");
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"DELETE /subscriptions/{id} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
     /// <summary><c>GET /subscriptions</c>: the time it took and the size of the answer.</summary>
     public async Task<(TimeSpan Elapsed, long Bytes)> ListAsync()
     {

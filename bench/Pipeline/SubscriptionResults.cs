@@ -62,6 +62,8 @@ internal sealed record FailoverResult(
     double FeedRate,
     DeliveryCheck Delivery);
 
-internal sealed record NeighbourResult(double RatePerSubscription, double Seconds, LatencyRun Alone, LatencyRun WithFailing, long FailingRequests, long FailingQueued);
+internal sealed record NeighbourResult(double RatePerSubscription, double Seconds, LatencyRun Alone, LatencyRun WithFailing, long FailingRequests, long FailingQueued, LatencyRun BesideBacklog, IReadOnlyList<BacklogProbeRow> AzuriteProbe);
+
+internal sealed record BacklogProbeRow(int Backlog, double P50, double P99);
 
 internal sealed record LatencyRun(long Expected, long Delivered, double P50, double P95, double P99, double Max);
