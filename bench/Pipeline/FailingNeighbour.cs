@@ -27,7 +27,6 @@ internal sealed class FailingNeighbour(BenchSettings settings, RepoLayout layout
         using var emulatorControl = emulator;
         await using var healthy = await WebhookReceiverHost.StartAsync(new ReceiverOptions { Secret = ScenarioStack.WebhookSecret, RecordDeliveries = false });
         await using var failing = await WebhookReceiverHost.StartAsync(new ReceiverOptions { Secret = ScenarioStack.WebhookSecret, RecordDeliveries = false });
-        failing.Behaviour = new ReceiverBehaviour { StatusCode = 500 };
 
         phase("neighbour: one silo, the Api and a consumer");
         await using var cluster = await SubscriptionCluster.StartAsync(layout, settings, azurite.ConnectionString, emulator, 1, healthy.Url);
@@ -37,9 +36,14 @@ internal sealed class FailingNeighbour(BenchSettings settings, RepoLayout layout
         phase($"neighbour: healthy alone at {RatePerCollection} events/s");
         var alone = await MeasureAsync(emulator, healthy, profile, "alone");
 
+        // The neighbour's receiver answers 200 first, so the next two windows differ only in its failing.
         await cluster.CreateAsync(Failing, Collection(Failing), failing.Url);
-        await Ports.WaitUntilAsync(async () => (await emulator.StatsAsync()).Connections >= 3, TimeSpan.FromSeconds(120), "the failing subscription's socket");
+        await Ports.WaitUntilAsync(async () => (await emulator.StatsAsync()).Connections >= 3, TimeSpan.FromSeconds(120), "the neighbour's socket");
+        phase($"neighbour: healthy beside a neighbour whose receiver answers 200, both at {RatePerCollection} events/s");
+        var besideHealthy = await MeasureAsync(emulator, healthy, profile, "beside a healthy neighbour");
+
         phase($"neighbour: healthy beside one answering 500, both at {RatePerCollection} events/s");
+        failing.Behaviour = new ReceiverBehaviour { StatusCode = 500 };
         failing.Reset();
         var beside = await MeasureAsync(emulator, healthy, profile, "beside a failing one");
         var failingRequests = failing.Stats.Requests;
@@ -59,7 +63,7 @@ internal sealed class FailingNeighbour(BenchSettings settings, RepoLayout layout
             log($"neighbour: receive+delete beside {row.Backlog} unread messages: p50 {row.P50:F1} ms, p99 {row.P99:F1} ms");
         }
 
-        return new NeighbourResult(RatePerCollection, settings.NeighbourDuration.TotalSeconds, alone, beside, failingRequests, queued, besideBacklog, probe);
+        return new NeighbourResult(RatePerCollection, settings.NeighbourDuration.TotalSeconds, alone, besideHealthy, beside, failingRequests, queued, besideBacklog, probe);
     }
 
     /// <summary>A queue nobody reads holding <paramref name="count"/> copies of the failing queue's message bodies.</summary>

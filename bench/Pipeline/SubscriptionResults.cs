@@ -62,7 +62,7 @@ internal sealed record FailoverResult(
     double FeedRate,
     DeliveryCheck Delivery);
 
-internal sealed record NeighbourResult(double RatePerSubscription, double Seconds, LatencyRun Alone, LatencyRun WithFailing, long FailingRequests, long FailingQueued, LatencyRun BesideBacklog, IReadOnlyList<BacklogProbeRow> AzuriteProbe);
+internal sealed record NeighbourResult(double RatePerSubscription, double Seconds, LatencyRun Alone, LatencyRun WithHealthy, LatencyRun WithFailing, long FailingRequests, long FailingQueued, LatencyRun BesideBacklog, IReadOnlyList<BacklogProbeRow> AzuriteProbe);
 
 internal sealed record BacklogProbeRow(int Backlog, double P50, double P99);
 
