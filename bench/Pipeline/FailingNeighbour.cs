@@ -56,8 +56,8 @@ internal sealed class FailingNeighbour(BenchSettings settings, RepoLayout layout
         var besideBacklog = await MeasureAsync(emulator, healthy, profile, $"beside an unread backlog of {queued} messages");
         await backlog.DeleteIfExistsAsync();
 
-        phase("neighbour: Azurite's receive-and-delete beside 0, 2,000 and 10,000 unread messages (bare loop)");
-        var probe = await AzuriteBacklogProbe.RunAsync(azurite.ConnectionString, [0, 2_000, 10_000]);
+        phase("neighbour: Azurite's receive-and-delete beside 0, 1,000 and 5,000 unread messages (bare loop)");
+        var probe = await AzuriteBacklogProbe.RunAsync(azurite.ConnectionString, [0, 1_000, 5_000]);
         foreach (var row in probe)
         {
             log($"neighbour: receive+delete beside {row.Backlog} unread messages: p50 {row.P50:F1} ms, p99 {row.P99:F1} ms");
