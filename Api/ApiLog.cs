@@ -2,9 +2,6 @@ namespace Jetstream.Api;
 
 internal static partial class ApiLog
 {
-    [LoggerMessage(1, LogLevel.Warning, "No Orleans gateway reachable ({Reason}); retrying in {DelaySeconds} s")]
-    public static partial void GatewayUnreachable(ILogger logger, string reason, double delaySeconds);
-
     [LoggerMessage(2, LogLevel.Warning, "Could not read the {Queue} queue's properties: {Reason}")]
     public static partial void QueuePropertiesUnavailable(ILogger logger, string queue, string reason);
 

@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace Jetstream.Grains.Interfaces;
 
 /// <summary>
@@ -29,6 +31,16 @@ public interface IJetstreamProcessorGrain : IGrainWithStringKey
 
     /// <summary>Reads again from <paramref name="from"/>: every event since then is queued again, with the same ids.</summary>
     Task<ReplayResult> Replay(DateTimeOffset from);
+
+    /// <summary>
+    /// Calls <paramref name="observer"/> after every acknowledged queue write (coalesced: one call in flight at a time)
+    /// for <paramref name="lease"/> (at most 10 minutes), renewed by calling again. The registration lives in this
+    /// activation only: a consumer renews well within the lease, which finds the processor again wherever it was
+    /// activated since. A consumer that goes away is not unregistered: its lease runs out, and a call that fails forgets
+    /// it at once (so no call to a processor of a deleted subscription activates it again). Interleaved, so a long call (a delete's drain) does not hold a consumer's renewal back.
+    /// </summary>
+    [AlwaysInterleave]
+    Task WatchQueueWrites(IQueueWriteObserver observer, TimeSpan lease);
 
     /// <summary>Stops reading for good, finishes the queue writes in flight, and removes the cursor, statistics and reminder.</summary>
     Task Delete();

@@ -46,6 +46,7 @@ public sealed class JetstreamProcessorGrain(
     private Task _run = Task.CompletedTask;
     private CancellationTokenSource? _paused;
     private StreamIngest _ingest = null!;
+    private QueueWriteWatchers _watchers = null!;
     private string? _notReadyError;
     private DateTimeOffset _startedAt;
 
@@ -58,7 +59,11 @@ public sealed class JetstreamProcessorGrain(
         _startedAt = time.GetUtcNow();
         var queue = queues.For(Key);
         _subscription = new SubscriptionDocument { Id = Key, Enabled = false };
-        _sink = new QueueSink(queue, _options.MaxQueueSendsInFlight, TimeSpan.FromMilliseconds(_options.MaxQueueRetryDelayMs), time, metrics, logger, Key);
+        _watchers = new QueueWriteWatchers(time, logger, Key);
+        _sink = new QueueSink(queue, _options.MaxQueueSendsInFlight, TimeSpan.FromMilliseconds(_options.MaxQueueRetryDelayMs), time, metrics, logger, Key)
+        {
+            Written = _watchers.Written,
+        };
         _sink.Restore(state.State.Cursor, state.State.CursorSeq);
         _cursors = new CursorPlanner(_sink, state, _recentIds, metrics, _options.ReconnectRewindSeconds * 1_000_000L);
         _frames = new FrameHandler(_sink, EventFilter.For(_subscription), _recentIds, time, metrics, logger, Key) { ForwardRaw = _options.ForwardRawBody };
@@ -153,6 +158,12 @@ public sealed class JetstreamProcessorGrain(
         Log.ReplayRequested(logger, Key, fromUs);
         Interrupt();
         return Task.FromResult(new ReplayResult(true, fromUs, null));
+    }
+
+    public Task WatchQueueWrites(IQueueWriteObserver observer, TimeSpan lease)
+    {
+        _watchers.Watch(observer, lease);
+        return Task.CompletedTask;
     }
 
     public async Task Delete()

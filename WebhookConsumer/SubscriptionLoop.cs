@@ -1,5 +1,6 @@
 using Azure;
 using Jetstream.EventQueue;
+using Jetstream.WebhookConsumer.WakeOnWrite;
 using Microsoft.Extensions.Logging;
 
 namespace Jetstream.WebhookConsumer;
@@ -7,7 +8,8 @@ namespace Jetstream.WebhookConsumer;
 /// <summary>
 /// One subscription's poll loop. Batches are delivered one after another (so a DID's events keep queue order across
 /// them), while the next batch is received during a delivery and the previous batch is settled during the next:
-/// storage round trips stay off the delivery path. An empty receive waits 10 ms doubling up to
+/// storage round trips stay off the delivery path. An empty receive waits as <see cref="IdleWait"/> says: until the
+/// processor's next acknowledged write when wake-on-write is live, else 10 ms doubling up to
 /// <c>Webhook:MaxPollInterval</c>. New settings (<see cref="Apply"/>) take effect between batches: no batch is received
 /// ahead while a change waits, the batches in hand are finished with the webhook they were received under, then the
 /// loop switches. Stopping finishes the batches in hand unless abandoned (or the host's shutdown timeout runs out);
@@ -15,16 +17,14 @@ namespace Jetstream.WebhookConsumer;
 /// </summary>
 internal sealed class SubscriptionLoop : IAsyncDisposable
 {
-    // Short, because while events trickle in (a few a second to hundreds) the queue is often empty for a moment and this
-    // wait is most of their latency; the doubling still brings an idle consumer to MaxPollInterval within about a second.
-    private static readonly TimeSpan FirstIdleWait = TimeSpan.FromMilliseconds(10);
-
     private readonly EventQueueClients _clients;
     private readonly BatchProcessor _processor;
     private readonly DeliveryLane _lane;
     private readonly WebhookSenderFactory _senders;
     private readonly SubscriptionRemover _remover;
     private readonly ConsumerHealth _health;
+    private readonly IdleWait _idle;
+    private readonly QueueWriteSignal? _signal;
     private readonly WebhookOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -42,6 +42,8 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
         WebhookSenderFactory senders,
         SubscriptionRemover remover,
         ConsumerHealth health,
+        IdleWait idle,
+        QueueWriteSignal? signal,
         WebhookOptions options,
         TimeProvider timeProvider,
         ILogger logger)
@@ -54,6 +56,8 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
         _senders = senders;
         _remover = remover;
         _health = health;
+        _idle = idle;
+        _signal = signal;
         _options = options;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -109,6 +113,11 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
     {
         await StopAsync(abandon: true, CancellationToken.None);
         _health.Stopped(Id);
+        if (_signal is not null)
+        {
+            await _signal.DisposeAsync();
+        }
+
         _lane.Dispose();
         _stopping.Dispose();
         _abort.Dispose();
@@ -121,7 +130,6 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
         await Task.Yield();
         var settings = Settings;
         WebhookSender? sender = null;
-        var idleWait = FirstIdleWait;
         var settling = Task.CompletedTask;
         Task<ReceivedBatch?>? next = null;
         try
@@ -163,12 +171,11 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
                         break;
                     }
 
-                    await Task.Delay(idleWait, _timeProvider, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                    idleWait = idleWait * 2 < _options.MaxPollInterval ? idleWait * 2 : _options.MaxPollInterval;
+                    await _idle.WaitAsync(settling, _stopping.Token);
                     continue;
                 }
 
-                idleWait = FirstIdleWait;
+                _idle.Found();
 
                 // Not cancelled by a graceful stop: a receive cut off after the service dequeued would leave its
                 // messages hidden for a whole visibility timeout. The batch it brings is delivered before stopping.
@@ -199,6 +206,8 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
 
     private void Announce(SubscriptionSettings settings)
     {
+        // Only a processor that reads writes: a paused or deleting subscription's would be activated for nothing.
+        _signal?.Want(settings.Reading && !settings.Deleting && !settings.Discard);
         if (settings.Discard)
         {
             return;

@@ -1,12 +1,14 @@
 using Jetstream.EventQueue;
+using Jetstream.WebhookConsumer.WakeOnWrite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Jetstream.WebhookConsumer;
 
 /// <summary>
-/// Builds one subscription's loop with its own queue clients, dead-letter queue, concurrency lane and the parts of its
-/// batch processor (decoder, per-DID scheduler, attempt, settler).
+/// Builds one subscription's loop with its own queue clients, dead-letter queue, concurrency lane, the parts of its
+/// batch processor (decoder, per-DID scheduler, attempt, settler) and, with wake-on-write on, its signal from the
+/// processor.
 /// </summary>
 internal sealed class SubscriptionLoopFactory(
     EventQueueClientsFactory queues,
@@ -16,7 +18,9 @@ internal sealed class SubscriptionLoopFactory(
     RetryPolicy retryPolicy,
     WebhookConsumerMetrics metrics,
     ConsumerHealth health,
+    ClusterConnection cluster,
     IOptions<WebhookOptions> options,
+    IOptions<WakeOnWriteOptions> wakeOptions,
     TimeProvider timeProvider,
     ILoggerFactory loggerFactory)
 {
@@ -37,7 +41,10 @@ internal sealed class SubscriptionLoopFactory(
             options.Value,
             timeProvider,
             logger);
-        return new SubscriptionLoop(settings, clients, processor, lane, senders, remover, health, options.Value, timeProvider,
-            loggerFactory.CreateLogger<SubscriptionLoop>());
+        var wake = wakeOptions.Value;
+        var loopLogger = loggerFactory.CreateLogger<SubscriptionLoop>();
+        var signal = wake.Enabled ? new QueueWriteSignal(cluster, settings.Id, wake, options.Value.MaxPollInterval, timeProvider, loopLogger) : null;
+        var idle = new IdleWait(signal, clients.Queue, options.Value.MaxPollInterval, wake.IdlePollInterval, timeProvider, loopLogger, settings.Id);
+        return new SubscriptionLoop(settings, clients, processor, lane, senders, remover, health, idle, signal, options.Value, timeProvider, loopLogger);
     }
 }

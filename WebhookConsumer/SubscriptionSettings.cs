@@ -25,6 +25,9 @@ internal sealed record SubscriptionSettings
     /// <summary>Where the attempt timeout was set, for the error of an attempt that timed out.</summary>
     public string TimeoutSetting { get; init; } = "Webhook:TimeoutSeconds";
 
+    /// <summary>Its processor reads Jetstream (enabled, not being deleted): wake-on-write watches it only then.</summary>
+    public bool Reading { get; init; } = true;
+
     /// <summary>Deleting: deliver what is queued, then remove queues and document.</summary>
     public bool Deleting { get; init; }
 

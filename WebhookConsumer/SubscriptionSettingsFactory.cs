@@ -33,6 +33,7 @@ internal sealed class SubscriptionSettingsFactory(IOptions<WebhookOptions> optio
         {
             Id = document.Id,
             Version = stored.Version,
+            Reading = document.Enabled && document.Lifecycle == SubscriptionLifecycle.Active,
             Deleting = document.Lifecycle == SubscriptionLifecycle.Deleting,
             Discard = document.Lifecycle == SubscriptionLifecycle.Deleting && document.DiscardOnDelete,
         };

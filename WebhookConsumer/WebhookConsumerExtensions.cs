@@ -1,5 +1,7 @@
 using Jetstream.EventQueue;
 using Jetstream.EventQueue.Subscriptions;
+using Jetstream.Grains.Interfaces.Hosting;
+using Jetstream.WebhookConsumer.WakeOnWrite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -16,8 +18,9 @@ public static class WebhookConsumerExtensions
     /// <summary>
     /// Adds the webhook consumer: the event queues and subscription store (<c>Queue</c>, <c>Subscriptions</c>,
     /// <c>ConnectionStrings:AzureStorage</c>), the shared key ring for webhook secrets, the validated <c>Webhook</c>
-    /// settings (a bad <c>Webhook:Url</c> stops the host at start), the webhook HTTP clients and, as a hosted service,
-    /// the manager of one delivery loop per subscription.
+    /// settings (a bad <c>Webhook:Url</c> stops the host at start), the webhook HTTP clients, wake-on-write (an Orleans
+    /// client of the processors' cluster per <c>Orleans:*</c> and <c>WakeOnWrite:*</c>, connected in the background)
+    /// and, as a hosted service, the manager of one delivery loop per subscription.
     /// </summary>
     public static TBuilder AddWebhookConsumer<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
@@ -50,6 +53,16 @@ public static class WebhookConsumerExtensions
         services.AddSingleton<SubscriptionRemover>();
         services.AddSingleton<SubscriptionLoopFactory>();
         services.AddSingleton<ConsumerHealth>();
+
+        services.AddOrleansHostingOptions();
+        services.AddOptions<WakeOnWriteOptions>()
+            .BindConfiguration(WakeOnWriteOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<ClusterConnection>();
+
+        // Before the loops' manager: hosted services stop in reverse order, so the loops stop before the client does.
+        services.AddHostedService(provider => provider.GetRequiredService<ClusterConnection>());
         services.AddHostedService<WebhookConsumerService>();
         services.AddHealthChecks().AddCheck<ConsumerHealth>("queue");
         return builder;

@@ -44,6 +44,13 @@ public sealed class QueueSink(
 
     public string? LastError { get; private set; }
 
+    /// <summary>
+    /// Called on the owner's scheduler as each message write is acknowledged, before the cursor collects it: the
+    /// message is visible from then on, so this is when a consumer can be woken (<see cref="QueueWriteWatchers"/>, which
+    /// never calls back into the sink). Not the cursor's business, hence apart from <see cref="Acknowledged"/>.
+    /// </summary>
+    public Action? Written { get; init; }
+
     public bool HasCapacity => _inFlight.Count < maxInFlight;
 
     public bool IsIdle => _pending.Count == 0 && _inFlight.Count == 0;
@@ -240,6 +247,7 @@ public sealed class QueueSink(
                 }
 
                 await queue.Queue.SendMessageAsync(body, visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1), stopping);
+                Written?.Invoke();
                 metrics.QueueSent(time.GetElapsedTime(started));
                 if (attempt > 1)
                 {

@@ -1,8 +1,10 @@
-namespace Jetstream.Api.Orleans;
+using Microsoft.Extensions.Logging;
+
+namespace Jetstream.Grains.Interfaces.Hosting;
 
 /// <summary>
-/// Keeps trying to reach a gateway instead of failing the host: the Api may start before the silo (or outlive it),
-/// and meanwhile answers <c>/health/live</c>, with 503 from the routes that need the cluster.
+/// Keeps trying to reach a gateway instead of failing the client's start: the Api and the WebhookConsumer may start
+/// before any silo (or outlive them all). The Api answers <c>/health/live</c> and 503s meanwhile; the consumer polls.
 /// </summary>
 internal sealed class GatewayConnectionRetryFilter(ILogger<GatewayConnectionRetryFilter> logger, TimeProvider timeProvider)
     : IClientConnectionRetryFilter
@@ -11,7 +13,7 @@ internal sealed class GatewayConnectionRetryFilter(ILogger<GatewayConnectionRetr
 
     public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
     {
-        ApiLog.GatewayUnreachable(logger, exception.Message, RetryDelay.TotalSeconds);
+        HostingLog.GatewayUnreachable(logger, exception.Message, RetryDelay.TotalSeconds);
         await Task.Delay(RetryDelay, timeProvider, cancellationToken);
         return true;
     }
