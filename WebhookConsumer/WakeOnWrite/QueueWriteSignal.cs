@@ -81,7 +81,7 @@ internal sealed class QueueWriteSignal : IQueueWriteObserver, IAsyncDisposable
         if (_observer is not null)
         {
             // Later calls from the processor fail, and it forgets this consumer (it would at the end of the lease anyway).
-            _cluster.Connected.Result.DeleteObjectReference<IQueueWriteObserver>(this);
+            _cluster.Connected.Result.DeleteObjectReference<IQueueWriteObserver>(_observer);
         }
     }
 

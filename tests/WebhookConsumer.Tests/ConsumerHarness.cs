@@ -22,6 +22,9 @@ internal sealed class ConsumerHarness : IAsyncDisposable
 {
     private readonly ITestOutputHelper _output;
     private readonly string _connectionString;
+
+    // Nothing listens there: consumers poll, as with no silo reachable, unless a test points them at one.
+    private readonly int _unreachableGateway = FreePort.Next();
     private readonly List<IHost> _consumers = [];
     private readonly List<string> _subscriptionIds = [];
     private ServiceProvider? _storage;
@@ -172,6 +175,11 @@ internal sealed class ConsumerHarness : IAsyncDisposable
         ["Webhook:AllowPrivateNetworks"] = "true",
         ["Webhook:Url"] = Receiver.Url.ToString(),
         ["Webhook:Secret"] = Secret,
+
+        // Wake-on-write looks for a silo here (and finds none): see WakeOnWriteTests for consumers given a real one.
+        ["Orleans:Clustering"] = "Localhost",
+        ["Orleans:GatewayPort"] = _unreachableGateway.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Orleans:ClusterId"] = "none-" + Clients.Options.Name[..Math.Min(20, Clients.Options.Name.Length)],
     };
 
     private ServiceProvider BuildStorage()
