@@ -68,14 +68,17 @@ internal static class JetstreamResources
         return api;
     }
 
-    /// <summary>The consumer; where it delivers is added by one of the <c>DeliveringTo</c> methods.</summary>
+    /// <summary>
+    /// The consumer, an Orleans client of the cluster for wake-on-write; where it delivers is added by one of the
+    /// <c>DeliveringTo</c> methods. It waits for storage only: it polls until a silo answers, then joins.
+    /// </summary>
     public static IResourceBuilder<ProjectResource> AddWebhookConsumer(
-        this IDistributedApplicationBuilder builder, RunSettings run, IResourceBuilder<IResourceWithConnectionString> storage) =>
-        builder.AddProject<Projects.WebhookConsumer>("webhook-consumer", launchProfileName: null)
-            .WithFixedHttpEndpoint(run.Ports.Consumer)
-            .WithReference(storage, StorageResources.ConnectionName)
-            .WaitFor(storage)
-            .WithHttpHealthCheck("/health");
+        this IDistributedApplicationBuilder builder, RunSettings run, OrleansCluster cluster, IResourceBuilder<IResourceWithConnectionString> storage) =>
+        cluster.Join(
+            builder.AddProject<Projects.WebhookConsumer>("webhook-consumer", launchProfileName: null)
+                .WithFixedHttpEndpoint(run.Ports.Consumer)
+                .WithHttpHealthCheck("/health"),
+            storage);
 
     /// <summary>Delivers to the user's webhook (<c>Webhook__Url</c>), signed with <c>Webhook__Secret</c> when that is set.</summary>
     public static IResourceBuilder<ProjectResource> DeliveringTo(this IResourceBuilder<ProjectResource> consumer, IResourceBuilder<ParameterResource> webhookUrl) =>

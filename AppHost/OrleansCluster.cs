@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Jetstream.AppHost;
 
 /// <summary>
-/// The silos and the Api's client on Azure Table membership, as in the compose file. Aspire.Hosting.Orleans is not used:
+/// The silos and the clients (the Api, the consumer) on Azure Table membership, as in the compose file. Aspire.Hosting.Orleans is not used:
 /// it configures Orleans through its provider sections (<c>Orleans:Clustering:ProviderType</c>), while our hosts choose
 /// the providers themselves from <c>Orleans:Clustering</c> = <c>Localhost</c> | <c>AzureStorage</c>.
 /// </summary>

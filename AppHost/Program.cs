@@ -31,7 +31,7 @@ IResourceBuilder<ProjectResource>[] silos =
     builder.AddSilo("silo-2", run.Ports.Silo2, run.Ports.Silo2Orleans, run.Ports.Silo2Gateway, cluster, storage, emulator),
 ];
 var api = builder.AddApi(run, cluster, storage, adminToken, silos);
-var consumer = builder.AddWebhookConsumer(run, storage);
+var consumer = builder.AddWebhookConsumer(run, cluster, storage);
 if (run.Offline)
 {
     var webhookSecret = builder.AddWebhookSecret();

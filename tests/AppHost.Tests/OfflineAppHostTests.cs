@@ -38,6 +38,22 @@ public sealed partial class OfflineAppHostTests
         Assert.Equal("webhook-consumer", post.Service);
         var webhook = new Uri(post.Attributes["url.full"]);
         Assert.Equal((run.App.GetEndpoint("receiver", "http").Port, "/"), (webhook.Port, webhook.AbsolutePath));
+
+        // The consumer is a client of the same cluster: the processor wakes it after each queue write.
+        await ConsoleLineAsync(run, "webhook-consumer", "[default] Woken by its processor's queue writes", timeout.Token);
+    }
+
+    private static async Task ConsoleLineAsync(OfflineAppHost run, string resource, string text, CancellationToken cancellationToken)
+    {
+        await foreach (var batch in run.Console(resource).WithCancellation(cancellationToken))
+        {
+            if (batch.Any(line => line.Content.Contains(text, StringComparison.Ordinal)))
+            {
+                return;
+            }
+        }
+
+        throw new InvalidOperationException($"The {resource} console ended without '{text}'.");
     }
 
     /// <summary>The first line the receiver prints for a delivery it accepted with a valid signature.</summary>

@@ -84,5 +84,8 @@ public sealed class RunScriptTests
             .Where(row => row.ContainsKey("Status")).ToArray();
         Assert.Equal(["Dead", "Dead"], members.Select(row => row.GetString("Status")));
         Assert.Contains(Directory.GetFiles(Path.Combine(run.StateDirectory, "logs"), "silo-*.log"), log => File.ReadAllText(log).Contains("stopping at cursor", StringComparison.Ordinal));
+
+        // The consumer joined the cluster the run gave it: the processor woke it after its queue writes.
+        Assert.Contains("[default] Woken by its processor's queue writes", File.ReadAllText(Path.Combine(run.StateDirectory, "logs", "webhook-consumer.log")), StringComparison.Ordinal);
     }
 }
