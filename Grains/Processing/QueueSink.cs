@@ -133,12 +133,15 @@ public sealed class QueueSink(
             return;
         }
 
+        // Taken before the write starts: a write can complete synchronously (its response already in the socket's
+        // buffer when it is read, seen on a loaded machine), and FlushWhenWrittenAsync then flushes again at once, which
+        // with the list still pending wrote the same events into a second (and third) message.
         var batch = new Batch(_pending, _seenTimeUs, _seenSeq);
+        _pending = [];
+        _pendingBytes = 0;
         batch.Completion = SendAsync(batch, stopping);
         _inFlight.Enqueue(batch);
         _ = FlushWhenWrittenAsync(batch.Completion);
-        _pending = [];
-        _pendingBytes = 0;
     }
 
     /// <summary>Moves the cursor over every acknowledged message at the head of the line. Returns whether it moved.</summary>
