@@ -56,6 +56,12 @@ internal sealed class BatchProcessor(
             using var slot = turn.IsHeld ? default : await lane.AcquireAsync(cancellationToken);
             if (!turn.TryStart(inFlight, deadline))
             {
+                if (inFlight.Outcome == EventOutcome.Copy)
+                {
+                    ConsumerLog.CopySkipped(logger, subscriptionId, inFlight.Queued.EventId, inFlight.Message.Message.MessageId);
+                    metrics.CopySkipped(subscriptionId);
+                }
+
                 continue;
             }
 

@@ -58,4 +58,7 @@ internal static partial class ConsumerLog
 
     [LoggerMessage(17, LogLevel.Error, "[{Subscription}] The delivery loop failed; it starts again at the next refresh")]
     public static partial void LoopFailed(ILogger logger, string subscription, Exception exception);
+
+    [LoggerMessage(18, LogLevel.Information, "[{Subscription}] Event {EventId} was delivered moments ago; its copy in queue message {MessageId} (same webhook-id) is removed without being sent again")]
+    public static partial void CopySkipped(ILogger logger, string subscription, string eventId, string messageId);
 }

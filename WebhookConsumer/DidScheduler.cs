@@ -5,7 +5,8 @@ namespace Jetstream.WebhookConsumer;
 /// <summary>
 /// Per-DID order for one subscription: a DID's events go one after another in queue order, and while one of them is
 /// failed (awaiting its retry) or held back, the DID's later events wait unattempted, in this batch and the batches
-/// after it. It remembers, per DID, the events seen but not yet delivered (<see cref="PendingEvents"/>); one instance
+/// after it. It remembers, per DID, the events seen but not yet delivered (<see cref="PendingEvents"/>), and the events
+/// delivered last (<see cref="RecentDeliveries"/>), so a copy of one of those is not sent again; one instance
 /// per subscription, kept across batches and webhook changes. A batch's DIDs are scheduled in parallel, each through
 /// its own <see cref="DidTurn"/>.
 /// </summary>
@@ -29,6 +30,9 @@ internal sealed class DidScheduler
     internal TimeProvider TimeProvider { get; }
 
     internal TimeSpan PendingGrace { get; }
+
+    /// <summary>The events this subscription delivered last, to recognise a copy that comes moments later.</summary>
+    internal RecentDeliveries Delivered { get; } = new();
 
     /// <summary>
     /// Each DID's events in queue order: by <c>queuedAt</c> (the producer stamps events in the order it queues them),

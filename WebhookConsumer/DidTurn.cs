@@ -26,12 +26,21 @@ internal sealed class DidTurn
     public bool IsHeld => _heldUntil is not null;
 
     /// <summary>
-    /// True: attempt <paramref name="inFlight"/> now. False: it is held (outcome <see cref="EventOutcome.Held"/>, due
-    /// at <see cref="InFlightEvent.DueAt"/>), because an earlier event of its DID is outstanding, its own
-    /// <c>NotBefore</c> has not come, or the batch is past <paramref name="deadline"/>.
+    /// True: attempt <paramref name="inFlight"/> now. False: it is a copy of an event delivered moments ago (outcome
+    /// <see cref="EventOutcome.Copy"/>), or it is held (outcome <see cref="EventOutcome.Held"/>, due at
+    /// <see cref="InFlightEvent.DueAt"/>) because an earlier event of its DID is outstanding, its own <c>NotBefore</c>
+    /// has not come, or the batch is past <paramref name="deadline"/>.
     /// </summary>
     public bool TryStart(InFlightEvent inFlight, DateTimeOffset deadline)
     {
+        if (_scheduler.Delivered.Contains(inFlight.Queued.EventId))
+        {
+            // Delivered already, so it holds nothing back: whatever came after it in its DID may go on.
+            inFlight.Outcome = EventOutcome.Copy;
+            _pending?.Remove(inFlight.Queued.EventId);
+            return false;
+        }
+
         var now = _scheduler.TimeProvider.GetUtcNow();
         if (_heldUntil is null)
         {
@@ -68,6 +77,7 @@ internal sealed class DidTurn
         {
             inFlight.Outcome = EventOutcome.Delivered;
             _pending?.Remove(inFlight.Queued.EventId);
+            _scheduler.Delivered.Add(inFlight.Queued.EventId);
             return inFlight.Outcome;
         }
 

@@ -12,4 +12,7 @@ internal enum EventOutcome
     Retry,
 
     DeadLetter,
+
+    /// <summary>A copy of an event delivered moments ago (same <c>webhook-id</c>): removed without being sent again.</summary>
+    Copy,
 }

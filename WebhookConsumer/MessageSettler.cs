@@ -90,7 +90,7 @@ internal sealed class MessageSettler(
 
         foreach (var inFlight in received.Events)
         {
-            if (inFlight.Outcome == EventOutcome.Delivered && inFlight.Queued.BlobName is { } blobName)
+            if (inFlight.Outcome is (EventOutcome.Delivered or EventOutcome.Copy) && inFlight.Queued.BlobName is { } blobName)
             {
                 await DeleteBlobAsync(blobName, cancellationToken);
             }

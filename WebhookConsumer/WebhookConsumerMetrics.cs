@@ -25,6 +25,7 @@ public sealed class WebhookConsumerMetrics
     private readonly Counter<long> _attempts;
     private readonly Counter<long> _retries;
     private readonly Counter<long> _deadLettered;
+    private readonly Counter<long> _copies;
     private readonly Histogram<double> _latency;
 
     public WebhookConsumerMetrics(IMeterFactory meterFactory)
@@ -33,6 +34,7 @@ public sealed class WebhookConsumerMetrics
         _attempts = meter.CreateCounter<long>("webhook.deliveries", "{attempt}", "Delivery attempts, by outcome (2xx, 3xx, 4xx, 5xx, timeout_or_connection).");
         _retries = meter.CreateCounter<long>("webhook.retries", "{attempt}", "Failed attempts that will be retried.");
         _deadLettered = meter.CreateCounter<long>("webhook.dead_lettered", "{event}", "Events moved to the dead-letter queue.");
+        _copies = meter.CreateCounter<long>("webhook.copies_skipped", "{event}", "Copies of events delivered moments ago (same webhook-id), removed from the queue without being sent.");
         _latency = meter.CreateHistogram<double>("webhook.delivery.latency", "s", "From queuing to the successful delivery of an event.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
     }
@@ -50,6 +52,8 @@ public sealed class WebhookConsumerMetrics
     internal void Retried(string subscription) => _retries.Add(1, Subscription(subscription));
 
     internal void DeadLettered(string subscription) => _deadLettered.Add(1, Subscription(subscription));
+
+    internal void CopySkipped(string subscription) => _copies.Add(1, Subscription(subscription));
 
     internal void Delivered(string subscription, TimeSpan sinceQueued) => _latency.Record(sinceQueued.TotalSeconds, Subscription(subscription));
 

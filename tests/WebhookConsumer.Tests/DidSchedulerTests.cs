@@ -185,6 +185,42 @@ public sealed class DidSchedulerTests
         Assert.True(_scheduler.Begin("did:plc:a").TryStart(second[a1], NoDeadline));
     }
 
+    [Fact]
+    public void A_copy_of_an_event_delivered_moments_ago_is_not_attempted_and_holds_nothing_back()
+    {
+        var a1 = Queued("did:plc:a", 1);
+        var a2 = Queued("did:plc:a", 2);
+        var first = Batch(Message(a1));
+        var turn = _scheduler.Begin("did:plc:a");
+        Assert.True(turn.TryStart(first[a1], NoDeadline));
+        turn.Finish(first[a1], Delivered());
+
+        // The same event again in the next receive, in another message, ahead of the DID's next event.
+        var second = Batch(Message(a1, a2));
+        var again = _scheduler.Begin("did:plc:a");
+        Assert.False(again.TryStart(second[a1], NoDeadline));
+        Assert.False(again.IsHeld);
+        Assert.True(again.TryStart(second[a2], NoDeadline));
+
+        Assert.Equal(EventOutcome.Copy, second[a1].Outcome);
+        Assert.Equal(0, second[a1].Updated.Attempts);
+    }
+
+    [Fact]
+    public void A_failed_event_is_not_taken_for_a_copy()
+    {
+        var a1 = Queued("did:plc:a", 1);
+        var first = Batch(Message(a1));
+        var turn = _scheduler.Begin("did:plc:a");
+        turn.TryStart(first[a1], NoDeadline);
+        turn.Finish(first[a1], Failed());
+
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        var retry = Batch(Message(first[a1].Updated));
+
+        Assert.True(_scheduler.Begin("did:plc:a").TryStart(retry[a1], NoDeadline));
+    }
+
     private static DeliveryResult Failed() => DeliveryResult.Failure(500, "HTTP 500");
 
     private static DeliveryResult Delivered() => DeliveryResult.Success(200);
