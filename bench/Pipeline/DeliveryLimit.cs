@@ -8,7 +8,9 @@ namespace Jetstream.Bench.Pipeline;
 
 /// <summary>
 /// Limit (c): a bare <see cref="HttpClient"/> POST loop to the same receiver with the consumer's concurrency, the same
-/// bodies and the same Standard Webhooks headers (so the receiver does the same work), and nothing else.
+/// bodies and the same Standard Webhooks headers (so the receiver does the same work), and nothing else. With
+/// <c>batch=N</c> above 1 each body is a batch of N events (<c>{"events":[…]}</c>, issue 13), signed once, and
+/// <see cref="LimitResult.Events"/> counts the events; <see cref="LimitResult.Messages"/> counts the requests.
 /// </summary>
 internal static class DeliveryLimit
 {
@@ -20,7 +22,8 @@ internal static class DeliveryLimit
         var concurrency = args.Int("concurrency");
         var seconds = args.Double("seconds");
         var key = Convert.FromBase64String(args["secret"]["whsec_".Length..]);
-        var bodies = SampleEvents.Commits(StreamProfile.Named(args["profile"]), 2048).Select(e => e.EventJson).ToArray();
+        var batch = args.Int("batch");
+        var bodies = Bodies(SampleEvents.Commits(StreamProfile.Named(args["profile"]), 2048).Select(e => e.EventJson).ToArray(), batch);
         using var client = new HttpClient(new SocketsHttpHandler
         {
             MaxConnectionsPerServer = concurrency,
@@ -37,7 +40,8 @@ internal static class DeliveryLimit
         {
             Name = "delivery",
             Seconds = clock.Elapsed.TotalSeconds,
-            Events = delivered,
+            Events = delivered * batch,
+            Messages = delivered,
             Bytes = bytes,
             Errors = errors,
             CpuSeconds = LimitResult.ProcessCpuSeconds() - startCpu,
@@ -85,6 +89,33 @@ internal static class DeliveryLimit
         });
         await Task.WhenAll(workers);
         return (delivered, bytes, errors);
+    }
+
+    /// <summary>The events as they are (one per request) or joined into batch bodies of <paramref name="batch"/> events.</summary>
+    private static ReadOnlyMemory<byte>[] Bodies(ReadOnlyMemory<byte>[] events, int batch)
+    {
+        if (batch <= 1)
+        {
+            return events;
+        }
+
+        return [.. events.Chunk(batch).Where(chunk => chunk.Length == batch).Select(chunk =>
+        {
+            using var body = new MemoryStream();
+            body.Write("{\"events\":["u8);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                if (i > 0)
+                {
+                    body.WriteByte((byte)',');
+                }
+
+                body.Write(chunk[i].Span);
+            }
+
+            body.Write("]}"u8);
+            return (ReadOnlyMemory<byte>)body.ToArray();
+        })];
     }
 
     private static string Sign(byte[] key, string id, string timestamp, ReadOnlySpan<byte> body)

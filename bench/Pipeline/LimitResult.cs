@@ -19,7 +19,17 @@ internal sealed record LimitResult
     /// <summary>Queue messages, for the queue limit.</summary>
     public long Messages { get; init; }
 
+    /// <summary>Bytes on the wire (compressed, for a zstd wire).</summary>
     public long Bytes { get; init; }
+
+    /// <summary>Bytes once decoded (the ingest limit on a zstd wire; equal to <see cref="Bytes"/> otherwise).</summary>
+    public long DecodedBytes { get; init; }
+
+    /// <summary>
+    /// Stream events that went by while measuring (the ingest limit): <see cref="Events"/> on v1, the seq numbers passed
+    /// on v2, where the server drops identity and account events before sending.
+    /// </summary>
+    public long StreamEvents { get; init; }
 
     public long Errors { get; init; }
 

@@ -13,7 +13,7 @@ namespace Jetstream.Bench.Pipeline;
 /// </summary>
 internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layout)
 {
-    private readonly Results _results = new();
+    private readonly BenchContext _context = new(settings, layout, new Results());
 
     public static async Task<int> RunAsync(BenchSettings settings)
     {
@@ -26,9 +26,9 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
     private async Task RunAllAsync()
     {
         var total = Stopwatch.StartNew();
-        _results.Machine = MachineInfo.Read(layout.Root);
-        _results.SiloGc = SiloGcMode();
-        Log($"Machine: {_results.Machine.CpuModel}, {_results.Machine.Cores} cores; commit {_results.Machine.Commit[..Math.Min(10, _results.Machine.Commit.Length)]}");
+        _context.Results.Machine = MachineInfo.Read(layout.Root);
+        _context.Results.SiloGc = SiloGcMode();
+        Log($"Machine: {_context.Results.Machine.CpuModel}, {_context.Results.Machine.Cores} cores; commit {_context.Results.Machine.Commit[..Math.Min(10, _context.Results.Machine.Commit.Length)]}");
 
         if (settings.RunMicro && !settings.OnlySubscriptions)
         {
@@ -53,19 +53,19 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         await using var receiver = await WebhookReceiverHost.StartAsync(new ReceiverOptions { Secret = ScenarioStack.WebhookSecret, RecordDeliveries = false });
         Log($"Azurite up; receiver on {receiver.Url}");
 
-        _results.Firehose = settings.Runs("firehose") ? await RunFirehoseAsync(azurite, receiver) : null;
-        _results.Seed = settings.Runs("seed") ? await RunSeedAsync(azurite, receiver) : null;
-        _results.Latency = settings.Runs("latency") ? await RunLatencyAsync(azurite, receiver) : null;
-        _results.Subscriptions = settings.Runs("subscriptions") ? await RunSubscriptionsAsync(azurite) : null;
+        _context.Results.Firehose = settings.Runs("firehose") ? await RunFirehoseAsync(azurite, receiver) : null;
+        _context.Results.Seed = settings.Runs("seed") ? await RunSeedAsync(azurite, receiver) : null;
+        _context.Results.Latency = settings.Runs("latency") ? await RunLatencyAsync(azurite, receiver) : null;
+        _context.Results.Subscriptions = settings.Runs("subscriptions") ? await RunSubscriptionsAsync(azurite) : null;
 
-        _results.Total = total.Elapsed;
+        _context.Results.Total = total.Elapsed;
         var path = settings.ReportPath ?? layout.ReportPath;
         await File.WriteAllTextAsync(path, settings.OnlySubscriptions
-            ? SubscriptionReport.Splice(File.Exists(path) ? await File.ReadAllTextAsync(path) : "# Performance\n", new SubscriptionReport(_results, settings).ToMarkdown(standalone: true))
-            : new Report(_results, settings).ToMarkdown());
+            ? SubscriptionReport.Splice(File.Exists(path) ? await File.ReadAllTextAsync(path) : "# Performance\n", new SubscriptionReport(_context.Results, settings).ToMarkdown(standalone: true))
+            : new Report(_context.Results, settings).ToMarkdown());
         Log($"Wrote {path} after {total.Elapsed.TotalMinutes:F1} min.");
         Console.WriteLine();
-        Console.WriteLine(new Report(_results, settings).Summary());
+        Console.WriteLine(new Report(_context.Results, settings).Summary());
     }
 
     /// <summary>Issue 11: scale, failover and a failing neighbour; a part that fails is reported as missing, the rest still are.</summary>
@@ -99,82 +99,28 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
     private async Task<ThroughputResult> RunFirehoseAsync(Azurite azurite, WebhookReceiverHost receiver)
     {
         await using var stack = await ScenarioStack.StartEmulatorAsync(layout, azurite, StreamProfile.Firehose);
-        await RunIngestLimitAsync(stack, "ingest-firehose");
-        await RunQueueLimitAsync(azurite, 1);
-        await RunQueueLimitAsync(azurite, settings.MaxEventsPerMessage);
-        await RunQueueLimitAsync(azurite, settings.MaxEventsPerMessage, deflate: true);
-        await RunDeliveryLimitAsync(receiver, azurite);
+        await _context.Limits.IngestAsync(stack, "ingest-firehose", JetstreamWire.V1Plain);
+        await _context.Limits.QueueAsync(azurite, 1);
+        await _context.Limits.QueueAsync(azurite, settings.MaxEventsPerMessage);
+        await _context.Limits.QueueAsync(azurite, settings.MaxEventsPerMessage, deflate: true);
+        await _context.Limits.DeliveryAsync(new HostReceiver(receiver), "delivery", 1);
         return await RunThroughputAsync(stack, azurite, receiver, settings.FirehoseDuration);
     }
 
     private async Task<ThroughputResult> RunSeedAsync(Azurite azurite, WebhookReceiverHost receiver)
     {
         await using var stack = await ScenarioStack.StartEmulatorAsync(layout, azurite, StreamProfile.SeedProfile);
-        await RunIngestLimitAsync(stack, "ingest-seed");
+        await _context.Limits.IngestAsync(stack, "ingest-seed", JetstreamWire.V1Plain);
         return await RunThroughputAsync(stack, azurite, receiver, settings.SeedDuration);
     }
 
     /// <summary>The emulator unpaced (as fast as the processor reads), the whole pipeline running, for <paramref name="duration"/>.</summary>
     private async Task<ThroughputResult> RunThroughputAsync(ScenarioStack stack, Azurite azurite, WebhookReceiverHost receiver, TimeSpan duration)
     {
-        var name = stack.Profile.Name;
-        Phase($"{name}: pipeline");
+        Phase($"{stack.Profile.Name}: pipeline");
         await stack.StartPipelineAsync(receiver.Url, settings.SiloEnvironment, settings.ConsumerEnvironment);
-        receiver.Reset();
-        var siloIdleRss = stack.Silo!.Sample().RssBytes;
-        await stack.Control.SetRateAsync(double.PositiveInfinity);
-        using var stopGcSampling = new CancellationTokenSource();
-        var gcPeaks = SampleSiloGcHeapAsync(stack, stopGcSampling.Token);
-        await Task.Delay(settings.Warmup);
-
-        ResetPeaks(azurite, stack.Emulator);
-        var probe = stack.Probe!;
-        var before = await probe.StatsAsync();
-        var writesBefore = await stack.QueueWritesAsync();
-        var deliveredBefore = receiver.Stats.Delivered;
-        var window = UsageWindow.Start(stack.Hosts());
-        var series = new List<(double Seconds, long Delivered)> { (0, deliveredBefore) };
-        while (window.Elapsed < duration)
-        {
-            await Task.Delay(TimeSpan.FromSeconds(1));
-            series.Add((window.Elapsed.TotalSeconds, receiver.Stats.Delivered));
-        }
-
-        var after = await probe.StatsAsync();
-        var writes = await stack.QueueWritesAsync() - writesBefore;
-        var stats = receiver.Stats;
-        var usage = window.Stop();
-        var seconds = window.Elapsed.TotalSeconds;
-        await stopGcSampling.CancelAsync();
-        var siloGcPeaks = await gcPeaks;
-        await stack.Control.SetRateAsync(0);
-
-        var result = new ThroughputResult
-        {
-            Seconds = seconds,
-            ReceivedPerSecond = (after.TotalReceived - before.TotalReceived) / seconds,
-            QueuedPerSecond = (after.QueuedEvents - before.QueuedEvents) / seconds,
-            DeliveredPerSecond = (stats.Delivered - deliveredBefore) / seconds,
-            MinDelivered10s = MinRate(series, 10),
-            DeliveredPer5s = RatesPer(series, 5),
-            QueueWrites = writes,
-            EventsPerMessage = writes == 0 ? 0 : (after.QueuedEvents - before.QueuedEvents) / (double)writes,
-            Duplicates = stats.Duplicates,
-            BacklogAtEnd = after.QueuedEvents - stats.UniqueIds,
-            SkippedIdentityAndAccount = after.SkippedIdentityEvents + after.SkippedAccountEvents - before.SkippedIdentityEvents - before.SkippedAccountEvents,
-            Usage = usage,
-            SiloIdleRssBytes = siloIdleRss,
-            SiloGcPeakBytes = siloGcPeaks,
-            CostEvents = stack.Profile == StreamProfile.Firehose ? stats.Delivered - deliveredBefore : after.TotalReceived - before.TotalReceived,
-        };
-        Log($"{name}: grain received {result.ReceivedPerSecond:F0}/s, queued {result.QueuedPerSecond:F0}/s, delivered {result.DeliveredPerSecond:F0}/s " +
-            $"(min 10 s: {result.MinDelivered10s:F0}/s), backlog {result.BacklogAtEnd}, duplicates {result.Duplicates}");
-        Log($"{name}: {writes} queue messages written, {result.EventsPerMessage:F1} events per message");
-        Log($"{name}: delivered per 5 s: {string.Join(' ', result.DeliveredPer5s.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))}");
-        Log($"{name}: Silo GC heap, largest after a collection: {string.Join(", ", siloGcPeaks.Select(g => $"{g.Key} {g.Value / 1e6:F1} MB"))}");
-        LogUsage(usage);
-        await ApproximateBacklogAsync(azurite, stack.QueueName);
-        return result;
+        return await ThroughputRun.MeasureAsync(stack, azurite, new HostReceiver(receiver), stack.Profile.Name, duration, double.PositiveInfinity,
+            costPerDelivered: stack.Profile == StreamProfile.Firehose, settings.Warmup);
     }
 
     private async Task<LatencyResult> RunLatencyAsync(Azurite azurite, WebhookReceiverHost receiver)
@@ -270,75 +216,6 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         }
     }
 
-    private async Task RunIngestLimitAsync(ScenarioStack stack, string name)
-    {
-        Phase($"limit (a) {name}");
-        var child = ChildProcess.StartDotnet(name, RepoLayout.SelfDll,
-        [
-            IngestLimit.Command, $"url={stack.Control.FilteredSubscribeUri}",
-            $"warmup={Seconds(TimeSpan.FromSeconds(1))}", $"seconds={Seconds(settings.LimitDuration)}",
-        ]);
-        await using (child)
-        {
-            await Ports.WaitUntilAsync(() => Task.FromResult(child.Output.Contains("CONNECTED")), TimeSpan.FromSeconds(30), "Ingest limit connect", child);
-            var window = UsageWindow.Start([("Emulator", stack.Emulator.Sample)]);
-            await stack.Control.SetRateAsync(double.PositiveInfinity);
-            await FinishLimitAsync(child, name, window);
-            await stack.Control.SetRateAsync(0);
-        }
-    }
-
-    private async Task RunQueueLimitAsync(Azurite azurite, int eventsPerMessage, bool deflate = false)
-    {
-        var name = deflate ? "queue-deflate" : eventsPerMessage == 1 ? "queue-single" : "queue-packed";
-        Phase($"limit (b) {name}");
-        var child = ChildProcess.StartDotnet(name, RepoLayout.SelfDll,
-        [
-            QueueLimit.Command, $"connection={azurite.ConnectionString}", $"queue=bench-limit-{eventsPerMessage}-{Guid.NewGuid().ToString("N")[..6]}",
-            $"seconds={Seconds(settings.LimitDuration)}", $"inflight={settings.QueueSendsInFlight}", $"maxevents={eventsPerMessage}", $"deflate={(deflate ? "true" : "false")}", "profile=firehose",
-        ]);
-        await using (child)
-        {
-            await FinishLimitAsync(child, name, UsageWindow.Start([("Azurite (node)", azurite.Process.Sample)]));
-        }
-    }
-
-    private async Task RunDeliveryLimitAsync(WebhookReceiverHost receiver, Azurite azurite)
-    {
-        Phase("limit (c) delivery");
-        receiver.Reset();
-        var child = ChildProcess.StartDotnet("delivery", RepoLayout.SelfDll,
-        [
-            DeliveryLimit.Command, $"url={receiver.Url}", $"secret={ScenarioStack.WebhookSecret}",
-            $"seconds={Seconds(settings.LimitDuration)}", $"concurrency={settings.DeliveryConcurrency}", "profile=firehose",
-        ]);
-        await using (child)
-        {
-            await FinishLimitAsync(child, "delivery", UsageWindow.Start([("Bench process (receiver)", () => ProcSample.Read(Environment.ProcessId))]));
-        }
-
-        var stats = receiver.Stats;
-        if (stats.Rejected > 0)
-        {
-            throw new InvalidOperationException($"The receiver rejected {stats.Rejected} requests of the delivery limit: its signatures do not match.");
-        }
-    }
-
-    private async Task FinishLimitAsync(ChildProcess child, string name, UsageWindow window)
-    {
-        var exit = await child.WaitForExitAsync(settings.LimitDuration + TimeSpan.FromSeconds(90));
-        var usage = window.Stop();
-        var result = LimitResult.Parse(child.Output)
-            ?? throw new InvalidOperationException($"Limit {name} printed no result (exit {exit}):\n{child.Tail()}");
-        _results.Limits[name] = result with { Name = name };
-        // The loop's own CPU comes from the loop itself: its process is gone by now.
-        usage.Add(new HostUsage("limit loop", result.CpuSeconds, result.Seconds, 0, 0));
-        _results.LimitUsage[name] = usage;
-        Log($"limit {name}: {result.EventsPerSecond:F0} events/s" + (result.Messages > 0 && name.StartsWith("queue", StringComparison.Ordinal) ? $", {result.MessagesPerSecond:F0} messages/s" : "")
-            + (result.Errors > 0 ? $", {result.Errors} errors" : ""));
-        LogUsage(usage);
-    }
-
     private async Task RunMicroAsync()
     {
         Phase("micro-benchmarks");
@@ -348,8 +225,8 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         {
             if (await build.WaitForExitAsync(TimeSpan.FromMinutes(5)) != 0)
             {
-                _results.MicroError = "bench/Micro did not build:\n" + build.Tail(20);
-                Log(_results.MicroError);
+                _context.Results.MicroError = "bench/Micro did not build:\n" + build.Tail(20);
+                Log(_context.Results.MicroError);
                 return;
             }
         }
@@ -360,27 +237,20 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
             var exit = await child.WaitForExitAsync(TimeSpan.FromMinutes(5));
             foreach (var line in child.Output.Where(l => l.StartsWith(MicroResultLine.Marker, StringComparison.Ordinal)))
             {
-                _results.Micro.Add(MicroResultLine.Parse(line));
+                _context.Results.Micro.Add(MicroResultLine.Parse(line));
             }
 
-            if (exit != 0 || _results.Micro.Count == 0)
+            if (exit != 0 || _context.Results.Micro.Count == 0)
             {
-                _results.MicroError = $"Micro exited with {exit}:\n{child.Tail(40)}";
-                Log(_results.MicroError);
+                _context.Results.MicroError = $"Micro exited with {exit}:\n{child.Tail(40)}";
+                Log(_context.Results.MicroError);
             }
 
-            foreach (var micro in _results.Micro)
+            foreach (var micro in _context.Results.Micro)
             {
                 Log($"micro {micro.Case}: {micro.Nanoseconds:F0} ns, {micro.AllocatedBytes:F0} B allocated per event");
             }
         }
-    }
-
-    private async Task ApproximateBacklogAsync(Azurite azurite, string queueName)
-    {
-        var queue = new QueueClient(azurite.ConnectionString, queueName);
-        var properties = await queue.GetPropertiesAsync();
-        Log($"queue '{queueName}' holds about {properties.Value.ApproximateMessagesCount} messages");
     }
 
     private void ResetPeaks(Azurite azurite, ChildProcess emulator)
@@ -414,77 +284,9 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
             + (image.Length > 0 ? $"{image} (Silo/Dockerfile)" : "");
     }
 
-    /// <summary>
-    /// The largest size of each generation of the Silo's GC heap after a collection, sampled every 2 s from its metrics
-    /// until <paramref name="stop"/> (a scrape costs the Silo a few milliseconds of CPU).
-    /// </summary>
-    private static async Task<Dictionary<string, long>> SampleSiloGcHeapAsync(ScenarioStack stack, CancellationToken stop)
-    {
-        var peaks = new Dictionary<string, long>(StringComparer.Ordinal);
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(2));
-        try
-        {
-            do
-            {
-                foreach (var (generation, bytes) in await stack.SiloGcHeapAsync())
-                {
-                    peaks[generation] = Math.Max(peaks.GetValueOrDefault(generation), bytes);
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stop));
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-        }
+    private void Phase(string name) => _context.Phase(name);
 
-        return peaks;
-    }
+    private static void LogUsage(List<HostUsage> usage) => BenchContext.LogUsage(usage);
 
-    /// <summary>Delivered per second in consecutive spans of <paramref name="span"/> seconds (dips show where the time went).</summary>
-    private static double[] RatesPer(List<(double Seconds, long Delivered)> series, double span)
-    {
-        var rates = new List<double>();
-        var start = 0;
-        for (var i = 1; i < series.Count; i++)
-        {
-            if (series[i].Seconds - series[start].Seconds >= span - 0.01)
-            {
-                rates.Add((series[i].Delivered - series[start].Delivered) / (series[i].Seconds - series[start].Seconds));
-                start = i;
-            }
-        }
-
-        return [.. rates];
-    }
-
-    private static double MinRate(List<(double Seconds, long Delivered)> series, double span)
-    {
-        var min = double.MaxValue;
-        for (var i = 0; i < series.Count; i++)
-        {
-            var j = series.FindIndex(i, s => s.Seconds - series[i].Seconds >= span - 0.01);
-            if (j < 0)
-            {
-                break;
-            }
-
-            min = Math.Min(min, (series[j].Delivered - series[i].Delivered) / (series[j].Seconds - series[i].Seconds));
-        }
-
-        return min == double.MaxValue ? 0 : min;
-    }
-
-    private void Phase(string name)
-    {
-        var load = MachineInfo.LoadAverage();
-        _results.Load.Add((name, load));
-        Log($"== {name} (load average {load})");
-    }
-
-    private static void LogUsage(List<HostUsage> usage) =>
-        Log("   " + string.Join("; ", usage.Select(u => $"{u.Host} {u.CpuPercent:F0}% cpu, peak {u.PeakRssBytes / 1048576.0:F0} MB")));
-
-    private static void Log(string message) => Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
-
-    private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString(CultureInfo.InvariantCulture);
+    private static void Log(string message) => BenchContext.Log(message);
 }

@@ -37,6 +37,22 @@ internal sealed record ThroughputResult
 {
     public required double Seconds { get; init; }
 
+    /// <summary>The feed's rate (events/s; infinity = unpaced) and what the emulator published per second in the window.</summary>
+    public double OfferedPerSecond { get; init; } = double.PositiveInfinity;
+
+    public double PublishedPerSecond { get; init; }
+
+    /// <summary>Accepted webhook requests per second (fewer than events when batched).</summary>
+    public double RequestsPerSecond { get; init; }
+
+    /// <summary>Bytes per event the grain received on the wire and once decoded (its <c>WireBytes</c>/<c>DecodedBytes</c> counters).</summary>
+    public double WireBytesPerEvent { get; init; }
+
+    public double DecodedBytesPerEvent { get; init; }
+
+    /// <summary>The wire and compression the grain reported, e.g. <c>v2 zstd</c>.</summary>
+    public string Wire { get; init; } = "";
+
     public required double ReceivedPerSecond { get; init; }
 
     public required double QueuedPerSecond { get; init; }

@@ -1,0 +1,68 @@
+using System.Text.Json;
+
+namespace Jetstream.Bench.Pipeline;
+
+/// <summary>
+/// The events of a webhook body: one v1 event JSON, or a batch <c>{"events":[…]}</c> of them (issue 13), each known by
+/// its top-level <c>time_us</c>.
+/// </summary>
+internal static class WebhookBodies
+{
+    public static List<long> EventTimes(ReadOnlySpan<byte> body)
+    {
+        var times = new List<long>(1);
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject || !reader.Read() || reader.TokenType != JsonTokenType.PropertyName)
+            {
+                return times;
+            }
+
+            if (reader.ValueTextEquals("events"u8))
+            {
+                reader.Read();
+                while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+                {
+                    reader.Read();
+                    AddTime(ref reader, times);
+                }
+            }
+            else
+            {
+                AddTime(ref reader, times);
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return times;
+    }
+
+    /// <summary>Reads an event's properties from the current property name to its end object, keeping its <c>time_us</c>.</summary>
+    private static void AddTime(ref Utf8JsonReader reader, List<long> times)
+    {
+        long? time = null;
+        while (reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isTime = reader.ValueTextEquals("time_us"u8);
+            reader.Read();
+            if (isTime && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value))
+            {
+                time = value;
+            }
+            else
+            {
+                reader.Skip();
+            }
+
+            reader.Read();
+        }
+
+        if (time is { } t)
+        {
+            times.Add(t);
+        }
+    }
+}
