@@ -43,6 +43,40 @@ internal sealed record BenchSettings
 
     public TimeSpan NeighbourWarmup { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Issue 12: each wire's pipeline window after its warm-up (the Silo's cost per event is the figure).</summary>
+    public TimeSpan WireDuration { get; init; } = TimeSpan.FromSeconds(20);
+
+    public TimeSpan WireWarmup { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Issue 13: the unpaced firehose windows (batched, one per request), then the paced windows of the batched run.</summary>
+    public TimeSpan DeliveryDuration { get; init; } = TimeSpan.FromSeconds(40);
+
+    public TimeSpan PacedDuration { get; init; } = TimeSpan.FromSeconds(20);
+
+    public TimeSpan PacedWarmup { get; init; } = TimeSpan.FromSeconds(5);
+
+    public double[] PacedRates { get; init; } = [1000, 5000];
+
+    /// <summary>Issue 13 sparse: matching events one every <see cref="SparseInterval"/>, and the idle time before the first.</summary>
+    public int SparseEvents { get; init; } = 40;
+
+    public TimeSpan SparseInterval { get; init; } = TimeSpan.FromSeconds(1.5);
+
+    public TimeSpan SparseIdle { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Issue 13 outage: the feed's rate, how long it runs before the outage and after the receiver's return.</summary>
+    public double OutageRate { get; init; } = 200;
+
+    public TimeSpan OutageLead { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan OutageTail { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Longest wait for the last event after the feed stops (the issue saw 65 s before the circuit).</summary>
+    public TimeSpan OutageDrainLimit { get; init; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>Issue 13 duplicates: 150 events/s, 45 % matching commits, for this long (2,700 matching events).</summary>
+    public TimeSpan DuplicatesDuration { get; init; } = TimeSpan.FromSeconds(40);
+
     public bool RunMicro { get; init; } = true;
 
     /// <summary>Where the report goes; default docs/performance.md.</summary>
@@ -64,13 +98,18 @@ internal sealed record BenchSettings
     /// <summary>Run Azurite with --inMemoryPersistence (no disk writes), to see how much of a figure is Azurite's own cost.</summary>
     public bool AzuriteInMemory { get; init; }
 
+    /// <summary>Scenarios whose report section stands alone: run by themselves, each replaces only its own section.</summary>
+    public static readonly string[] SectionScenarios = ["subscriptions", "wires", "batched", "single", "sparse", "outage", "duplicates"];
+
+    public static readonly string[] AllScenarios = ["firehose", "seed", "latency", .. SectionScenarios];
+
     public bool Runs(string scenario) => Only.Length == 0 || Only.Contains(scenario);
 
     /// <summary>
-    /// Only the subscriptions scenario: the micro-benchmarks are skipped and its section replaces the one in the existing
-    /// report, leaving the other scenarios' figures as their last run wrote them.
+    /// Only scenarios with sections of their own: the micro-benchmarks are skipped (but for the wires' decoding rows) and
+    /// their sections replace the ones in the existing report, leaving the other scenarios' figures as their last run wrote them.
     /// </summary>
-    public bool OnlySubscriptions => Only.Length > 0 && Only.All(o => o == "subscriptions");
+    public bool OnlySections => Only.Length > 0 && Only.All(SectionScenarios.Contains);
 
     public static BenchSettings Parse(string[] args)
     {
@@ -93,19 +132,31 @@ internal sealed record BenchSettings
                     SubscriptionIdle = TimeSpan.FromSeconds(10),
                     NeighbourDuration = TimeSpan.FromSeconds(10),
                     NeighbourWarmup = TimeSpan.FromSeconds(5),
+                    WireDuration = TimeSpan.FromSeconds(6),
+                    WireWarmup = TimeSpan.FromSeconds(3),
+                    DeliveryDuration = TimeSpan.FromSeconds(10),
+                    PacedDuration = TimeSpan.FromSeconds(6),
+                    PacedWarmup = TimeSpan.FromSeconds(2),
+                    SparseEvents = 8,
+                    SparseIdle = TimeSpan.FromSeconds(10),
+                    OutageDrainLimit = TimeSpan.FromSeconds(45),
+                    DuplicatesDuration = TimeSpan.FromSeconds(12),
                 },
                 "--no-micro" => settings with { RunMicro = false },
                 "--azurite-in-memory" => settings with { AzuriteInMemory = true },
-                "--only" => settings with { Only = [.. settings.Only, args[++i]] },
+                "--only" => settings with { Only = [.. settings.Only, Scenario(args[++i])] },
                 "--silo-env" => settings with { SiloEnvironment = [.. settings.SiloEnvironment, args[++i]] },
                 "--consumer-env" => settings with { ConsumerEnvironment = [.. settings.ConsumerEnvironment, args[++i]] },
                 "--report" => settings with { ReportPath = args[++i] },
                 "--subscriptions" => settings with { SubscriptionCount = int.Parse(args[++i], CultureInfo.InvariantCulture) },
                 "--firehose-seconds" => settings with { FirehoseDuration = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture)) },
-                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use --quick, --no-micro, --report PATH, --firehose-seconds N, --only SCENARIO (firehose, seed, latency, subscriptions), --subscriptions N, --silo-env KEY=VALUE, --consumer-env KEY=VALUE, --azurite-in-memory."),
+                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use --quick, --no-micro, --report PATH, --firehose-seconds N, --only SCENARIO ({string.Join(", ", AllScenarios)}), --subscriptions N, --silo-env KEY=VALUE, --consumer-env KEY=VALUE, --azurite-in-memory."),
             };
         }
 
         return settings;
     }
+
+    private static string Scenario(string name) =>
+        AllScenarios.Contains(name) ? name : throw new ArgumentException($"Unknown scenario '{name}'; one of {string.Join(", ", AllScenarios)}.");
 }

@@ -30,9 +30,10 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         _context.Results.SiloGc = SiloGcMode();
         Log($"Machine: {_context.Results.Machine.CpuModel}, {_context.Results.Machine.Cores} cores; commit {_context.Results.Machine.Commit[..Math.Min(10, _context.Results.Machine.Commit.Length)]}");
 
-        if (settings.RunMicro && !settings.OnlySubscriptions)
+        if (settings.RunMicro && (!settings.OnlySections || settings.Runs("wires")))
         {
-            await RunMicroAsync();
+            // Run alone, the wires need only the per-wire read rows of the micro-benchmarks.
+            await RunMicroAsync(settings.OnlySections ? "*NonMatchingV*" : "*");
         }
 
         await using var azurite = await Azurite.StartAsync(layout, settings.AzuriteInMemory);
@@ -56,16 +57,45 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         _context.Results.Firehose = settings.Runs("firehose") ? await RunFirehoseAsync(azurite, receiver) : null;
         _context.Results.Seed = settings.Runs("seed") ? await RunSeedAsync(azurite, receiver) : null;
         _context.Results.Latency = settings.Runs("latency") ? await RunLatencyAsync(azurite, receiver) : null;
+        await RunIssue12And13Async(azurite, receiver);
         _context.Results.Subscriptions = settings.Runs("subscriptions") ? await RunSubscriptionsAsync(azurite) : null;
 
         _context.Results.Total = total.Elapsed;
         var path = settings.ReportPath ?? layout.ReportPath;
-        await File.WriteAllTextAsync(path, settings.OnlySubscriptions
-            ? SubscriptionReport.Splice(File.Exists(path) ? await File.ReadAllTextAsync(path) : "# Performance\n", new SubscriptionReport(_context.Results, settings).ToMarkdown(standalone: true))
+        await File.WriteAllTextAsync(path, settings.OnlySections
+            ? ReportSections.Splice(File.Exists(path) ? await File.ReadAllTextAsync(path) : "# Performance\n", _context.Results, settings)
             : new Report(_context.Results, settings).ToMarkdown());
         Log($"Wrote {path} after {total.Elapsed.TotalMinutes:F1} min.");
         Console.WriteLine();
         Console.WriteLine(new Report(_context.Results, settings).Summary());
+    }
+
+    /// <summary>Issues 12 and 13, each scenario on hosts of its own; one that fails is reported as not measured and the rest still run.</summary>
+    private async Task RunIssue12And13Async(Azurite azurite, WebhookReceiverHost receiver)
+    {
+        var results = _context.Results;
+        var delivery = new DeliveryScenarios(_context);
+        (string Name, Func<Task> Run)[] scenarios =
+        [
+            ("wires", () => new WireScenarios(_context).RunAsync(azurite, new HostReceiver(receiver))),
+            ("batched", async () => results.Batched = await delivery.RunBatchedAsync(azurite)),
+            ("single", async () => results.Single = await delivery.RunSingleAsync(azurite)),
+            ("sparse", async () => results.Sparse = await new SparseScenario(_context).RunAsync(azurite)),
+            ("outage", () => new OutageScenario(_context).RunAsync(azurite)),
+            ("duplicates", async () => results.Duplicates = await new DuplicatesScenario(_context).RunAsync(azurite)),
+        ];
+        foreach (var (name, run) in scenarios.Where(s => settings.Runs(s.Name)))
+        {
+            try
+            {
+                await run();
+            }
+            catch (Exception ex) when (!azurite.Process.HasExited)
+            {
+                Log($"{name} failed: {ex}");
+                results.Errors[name] = ex.Message.Split('\n')[0];
+            }
+        }
     }
 
     /// <summary>Issue 11: scale, failover and a failing neighbour; a part that fails is reported as missing, the rest still are.</summary>
@@ -216,7 +246,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         }
     }
 
-    private async Task RunMicroAsync()
+    private async Task RunMicroAsync(string filter)
     {
         Phase("micro-benchmarks");
         // Built here rather than referenced: BenchmarkDotNet's Roslyn must not reach this program, and Micro must see the current Grains.
@@ -231,7 +261,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
             }
         }
 
-        var child = ChildProcess.StartDotnet("micro", layout.MicroDll, ["--filter", "*"]);
+        var child = ChildProcess.StartDotnet("micro", layout.MicroDll, ["--filter", filter]);
         await using (child)
         {
             var exit = await child.WaitForExitAsync(TimeSpan.FromMinutes(5));

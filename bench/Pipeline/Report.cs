@@ -70,7 +70,7 @@ internal sealed class Report(Results results, BenchSettings settings)
         MicroSection();
         LoadSection();
         MethodSection();
-        _md.Append(new SubscriptionReport(results, settings).ToMarkdown(standalone: false));
+        _md.Append(ReportSections.Append(results, settings));
         return _md.ToString();
     }
 

@@ -22,6 +22,23 @@ internal sealed class Results
 
     public SubscriptionResults? Subscriptions { get; set; }
 
+    /// <summary>Issue 12: each wire on the firehose and the seed profile.</summary>
+    public List<WireResult> Wires { get; } = [];
+
+    /// <summary>Issue 13: the firehose in batches (with its paced rows), and one event per request.</summary>
+    public FirehoseDeliveryResult? Batched { get; set; }
+
+    public FirehoseDeliveryResult? Single { get; set; }
+
+    public SparseResult? Sparse { get; set; }
+
+    public List<OutageResult> Outages { get; } = [];
+
+    public DuplicatesResult? Duplicates { get; set; }
+
+    /// <summary>A scenario that failed: its section says so instead of its figures.</summary>
+    public Dictionary<string, string> Errors { get; } = [];
+
     /// <summary>/proc/loadavg at the start of each phase, to show what else ran on the machine.</summary>
     public List<(string Phase, string LoadAverage)> Load { get; } = [];
 

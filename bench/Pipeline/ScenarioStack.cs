@@ -39,6 +39,9 @@ internal sealed class ScenarioStack : IAsyncDisposable
 
     public string QueueName => $"bench-{Profile.Name}-{_id}";
 
+    /// <summary>The dead-letter queue the consumer moves exhausted events to (docs/queue-contract.md).</summary>
+    public string DeadLetterQueueName => QueueName + "-poison";
+
     public static async Task<ScenarioStack> StartEmulatorAsync(RepoLayout layout, Azurite azurite, StreamProfile profile)
     {
         var port = FreePort.Next();
@@ -57,15 +60,19 @@ internal sealed class ScenarioStack : IAsyncDisposable
         return new ScenarioStack(layout, azurite, profile, emulator, control);
     }
 
-    /// <summary>Starts the Silo and the WebhookConsumer and waits until the processor is subscribed and the consumer polls.</summary>
-    public async Task StartPipelineAsync(Uri webhookUrl, IEnumerable<string> extraSiloEnvironment, IEnumerable<string> extraConsumerEnvironment)
+    /// <summary>
+    /// Starts the Silo and the WebhookConsumer and waits until the processor is subscribed and the consumer polls. The
+    /// hosts reach storage through <paramref name="storageConnectionString"/> when given (a counting proxy), else Azurite.
+    /// </summary>
+    public async Task StartPipelineAsync(Uri webhookUrl, IEnumerable<string> extraSiloEnvironment, IEnumerable<string> extraConsumerEnvironment, string? storageConnectionString = null)
     {
+        var storage = storageConnectionString ?? _azurite.ConnectionString;
         var gatewayPort = FreePort.Next();
         var siloHttp = FreePort.Next();
         var cluster = "bench-" + _id;
         var silo = new Dictionary<string, string>
         {
-            ["ConnectionStrings__AzureStorage"] = _azurite.ConnectionString,
+            ["ConnectionStrings__AzureStorage"] = storage,
             ["Orleans__ClusterId"] = cluster,
             ["Orleans__ServiceId"] = cluster,
             ["Orleans__SiloPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
@@ -97,7 +104,7 @@ internal sealed class ScenarioStack : IAsyncDisposable
         var consumerHttp = FreePort.Next();
         var consumer = new Dictionary<string, string>
         {
-            ["ConnectionStrings__AzureStorage"] = _azurite.ConnectionString,
+            ["ConnectionStrings__AzureStorage"] = storage,
             ["Queue__Name"] = QueueName,
             ["Subscriptions__Container"] = QueueName + "-subs",
             ["Webhook__Url"] = webhookUrl.ToString(),

@@ -18,6 +18,9 @@ internal sealed record StreamProfile(string Name, double CommitShare)
 
     public static readonly StreamProfile Latency = new("latency", 0.5);
 
+    /// <summary>Issue 13's fault-free run: 45 % of the events are matching commits.</summary>
+    public static readonly StreamProfile Duplicates = new("duplicates", 0.45);
+
     public GeneratorProfile ToGeneratorProfile() => new() { CommitShare = CommitShare, Collections = Wanted };
 
     public static StreamProfile Named(string name) => name switch
@@ -25,6 +28,7 @@ internal sealed record StreamProfile(string Name, double CommitShare)
         "firehose" => Firehose,
         "seed" => SeedProfile,
         "latency" => Latency,
+        "duplicates" => Duplicates,
         _ => throw new ArgumentException($"Unknown profile '{name}'.", nameof(name)),
     };
 }

@@ -5,7 +5,7 @@ namespace Jetstream.Bench.Pipeline;
 
 /// <summary>
 /// The "Subscriptions at scale" section of docs/performance.md. A run of <c>--only subscriptions</c> replaces just this
-/// section (<see cref="Splice"/>) and says in it which command, commit and machine load produced it.
+/// section (<see cref="ReportSections.Splice"/>) and says in it which command, commit and machine load produced it.
 /// </summary>
 internal sealed class SubscriptionReport(Results results, BenchSettings settings)
 {
@@ -15,19 +15,6 @@ internal sealed class SubscriptionReport(Results results, BenchSettings settings
 
     private readonly StringBuilder _md = new();
     private bool _loaded;
-
-    /// <summary>Replaces this section in <paramref name="document"/> (up to the next level-2 heading), or appends it.</summary>
-    public static string Splice(string document, string section)
-    {
-        var start = document.IndexOf(Heading, StringComparison.Ordinal);
-        if (start < 0)
-        {
-            return document.TrimEnd('\n') + "\n\n" + section;
-        }
-
-        var next = document.IndexOf("\n## ", start + Heading.Length, StringComparison.Ordinal);
-        return document[..start] + section + (next < 0 ? "" : document[(next + 1)..]);
-    }
 
     public string ToMarkdown(bool standalone)
     {

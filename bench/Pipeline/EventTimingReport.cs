@@ -1,0 +1,108 @@
+namespace Jetstream.Bench.Pipeline;
+
+/// <summary>
+/// Issue 13's sections about single events rather than rates: sparse events and the idle cost, the receiver's outage,
+/// and duplicates without a fault. One instance writes one section.
+/// </summary>
+internal sealed class EventTimingReport(Results results, BenchSettings settings) : SectionWriter(results, settings)
+{
+    public const string SparseHeading = "## Sparse events and the idle cost (issue 13)";
+    public const string OutageHeading = "## The receiver's outage (issue 13)";
+    public const string DuplicatesHeading = "## Duplicates without a fault (issue 13)";
+
+    private const double LatencyTargetMs = 100;
+
+    /// <summary>
+    /// The idle hosts' storage requests before wake-on-write, from this scenario (<c>--only sparse</c>) on commit 43e796f
+    /// (the last before issue 13's work), which has no setting to turn it off: a count of requests, not a timing.
+    /// </summary>
+    private static readonly (double PerSecond, string Commit) IdleBaseline = (double.NaN, "43e796f");
+
+    public string Sparse(bool standalone)
+    {
+        if (Results.Sparse is not { } s)
+        {
+            return NotMeasured(SparseHeading, "sparse", standalone);
+        }
+
+        Header(SparseHeading, standalone, phase => phase.StartsWith("sparse", StringComparison.Ordinal));
+        var interval = Settings.SparseInterval.TotalSeconds;
+        var idle = Settings.SparseIdle.TotalSeconds;
+        var baseline = double.IsNaN(IdleBaseline.PerSecond) ? null : (double?)IdleBaseline.PerSecond;
+        Table(["Target", "Measured", "Met"],
+        [
+            [$"Sparse events (one every {interval:F1} s): p99 ≤ {LatencyTargetMs:F0} ms from Jetstream to the webhook",
+                $"p99 {F1(s.Latency.P99)} ms, p50 {F1(s.Latency.P50)}, max {F1(s.Latency.Max)} ({s.Latency.Count} of {s.Published} events; with so few, p99 is the slowest but one)",
+                Met(s.Latency.Count == s.Published ? s.Latency.P99 <= LatencyTargetMs : false, s.Latency.Count < s.Published ? $"{s.Published - s.Latency.Count} events did not arrive" : "the consumer's wait for its next poll")],
+            [$"The first event after {idle:F0} s idle: ≤ {LatencyTargetMs:F0} ms", $"{F1(s.AfterIdleMs)} ms", Met(!double.IsNaN(s.AfterIdleMs) && s.AfterIdleMs <= LatencyTargetMs, "the consumer's poll interval after an idle spell")],
+            ["Idle storage transactions per second no higher than before wake-on-write",
+                $"{s.IdleRequestsPerSecond:F2}/s (blob {s.IdleRequests.Blob / s.IdleSeconds:F2}, queue {s.IdleRequests.Queue / s.IdleSeconds:F2}, table {s.IdleRequests.Table / s.IdleSeconds:F2})" +
+                    (baseline is { } b ? $"; before: {b:F2}/s (commit {IdleBaseline.Commit})" : ""),
+                baseline is { } before ? Met(s.IdleRequestsPerSecond <= before * 1.05, $"{s.IdleRequestsPerSecond - before:F2} more per second") : Met(null, "no figure from before wake-on-write")],
+        ]);
+        Line($"A new Silo and consumer with default settings (plus any `--silo-env`/`--consumer-env`), reaching storage through a counting forwarder in front of Azurite " +
+             $"(`CountingStorageProxy`: every request the two hosts make, per service). After three warm-up events and 5 s, {s.IdleSeconds:F0} s with nothing published " +
+             $"(CPU then: {string.Join(", ", s.IdleUsage.Select(u => $"{u.Host} {u.CpuPercent:F1} %"))}), then one matching commit; then {s.Published} matching commits, " +
+             $"one every {interval:F1} s (`POST /control/publish`). Latency is the receiver's arrival time minus the event's `time_us`, stamped by the emulator when it publishes.");
+        Line();
+        return Text();
+    }
+
+    public string Outage(bool standalone)
+    {
+        if (Results.Outages.Count == 0)
+        {
+            return NotMeasured(OutageHeading, "outage", standalone);
+        }
+
+        Header(OutageHeading, standalone, phase => phase.StartsWith("outage", StringComparison.Ordinal));
+        var late = OutageScenario.LateAfterReturn.TotalSeconds;
+        Table(["Target", "Measured", "Met"], Results.Outages.Select(o => new[]
+        {
+            $"{o.Outage.TotalSeconds:F0} s outage at {o.Rate:F0} events/s{(o.FailureRate > 0 ? $", {o.FailureRate:P0} of requests failing throughout" : "")}: " +
+                $"every event delivered within {late:F0} s of the receiver's return, none dead-lettered{(o.FailureRate > 0 ? " (the issue's target is for the clean outage; the same bound here)" : "")}",
+            $"{o.Delivered:N0} of {o.Queued:N0} delivered; the last {F1(o.LastArrivalAfterReturnSeconds)} s after the return; {o.ArrivedLate:N0} more than {late:F0} s after it; " +
+                $"{o.DeadLettered:N0} dead-lettered" + (o.Undelivered > 0 ? $"; {o.Undelivered:N0} not delivered {o.WaitedSeconds:F0} s after the return, when the bench stopped waiting" : ""),
+            Met(o.Undelivered == 0 && o.ArrivedLate == 0 && o.DeadLettered == 0, "events wait out their own retry delays after the receiver is back"),
+        }));
+        Line($"Each run: a new Silo and consumer with default settings, the feed at {Settings.OutageRate:F0} matching commits/s; after {Settings.OutageLead.TotalSeconds:F0} s the receiver " +
+             $"aborts every connection (no answer) for the outage, then answers again; the feed runs {Settings.OutageTail.TotalSeconds:F0} s more and stops; the bench waits until every " +
+             $"queued event has arrived (at most {Settings.OutageDrainLimit.TotalSeconds:F0} s). An event counts at its first arrival; the dead-lettered count is the `-poison` queue's length. " +
+             $"Requests: {string.Join("; ", Results.Outages.Select(o => $"{o.Name} {o.Requests:N0}, {o.FailedRequests:N0} failed on purpose"))}.");
+        Line();
+        return Text();
+    }
+
+    public string Duplicates(bool standalone)
+    {
+        if (Results.Duplicates is not { } d)
+        {
+            return NotMeasured(DuplicatesHeading, "duplicates", standalone);
+        }
+
+        Header(DuplicatesHeading, standalone, phase => phase.StartsWith("duplicates", StringComparison.Ordinal));
+        Table(["Target", "Measured", "Met"],
+        [
+            ["No delivery with a repeated `webhook-id` in a fault-free run", $"{d.RepeatedIds} of {d.DeliveredUnique:N0} events", Met(d.RepeatedIds == 0, "the consumer delivered a message again")],
+            ["No event delivered twice, whatever request carried it", $"{d.RepeatedEvents}", Met(d.RepeatedEvents == 0, "an event was queued or delivered twice")],
+            ["Every queued event delivered", $"{d.DeliveredUnique:N0} of {d.Queued:N0}", Met(d.DeliveredUnique >= d.Queued, "events missing at the end of the wait")],
+        ]);
+        Line($"{d.Rate:F0} events/s for {d.Seconds:F0} s, 45 % of them matching commits of {d.Dids:N0} DIDs (the rest identity and account events), default settings, " +
+             "no receiver failure and no restart; then the bench waits until every queued event has arrived and 3 s more for late copies.");
+        Line();
+        return Text();
+    }
+
+    private string NotMeasured(string heading, string scenario, bool standalone)
+    {
+        if (!Results.Errors.TryGetValue(scenario, out var error))
+        {
+            return "";
+        }
+
+        Header(heading, standalone, phase => phase.StartsWith(scenario, StringComparison.Ordinal));
+        Line($"**Not measured: {error}**");
+        Line();
+        return Text();
+    }
+}

@@ -1,0 +1,111 @@
+using Azure;
+using Azure.Storage.Queues;
+
+namespace Jetstream.Bench.Pipeline;
+
+/// <summary>
+/// Issue 13's receiver outages at <see cref="BenchSettings.OutageRate"/> matching events/s with the default retry
+/// schedule: the receiver aborts every connection for the outage (and, in the second run, answers 500 to a share of
+/// requests throughout), then is back; the feed runs on for <see cref="BenchSettings.OutageTail"/> and stops. Measured:
+/// how long after the return the last event arrives, how many arrive more than 15 s after it, and how many are
+/// dead-lettered. Each run has hosts of its own, so nothing of the first waits in the second's queue.
+/// </summary>
+internal sealed class OutageScenario(BenchContext context)
+{
+    public static readonly TimeSpan LateAfterReturn = TimeSpan.FromSeconds(15);
+
+    private BenchSettings Settings => context.Settings;
+
+    public async Task RunAsync(Azurite azurite)
+    {
+        await RunOneAsync(azurite, "clean", TimeSpan.FromSeconds(15), failureRate: 0);
+        await RunOneAsync(azurite, "with failures", TimeSpan.FromSeconds(20), failureRate: 0.3);
+    }
+
+    private async Task RunOneAsync(Azurite azurite, string name, TimeSpan outage, double failureRate)
+    {
+        await using var stack = await ScenarioStack.StartEmulatorAsync(context.Layout, azurite, StreamProfile.Firehose);
+        await using var receiver = await EventReceiver.StartAsync(trackEvents: true);
+        context.Phase($"outage {name}: pipeline");
+        await stack.StartPipelineAsync(receiver.Url, Settings.SiloEnvironment, Settings.ConsumerEnvironment);
+        var flowing = failureRate > 0 ? Jetstream.WebhookReceiver.ReceiverBehaviour.Normal with { FailureRate = failureRate } : Jetstream.WebhookReceiver.ReceiverBehaviour.Normal;
+        receiver.Behaviour = flowing;
+
+        var queuedBefore = (await stack.Probe!.StatsAsync()).QueuedEvents;
+        receiver.Reset();
+        await stack.Control.SetRateAsync(Settings.OutageRate);
+        await Task.Delay(Settings.OutageLead);
+        context.Phase($"outage {name}: receiver down for {outage.TotalSeconds:F0} s");
+        receiver.Behaviour = Jetstream.WebhookReceiver.ReceiverBehaviour.Unreachable;
+        await Task.Delay(outage);
+        receiver.Behaviour = flowing;
+        var returnedAt = DateTime.UtcNow;
+        context.Phase($"outage {name}: receiver back{(failureRate > 0 ? $", {failureRate:P0} of requests failing" : "")}");
+        await Task.Delay(Settings.OutageTail);
+        await stack.Control.SetRateAsync(0);
+
+        // Events queued once the processor has written what it read: its counter stops moving.
+        var queued = await SettledQueuedAsync(stack) - queuedBefore;
+        var deadline = DateTime.UtcNow + Settings.OutageDrainLimit;
+        while (receiver.Counts.UniqueEvents < queued && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        var waited = (DateTime.UtcNow - returnedAt).TotalSeconds;
+        var arrivals = receiver.FirstArrivals();
+        var afterReturn = arrivals.Where(a => a > returnedAt).ToList();
+        var deadLettered = await DeadLetteredAsync(azurite, stack);
+        var result = new OutageResult
+        {
+            Name = name,
+            Rate = Settings.OutageRate,
+            Outage = outage,
+            FailureRate = failureRate,
+            Queued = queued,
+            Delivered = receiver.Counts.UniqueEvents,
+            LastArrivalAfterReturnSeconds = afterReturn.Count == 0 ? double.NaN : (afterReturn.Max() - returnedAt).TotalSeconds,
+            ArrivedLate = arrivals.Count(a => a > returnedAt + LateAfterReturn),
+            DeadLettered = deadLettered,
+            WaitedSeconds = waited,
+            Requests = receiver.Counts.Requests,
+            FailedRequests = receiver.Failed,
+        };
+        BenchContext.Log($"outage {name}: {result.Delivered} of {result.Queued} delivered; last {result.LastArrivalAfterReturnSeconds:F1} s after the return, " +
+            $"{result.ArrivedLate} more than {LateAfterReturn.TotalSeconds:F0} s after it, {result.DeadLettered} dead-lettered; {result.Requests} requests, {result.FailedRequests} failed");
+        context.Results.Outages.Add(result);
+    }
+
+    /// <summary>Messages in the dead-letter queue (one event each); none when the consumer never made it.</summary>
+    private static async Task<long> DeadLetteredAsync(Azurite azurite, ScenarioStack stack)
+    {
+        try
+        {
+            return (await new QueueClient(azurite.ConnectionString, stack.DeadLetterQueueName).GetPropertiesAsync()).Value.ApproximateMessagesCount;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>The processor's queued-events counter once it has not moved for a second (at most 30 s).</summary>
+    public static async Task<long> SettledQueuedAsync(ScenarioStack stack)
+    {
+        var last = (await stack.Probe!.StatsAsync()).QueuedEvents;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(1000);
+            var now = (await stack.Probe.StatsAsync()).QueuedEvents;
+            if (now == last)
+            {
+                break;
+            }
+
+            last = now;
+        }
+
+        return last;
+    }
+}

@@ -1,0 +1,77 @@
+namespace Jetstream.Bench.Pipeline;
+
+/// <summary>
+/// Issue 13's sparse stream, the service's real use (a filtered stream idle most of the time): storage requests of the
+/// idle hosts, counted on the wire by <see cref="CountingStorageProxy"/>; one matching event after that idle spell;
+/// then matching events one every <see cref="BenchSettings.SparseInterval"/>, each Jetstream→webhook latency kept.
+/// </summary>
+internal sealed class SparseScenario(BenchContext context)
+{
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(5);
+
+    private BenchSettings Settings => context.Settings;
+
+    public async Task<SparseResult> RunAsync(Azurite azurite)
+    {
+        await using var stack = await ScenarioStack.StartEmulatorAsync(context.Layout, azurite, StreamProfile.Firehose);
+        await using var proxy = CountingStorageProxy.Start(azurite.ConnectionString);
+        await using var receiver = await EventReceiver.StartAsync(trackEvents: true);
+        context.Phase("sparse: pipeline");
+        await stack.StartPipelineAsync(receiver.Url, Settings.SiloEnvironment, Settings.ConsumerEnvironment, proxy.ConnectionString);
+
+        // A few events first, so the path is warm (JIT, connections) and the wait after it is the consumer's idle state.
+        await stack.Control.PublishAsync(3);
+        await WaitForAsync(receiver, 3, TimeSpan.FromSeconds(30));
+        await Task.Delay(Settle);
+
+        context.Phase($"sparse: {Settings.SparseIdle.TotalSeconds:F0} s idle");
+        var requestsBefore = proxy.Requests;
+        var window = UsageWindow.Start(stack.Hosts().Where(h => h.Name is "Silo" or "WebhookConsumer" || h.Name.StartsWith("Azurite", StringComparison.Ordinal)));
+        await Task.Delay(Settings.SparseIdle);
+        var idleRequests = proxy.Requests - requestsBefore;
+        var idleUsage = window.Stop();
+        var idleSeconds = window.Elapsed.TotalSeconds;
+        BenchContext.Log($"sparse: idle {idleSeconds:F0} s, storage requests/s blob {idleRequests.Blob / idleSeconds:F2}, queue {idleRequests.Queue / idleSeconds:F2}, table {idleRequests.Table / idleSeconds:F2}");
+
+        receiver.Reset();
+        await stack.Control.PublishAsync(1);
+        await WaitForAsync(receiver, 1, TimeSpan.FromSeconds(30));
+        var afterIdle = receiver.Latency().Max;
+        BenchContext.Log($"sparse: one event after {Settings.SparseIdle.TotalSeconds:F0} s idle delivered in {afterIdle:F1} ms");
+
+        context.Phase($"sparse: {Settings.SparseEvents} events, one every {Settings.SparseInterval.TotalSeconds:F1} s");
+        receiver.Reset();
+        using (var timer = new PeriodicTimer(Settings.SparseInterval))
+        {
+            for (var i = 0; i < Settings.SparseEvents; i++)
+            {
+                await stack.Control.PublishAsync(1);
+                await timer.WaitForNextTickAsync();
+            }
+        }
+
+        await WaitForAsync(receiver, Settings.SparseEvents, TimeSpan.FromSeconds(15));
+        var latency = receiver.Latency();
+        BenchContext.Log($"sparse: {latency.Count} of {Settings.SparseEvents} delivered; ms p50 {latency.P50:F1} p95 {latency.P95:F1} p99 {latency.P99:F1} max {latency.Max:F1}");
+        return new SparseResult
+        {
+            Latency = latency,
+            Published = Settings.SparseEvents,
+            Delivered = receiver.Counts.UniqueEvents,
+            AfterIdleMs = afterIdle,
+            IdleSeconds = idleSeconds,
+            IdleRequests = idleRequests,
+            IdleUsage = idleUsage,
+        };
+    }
+
+    /// <summary>Waits until <paramref name="events"/> distinct events have arrived, or <paramref name="timeout"/>: the report tells the count.</summary>
+    public static async Task WaitForAsync(EventReceiver receiver, long events, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (receiver.Counts.UniqueEvents < events && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(5);
+        }
+    }
+}
