@@ -13,10 +13,12 @@ internal sealed class EventTimingReport(Results results, BenchSettings settings)
     private const double LatencyTargetMs = 100;
 
     /// <summary>
-    /// The idle hosts' storage requests before wake-on-write, from this scenario (<c>--only sparse</c>) on commit 43e796f
-    /// (the last before issue 13's work), which has no setting to turn it off: a count of requests, not a timing.
+    /// The idle hosts' storage requests before wake-on-write: this scenario (<c>--only sparse</c>, 30 s idle) on the hosts
+    /// of commit 43e796f, the last before issue 13's work (blob 0.27/s, queue 1.00/s, table 0.03/s). Wake-on-write has no
+    /// setting that turns it off, so today's hosts cannot run beside it; the figure is a count of requests, which the
+    /// machine's load hardly moves (the consumer's empty-queue poll backs off to once a second).
     /// </summary>
-    private static readonly (double PerSecond, string Commit) IdleBaseline = (double.NaN, "43e796f");
+    private static readonly (double PerSecond, string Commit) IdleBaseline = (1.30, "43e796f");
 
     public string Sparse(bool standalone)
     {
@@ -35,9 +37,9 @@ internal sealed class EventTimingReport(Results results, BenchSettings settings)
                 $"p99 {F1(s.Latency.P99)} ms, p50 {F1(s.Latency.P50)}, max {F1(s.Latency.Max)} ({s.Latency.Count} of {s.Published} events{(s.Latency.Count is > 0 and < 100 ? ": with fewer than 100, p99 is the slowest" : "")})",
                 Met(s.Latency.Count == s.Published ? s.Latency.P99 <= LatencyTargetMs : false, s.Latency.Count < s.Published ? $"{s.Published - s.Latency.Count} events did not arrive" : "the consumer's wait for its next poll")],
             [$"The first event after {idle:F0} s idle: ≤ {LatencyTargetMs:F0} ms", $"{F1(s.AfterIdleMs)} ms", Met(!double.IsNaN(s.AfterIdleMs) && s.AfterIdleMs <= LatencyTargetMs, "the consumer's poll interval after an idle spell")],
-            ["Idle storage transactions per second no higher than before wake-on-write",
+            ["Idle storage transactions per second no higher than before wake-on-write (within 5 %)",
                 $"{s.IdleRequestsPerSecond:F2}/s (blob {s.IdleRequests.Blob / s.IdleSeconds:F2}, queue {s.IdleRequests.Queue / s.IdleSeconds:F2}, table {s.IdleRequests.Table / s.IdleSeconds:F2})" +
-                    (baseline is { } b ? $"; before: {b:F2}/s (commit {IdleBaseline.Commit})" : ""),
+                    (baseline is { } b ? $"; before: {b:F2}/s (this scenario on the hosts of commit {IdleBaseline.Commit})" : ""),
                 baseline is { } before ? Met(s.IdleRequestsPerSecond <= before * 1.05, $"{s.IdleRequestsPerSecond - before:F2} more per second") : Met(null, "no figure from before wake-on-write")],
         ]);
         Line($"A new Silo and consumer with default settings (plus any `--silo-env`/`--consumer-env`), reaching storage through a counting forwarder in front of Azurite " +

@@ -42,6 +42,9 @@ internal sealed class ProcessorProbe : IAsyncDisposable
 
     public Task<ProcessorStats> StatsAsync() => _grain.GetStats();
 
+    /// <summary>The connection's status: its wire, and on v2 the sequence cursor, which counts the stream that went by.</summary>
+    public Task<ConnectionStatus> StatusAsync() => _grain.GetStatus();
+
     public async ValueTask DisposeAsync()
     {
         try

@@ -54,10 +54,8 @@ internal sealed record ThroughputResult
 {
     public required double Seconds { get; init; }
 
-    /// <summary>The feed's rate (events/s; infinity = unpaced) and what the emulator published per second in the window.</summary>
+    /// <summary>The feed's rate in events/s (infinity: unpaced).</summary>
     public double OfferedPerSecond { get; init; } = double.PositiveInfinity;
-
-    public double PublishedPerSecond { get; init; }
 
     /// <summary>Accepted webhook requests per second (fewer than events when batched).</summary>
     public double RequestsPerSecond { get; init; }
@@ -66,6 +64,14 @@ internal sealed record ThroughputResult
     public double WireBytesPerEvent { get; init; }
 
     public double DecodedBytesPerEvent { get; init; }
+
+    /// <summary>
+    /// Stream events that went by per second: the grain's frames on v1 (it receives every kind), the advance of its
+    /// sequence cursor on v2 (the server sends only what was asked), and wire bytes per such event.
+    /// </summary>
+    public double StreamEventsPerSecond { get; init; }
+
+    public double WireBytesPerStreamEvent { get; init; }
 
     /// <summary>The wire and compression the grain reported, e.g. <c>v2 zstd</c>.</summary>
     public string Wire { get; init; } = "";

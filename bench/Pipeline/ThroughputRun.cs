@@ -25,8 +25,8 @@ internal static class ThroughputRun
         ProcSample.ResetPeak(Environment.ProcessId);
         var probe = stack.Probe!;
         var before = await probe.StatsAsync();
+        var seqBefore = (await probe.StatusAsync()).CursorSeq;
         var writesBefore = await stack.QueueWritesAsync();
-        var publishedBefore = (await stack.Control.StatsAsync()).Published;
         var (requestsBefore, deliveredBefore) = (receiver.Counts.Requests, receiver.Counts.Events);
         var window = UsageWindow.Start(stack.Hosts());
         var series = new List<(double Seconds, long Delivered)> { (0, deliveredBefore) };
@@ -37,8 +37,8 @@ internal static class ThroughputRun
         }
 
         var after = await probe.StatsAsync();
+        var seqAfter = (await probe.StatusAsync()).CursorSeq;
         var writes = await stack.QueueWritesAsync() - writesBefore;
-        var published = (await stack.Control.StatsAsync()).Published - publishedBefore;
         var counts = receiver.Counts;
         var usage = window.Stop();
         var seconds = window.Elapsed.TotalSeconds;
@@ -47,12 +47,14 @@ internal static class ThroughputRun
         await stack.Control.SetRateAsync(0);
 
         var received = after.TotalReceived - before.TotalReceived;
+        // On v2 the server drops identity and account events before sending: the sequence numbers tell how much stream went by.
+        var streamEvents = seqBefore is { } from && seqAfter is { } to ? to - from : received;
         var result = new ThroughputResult
         {
             Seconds = seconds,
             OfferedPerSecond = rate,
-            PublishedPerSecond = published / seconds,
             ReceivedPerSecond = received / seconds,
+            StreamEventsPerSecond = streamEvents / seconds,
             QueuedPerSecond = (after.QueuedEvents - before.QueuedEvents) / seconds,
             DeliveredPerSecond = (counts.Events - deliveredBefore) / seconds,
             RequestsPerSecond = (counts.Requests - requestsBefore) / seconds,
@@ -64,6 +66,7 @@ internal static class ThroughputRun
             BacklogAtEnd = after.QueuedEvents - counts.UniqueEvents,
             SkippedIdentityAndAccount = after.SkippedIdentityEvents + after.SkippedAccountEvents - before.SkippedIdentityEvents - before.SkippedAccountEvents,
             WireBytesPerEvent = received == 0 ? 0 : (after.WireBytes - before.WireBytes) / (double)received,
+            WireBytesPerStreamEvent = streamEvents == 0 ? 0 : (after.WireBytes - before.WireBytes) / (double)streamEvents,
             DecodedBytesPerEvent = received == 0 ? 0 : (after.DecodedBytes - before.DecodedBytes) / (double)received,
             Wire = $"{after.Wire} {after.Compression}",
             Usage = usage,
