@@ -13,6 +13,9 @@ internal static class ThroughputRun
     public static async Task<ThroughputResult> MeasureAsync(
         ScenarioStack stack, Azurite azurite, IBenchReceiver receiver, string name, TimeSpan duration, double rate, bool costPerDelivered, TimeSpan warmup)
     {
+        var probe = stack.Probe!;
+        // The backlog at the end counts from here: what was queued before is delivered already or not this window's.
+        var queuedAtReset = (await probe.StatsAsync()).QueuedEvents;
         receiver.Reset();
         var siloIdleRss = stack.Silo!.Sample().RssBytes;
         await stack.Control.SetRateAsync(rate);
@@ -23,7 +26,6 @@ internal static class ThroughputRun
         azurite.Process.ResetPeakRss();
         stack.Emulator.ResetPeakRss();
         ProcSample.ResetPeak(Environment.ProcessId);
-        var probe = stack.Probe!;
         var before = await probe.StatsAsync();
         var seqBefore = (await probe.StatusAsync()).CursorSeq;
         var writesBefore = await stack.QueueWritesAsync();
@@ -63,7 +65,7 @@ internal static class ThroughputRun
             QueueWrites = writes,
             EventsPerMessage = writes == 0 ? 0 : (after.QueuedEvents - before.QueuedEvents) / (double)writes,
             Duplicates = counts.DuplicateIds,
-            BacklogAtEnd = after.QueuedEvents - counts.UniqueEvents,
+            BacklogAtEnd = after.QueuedEvents - queuedAtReset - counts.UniqueEvents,
             SkippedIdentityAndAccount = after.SkippedIdentityEvents + after.SkippedAccountEvents - before.SkippedIdentityEvents - before.SkippedAccountEvents,
             WireBytesPerEvent = received == 0 ? 0 : (after.WireBytes - before.WireBytes) / (double)received,
             WireBytesPerStreamEvent = streamEvents == 0 ? 0 : (after.WireBytes - before.WireBytes) / (double)streamEvents,
