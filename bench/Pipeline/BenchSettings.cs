@@ -103,7 +103,10 @@ internal sealed record BenchSettings
 
     public static readonly string[] AllScenarios = ["firehose", "seed", "latency", .. SectionScenarios];
 
-    public bool Runs(string scenario) => Only.Length == 0 || Only.Contains(scenario);
+    /// <summary>Scenarios left out of the run (<c>--skip</c>); their sections of the report stay as their last run wrote them.</summary>
+    public string[] Skip { get; init; } = [];
+
+    public bool Runs(string scenario) => (Only.Length == 0 || Only.Contains(scenario)) && !Skip.Contains(scenario);
 
     /// <summary>
     /// Only scenarios with sections of their own: the micro-benchmarks are skipped (but for the wires' decoding rows) and
@@ -145,12 +148,13 @@ internal sealed record BenchSettings
                 "--no-micro" => settings with { RunMicro = false },
                 "--azurite-in-memory" => settings with { AzuriteInMemory = true },
                 "--only" => settings with { Only = [.. settings.Only, Scenario(args[++i])] },
+                "--skip" => settings with { Skip = [.. settings.Skip, Scenario(args[++i])] },
                 "--silo-env" => settings with { SiloEnvironment = [.. settings.SiloEnvironment, args[++i]] },
                 "--consumer-env" => settings with { ConsumerEnvironment = [.. settings.ConsumerEnvironment, args[++i]] },
                 "--report" => settings with { ReportPath = args[++i] },
                 "--subscriptions" => settings with { SubscriptionCount = int.Parse(args[++i], CultureInfo.InvariantCulture) },
                 "--firehose-seconds" => settings with { FirehoseDuration = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture)) },
-                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use --quick, --no-micro, --report PATH, --firehose-seconds N, --only SCENARIO ({string.Join(", ", AllScenarios)}), --subscriptions N, --silo-env KEY=VALUE, --consumer-env KEY=VALUE, --azurite-in-memory."),
+                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use --quick, --no-micro, --report PATH, --firehose-seconds N, --only SCENARIO ({string.Join(", ", AllScenarios)}), --skip SCENARIO, --subscriptions N, --silo-env KEY=VALUE, --consumer-env KEY=VALUE, --azurite-in-memory."),
             };
         }
 

@@ -42,8 +42,14 @@ internal sealed record OutageResult
     /// <summary>From the receiver's return to the first arrival of the last event to arrive (NaN when none arrived after it).</summary>
     public required double LastArrivalAfterReturnSeconds { get; init; }
 
-    /// <summary>Events whose first arrival was more than 15 s after the return.</summary>
+    /// <summary>
+    /// Events whose first arrival was more than 15 s after the return, or after their own publication when that came
+    /// later (the events of the feed's tail).
+    /// </summary>
     public required long ArrivedLate { get; init; }
+
+    /// <summary>The longest time from an event's publication to its first arrival.</summary>
+    public required double LongestWaitSeconds { get; init; }
 
     public required long DeadLettered { get; init; }
 

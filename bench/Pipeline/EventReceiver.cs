@@ -78,9 +78,9 @@ internal sealed class EventReceiver : IBenchReceiver, IAsyncDisposable
         return receiver;
     }
 
-    /// <summary>First arrivals (UTC) of the tracked events.</summary>
-    public IReadOnlyCollection<DateTime> FirstArrivals() =>
-        [.. _firstArrivalTicks.Values.Select(ticks => new DateTime(ticks, DateTimeKind.Utc))];
+    /// <summary>The tracked events: each one's <c>time_us</c> as a UTC time (when the emulator published it) and its first arrival.</summary>
+    public IReadOnlyCollection<(DateTime Published, DateTime Arrived)> FirstArrivals() =>
+        [.. _firstArrivalTicks.Select(e => (DateTime.UnixEpoch.AddTicks(e.Key * 10), new DateTime(e.Value, DateTimeKind.Utc)))];
 
     /// <summary>Arrival minus <c>time_us</c> of each event's first delivery (every delivery when not tracking), in ms.</summary>
     public Percentiles Latency()

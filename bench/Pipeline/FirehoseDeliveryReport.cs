@@ -44,7 +44,7 @@ internal sealed class FirehoseDeliveryReport(Results results, BenchSettings sett
              $"the events per request and per queue message below show what the hosts did). The feed unpaced, {Settings.Warmup.TotalSeconds:F0} s warm-up, " +
              $"{run.Maximum.Seconds:F0} s window; the receiver (in the bench process) checks each signature and counts the events of each body.");
         Line();
-        if (batched && max.RequestsPerSecond > 0 && max.DeliveredPerSecond / max.RequestsPerSecond < 1.5)
+        if (batched && run.Maximum is { RequestsPerSecond: > 0 } max && max.DeliveredPerSecond / max.RequestsPerSecond < 1.5)
         {
             Line($"**The consumer sent {max.DeliveredPerSecond / max.RequestsPerSecond:F1} events per request: the WebhookConsumer of this commit did not batch.**");
             Line();

@@ -62,9 +62,10 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
 
         _context.Results.Total = total.Elapsed;
         var path = settings.ReportPath ?? layout.ReportPath;
+        var existing = File.Exists(path) ? await File.ReadAllTextAsync(path) : "# Performance\n";
         await File.WriteAllTextAsync(path, settings.OnlySections
-            ? ReportSections.Splice(File.Exists(path) ? await File.ReadAllTextAsync(path) : "# Performance\n", _context.Results, settings)
-            : new Report(_context.Results, settings).ToMarkdown());
+            ? ReportSections.Splice(existing, _context.Results, settings)
+            : ReportSections.KeepNotRun(new Report(_context.Results, settings).ToMarkdown(), existing, _context.Results, settings));
         Log($"Wrote {path} after {total.Elapsed.TotalMinutes:F1} min.");
         Console.WriteLine();
         Console.WriteLine(new Report(_context.Results, settings).Summary());

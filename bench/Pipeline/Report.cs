@@ -413,6 +413,8 @@ internal sealed class Report(Results results, BenchSettings settings)
         Line("dotnet run -c Release --project bench/Pipeline               # whole run, writes docs/performance.md");
         Line("dotnet run -c Release --project bench/Pipeline -- --quick    # smoke run with short phases");
         Line("dotnet run -c Release --project bench/Micro                  # micro-benchmarks alone");
+        Line("dotnet run -c Release --project bench/Pipeline -- --only sparse   # one scenario; its section alone is replaced (repeatable)");
+        Line("dotnet run -c Release --project bench/Pipeline -- --skip subscriptions   # all but one; its section stays as it was");
         Line("```");
         Line();
         Line("- One Azurite (node, free ports, killed with SIGKILL at the end) for the whole run; the receiver (`WebhookReceiverHost`, signatures checked) runs inside the bench process.");

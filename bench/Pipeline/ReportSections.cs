@@ -21,6 +21,14 @@ internal static class ReportSections
     public static string Append(Results results, BenchSettings settings) =>
         string.Concat(All(results, settings).Select(section => section.Write(false)));
 
+    /// <summary>
+    /// The whole run's report, with the sections of the scenarios it left out (<c>--only</c>, <c>--skip</c>) taken from the
+    /// existing report, so a run that leaves one out does not erase its last figures.
+    /// </summary>
+    public static string KeepNotRun(string report, string existing, Results results, BenchSettings settings) =>
+        All(results, settings).Where(section => !settings.Runs(section.Scenario))
+            .Aggregate(report, (text, section) => SectionWriter.Splice(text, section.Heading, SectionWriter.Section(existing, section.Heading)));
+
     /// <summary>The existing report with the sections of the scenarios this run ran replaced (or appended).</summary>
     public static string Splice(string document, Results results, BenchSettings settings) =>
         All(results, settings).Where(section => settings.Runs(section.Scenario))

@@ -33,6 +33,19 @@ internal abstract class SectionWriter(Results results, BenchSettings settings)
         return document[..start] + section + (next < 0 ? "" : document[(next + 1)..]);
     }
 
+    /// <summary>The section under <paramref name="heading"/> in <paramref name="document"/>, up to the next level-2 heading; empty if none.</summary>
+    public static string Section(string document, string heading)
+    {
+        var start = document.IndexOf(heading + "\n", StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return "";
+        }
+
+        var next = document.IndexOf("\n## ", start + heading.Length, StringComparison.Ordinal);
+        return next < 0 ? document[start..].TrimEnd('\n') + "\n" : document[start..(next + 1)];
+    }
+
     /// <summary>"yes", or "**no**" with what bounds the figure, or why it was not measured.</summary>
     public static string Met(bool? met, string bound = "") => met switch
     {
