@@ -1,112 +1,100 @@
 using System.Buffers;
-using System.Buffers.Text;
-using System.Text;
 using System.Text.Json;
 
 namespace Jetstream.EventQueue;
 
 /// <summary>
-/// Reads and writes queue message bodies:
-/// <code>{"v":1,"events":[{"eventId":…,"queuedAt":…,"did":…,"timeUs":…,"event":{…original JSON…}}, …]}</code>
+/// Reads and writes queue message bodies, in two versions (docs/queue-contract.md):
+/// <list type="bullet">
+/// <item>1: <c>{"v":1,"events":[{"eventId":…,"queuedAt":…,"did":…,"timeUs":…,"event":{…original JSON…}}, …]}</c></item>
+/// <item>2: <c>{"v":2,"deflate":"…"}</c>, the base64 of the raw deflate (RFC 1951) of <c>{"events":[…]}</c>, the
+/// same event objects with every event's bytes raw in <c>event</c>: about 2.3 times as many events per message.</item>
+/// </list>
 /// The event JSON is copied byte for byte in both directions, so what the webhook receives is what Jetstream sent.
-/// A body is always ASCII: an event with any byte outside ASCII travels as <c>"eventBase64"</c> instead of
-/// <c>"event"</c>, because a body handled as text on its way can lose multi-byte characters. Azurite decodes each
-/// TCP chunk of a request on its own, turning a character split between chunks into U+FFFD (Azure/Azurite#2670, the
-/// cause of issue 12's em-dash); base64 and the writer's escaping of the other strings leave nothing to split.
+/// A body is always ASCII: in version 1 an event with any byte outside ASCII travels as <c>"eventBase64"</c> instead
+/// of <c>"event"</c>, in version 2 the compressed bytes are base64; because a body handled as text on its way can lose
+/// multi-byte characters. Azurite decodes each TCP chunk of a request on its own, turning a character split between
+/// chunks into U+FFFD (Azure/Azurite#2670, the cause of issue 12's em-dash); base64 and the writer's escaping of the
+/// other strings leave nothing to split.
 /// </summary>
 public static class QueueMessageCodec
 {
-    public const int Version = 1;
+    /// <summary>Plain JSON; every consumer ever released reads it.</summary>
+    public const int PlainVersion = 1;
 
-    /// <summary>Envelope bytes around the events, and per event around its JSON; used to pack messages.</summary>
+    /// <summary>Deflate-compressed JSON in base64; read by consumers from this release on.</summary>
+    public const int CompressedVersion = 2;
+
+    /// <summary>The newest version this code reads and writes.</summary>
+    public const int LatestVersion = CompressedVersion;
+
+    /// <summary>Envelope bytes around the events, and per event around its JSON, in version 1; used to pack messages.</summary>
     public const int MessageOverheadBytes = 24;
 
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true, Indented = false };
 
-    /// <summary>Upper bound of the bytes <paramref name="queuedEvent"/> adds to a message.</summary>
-    public static int EstimateSize(QueuedEvent queuedEvent) =>
-        160 + queuedEvent.EventId.Length + (queuedEvent.Did.Length * 2) + EventBytes(queuedEvent.EventJson.Span)
-        + (queuedEvent.BlobName?.Length ?? 0) + (queuedEvent.TraceParent?.Length ?? 0) + ((queuedEvent.LastError?.Length ?? 0) * 6);
+    /// <summary>Upper bound of the bytes <paramref name="queuedEvent"/> adds to a version 1 message.</summary>
+    public static int EstimateSize(QueuedEvent queuedEvent) => QueuedEventJson.EstimateSize(queuedEvent, asciiOnly: true);
 
-    public static BinaryData Encode(IReadOnlyList<QueuedEvent> events)
-    {
-        var buffer = new ArrayBufferWriter<byte>(events.Sum(EstimateSize) + MessageOverheadBytes);
-        Encode(events, buffer);
-        return new BinaryData(buffer.WrittenMemory);
-    }
+    /// <summary>One version 1 body holding <paramref name="events"/>.</summary>
+    public static BinaryData Encode(IReadOnlyList<QueuedEvent> events) => Encode(events, PlainVersion);
 
-    public static void Encode(IReadOnlyList<QueuedEvent> events, IBufferWriter<byte> output)
+    /// <summary>One body of <paramref name="version"/> holding all of <paramref name="events"/>, whatever its size (<see cref="MessagePacker"/> packs to a limit).</summary>
+    public static BinaryData Encode(IReadOnlyList<QueuedEvent> events, int version)
     {
-        using var writer = new Utf8JsonWriter(output, WriterOptions);
-        writer.WriteStartObject();
-        writer.WriteNumber("v"u8, Version);
-        writer.WriteStartArray("events"u8);
-        foreach (var e in events)
+        switch (version)
         {
-            writer.WriteStartObject();
-            writer.WriteString("eventId"u8, e.EventId);
-            writer.WriteString("queuedAt"u8, e.QueuedAt.UtcDateTime);
-            writer.WriteString("did"u8, e.Did);
-            writer.WriteNumber("timeUs"u8, e.TimeUs);
-            if (e.TraceParent is not null)
-            {
-                writer.WriteString("traceparent"u8, e.TraceParent);
-            }
+            case PlainVersion:
+                var buffer = new ArrayBufferWriter<byte>(events.Sum(EstimateSize) + MessageOverheadBytes);
+                using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+                {
+                    writer.WriteStartObject();
+                    writer.WriteNumber("v"u8, PlainVersion);
+                    writer.WriteStartArray("events"u8);
+                    foreach (var e in events)
+                    {
+                        QueuedEventJson.Write(writer, e, asciiOnly: true);
+                    }
 
-            if (e.Attempts > 0)
-            {
-                writer.WriteNumber("attempts"u8, e.Attempts);
-            }
+                    writer.WriteEndArray();
+                    writer.WriteEndObject();
+                }
 
-            if (e.FirstAttemptAt is { } first)
-            {
-                writer.WriteString("firstAttemptAt"u8, first.UtcDateTime);
-            }
-
-            if (e.LastStatus is { } status)
-            {
-                writer.WriteNumber("lastStatus"u8, status);
-            }
-
-            if (e.LastError is not null)
-            {
-                writer.WriteString("lastError"u8, e.LastError);
-            }
-
-            if (e.NotBefore is { } notBefore)
-            {
-                writer.WriteString("notBefore"u8, notBefore.UtcDateTime);
-            }
-
-            if (e.BlobName is not null)
-            {
-                writer.WriteString("blob"u8, e.BlobName);
-            }
-            else if (Ascii.IsValid(e.EventJson.Span))
-            {
-                writer.WritePropertyName("event"u8);
-                writer.WriteRawValue(e.EventJson.Span, skipInputValidation: true);
-            }
-            else
-            {
-                writer.WriteBase64String("eventBase64"u8, e.EventJson.Span);
-            }
-
-            writer.WriteEndObject();
+                return new BinaryData(buffer.WrittenMemory);
+            case CompressedVersion:
+                return CompressedMessage.Encode(events);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(version), version, $"Message versions are {PlainVersion} to {LatestVersion}.");
         }
-
-        writer.WriteEndArray();
-        writer.WriteEndObject();
     }
 
-    /// <summary>Parses a message body. Throws <see cref="FormatException"/> naming what is wrong.</summary>
-    public static IReadOnlyList<QueuedEvent> Decode(BinaryData body) => Decode(body.ToMemory());
+    /// <summary>Parses a message body of any version. Throws <see cref="FormatException"/> naming what is wrong.</summary>
+    public static IReadOnlyList<QueuedEvent> Decode(BinaryData body) => DecodeMessage(body.ToMemory()).Events;
 
-    public static IReadOnlyList<QueuedEvent> Decode(ReadOnlyMemory<byte> body)
+    public static IReadOnlyList<QueuedEvent> Decode(ReadOnlyMemory<byte> body) => DecodeMessage(body).Events;
+
+    /// <summary>
+    /// Parses a message body and says which version it was. A version above <paramref name="readableVersion"/> (or
+    /// above <see cref="LatestVersion"/>) throws <see cref="UnsupportedMessageVersionException"/>, checked before anything
+    /// else is read, so a newer message is never mistaken for a malformed one; anything else wrong throws
+    /// <see cref="FormatException"/>.
+    /// </summary>
+    public static DecodedMessage DecodeMessage(ReadOnlyMemory<byte> body, int readableVersion = LatestVersion)
     {
         try
         {
-            return DecodeCore(body);
+            var version = ReadVersion(body.Span);
+            if (version > Math.Min(readableVersion, LatestVersion))
+            {
+                throw new UnsupportedMessageVersionException(version, Math.Min(readableVersion, LatestVersion));
+            }
+
+            return version switch
+            {
+                PlainVersion => new DecodedMessage(version, ReadEvents(body)),
+                CompressedVersion => new DecodedMessage(version, ReadEvents(CompressedMessage.Inflate(body))),
+                _ => throw new FormatException($"Queue message version {version} does not exist (versions start at {PlainVersion})."),
+            };
         }
         catch (JsonException ex)
         {
@@ -119,111 +107,47 @@ public static class QueueMessageCodec
         }
     }
 
-    private static List<QueuedEvent> DecodeCore(ReadOnlyMemory<byte> body)
+    /// <summary>The top-level <c>"v"</c> (written first, so usually found at once).</summary>
+    private static int ReadVersion(ReadOnlySpan<byte> body)
     {
-        var reader = new Utf8JsonReader(body.Span);
+        var reader = new Utf8JsonReader(body);
         Expect(ref reader, JsonTokenType.StartObject);
-        var version = 0;
-        List<QueuedEvent>? events = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("v"u8))
             {
                 reader.Read();
-                version = reader.GetInt32();
+                return reader.GetInt32();
             }
-            else if (reader.ValueTextEquals("events"u8))
-            {
-                Expect(ref reader, JsonTokenType.StartArray);
-                events = [];
-                while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
-                {
-                    events.Add(ReadEvent(ref reader, body));
-                }
-            }
-            else
-            {
-                reader.Read();
-                reader.Skip();
-            }
+
+            reader.Read();
+            reader.Skip();
         }
 
-        if (version != Version)
-        {
-            throw new FormatException($"Queue message version {version} is not supported (expected {Version}).");
-        }
-
-        return events ?? throw new FormatException("Queue message has no 'events' array.");
+        throw new FormatException("Queue message has no version ('v').");
     }
 
-    private static QueuedEvent ReadEvent(ref Utf8JsonReader reader, ReadOnlyMemory<byte> body)
+    /// <summary>The top-level <c>"events"</c> of a version 1 body, or of a version 2 body's inflated content.</summary>
+    private static List<QueuedEvent> ReadEvents(ReadOnlyMemory<byte> json)
     {
-        string? eventId = null, did = null, blob = null, traceParent = null, lastError = null;
-        DateTimeOffset? queuedAt = null, firstAttemptAt = null, notBefore = null;
-        long? timeUs = null;
-        int attempts = 0;
-        int? lastStatus = null;
-        ReadOnlyMemory<byte> json = default;
+        var reader = new Utf8JsonReader(json.Span);
+        Expect(ref reader, JsonTokenType.StartObject);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var name = reader.ValueSpan;
-            reader.Read();
-            switch (Encoding.ASCII.GetString(name))
+            if (reader.ValueTextEquals("events"u8))
             {
-                case "eventId": eventId = reader.GetString(); break;
-                case "queuedAt": queuedAt = reader.GetDateTimeOffset(); break;
-                case "did": did = reader.GetString(); break;
-                case "timeUs": timeUs = reader.GetInt64(); break;
-                case "traceparent": traceParent = reader.GetString(); break;
-                case "attempts": attempts = reader.GetInt32(); break;
-                case "firstAttemptAt": firstAttemptAt = reader.GetDateTimeOffset(); break;
-                case "lastStatus": lastStatus = reader.GetInt32(); break;
-                case "lastError": lastError = reader.GetString(); break;
-                case "notBefore": notBefore = reader.GetDateTimeOffset(); break;
-                case "blob": blob = reader.GetString(); break;
-                case "event":
-                    // Raw UTF-8 as well as ASCII: messages written before eventBase64 existed carry any event here.
-                    var start = (int)reader.TokenStartIndex;
-                    reader.Skip();
-                    json = body[start..(int)reader.BytesConsumed];
-                    break;
-                case "eventBase64": json = reader.GetBytesFromBase64(); break;
-                default: reader.Skip(); break;
+                Expect(ref reader, JsonTokenType.StartArray);
+                return QueuedEventJson.ReadArray(ref reader, json);
             }
+
+            reader.Read();
+            reader.Skip();
         }
 
-        if (eventId is null || did is null || queuedAt is null || timeUs is null)
-        {
-            throw new FormatException("Queue message event lacks one of eventId, did, queuedAt, timeUs.");
-        }
-
-        if (blob is null && json.IsEmpty)
-        {
-            throw new FormatException($"Queue message event {eventId} has none of 'event', 'eventBase64', 'blob'.");
-        }
-
-        return new QueuedEvent
-        {
-            EventId = eventId,
-            Did = did,
-            QueuedAt = queuedAt.Value,
-            TimeUs = timeUs.Value,
-            EventJson = json,
-            BlobName = blob,
-            TraceParent = traceParent,
-            Attempts = attempts,
-            FirstAttemptAt = firstAttemptAt,
-            LastStatus = lastStatus,
-            LastError = lastError,
-            NotBefore = notBefore,
-        };
+        throw new FormatException("Queue message has no 'events' array.");
     }
 
-    /// <summary>What an event's JSON takes in the body: itself when ASCII, else its base64 form (see the class summary).</summary>
-    private static int EventBytes(ReadOnlySpan<byte> json) =>
-        Ascii.IsValid(json) ? json.Length : Base64.GetMaxEncodedToUtf8Length(json.Length);
-
-    private static void Expect(ref Utf8JsonReader reader, JsonTokenType type)
+    internal static void Expect(ref Utf8JsonReader reader, JsonTokenType type)
     {
         if (!reader.Read() || reader.TokenType != type)
         {

@@ -36,5 +36,15 @@ public sealed class QueueOptions
     [Range(1, 1000)]
     public int MaxEventsPerMessage { get; set; } = 256;
 
+    /// <summary>
+    /// Version of the messages the processor writes: 1, plain JSON, which every consumer reads; or 2, compressed, about
+    /// 2.3 times as many events per message, which only consumers of this release or later read. 1 by default so that
+    /// a rolling upgrade never hands a consumer a message it cannot read: set 2 once every consumer is upgraded (the
+    /// consumers read both whatever this says). See docs/queue-contract.md.
+    /// </summary>
+    [Range(QueueMessageCodec.PlainVersion, QueueMessageCodec.LatestVersion,
+        ErrorMessage = "Queue:MessageVersion must be 1 (plain, read by every consumer) or 2 (compressed: upgrade every consumer first).")]
+    public int MessageVersion { get; set; } = QueueMessageCodec.PlainVersion;
+
     public string PoisonQueueName => Name + "-poison";
 }

@@ -6,7 +6,8 @@ using Microsoft.Extensions.Logging;
 namespace Jetstream.Grains.Processing;
 
 /// <summary>
-/// Packs matching commits into queue messages, keeps a bounded number of writes in flight, retries each write until it
+/// Packs matching commits into queue messages (of the version <c>Queue:MessageVersion</c> says, see
+/// <see cref="MessagePacker"/>), keeps a bounded number of writes in flight, retries each write until it
 /// succeeds, and derives the cursor: the highest <c>time_us</c> such that every event up to it is either skipped or in
 /// a message the queue has acknowledged (and, on the v2 wire, the same for the sequence number). It decides alone when a
 /// message is written: when it is full, when the reader has nothing more (<see cref="ReaderIdle"/>), and when a write
@@ -23,8 +24,8 @@ public sealed class QueueSink(
     string processorKey)
 {
     private readonly Queue<Batch> _inFlight = new();
+    private readonly MessagePacker _packer = MessagePacker.Create(queue.Options);
     private List<PendingEvent> _pending = [];
-    private int _pendingBytes;
     private long _seenTimeUs;
     private long? _seenSeq;
     private int _failingWrites;
@@ -82,25 +83,17 @@ public sealed class QueueSink(
     {
         _stopping = stopping;
         See(queuedEvent.TimeUs, seq);
-        PendingEvent pending;
-        if (QueueMessageCodec.EstimateSize(queuedEvent) + QueueMessageCodec.MessageOverheadBytes > queue.Options.MaxMessageBytes)
-        {
-            pending = new PendingEvent(queuedEvent with { EventJson = default, BlobName = queue.BlobNameFor(queuedEvent.EventId) }, collection, queuedEvent.EventJson);
-        }
-        else
-        {
-            pending = new PendingEvent(queuedEvent, collection, default);
-        }
-
-        var size = QueueMessageCodec.EstimateSize(pending.Event);
-        if (_pending.Count > 0 && _pendingBytes + size + QueueMessageCodec.MessageOverheadBytes > queue.Options.MaxMessageBytes)
+        var pending = _packer.FitsAlone(queuedEvent)
+            ? new PendingEvent(queuedEvent, collection, default)
+            : new PendingEvent(queuedEvent with { EventJson = default, BlobName = queue.BlobNameFor(queuedEvent.EventId) }, collection, queuedEvent.EventJson);
+        if (!_packer.TryAdd(pending.Event))
         {
             Flush(stopping);
+            _packer.TryAdd(pending.Event);
         }
 
         _pending.Add(pending);
-        _pendingBytes += size;
-        if (_pending.Count >= queue.Options.MaxEventsPerMessage)
+        if (_packer.IsFull)
         {
             Flush(stopping);
         }
@@ -136,9 +129,8 @@ public sealed class QueueSink(
         // Taken before the write starts: a write can complete synchronously (its response already in the socket's
         // buffer when it is read, seen on a loaded machine), and FlushWhenWrittenAsync then flushes again at once, which
         // with the list still pending wrote the same events into a second (and third) message.
-        var batch = new Batch(_pending, _seenTimeUs, _seenSeq);
+        var batch = new Batch(_pending, _packer.Finish(), _seenTimeUs, _seenSeq);
         _pending = [];
-        _pendingBytes = 0;
         batch.Completion = SendAsync(batch, stopping);
         _inFlight.Enqueue(batch);
         _ = FlushWhenWrittenAsync(batch.Completion);
@@ -196,7 +188,7 @@ public sealed class QueueSink(
         _readerIdle = false;
         _inFlight.Clear();
         _pending = [];
-        _pendingBytes = 0;
+        _packer.Clear();
     }
 
     private void See(long timeUs, long? seq)
@@ -234,7 +226,6 @@ public sealed class QueueSink(
 
     private async Task SendAsync(Batch batch, CancellationToken stopping)
     {
-        var body = QueueMessageCodec.Encode(batch.Events.Select(e => e.Event).ToArray());
         var backoff = ReconnectBackoff.ForStorage(maxRetryDelay, time);
         for (var attempt = 1; ; attempt++)
         {
@@ -249,7 +240,7 @@ public sealed class QueueSink(
                     }
                 }
 
-                await queue.Queue.SendMessageAsync(body, visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1), stopping);
+                await queue.Queue.SendMessageAsync(batch.Body, visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1), stopping);
                 Written?.Invoke();
                 metrics.QueueSent(time.GetElapsedTime(started));
                 if (attempt > 1)
@@ -284,9 +275,11 @@ public sealed class QueueSink(
     }
 
     [DebuggerDisplay("{Events.Count} events up to {CursorAfter}")]
-    private sealed class Batch(List<PendingEvent> events, long cursorAfter, long? seqAfter)
+    private sealed class Batch(List<PendingEvent> events, BinaryData body, long cursorAfter, long? seqAfter)
     {
         public List<PendingEvent> Events { get; } = events;
+
+        public BinaryData Body { get; } = body;
 
         public long CursorAfter { get; } = cursorAfter;
 

@@ -1,0 +1,162 @@
+using System.Buffers.Text;
+using System.Text;
+using System.Text.Json;
+
+namespace Jetstream.EventQueue;
+
+/// <summary>
+/// One event of a message as JSON, the same object in every message version:
+/// <code>{"eventId":…,"queuedAt":…,"did":…,"timeUs":…,"event":{…original JSON…}}</code>
+/// with the retry bookkeeping when set, and the event's bytes in <c>event</c> (raw), <c>eventBase64</c> or <c>blob</c>.
+/// </summary>
+internal static class QueuedEventJson
+{
+    /// <summary>
+    /// Writes <paramref name="e"/>. <paramref name="asciiOnly"/>: an event with a byte outside ASCII goes as
+    /// <c>eventBase64</c> (a version 1 body is text on its way, see <see cref="QueueMessageCodec"/>); otherwise its
+    /// bytes go raw in <c>event</c> (inside a compressed body, where nothing handles them as text).
+    /// </summary>
+    public static void Write(Utf8JsonWriter writer, QueuedEvent e, bool asciiOnly)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("eventId"u8, e.EventId);
+        writer.WriteString("queuedAt"u8, e.QueuedAt.UtcDateTime);
+        writer.WriteString("did"u8, e.Did);
+        writer.WriteNumber("timeUs"u8, e.TimeUs);
+        if (e.TraceParent is not null)
+        {
+            writer.WriteString("traceparent"u8, e.TraceParent);
+        }
+
+        if (e.Attempts > 0)
+        {
+            writer.WriteNumber("attempts"u8, e.Attempts);
+        }
+
+        if (e.FirstAttemptAt is { } first)
+        {
+            writer.WriteString("firstAttemptAt"u8, first.UtcDateTime);
+        }
+
+        if (e.LastStatus is { } status)
+        {
+            writer.WriteNumber("lastStatus"u8, status);
+        }
+
+        if (e.LastError is not null)
+        {
+            writer.WriteString("lastError"u8, e.LastError);
+        }
+
+        if (e.NotBefore is { } notBefore)
+        {
+            writer.WriteString("notBefore"u8, notBefore.UtcDateTime);
+        }
+
+        if (e.BlobName is not null)
+        {
+            writer.WriteString("blob"u8, e.BlobName);
+        }
+        else if (!asciiOnly || Ascii.IsValid(e.EventJson.Span))
+        {
+            writer.WritePropertyName("event"u8);
+            writer.WriteRawValue(e.EventJson.Span, skipInputValidation: true);
+        }
+        else
+        {
+            writer.WriteBase64String("eventBase64"u8, e.EventJson.Span);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Upper bound of the bytes <see cref="Write"/> writes for <paramref name="e"/>.</summary>
+    public static int EstimateSize(QueuedEvent e, bool asciiOnly) =>
+        160 + e.EventId.Length + (e.Did.Length * 2) + EventBytes(e.EventJson.Span, asciiOnly)
+        + (e.BlobName?.Length ?? 0) + (e.TraceParent?.Length ?? 0) + ((e.LastError?.Length ?? 0) * 6);
+
+    /// <summary>Reads the array of event objects the reader is at (its StartArray token read); slices of <paramref name="json"/> hold the events.</summary>
+    public static List<QueuedEvent> ReadArray(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json)
+    {
+        var events = new List<QueuedEvent>();
+        while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+        {
+            events.Add(Read(ref reader, json));
+        }
+
+        if (reader.TokenType != JsonTokenType.EndArray)
+        {
+            throw new FormatException($"Queue message: expected an event object at byte {reader.TokenStartIndex}.");
+        }
+
+        return events;
+    }
+
+    private static QueuedEvent Read(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json)
+    {
+        string? eventId = null, did = null, blob = null, traceParent = null, lastError = null;
+        DateTimeOffset? queuedAt = null, firstAttemptAt = null, notBefore = null;
+        long? timeUs = null;
+        int attempts = 0;
+        int? lastStatus = null;
+        ReadOnlyMemory<byte> eventJson = default;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.ValueSpan;
+            reader.Read();
+            switch (Encoding.ASCII.GetString(name))
+            {
+                case "eventId": eventId = reader.GetString(); break;
+                case "queuedAt": queuedAt = reader.GetDateTimeOffset(); break;
+                case "did": did = reader.GetString(); break;
+                case "timeUs": timeUs = reader.GetInt64(); break;
+                case "traceparent": traceParent = reader.GetString(); break;
+                case "attempts": attempts = reader.GetInt32(); break;
+                case "firstAttemptAt": firstAttemptAt = reader.GetDateTimeOffset(); break;
+                case "lastStatus": lastStatus = reader.GetInt32(); break;
+                case "lastError": lastError = reader.GetString(); break;
+                case "notBefore": notBefore = reader.GetDateTimeOffset(); break;
+                case "blob": blob = reader.GetString(); break;
+                case "event":
+                    // Raw UTF-8 as well as ASCII: version 1 messages written before eventBase64 existed, and every
+                    // version 2 message, carry any event here.
+                    var start = (int)reader.TokenStartIndex;
+                    reader.Skip();
+                    eventJson = json[start..(int)reader.BytesConsumed];
+                    break;
+                case "eventBase64": eventJson = reader.GetBytesFromBase64(); break;
+                default: reader.Skip(); break;
+            }
+        }
+
+        if (eventId is null || did is null || queuedAt is null || timeUs is null)
+        {
+            throw new FormatException("Queue message event lacks one of eventId, did, queuedAt, timeUs.");
+        }
+
+        if (blob is null && eventJson.IsEmpty)
+        {
+            throw new FormatException($"Queue message event {eventId} has none of 'event', 'eventBase64', 'blob'.");
+        }
+
+        return new QueuedEvent
+        {
+            EventId = eventId,
+            Did = did,
+            QueuedAt = queuedAt.Value,
+            TimeUs = timeUs.Value,
+            EventJson = eventJson,
+            BlobName = blob,
+            TraceParent = traceParent,
+            Attempts = attempts,
+            FirstAttemptAt = firstAttemptAt,
+            LastStatus = lastStatus,
+            LastError = lastError,
+            NotBefore = notBefore,
+        };
+    }
+
+    /// <summary>What an event's JSON takes: itself, or when it must be ASCII and is not, its base64 form.</summary>
+    private static int EventBytes(ReadOnlySpan<byte> json, bool asciiOnly) =>
+        !asciiOnly || Ascii.IsValid(json) ? json.Length : Base64.GetMaxEncodedToUtf8Length(json.Length);
+}
