@@ -6,8 +6,10 @@ namespace Jetstream.EventQueue;
 /// <summary>
 /// The dead-letter (poison) queue <c>&lt;Queue:Name&gt;-poison</c>: the consumer adds events whose retry schedule is
 /// spent, operators count, peek and redrive them. Each dead-letter message holds one event in the
-/// <see cref="QueueMessageCodec"/> format with its attempt count, last status and last error, or, for a main-queue
-/// message that could not be decoded, that message's body unchanged. Messages are written with no expiry.
+/// <see cref="QueueMessageCodec"/> format, version 1 (which every Api and tool reads), with its attempt count, last
+/// status and last error, or, for a main-queue message that could not be decoded, that message's body unchanged: a
+/// consumer of an earlier release puts a version 2 message here whole, which this code reads and redrives. Messages
+/// are written with no expiry.
 /// </summary>
 public sealed class DeadLetterQueue
 {
@@ -38,13 +40,16 @@ public sealed class DeadLetterQueue
         return properties.ApproximateMessagesCount;
     }
 
-    /// <summary>The first <paramref name="max"/> (at most 32) dead-letter messages, without hiding or removing them.</summary>
+    /// <summary>
+    /// The first <paramref name="max"/> (at most 32) dead-letter messages, without hiding or removing them: one entry
+    /// each, or one per event for a message moved here whole.
+    /// </summary>
     public async Task<IReadOnlyList<DeadLetterEntry>> PeekAsync(int max = MaxBatch, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
         await _clients.EnsureCreatedAsync(cancellationToken);
         PeekedMessage[] messages = await _clients.PoisonQueue.PeekMessagesAsync(Math.Min(max, MaxBatch), cancellationToken);
-        return messages.Select(m => ToEntry(m.MessageId, m.Body, m.InsertedOn)).ToArray();
+        return messages.SelectMany(m => ToEntries(m.MessageId, m.Body, m.InsertedOn)).ToArray();
     }
 
     /// <summary>Writes <paramref name="queuedEvent"/> (with its attempts, last status and last error) as one dead-letter message.</summary>
@@ -64,9 +69,10 @@ public sealed class DeadLetterQueue
     }
 
     /// <summary>
-    /// Moves every dead-lettered event back to the main queue with its attempt history reset. Each message is sent to
-    /// the main queue before it is deleted here, so a failure in between gives a duplicate, never a loss. Bodies that
-    /// cannot be decoded stay in the dead-letter queue. Returns the number of events moved.
+    /// Moves every dead-lettered event back to the main queue with its attempt history reset, in version 1 messages
+    /// (every consumer reads them, whichever version the events came in). Each message is sent to the main queue before
+    /// it is deleted here, so a failure in between gives a duplicate, never a loss. Bodies that cannot be decoded stay
+    /// in the dead-letter queue. Returns the number of events moved.
     /// </summary>
     public async Task<int> RedriveAllAsync(CancellationToken cancellationToken = default)
     {
@@ -87,9 +93,9 @@ public sealed class DeadLetterQueue
 
                 foreach (var message in batch)
                 {
-                    if (await TryMoveAsync(message, cancellationToken))
+                    if (await TryMoveAsync(message, cancellationToken) is > 0 and var events)
                     {
-                        moved++;
+                        moved += events;
                     }
                     else
                     {
@@ -133,7 +139,7 @@ public sealed class DeadLetterQueue
                 for (var i = 0; i < batch.Length; i++)
                 {
                     seen.Add(batch[i].MessageId);
-                    if (Matches(batch[i], id) && await TryMoveAsync(batch[i], cancellationToken))
+                    if (Matches(batch[i], id) && await TryMoveAsync(batch[i], cancellationToken) > 0)
                     {
                         passedOver.AddRange(batch[(i + 1)..]);
                         return true;
@@ -166,7 +172,8 @@ public sealed class DeadLetterQueue
         }
     }
 
-    private async Task<bool> TryMoveAsync(QueueMessage message, CancellationToken cancellationToken)
+    /// <summary>Moves one dead-letter message's events to the main queue; returns how many (0: undecodable, left here).</summary>
+    private async Task<int> TryMoveAsync(QueueMessage message, CancellationToken cancellationToken)
     {
         IReadOnlyList<QueuedEvent> events;
         try
@@ -175,18 +182,22 @@ public sealed class DeadLetterQueue
         }
         catch (FormatException)
         {
-            return false;
+            return 0;
         }
 
-        var reset = events.Select(e => e with
+        // A message moved here whole may hold more events than one version 1 message takes: packed as the producer packs.
+        var packer = MessagePacker.Create(QueueMessageCodec.PlainVersion, _clients.Options.MaxMessageBytes, _clients.Options.MaxEventsPerMessage);
+        foreach (var e in events)
         {
-            Attempts = 0,
-            FirstAttemptAt = null,
-            LastStatus = null,
-            LastError = null,
-            NotBefore = null,
-        }).ToArray();
-        await _clients.Queue.SendMessageAsync(QueueMessageCodec.Encode(reset), visibilityTimeout: null, timeToLive: NeverExpire, cancellationToken);
+            var reset = e with { Attempts = 0, FirstAttemptAt = null, LastStatus = null, LastError = null, NotBefore = null };
+            if (!packer.TryAdd(reset))
+            {
+                await SendAsync(packer.Finish(), cancellationToken);
+                packer.TryAdd(reset);
+            }
+        }
+
+        await SendAsync(packer.Finish(), cancellationToken);
         try
         {
             await _clients.PoisonQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
@@ -196,8 +207,11 @@ public sealed class DeadLetterQueue
             // Another redrive took it after our lease ran out; the main queue may now hold it twice (same event id).
         }
 
-        return true;
+        return events.Count;
     }
+
+    private Task SendAsync(BinaryData body, CancellationToken cancellationToken) =>
+        _clients.Queue.SendMessageAsync(body, visibilityTimeout: null, timeToLive: NeverExpire, cancellationToken);
 
     private async Task ReleaseAsync(List<QueueMessage> messages)
     {
@@ -214,39 +228,38 @@ public sealed class DeadLetterQueue
         }
     }
 
-    private static DeadLetterEntry ToEntry(string messageId, BinaryData body, DateTimeOffset? insertedOn)
+    private static IEnumerable<DeadLetterEntry> ToEntries(string messageId, BinaryData body, DateTimeOffset? insertedOn)
     {
+        DecodedMessage message;
         try
         {
-            var events = QueueMessageCodec.Decode(body);
-            if (events.Count == 1)
-            {
-                var e = events[0];
-                return new DeadLetterEntry
-                {
-                    MessageId = messageId,
-                    EventId = e.EventId,
-                    Did = e.Did,
-                    Attempts = e.Attempts,
-                    LastStatus = e.LastStatus,
-                    LastError = e.LastError,
-                    QueuedAt = e.QueuedAt,
-                    FirstAttemptAt = e.FirstAttemptAt,
-                    DeadLetteredAt = insertedOn,
-                    InBlob = e.BlobName is not null,
-                };
-            }
-
-            return new DeadLetterEntry
-            {
-                MessageId = messageId,
-                LastError = $"Dead-letter message holds {events.Count} events (expected one).",
-                DeadLetteredAt = insertedOn,
-            };
+            message = QueueMessageCodec.DecodeMessage(body.ToMemory());
         }
         catch (FormatException ex)
         {
-            return new DeadLetterEntry { MessageId = messageId, LastError = "Undecodable message: " + ex.Message, DeadLetteredAt = insertedOn };
+            return [new DeadLetterEntry { MessageId = messageId, LastError = "Undecodable message: " + ex.Message, DeadLetteredAt = insertedOn }];
         }
+
+        // Dead letters are written one event to a version 1 message; anything else is a main-queue message a consumer
+        // could not read (one of an earlier release meeting version 2) and moved here whole, unattempted. Each of its
+        // events is shown, so an operator sees what waits.
+        var whole = message.Events.Count > 1 || message.Version != QueueMessageCodec.PlainVersion
+            ? $"In a version {message.Version} message of {message.Events.Count} event(s) that a consumer moved here whole without reading it"
+                + (message.Version != QueueMessageCodec.PlainVersion ? " (consumers of earlier releases read version 1 only)" : string.Empty)
+                + "; a redrive puts them back on the queue."
+            : null;
+        return message.Events.Select(e => new DeadLetterEntry
+        {
+            MessageId = messageId,
+            EventId = e.EventId,
+            Did = e.Did,
+            Attempts = e.Attempts,
+            LastStatus = e.LastStatus,
+            LastError = whole ?? e.LastError,
+            QueuedAt = e.QueuedAt,
+            FirstAttemptAt = e.FirstAttemptAt,
+            DeadLetteredAt = insertedOn,
+            InBlob = e.BlobName is not null,
+        });
     }
 }

@@ -6,12 +6,14 @@ namespace Jetstream.WebhookConsumer;
 
 /// <summary>
 /// Healthy while every subscription's loop reaches its queue: a consumer that cannot receive delivers nothing.
-/// Degraded (still 200) while a subscription cannot be delivered for want of a webhook, saying which and why: a restart
-/// would not help. Unhealthy before the subscription list was first read.
+/// Degraded (still 200) while a subscription cannot be delivered for want of a webhook, or while its queue holds
+/// messages of a version newer than this consumer reads, saying which and why: a restart would not help, an upgrade
+/// or a setting would. Unhealthy before the subscription list was first read.
 /// </summary>
 internal sealed class ConsumerHealth(TimeProvider timeProvider, IOptions<WebhookOptions> options) : IHealthCheck
 {
     private readonly ConcurrentDictionary<string, LoopState> _loops = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, NewerMessages> _newer = new(StringComparer.Ordinal);
     private volatile bool _listRead;
 
     public void SubscriptionsRead() => _listRead = true;
@@ -22,7 +24,30 @@ internal sealed class ConsumerHealth(TimeProvider timeProvider, IOptions<Webhook
 
     public void Waiting(string subscription, string reason) => _loops[subscription] = new LoopState(timeProvider.GetUtcNow().UtcTicks, reason);
 
-    public void Stopped(string subscription) => _loops.TryRemove(subscription, out _);
+    public void Stopped(string subscription)
+    {
+        _loops.TryRemove(subscription, out _);
+        _newer.TryRemove(subscription, out _);
+    }
+
+    /// <summary>
+    /// A message of <paramref name="version"/> was left in <paramref name="subscription"/>'s queue. Returns whether it
+    /// is the first for a minute, so the log says it once a minute rather than for each of thousands of messages.
+    /// </summary>
+    public bool NewerMessageVersion(string subscription, int version, int readableVersion)
+    {
+        var now = timeProvider.GetUtcNow().UtcTicks;
+        var first = true;
+        _newer.AddOrUpdate(
+            subscription,
+            _ => new NewerMessages(now, now, version, readableVersion),
+            (_, seen) =>
+            {
+                first = now - seen.LoggedTicks > TimeSpan.TicksPerMinute;
+                return new NewerMessages(now, first ? now : seen.LoggedTicks, Math.Max(version, seen.Version), readableVersion);
+            });
+        return first;
+    }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -49,6 +74,16 @@ internal sealed class ConsumerHealth(TimeProvider timeProvider, IOptions<Webhook
             }
         }
 
+        // A refused message comes back after the visibility timeout: until two of those pass without one, it may still be there.
+        var newerWindow = (2 * options.Value.VisibilityTimeout) + TimeSpan.FromSeconds(30);
+        foreach (var (id, newer) in _newer.OrderBy(n => n.Key, StringComparer.Ordinal))
+        {
+            if (now - new DateTimeOffset(newer.SeenTicks, TimeSpan.Zero) < newerWindow)
+            {
+                waiting.Add($"{id} waits: its queue holds messages of version {newer.Version}, newer than this consumer reads (up to {newer.ReadableVersion}); they stay in the queue until a newer consumer reads them: upgrade the consumers");
+            }
+        }
+
         var summary = $"{_loops.Count} subscription(s)";
         if (stale.Count > 0)
         {
@@ -61,4 +96,6 @@ internal sealed class ConsumerHealth(TimeProvider timeProvider, IOptions<Webhook
     }
 
     private sealed record LoopState(long Ticks, string? WaitReason);
+
+    private sealed record NewerMessages(long SeenTicks, long LoggedTicks, int Version, int ReadableVersion);
 }

@@ -61,4 +61,10 @@ internal static partial class ConsumerLog
 
     [LoggerMessage(18, LogLevel.Information, "[{Subscription}] Event {EventId} was delivered moments ago; its copy in queue message {MessageId} (same webhook-id) is removed without being sent again")]
     public static partial void CopySkipped(ILogger logger, string subscription, string eventId, string messageId);
+
+    [LoggerMessage(30, LogLevel.Error, "[{Subscription}] Queue message {MessageId} is of version {Version}, newer than this consumer reads (up to {ReadableVersion}): left in the queue, untouched, for a newer consumer (received {DequeueCount} times; back in {VisibilityTimeout}). Upgrade the consumers: they must read a version before any producer writes it (Queue:MessageVersion). Said once a minute however many such messages come")]
+    public static partial void NewerMessageVersion(ILogger logger, string subscription, string messageId, int version, int readableVersion, long dequeueCount, TimeSpan visibilityTimeout);
+
+    [LoggerMessage(31, LogLevel.Information, "[{Subscription}] Queue message {MessageId} with its {Events} events' attempts recorded is over Azure's 64 KiB: written back as {Parts} messages")]
+    public static partial void RewriteSplit(ILogger logger, string subscription, string messageId, int events, int parts);
 }

@@ -6,8 +6,8 @@ namespace Jetstream.WebhookConsumer;
 
 /// <summary>
 /// Settles the messages of a delivered batch, each on its own: dead-lettered events are written to the poison queue
-/// first, then the message is deleted (nothing left in it) or updated to hold what is left, attempts recorded, hidden
-/// until the earliest of those is due. Delivered large events' blobs go last, once the message no longer names them.
+/// first, then the message is deleted (nothing left in it) or updated to hold what is left, attempts recorded, in the
+/// version it was read in (<see cref="MessageRewrite"/>), hidden until the earliest of those is due. Delivered large events' blobs go last, once the message no longer names them.
 /// </summary>
 internal sealed class MessageSettler(
     EventQueueClients clients,
@@ -49,15 +49,13 @@ internal sealed class MessageSettler(
             }
         }
 
-        var remaining = new List<QueuedEvent>(received.Events.Count);
-        DateTimeOffset? due = null;
+        var remaining = new List<(QueuedEvent Event, DateTimeOffset DueAt)>(received.Events.Count);
         var changed = false;
         foreach (var inFlight in received.Events)
         {
             if (inFlight.Outcome is EventOutcome.Held or EventOutcome.Retry)
             {
-                remaining.Add(inFlight.Updated);
-                due = due is null || inFlight.DueAt < due ? inFlight.DueAt : due;
+                remaining.Add((inFlight.Updated, inFlight.DueAt));
             }
 
             changed |= inFlight.Outcome != EventOutcome.Held;
@@ -70,14 +68,28 @@ internal sealed class MessageSettler(
             {
                 await clients.Queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
             }
-            else
+            else if (!changed)
             {
                 await clients.Queue.UpdateMessageAsync(
-                    message.MessageId,
-                    message.PopReceipt,
-                    changed ? QueueMessageCodec.Encode(remaining) : null,
-                    VisibilityUntil(due!.Value, timeProvider.GetUtcNow()),
-                    cancellationToken);
+                    message.MessageId, message.PopReceipt, (BinaryData?)null, VisibilityUntil(remaining.Min(r => r.DueAt), timeProvider.GetUtcNow()), cancellationToken);
+            }
+            else
+            {
+                var parts = MessageRewrite.Build(remaining, received.Version, clients.Options.MaxMessageBytes);
+
+                // The split-off parts first: a failure after them repeats events (same webhook-id), never loses one.
+                foreach (var part in parts.Skip(1))
+                {
+                    await clients.Queue.SendMessageAsync(part.Body, VisibilityUntil(part.DueAt, timeProvider.GetUtcNow()), TimeSpan.FromSeconds(-1), cancellationToken);
+                }
+
+                if (parts.Count > 1)
+                {
+                    ConsumerLog.RewriteSplit(logger, clients.SubscriptionId, message.MessageId, remaining.Count, parts.Count);
+                }
+
+                await clients.Queue.UpdateMessageAsync(
+                    message.MessageId, message.PopReceipt, parts[0].Body, VisibilityUntil(parts[0].DueAt, timeProvider.GetUtcNow()), cancellationToken);
             }
         }
         catch (RequestFailedException ex)

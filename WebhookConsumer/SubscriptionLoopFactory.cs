@@ -32,7 +32,7 @@ internal sealed class SubscriptionLoopFactory(
         var logger = loggerFactory.CreateLogger<BatchProcessor>();
         var processor = new BatchProcessor(
             settings.Id,
-            new MessageDecoder(clients, deadLetters, logger),
+            new MessageDecoder(clients, deadLetters, health, options.Value, logger),
             new DidScheduler(retryPolicy, timeProvider, options.Value.MaxPollInterval),
             new DeliveryAttempt(clients),
             new MessageSettler(clients, deadLetters, metrics, timeProvider, logger),

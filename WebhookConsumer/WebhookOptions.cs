@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Jetstream.EventQueue;
 
 namespace Jetstream.WebhookConsumer;
 
@@ -50,6 +51,12 @@ public sealed class WebhookOptions
     /// messages to be delivered again after this; it must be at least twice <see cref="TimeoutSeconds"/>.
     /// </summary>
     public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Newest queue message version this consumer reads. Not a setting (not bound): tests lower it to stand for a
+    /// consumer of an earlier release meeting a message it cannot read.
+    /// </summary>
+    internal int ReadableMessageVersion { get; set; } = QueueMessageCodec.LatestVersion;
 
     /// <summary>Longest wait between polls of an empty queue.</summary>
     public TimeSpan MaxPollInterval { get; set; } = TimeSpan.FromSeconds(1);
