@@ -78,25 +78,26 @@ internal sealed class ConsumerHarness : IAsyncDisposable
         return new ConsumerHarness(output, connectionString, clients, receiver, secret);
     }
 
-    /// <summary>Queues <paramref name="events"/> in order, <paramref name="perMessage"/> to a message, never expiring.</summary>
-    public async Task SendAsync(IReadOnlyList<QueuedEvent> events, int perMessage)
+    /// <summary>Queues <paramref name="events"/> in order, <paramref name="perMessage"/> to a message of <paramref name="version"/>, never expiring.</summary>
+    public async Task SendAsync(IReadOnlyList<QueuedEvent> events, int perMessage, int version = QueueMessageCodec.PlainVersion)
     {
         foreach (var chunk in events.Chunk(perMessage))
         {
-            await Clients.Queue.SendMessageAsync(QueueMessageCodec.Encode(chunk), timeToLive: TimeSpan.FromSeconds(-1));
+            await Clients.Queue.SendMessageAsync(QueueMessageCodec.Encode(chunk, version), timeToLive: TimeSpan.FromSeconds(-1));
         }
     }
 
     /// <summary>Starts a consumer host on this harness's queue and receiver; <paramref name="settings"/> override the defaults.</summary>
-    public async Task<IHost> StartConsumerAsync(IDictionary<string, string?>? settings = null, string label = "consumer")
+    public async Task<IHost> StartConsumerAsync(IDictionary<string, string?>? settings = null, string label = "consumer", Action<IServiceCollection>? services = null)
     {
-        var host = BuildConsumer(settings, label);
+        var host = BuildConsumer(settings, label, services);
         await host.StartAsync();
         _consumers.Add(host);
         return host;
     }
 
-    public IHost BuildConsumer(IDictionary<string, string?>? settings = null, string label = "consumer")
+    /// <param name="services">Changes to the consumer's services after its own, e.g. internal knobs of its options.</param>
+    public IHost BuildConsumer(IDictionary<string, string?>? settings = null, string label = "consumer", Action<IServiceCollection>? services = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         var configuration = BaseConfiguration();
@@ -111,6 +112,7 @@ internal sealed class ConsumerHarness : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.AddWebhookConsumer();
+        services?.Invoke(builder.Services);
         return builder.Build();
     }
 

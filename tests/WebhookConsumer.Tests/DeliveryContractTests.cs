@@ -148,6 +148,8 @@ public sealed class DeliveryContractTests(ITestOutputHelper output)
     [InlineData("Webhook:VisibilityTimeout", "00:00:10", "Webhook:VisibilityTimeout")]
     [InlineData("Webhook:BatchSize", "33", "Webhook:BatchSize")]
     [InlineData("Webhook:MaxPollInterval", "00:05:00", "Webhook:MaxPollInterval")]
+    [InlineData("Queue:MessageVersion", "3", "Queue:MessageVersion")]
+    [InlineData("Queue:MessageVersion", "0", "Queue:MessageVersion")]
     public async Task Host_refuses_to_start_with_a_bad_setting_and_names_it(string key, string value, string named)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
