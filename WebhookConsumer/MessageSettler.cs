@@ -7,7 +7,8 @@ namespace Jetstream.WebhookConsumer;
 /// <summary>
 /// Settles the messages of a delivered batch, each on its own: dead-lettered events are written to the poison queue
 /// first, then the message is deleted (nothing left in it) or updated to hold what is left, attempts recorded, in the
-/// version it was read in (<see cref="MessageRewrite"/>), hidden until the earliest of those is due. Delivered large events' blobs go last, once the message no longer names them.
+/// version it was read in (<see cref="MessageRewrite"/>), hidden until the earliest of those is due. Delivered large
+/// events' blobs go last, once the message no longer names them.
 /// </summary>
 internal sealed class MessageSettler(
     EventQueueClients clients,
