@@ -15,6 +15,9 @@ internal static class DeliveryFeatures
     /// <summary>Queue message version 2 (compressed), written by the Silo; every consumer reads both versions.</summary>
     public const string MessageVersion2 = "Queue__MessageVersion=2";
 
+    /// <summary>The consumer polling as before wake-on-write (its own switch, <c>WakeOnWrite:Enabled</c>), for the comparison.</summary>
+    public const string WakeOnWriteOff = "WakeOnWrite__Enabled=false";
+
     public static string[] Silo(bool messageVersion2) => messageVersion2 ? [MessageVersion2] : [];
 
     public static string[] Consumer(int batchEvents) => batchEvents > 1 ? [BatchMaxEvents(batchEvents)] : [];

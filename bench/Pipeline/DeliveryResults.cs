@@ -10,8 +10,6 @@ internal sealed record SparseResult
 
     public required int Published { get; init; }
 
-    public required long Delivered { get; init; }
-
     public required double AfterIdleMs { get; init; }
 
     public required double IdleSeconds { get; init; }
@@ -22,6 +20,9 @@ internal sealed record SparseResult
     public required List<HostUsage> IdleUsage { get; init; }
 
     public double IdleRequestsPerSecond => IdleRequests.Total / IdleSeconds;
+
+    /// <summary>The same hosts with wake-on-write off (polling as before it): the idle window and the first event after it.</summary>
+    public SparseResult? WithoutWake { get; init; }
 }
 
 /// <summary>One outage run: the receiver down (and a share of requests failing), then back.</summary>

@@ -110,6 +110,10 @@ internal sealed class ScenarioStack : IAsyncDisposable
             ["Webhook__Url"] = webhookUrl.ToString(),
             ["Webhook__Secret"] = WebhookSecret,
             ["Urls"] = $"http://127.0.0.1:{consumerHttp}",
+            // Wake-on-write: the consumer joins this Silo's cluster as an Orleans client, through its gateway.
+            ["Orleans__ClusterId"] = cluster,
+            ["Orleans__ServiceId"] = cluster,
+            ["Orleans__GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
         };
         foreach (var pair in extraConsumerEnvironment.Select(e => e.Split('=', 2)))
         {

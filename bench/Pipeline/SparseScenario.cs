@@ -13,51 +13,63 @@ internal sealed class SparseScenario(BenchContext context)
 
     public async Task<SparseResult> RunAsync(Azurite azurite)
     {
+        var result = await RunOneAsync(azurite, "sparse", Settings.ConsumerEnvironment, sparseEvents: true);
+        // The same hosts polling as before wake-on-write, for the idle cost and the first event after idle beside it.
+        var before = await RunOneAsync(azurite, "sparse, wake-on-write off", [DeliveryFeatures.WakeOnWriteOff, .. Settings.ConsumerEnvironment], sparseEvents: false);
+        return result with { WithoutWake = before };
+    }
+
+    private async Task<SparseResult> RunOneAsync(Azurite azurite, string name, string[] consumerEnvironment, bool sparseEvents)
+    {
         await using var stack = await ScenarioStack.StartEmulatorAsync(context.Layout, azurite, StreamProfile.Firehose);
         await using var proxy = CountingStorageProxy.Start(azurite.ConnectionString);
         await using var receiver = await EventReceiver.StartAsync(trackEvents: true);
-        context.Phase("sparse: pipeline");
-        await stack.StartPipelineAsync(receiver.Url, Settings.SiloEnvironment, Settings.ConsumerEnvironment, proxy.ConnectionString);
+        context.Phase($"{name}: pipeline");
+        await stack.StartPipelineAsync(receiver.Url, Settings.SiloEnvironment, consumerEnvironment, proxy.ConnectionString);
 
         // A few events first, so the path is warm (JIT, connections) and the wait after it is the consumer's idle state.
         await stack.Control.PublishAsync(3);
         await WaitForAsync(receiver, 3, TimeSpan.FromSeconds(30));
         await Task.Delay(Settle);
 
-        context.Phase($"sparse: {Settings.SparseIdle.TotalSeconds:F0} s idle");
+        context.Phase($"{name}: {Settings.SparseIdle.TotalSeconds:F0} s idle");
         var requestsBefore = proxy.Requests;
         var window = UsageWindow.Start(stack.Hosts().Where(h => h.Name is "Silo" or "WebhookConsumer" || h.Name.StartsWith("Azurite", StringComparison.Ordinal)));
         await Task.Delay(Settings.SparseIdle);
         var idleRequests = proxy.Requests - requestsBefore;
         var idleUsage = window.Stop();
         var idleSeconds = window.Elapsed.TotalSeconds;
-        BenchContext.Log($"sparse: idle {idleSeconds:F0} s, storage requests/s blob {idleRequests.Blob / idleSeconds:F2}, queue {idleRequests.Queue / idleSeconds:F2}, table {idleRequests.Table / idleSeconds:F2}");
+        BenchContext.Log($"{name}: idle {idleSeconds:F0} s, storage requests/s blob {idleRequests.Blob / idleSeconds:F2}, queue {idleRequests.Queue / idleSeconds:F2}, table {idleRequests.Table / idleSeconds:F2}");
 
         receiver.Reset();
         await stack.Control.PublishAsync(1);
         await WaitForAsync(receiver, 1, TimeSpan.FromSeconds(30));
         var afterIdle = receiver.Latency().Max;
-        BenchContext.Log($"sparse: one event after {Settings.SparseIdle.TotalSeconds:F0} s idle delivered in {afterIdle:F1} ms");
+        BenchContext.Log($"{name}: one event after {Settings.SparseIdle.TotalSeconds:F0} s idle delivered in {afterIdle:F1} ms");
 
-        context.Phase($"sparse: {Settings.SparseEvents} events, one every {Settings.SparseInterval.TotalSeconds:F1} s");
-        receiver.Reset();
-        using (var timer = new PeriodicTimer(Settings.SparseInterval))
+        var latency = Percentiles.Of([]);
+        if (sparseEvents)
         {
-            for (var i = 0; i < Settings.SparseEvents; i++)
+            context.Phase($"{name}: {Settings.SparseEvents} events, one every {Settings.SparseInterval.TotalSeconds:F1} s");
+            receiver.Reset();
+            using (var timer = new PeriodicTimer(Settings.SparseInterval))
             {
-                await stack.Control.PublishAsync(1);
-                await timer.WaitForNextTickAsync();
+                for (var i = 0; i < Settings.SparseEvents; i++)
+                {
+                    await stack.Control.PublishAsync(1);
+                    await timer.WaitForNextTickAsync();
+                }
             }
+
+            await WaitForAsync(receiver, Settings.SparseEvents, TimeSpan.FromSeconds(15));
+            latency = receiver.Latency();
+            BenchContext.Log($"{name}: {latency.Count} of {Settings.SparseEvents} delivered; ms p50 {latency.P50:F1} p95 {latency.P95:F1} p99 {latency.P99:F1} max {latency.Max:F1}");
         }
 
-        await WaitForAsync(receiver, Settings.SparseEvents, TimeSpan.FromSeconds(15));
-        var latency = receiver.Latency();
-        BenchContext.Log($"sparse: {latency.Count} of {Settings.SparseEvents} delivered; ms p50 {latency.P50:F1} p95 {latency.P95:F1} p99 {latency.P99:F1} max {latency.Max:F1}");
         return new SparseResult
         {
             Latency = latency,
-            Published = Settings.SparseEvents,
-            Delivered = receiver.Counts.UniqueEvents,
+            Published = sparseEvents ? Settings.SparseEvents : 0,
             AfterIdleMs = afterIdle,
             IdleSeconds = idleSeconds,
             IdleRequests = idleRequests,
