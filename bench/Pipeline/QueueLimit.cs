@@ -7,8 +7,7 @@ namespace Jetstream.Bench.Pipeline;
 /// <summary>
 /// Limit (b): raw <see cref="QueueClient.SendMessageAsync(BinaryData, TimeSpan?, TimeSpan?, CancellationToken)"/> calls to
 /// the same Azurite, with the processor's message bodies and its number of sends in flight, one event per message or
-/// packed as the processor packs them; and, to show what compression would change, packed and deflate-compressed (a
-/// format the service does not use).
+/// packed as the processor packs them, in message version 1 (plain) or 2 (deflate-compressed, <c>Queue:MessageVersion=2</c>).
 /// </summary>
 internal static class QueueLimit
 {
@@ -22,9 +21,7 @@ internal static class QueueLimit
         var maxEvents = args.Int("maxevents");
         var events = SampleEvents.Commits(StreamProfile.Named(args["profile"]), 4096);
         var deflate = args["deflate"] == "true";
-        var messages = deflate
-            ? SampleEvents.PackDeflated(events, new QueueOptions().MaxMessageBytes)
-            : SampleEvents.Pack(events, new QueueOptions().MaxMessageBytes, maxEvents);
+        var messages = SampleEvents.Pack(events, deflate ? QueueMessageCodec.CompressedVersion : QueueMessageCodec.PlainVersion, new QueueOptions().MaxMessageBytes, maxEvents);
 
         var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
         var queue = new QueueClient(connection, args["queue"], options);

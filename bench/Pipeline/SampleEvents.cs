@@ -41,82 +41,38 @@ internal static class SampleEvents
     }
 
     /// <summary>
-    /// Message bodies that are not the service's format: as many events as fit when the processor's message body is
-    /// deflate-compressed and base64-encoded into <paramref name="maxMessageBytes"/>. They show what compressing queue
-    /// messages would change in the queue's cost per event.
+    /// Message bodies of <paramref name="version"/> (1 plain, 2 compressed) packed by the processor's own
+    /// <see cref="MessagePacker"/>, within the size and count limits.
     /// </summary>
-    public static List<(BinaryData Body, int Events)> PackDeflated(IReadOnlyList<QueuedEvent> events, int maxMessageBytes)
+    public static List<(BinaryData Body, int Events)> Pack(IReadOnlyList<QueuedEvent> events, int version, int maxMessageBytes, int maxEventsPerMessage)
     {
+        var packer = MessagePacker.Create(version, maxMessageBytes, maxEventsPerMessage);
         var messages = new List<(BinaryData, int)>();
-        var start = 0;
-        while (start < events.Count)
-        {
-            // The largest count that still fits: compressed size grows with the count, so a binary search finds it.
-            int low = 1, high = events.Count - start;
-            var body = Deflated(events, start, 1);
-            while (low < high)
-            {
-                var middle = (low + high + 1) / 2;
-                var candidate = Deflated(events, start, middle);
-                if (candidate.Length <= maxMessageBytes)
-                {
-                    (low, body) = (middle, candidate);
-                }
-                else
-                {
-                    high = middle - 1;
-                }
-            }
-
-            messages.Add((BinaryData.FromString(body), low));
-            start += low;
-        }
-
-        return messages;
-    }
-
-    private static string Deflated(IReadOnlyList<QueuedEvent> events, int start, int count)
-    {
-        using var compressed = new MemoryStream();
-        using (var deflate = new System.IO.Compression.DeflateStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
-        {
-            deflate.Write(QueueMessageCodec.Encode(events.Skip(start).Take(count).ToList()).ToMemory().Span);
-        }
-
-        return Convert.ToBase64String(compressed.GetBuffer(), 0, (int)compressed.Length);
-    }
-
-    /// <summary>Message bodies packed the way the processor's QueueSink packs them (size and count limits).</summary>
-    public static List<(BinaryData Body, int Events)> Pack(IReadOnlyList<QueuedEvent> events, int maxMessageBytes, int maxEventsPerMessage)
-    {
-        var messages = new List<(BinaryData, int)>();
-        var pending = new List<QueuedEvent>();
-        var pendingBytes = 0;
         foreach (var e in events)
         {
-            var size = QueueMessageCodec.EstimateSize(e);
-            if (pending.Count > 0 && pendingBytes + size + QueueMessageCodec.MessageOverheadBytes > maxMessageBytes)
+            if (!packer.TryAdd(e))
             {
-                messages.Add((QueueMessageCodec.Encode(pending), pending.Count));
-                pending = [];
-                pendingBytes = 0;
+                messages.Add(Finish(packer));
+                packer.TryAdd(e);
             }
 
-            pending.Add(e);
-            pendingBytes += size;
-            if (pending.Count >= maxEventsPerMessage)
+            if (packer.IsFull)
             {
-                messages.Add((QueueMessageCodec.Encode(pending), pending.Count));
-                pending = [];
-                pendingBytes = 0;
+                messages.Add(Finish(packer));
             }
         }
 
-        if (pending.Count > 0)
+        if (packer.Count > 0)
         {
-            messages.Add((QueueMessageCodec.Encode(pending), pending.Count));
+            messages.Add(Finish(packer));
         }
 
         return messages;
+    }
+
+    private static (BinaryData Body, int Events) Finish(MessagePacker packer)
+    {
+        var count = packer.Count;
+        return (packer.Finish(), count);
     }
 }
