@@ -44,7 +44,7 @@ internal sealed record BenchSettings
     public TimeSpan NeighbourWarmup { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Issue 12: each wire's pipeline window after its warm-up (the Silo's cost per event is the figure).</summary>
-    public TimeSpan WireDuration { get; init; } = TimeSpan.FromSeconds(20);
+    public TimeSpan WireDuration { get; init; } = TimeSpan.FromSeconds(15);
 
     public TimeSpan WireWarmup { get; init; } = TimeSpan.FromSeconds(10);
 

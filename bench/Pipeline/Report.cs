@@ -419,7 +419,8 @@ internal sealed class Report(Results results, BenchSettings settings)
         Line();
         Line("- One Azurite (node, free ports, killed with SIGKILL at the end) for the whole run; the receiver (`WebhookReceiverHost`, signatures checked) runs inside the bench process.");
         Line("- Per scenario: a new emulator process with the scenario's generator profile (seed 42, collections " + string.Join(", ", StreamProfile.Wanted) +
-             "), then a new Silo and WebhookConsumer (Release builds, `dotnet Host.dll` from their own output folders, default settings except ports, queue name and the collection filter; " +
+             "), then a new Silo and WebhookConsumer (Release builds, `dotnet Host.dll` from their own output folders, default settings except ports, queue name and the collection filter, and the Silo reading v1 uncompressed " +
+             "(`Jetstream:Compress=false`, the wire of limit (a); the wires section compares the wires); " +
              "the Silo also with the `DOTNET_` runtime settings its image sets in Silo/Dockerfile), with a fresh cluster id, queue and grain state.");
         Line("- Firehose and seed profile: the emulator's feed unpaced (`EventsPerSecond=Infinity`: it publishes as fast as the processor's connection takes events), " +
              $"{settings.Warmup.TotalSeconds:F0} s warm-up, then the window. Received and queued come from the processor grain's own counters (an Orleans client in the bench process), delivered from the receiver.");
