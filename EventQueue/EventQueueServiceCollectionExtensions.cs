@@ -1,3 +1,4 @@
+using Jetstream.EventQueue.Circuits;
 using Jetstream.EventQueue.Subscriptions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,7 +9,7 @@ public static class EventQueueServiceCollectionExtensions
 {
     /// <summary>
     /// Binds <c>Queue</c>, <c>Subscriptions</c> and <c>ConnectionStrings:AzureStorage</c> (validated at start) and registers
-    /// the per-subscription queue clients, the subscription store, and, for <c>default</c>, <see cref="EventQueueClients"/>
+    /// the per-subscription queue clients, the subscription store, the endpoint circuit reports, and, for <c>default</c>, <see cref="EventQueueClients"/>
     /// and <see cref="DeadLetterQueue"/>.
     /// </summary>
     public static IServiceCollection AddEventQueue(this IServiceCollection services, IConfiguration configuration)
@@ -26,6 +27,7 @@ public static class EventQueueServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<EventQueueClientsFactory>().For(SubscriptionDocument.DefaultId));
         services.AddSingleton<DeadLetterQueue>();
         services.AddSingleton<SubscriptionStore>();
+        services.AddSingleton<EndpointCircuitStore>();
         return services;
     }
 }

@@ -21,7 +21,7 @@ internal static class PrivateNetworkConnector
         if (Array.Find(addresses, PrivateNetworks.IsPrivate) is { } blocked)
         {
             // Becomes the attempt's error (HttpClient wraps it), so the dead-letter entry says what to change.
-            throw new HttpRequestException(HttpRequestError.ConnectionError,
+            throw new PrivateNetworkRefusedException(
                 $"refused to connect to '{host}': it resolves to {blocked}, a loopback, private, link-local or reserved address; " +
                 "set Webhook:AllowPrivateNetworks=true to allow it");
         }

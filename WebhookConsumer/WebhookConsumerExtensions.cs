@@ -49,6 +49,8 @@ public static class WebhookConsumerExtensions
         services.AddSingleton<WebhookConsumerMetrics>();
         services.AddSingleton(provider => new DeliverySlots(provider.GetRequiredService<IOptions<WebhookOptions>>().Value.MaxConcurrency));
         services.AddSingleton<SubscriptionSettingsFactory>();
+        services.AddSingleton<EndpointCircuits>();
+        services.AddHostedService<CircuitReporter>();
         services.AddSingleton<WebhookSenderFactory>();
         services.AddSingleton<SubscriptionRemover>();
         services.AddSingleton<SubscriptionLoopFactory>();

@@ -83,6 +83,32 @@ public sealed class WebhookOptions
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>
+    /// Share (0 to 1) of a subscription's requests within <see cref="CircuitSamplingDuration"/> that must be the
+    /// endpoint's failures (connection refused or reset, timeout, 429, 502, 503, 504) for its circuit to open.
+    /// </summary>
+    [Range(0.01, 1.0, ErrorMessage = "Webhook:CircuitFailureRatio must be between 0.01 and 1.")]
+    public double CircuitFailureRatio { get; set; } = 0.8;
+
+    /// <summary>Fewest requests within <see cref="CircuitSamplingDuration"/> before the circuit may open.</summary>
+    [Range(2, 100_000, ErrorMessage = "Webhook:CircuitMinimumThroughput must be between 2 and 100000.")]
+    public int CircuitMinimumThroughput { get; set; } = 3;
+
+    /// <summary>The window over which <see cref="CircuitFailureRatio"/> is measured.</summary>
+    public TimeSpan CircuitSamplingDuration { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long an open circuit waits before its first probe; each failed probe doubles the wait, up to
+    /// <see cref="CircuitMaxBreakDuration"/> (a longer <c>Retry-After</c> is honoured up to <see cref="MaxRetryAfter"/>).
+    /// </summary>
+    public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Longest wait between two probes, and so the longest an event waits after its endpoint is back. 10 s rather than
+    /// a longer cap, so that after an outage the first probe that can succeed comes within 10 s of the return.
+    /// </summary>
+    public TimeSpan CircuitMaxBreakDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// Lets webhook URLs from subscription documents reach loopback, private, link-local and reserved addresses
     /// (checked at every connection). Never needed for <see cref="Url"/>, which the operator configures.
     /// </summary>
@@ -90,6 +116,13 @@ public sealed class WebhookOptions
 
     /// <summary>Attempts an event gets before it is dead-lettered.</summary>
     public int MaxAttempts => RetrySchedule.Length + 1;
+
+    /// <summary>
+    /// How long an event's endpoint may fail for it before it is dead-lettered: the schedule's total, the time an event
+    /// refused at every attempt takes to reach the dead-letter queue. Endpoint failures spend no attempts, so this is
+    /// what bounds an endless outage.
+    /// </summary>
+    public TimeSpan OutageLimit => RetrySchedule.Aggregate(TimeSpan.Zero, (sum, step) => sum + step);
 
     /// <summary>These settings with one subscription's receiver; everything else (retries, batches, visibility) stays shared.</summary>
     internal WebhookOptions WithReceiver(string? url, string? secret, string? bearerToken, int timeoutSeconds)

@@ -37,6 +37,21 @@ internal sealed class WebhookOptionsValidator(IConfiguration configuration) : IV
             failures.Add($"Webhook:MaxRetryAfter must be between 0 and 7 days; it is {options.MaxRetryAfter}.");
         }
 
+        if (options.CircuitSamplingDuration < TimeSpan.FromMilliseconds(500) || options.CircuitSamplingDuration > TimeSpan.FromHours(1))
+        {
+            failures.Add($"Webhook:CircuitSamplingDuration must be between 00:00:00.500 and 01:00:00; it is {options.CircuitSamplingDuration}.");
+        }
+
+        if (options.CircuitBreakDuration < TimeSpan.FromMilliseconds(500) || options.CircuitBreakDuration > TimeSpan.FromHours(1))
+        {
+            failures.Add($"Webhook:CircuitBreakDuration must be between 00:00:00.500 and 01:00:00; it is {options.CircuitBreakDuration}.");
+        }
+
+        if (options.CircuitMaxBreakDuration < options.CircuitBreakDuration || options.CircuitMaxBreakDuration > TimeSpan.FromHours(1))
+        {
+            failures.Add($"Webhook:CircuitMaxBreakDuration must be between Webhook:CircuitBreakDuration ({options.CircuitBreakDuration}) and 01:00:00; it is {options.CircuitMaxBreakDuration}.");
+        }
+
         // The binder ignores a plain value on an array setting; say so instead of silently using the default.
         if (configuration.GetSection(WebhookOptions.SectionName + ":" + nameof(WebhookOptions.RetrySchedule)).Value is { Length: > 0 } flat)
         {

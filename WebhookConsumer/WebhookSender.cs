@@ -24,9 +24,11 @@ internal sealed class WebhookSender
     private readonly TimeSpan _timeout;
     private readonly string _timeoutSetting;
 
+    /// <param name="circuit">The endpoint's circuit every request goes through.</param>
     /// <param name="timeoutSetting">Where the timeout was set, for the error of a timed-out attempt.</param>
-    public WebhookSender(HttpClient client, WebhookSigner signer, IOptions<WebhookOptions> options, TimeProvider timeProvider, string timeoutSetting = "Webhook:TimeoutSeconds")
+    public WebhookSender(HttpClient client, WebhookSigner signer, IOptions<WebhookOptions> options, TimeProvider timeProvider, EndpointCircuit circuit, string timeoutSetting = "Webhook:TimeoutSeconds")
     {
+        Circuit = circuit;
         _client = client;
         _signer = signer;
         _timeProvider = timeProvider;
@@ -40,7 +42,18 @@ internal sealed class WebhookSender
     /// <summary>Time allowed for one attempt (the batch deadline leaves room for it).</summary>
     public int TimeoutSeconds { get; }
 
-    public async Task<DeliveryResult> SendAsync(string eventId, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    /// <summary>The endpoint's circuit: the scheduler asks it whether to send (<see cref="EndpointCircuit.WaitAsync"/>).</summary>
+    public EndpointCircuit Circuit { get; }
+
+    /// <summary>
+    /// One signed POST through the endpoint's circuit; <see cref="DeliveryResult.NotSent"/> when the circuit refused it
+    /// (open, or another request is the probe), so nothing reached the endpoint and no attempt happened.
+    /// </summary>
+    public async Task<DeliveryResult> SendAsync(string eventId, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+        await Circuit.SendAsync(static (state, token) => state.Sender.SendDirectAsync(state.EventId, state.Body, token), (Sender: this, EventId: eventId, Body: body), cancellationToken)
+        ?? DeliveryResult.NotSent;
+
+    private async Task<DeliveryResult> SendDirectAsync(string eventId, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, _url) { Content = new ReadOnlyMemoryContent(body) };
         request.Content.Headers.ContentType = JsonContentType;
@@ -66,15 +79,17 @@ internal sealed class WebhookSender
             }
 
             var retryAfter = status is 429 or 503 ? RetryAfter(response.Headers.RetryAfter) : null;
-            return DeliveryResult.Failure(status, $"HTTP {status} {response.ReasonPhrase}".TrimEnd(), retryAfter);
+            return DeliveryResult.Failure(status, $"HTTP {status} {response.ReasonPhrase}".TrimEnd(), retryAfter, endpoint: DeliveryResult.IsEndpointStatus(status));
         }
         catch (TimeoutRejectedException)
         {
-            return DeliveryResult.Failure(null, $"No response within {TimeoutSeconds} s ({_timeoutSetting}).");
+            return DeliveryResult.Failure(null, $"No response within {TimeoutSeconds} s ({_timeoutSetting}).", endpoint: true);
         }
         catch (HttpRequestException ex)
         {
-            return DeliveryResult.Failure(null, "Connection error: " + (ex.InnerException?.Message ?? ex.Message));
+            // A refused private address is the subscription's configuration, not an outage: it follows the event's schedule.
+            var refused = ex is PrivateNetworkRefusedException || ex.InnerException is PrivateNetworkRefusedException;
+            return DeliveryResult.Failure(null, "Connection error: " + (ex.InnerException?.Message ?? ex.Message), endpoint: !refused);
         }
     }
 

@@ -28,6 +28,15 @@ public sealed class SubscriptionOptions
         ErrorMessage = "Subscriptions:QueuePrefix must be 1-15 lowercase letters, digits and single hyphens.")]
     public string QueuePrefix { get; set; } = "sub";
 
+    /// <summary>
+    /// Azure Table where each consumer reports the state of each subscription's endpoint circuit (one row per
+    /// subscription and consumer, written on transitions), for the Api to show.
+    /// </summary>
+    [Required]
+    [RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$",
+        ErrorMessage = "Subscriptions:CircuitTable must be 3-63 letters and digits, starting with a letter.")]
+    public string CircuitTable { get; set; } = "jetstreamcircuits";
+
     /// <summary>How often a consumer re-reads the subscription list (new, changed, deleted ones).</summary>
     [Range(1, 3600, ErrorMessage = "Subscriptions:RefreshSeconds must be between 1 and 3600.")]
     public int RefreshSeconds { get; set; } = 5;
