@@ -27,6 +27,7 @@ public static class ApiHostingExtensions
         services.AddEventQueue(builder.Configuration);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<QueueMetrics>();
+        services.AddSingleton<WebhookCircuitReader>();
         services.AddSingleton<StatsReader>();
         services.AddSingleton<AdminTokenValidator>();
         services.AddWebhookSecrets();

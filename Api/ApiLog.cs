@@ -25,4 +25,7 @@ internal static partial class ApiLog
 
     [LoggerMessage(9, LogLevel.Information, "Subscription {Id}: replay from {From} requested through the Api")]
     public static partial void ReplayRequested(ILogger logger, string id, DateTimeOffset from);
+
+    [LoggerMessage(10, LogLevel.Warning, "Could not read the webhook endpoint circuit reports: {Reason}")]
+    public static partial void CircuitReportsUnavailable(ILogger logger, string reason);
 }

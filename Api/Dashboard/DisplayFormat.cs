@@ -45,4 +45,13 @@ public static class DisplayFormat
         ConnectionState.Paused => "Paused",
         _ => state.ToString(),
     };
+
+    /// <summary>A webhook circuit state as the consumers report it (<see cref="Stats.WebhookCircuitResponse.State"/>).</summary>
+    public static string Circuit(string state) => state switch
+    {
+        "closed" => "Delivering",
+        "open" => "Circuit open: sending stopped",
+        "halfOpen" => "Probing",
+        _ => "Unknown",
+    };
 }

@@ -49,6 +49,7 @@ public static class StatsPage
         }
 
         RenderConnection(html, encoder, status);
+        RenderCircuit(html, encoder, stats.WebhookCircuit);
 
         html.Append("<section class=\"stat-grid\" aria-label=\"Statistics\">");
         Card(html, encoder, "total-events", "Commit Events Processed", DisplayFormat.Count(stats.TotalEvents), stats.TotalEvents.ToString());
@@ -105,6 +106,26 @@ public static class StatsPage
         }
 
         Detail(html, encoder, "last-error", "Last error", status.LastError is null ? "none" : $"{status.LastError} ({DisplayFormat.Time(status.LastErrorAt)})");
+        html.Append("</dl></section>");
+    }
+
+    /// <summary>The webhook endpoint's circuit: whether the consumers send to it, since when, and what failed last.</summary>
+    private static void RenderCircuit(StringBuilder html, HtmlEncoder encoder, WebhookCircuitResponse circuit)
+    {
+        var stateClass = circuit.State switch { "closed" => "ok", "open" => "bad", _ => "warn" };
+        html.Append("<section class=\"panel connection\" data-testid=\"webhook-circuit\"><h2>Webhook Endpoint</h2>")
+            .Append("<p><span class=\"badge ").Append(stateClass).Append("\" data-testid=\"circuit-state\" data-state=\"")
+            .Append(encoder.Encode(circuit.State)).Append("\">").Append(encoder.Encode(DisplayFormat.Circuit(circuit.State))).Append("</span></p><dl>");
+        Detail(html, encoder, "circuit-since", "Since", DisplayFormat.Time(circuit.Since));
+        if (circuit.NextProbeAt is { } probe)
+        {
+            Detail(html, encoder, "circuit-next-probe", "Next probe", DisplayFormat.Time(probe));
+        }
+
+        Detail(html, encoder, "circuit-last-error", "Last endpoint error",
+            circuit.Error is { } error ? "state unknown: " + error
+            : circuit.LastError is null ? "none" : $"{circuit.LastError} ({DisplayFormat.Time(circuit.LastErrorAt)})");
+        Detail(html, encoder, "circuit-consumers", "Consumers reporting", DisplayFormat.Count(circuit.Consumers));
         html.Append("</dl></section>");
     }
 

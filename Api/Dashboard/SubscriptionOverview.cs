@@ -6,7 +6,7 @@ using Jetstream.Api.Subscriptions;
 namespace Jetstream.Api.Dashboard;
 
 /// <summary>
-/// The overview table of <c>/stats/html</c>: every subscription with its state, rate, lag, queue depth and dead letters,
+/// The overview table of <c>/stats/html</c>: every subscription with its state, rate, lag, webhook circuit, queue depth and dead letters,
 /// each linking to its own page; and the frames all sockets receive against the legacy hosts' per-IP cap.
 /// </summary>
 public static class SubscriptionOverview
@@ -23,7 +23,7 @@ public static class SubscriptionOverview
             .Append("<p class=\"meta\" data-testid=\"per-ip-share\" data-value=\"").Append(received.ToString("R", CultureInfo.InvariantCulture)).Append("\">")
             .Append(encoder.Encode(string.Create(CultureInfo.InvariantCulture,
                 $"All sockets together receive {DisplayFormat.Rate(received)}: {received / PerIpEventsPerSecond:P1} of the legacy hosts' cap of {PerIpEventsPerSecond:N0}/s per client IP.")))
-            .Append("</p><table><thead><tr><th>Subscription</th><th>State</th><th>Events/s</th><th>Lag</th><th>Queue</th><th>Dead letters</th></tr></thead><tbody>");
+            .Append("</p><table><thead><tr><th>Subscription</th><th>State</th><th>Events/s</th><th>Lag</th><th>Webhook</th><th>Queue</th><th>Dead letters</th></tr></thead><tbody>");
         foreach (var s in subscriptions)
         {
             var status = s.Status;
@@ -33,12 +33,19 @@ public static class SubscriptionOverview
                 .Append(encoder.Encode(s.Id)).Append("</a></td><td data-testid=\"subscription-state\">").Append(encoder.Encode(state))
                 .Append("</td><td>").Append(encoder.Encode(DisplayFormat.Rate(status?.EventsPerSecond ?? 0)))
                 .Append("</td><td>").Append(encoder.Encode(DisplayFormat.Duration(status?.LagSeconds)))
+                .Append("</td><td data-testid=\"subscription-circuit\" data-state=\"").Append(encoder.Encode(status?.WebhookCircuit.State ?? "unknown")).Append("\">")
+                .Append(encoder.Encode(status is null ? DisplayFormat.NotAvailable : CircuitCell(status.WebhookCircuit)))
                 .Append("</td><td data-testid=\"subscription-queue\">").Append(encoder.Encode(DisplayFormat.Count(status?.QueueDepth)))
                 .Append("</td><td>").Append(encoder.Encode(DisplayFormat.Count(status?.DeadLetters))).Append("</td></tr>");
         }
 
         html.Append("</tbody></table></section>");
     }
+
+    private static string CircuitCell(Stats.WebhookCircuitResponse circuit) =>
+        circuit.State is "closed" or "unknown" || circuit.Since is not { } since
+            ? DisplayFormat.Circuit(circuit.State)
+            : $"{DisplayFormat.Circuit(circuit.State)} since {DisplayFormat.Time(since)}";
 
     public const string Styles =
         """

@@ -15,6 +15,8 @@ namespace Jetstream.Api.Json;
     Converters = [typeof(CamelCaseEnumConverter<ConnectionState>)])]
 [JsonSerializable(typeof(StatsResponse))]
 [JsonSerializable(typeof(ConnectionStatus))]
+[JsonSerializable(typeof(StatusResponse))]
+[JsonSerializable(typeof(WebhookCircuitResponse))]
 [JsonSerializable(typeof(MessageResponse))]
 [JsonSerializable(typeof(IndexResponse))]
 [JsonSerializable(typeof(HealthResponse))]

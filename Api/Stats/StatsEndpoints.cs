@@ -42,9 +42,9 @@ public static class StatsEndpoints
             })
             .WithDescription("Get processing statistics (HTML dashboard; ?subscription=<id> for one subscription's page)");
 
-        app.MapGet(ApiRoutes.Status, async (StatsReader reader) =>
-                TypedResults.Json(await reader.Processor.GetStatus(), ApiJsonContext.Default.ConnectionStatus))
-            .WithDescription("Get WebSocket connection status, read from the live socket");
+        app.MapGet(ApiRoutes.Status, async (StatsReader reader, CancellationToken cancellationToken) =>
+                TypedResults.Json(await reader.ReadStatusAsync(IJetstreamProcessorGrain.DefaultKey, cancellationToken), ApiJsonContext.Default.StatusResponse))
+            .WithDescription("Get WebSocket connection status, read from the live socket, and the webhook endpoint's circuit");
         return app;
     }
 
@@ -52,7 +52,8 @@ public static class StatsEndpoints
     public static async Task<IResult> RenderPageAsync(HttpContext http, string id, StatsReader reader, ApiOptions options, TimeProvider time, IReadOnlyList<SubscriptionResponse>? overview)
     {
         var statusTask = reader.ProcessorOf(id).GetStatus();
-        var stats = await reader.ReadAsync(id, http.RequestAborted);
+        var circuit = overview?.FirstOrDefault(s => s.Id == id)?.Status?.WebhookCircuit;
+        var stats = await reader.ReadAsync(id, http.RequestAborted, circuit);
         var status = await statusTask;
         var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
         var headers = http.Response.Headers;

@@ -2,8 +2,11 @@ using Jetstream.Grains.Interfaces;
 
 namespace Jetstream.Api.Stats;
 
-/// <summary>Combines a subscription's processor grain statistics with what storage says about its queues.</summary>
-public sealed class StatsReader(IGrainFactory grains, QueueMetrics queues, TimeProvider timeProvider)
+/// <summary>
+/// Combines a subscription's processor grain statistics with what storage says about its queues and what the consumers
+/// report about its webhook endpoint's circuit.
+/// </summary>
+public sealed class StatsReader(IGrainFactory grains, QueueMetrics queues, WebhookCircuitReader circuits, TimeProvider timeProvider)
 {
     /// <summary>The <c>default</c> subscription's processor, which the top-level routes read.</summary>
     public IJetstreamProcessorGrain Processor => ProcessorOf(IJetstreamProcessorGrain.DefaultKey);
@@ -13,16 +16,26 @@ public sealed class StatsReader(IGrainFactory grains, QueueMetrics queues, TimeP
 
     public Task<StatsResponse> ReadAsync(CancellationToken cancellationToken) => ReadAsync(IJetstreamProcessorGrain.DefaultKey, cancellationToken);
 
-    public async Task<StatsResponse> ReadAsync(string subscriptionId, CancellationToken cancellationToken)
+    /// <param name="circuit">The circuit's state when the caller read it already (for many subscriptions at once); null reads it.</param>
+    public async Task<StatsResponse> ReadAsync(string subscriptionId, CancellationToken cancellationToken, WebhookCircuitResponse? circuit = null)
     {
         var statsTask = ProcessorOf(subscriptionId).GetStats();
         var depthTask = queues.ReadMainQueueAsync(subscriptionId, cancellationToken);
         var deadTask = queues.ReadDeadLettersAsync(subscriptionId, cancellationToken);
+        var circuitTask = circuit is null ? circuits.ReadAsync(subscriptionId, cancellationToken) : Task.FromResult(circuit);
         var stats = await statsTask;
-        return Combine(stats, await depthTask, await deadTask);
+        return Combine(stats, await depthTask, await deadTask, await circuitTask);
     }
 
-    public StatsResponse Combine(ProcessorStats stats, QueueReading queue, QueueReading deadLetters) => new()
+    /// <summary>A subscription's connection status with its webhook endpoint's circuit (the <c>/status</c> body).</summary>
+    public async Task<StatusResponse> ReadStatusAsync(string subscriptionId, CancellationToken cancellationToken)
+    {
+        var statusTask = ProcessorOf(subscriptionId).GetStatus();
+        var circuit = await circuits.ReadAsync(subscriptionId, cancellationToken);
+        return new StatusResponse(await statusTask, circuit);
+    }
+
+    public StatsResponse Combine(ProcessorStats stats, QueueReading queue, QueueReading deadLetters, WebhookCircuitResponse circuit) => new()
     {
         Cursor = stats.Cursor,
         EventCounts = stats.EventCounts
@@ -56,6 +69,7 @@ public sealed class StatsReader(IGrainFactory grains, QueueMetrics queues, TimeP
         CompressionRatio = stats.CompressionRatio,
         Gaps = stats.Gaps,
         GapCount = stats.GapCount,
+        WebhookCircuit = circuit,
     };
 
     /// <summary>The cursor's time: Jetstream's <c>time_us</c> is microseconds since the Unix epoch.</summary>

@@ -82,4 +82,7 @@ public sealed record StatsResponse
 
     /// <summary>Gaps recorded since the counters were reset.</summary>
     public long GapCount { get; init; }
+
+    /// <summary>The subscription's webhook endpoint circuit, as the consumers report it.</summary>
+    public WebhookCircuitResponse WebhookCircuit { get; init; } = WebhookCircuitReader.Closed;
 }

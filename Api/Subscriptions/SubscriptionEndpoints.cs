@@ -161,8 +161,8 @@ public static class SubscriptionEndpoints
             .WithDescription("A subscription's statistics (admin token)")
             .Produces<StatsResponse>();
         group.MapGet("/{id}/status", (string id, SubscriptionService service, StatsReader reader, CancellationToken cancellationToken) =>
-                WhenActive(id, service, cancellationToken, async () => TypedResults.Json(await reader.ProcessorOf(id).GetStatus(), ApiJsonContext.Default.ConnectionStatus)))
-            .WithDescription("A subscription's connection status (admin token)")
+                WhenActive(id, service, cancellationToken, async () => TypedResults.Json(await reader.ReadStatusAsync(id, cancellationToken), ApiJsonContext.Default.StatusResponse)))
+            .WithDescription("A subscription's connection status and webhook endpoint circuit (admin token)")
             .Produces<Grains.Interfaces.ConnectionStatus>();
         group.MapGet("/{id}/stats/html", (string id, HttpContext http, SubscriptionService service, StatsReader reader, IOptions<ApiOptions> options, TimeProvider time, CancellationToken cancellationToken) =>
                 WhenActive(id, service, cancellationToken, () => StatsEndpoints.RenderPageAsync(http, id, reader, options.Value, time, overview: null)))

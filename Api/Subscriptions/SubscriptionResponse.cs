@@ -55,6 +55,9 @@ public sealed record SubscriptionStatusSummary
 
     /// <summary>Events received per second over the last minute (all kinds, before filtering): its share of the server's per-IP cap.</summary>
     public double ReceivedPerSecond { get; init; }
+
+    /// <summary>Its webhook endpoint's circuit, as the consumers report it.</summary>
+    public Stats.WebhookCircuitResponse WebhookCircuit { get; init; } = Stats.WebhookCircuitReader.Closed;
 }
 
 public sealed record SubscriptionListResponse(IReadOnlyList<SubscriptionResponse> Subscriptions);

@@ -15,6 +15,7 @@ public sealed class SubscriptionService(
     WebhookSecrets secrets,
     StatsReader stats,
     QueueMetrics queueMetrics,
+    WebhookCircuitReader circuits,
     TimeProvider time,
     ILogger<SubscriptionService> logger)
 {
@@ -23,8 +24,11 @@ public sealed class SubscriptionService(
 
     public async Task<IReadOnlyList<SubscriptionResponse>> ListAsync(CancellationToken cancellationToken)
     {
+        // Every subscription's circuit from one table query, not one per subscription.
+        var circuitsTask = circuits.ReadAllAsync(cancellationToken);
         var all = await store.ListAsync(cancellationToken);
-        return await Task.WhenAll(all.Select(s => DescribeAsync(s.Document, cancellationToken)));
+        var circuitOf = await circuitsTask;
+        return await Task.WhenAll(all.Select(s => DescribeAsync(s.Document, cancellationToken, circuitOf(s.Document.Id))));
     }
 
     /// <summary>Stores a new subscription and starts its processor; null when the id is taken.</summary>
@@ -99,14 +103,15 @@ public sealed class SubscriptionService(
             $"Deleted. {queued?.ToString() ?? "An unknown number of"} queued messages and {dead?.ToString() ?? "an unknown number of"} dead letters were dropped (discard=true).");
     }
 
-    public async Task<SubscriptionResponse> DescribeAsync(SubscriptionDocument document, CancellationToken cancellationToken)
+    /// <param name="circuit">The webhook circuit's state when the caller read it already; null reads it.</param>
+    public async Task<SubscriptionResponse> DescribeAsync(SubscriptionDocument document, CancellationToken cancellationToken, WebhookCircuitResponse? circuit = null)
     {
         SubscriptionStatusSummary? status = null;
         if (document.Lifecycle == SubscriptionLifecycle.Active)
         {
             var processor = stats.ProcessorOf(document.Id);
             var connectionTask = processor.GetStatus();
-            var statsTask = stats.ReadAsync(document.Id, cancellationToken);
+            var statsTask = stats.ReadAsync(document.Id, cancellationToken, circuit);
             var (connection, read) = (await connectionTask, await statsTask);
             status = new SubscriptionStatusSummary
             {
@@ -118,6 +123,7 @@ public sealed class SubscriptionService(
                 DeadLetters = read.DeadLetterCount,
                 EventsPerSecond = read.EventsPerSecond,
                 ReceivedPerSecond = read.ReceivedPerSecond,
+                WebhookCircuit = read.WebhookCircuit,
             };
         }
 
