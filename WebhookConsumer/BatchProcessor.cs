@@ -1,4 +1,5 @@
 using Azure.Storage.Queues.Models;
+using Jetstream.EventQueue.Circuits;
 using Microsoft.Extensions.Logging;
 
 namespace Jetstream.WebhookConsumer;
@@ -6,7 +7,9 @@ namespace Jetstream.WebhookConsumer;
 /// <summary>
 /// One subscription's batches, in one direction: received messages are decoded (<see cref="MessageDecoder"/>), each
 /// DID's events are scheduled in queue order (<see cref="DidScheduler"/>) and the due ones attempted
-/// (<see cref="DeliveryAttempt"/>) within the subscription's lane of the shared concurrency, then the messages are
+/// (<see cref="DeliveryAttempt"/>) within the subscription's lane of the shared concurrency and through its webhook
+/// endpoint's circuit (<see cref="EndpointCircuit"/>: while it is open, due events are held for the next probe without
+/// spending an attempt, and while a probe is on its way they wait for its answer), then the messages are
 /// settled (<see cref="MessageSettler"/>). One instance per subscription; the webhook is given per batch, so a changed
 /// webhook keeps the per-DID memory.
 /// </summary>
@@ -50,33 +53,52 @@ internal sealed class BatchProcessor(
     private async ValueTask DeliverInOrderAsync(WebhookSender sender, IReadOnlyList<InFlightEvent> events, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         var turn = scheduler.Begin(events[0].Did);
+        var circuit = sender.Circuit;
         foreach (var inFlight in events)
         {
-            // Before the checks, so time spent waiting for a slot counts against the batch deadline.
-            using var slot = turn.IsHeld ? default : await lane.AcquireAsync(cancellationToken);
-            if (!turn.TryStart(inFlight, deadline))
+            while (true)
             {
-                if (inFlight.Outcome == EventOutcome.Copy)
+                // Asked before taking a slot, so events waiting for a probe's answer (or held for the next one) hold none.
+                if (turn.WouldStart(inFlight, deadline) && await circuit.WaitAsync(deadline, cancellationToken) is { } openUntil)
                 {
-                    ConsumerLog.CopySkipped(logger, subscriptionId, inFlight.Queued.EventId, inFlight.Message.Message.MessageId);
-                    metrics.CopySkipped(subscriptionId);
+                    turn.HoldForCircuit(inFlight, openUntil, circuit.Snapshot.LastError);
+                    break;
                 }
 
-                continue;
-            }
+                // Before the checks, so time spent waiting for a slot counts against the batch deadline.
+                using var slot = turn.IsHeld ? default : await lane.AcquireAsync(cancellationToken);
+                if (!turn.TryStart(inFlight, deadline))
+                {
+                    if (inFlight.Outcome == EventOutcome.Copy)
+                    {
+                        ConsumerLog.CopySkipped(logger, subscriptionId, inFlight.Queued.EventId, inFlight.Message.Message.MessageId);
+                        metrics.CopySkipped(subscriptionId);
+                    }
 
-            var result = await attempt.RunAsync(sender, inFlight.Queued, cancellationToken);
-            lane.Record(result.Delivered);
-            metrics.Attempted(subscriptionId, result);
-            switch (turn.Finish(inFlight, result))
-            {
-                case EventOutcome.Delivered:
-                    metrics.Delivered(subscriptionId, timeProvider.GetUtcNow() - inFlight.Queued.QueuedAt);
                     break;
-                case EventOutcome.Retry:
-                    ConsumerLog.AttemptFailed(logger, subscriptionId, inFlight.Queued.EventId, inFlight.Updated.Attempts, result.Error);
-                    metrics.Retried(subscriptionId);
-                    break;
+                }
+
+                var result = await attempt.RunAsync(sender, inFlight.Queued, cancellationToken);
+                if (!result.Sent)
+                {
+                    // The circuit opened, or another request became the probe, since it was asked: ask again.
+                    continue;
+                }
+
+                lane.Record(result.Delivered);
+                metrics.Attempted(subscriptionId, result);
+                switch (turn.Finish(inFlight, result, circuit.State == EndpointCircuitState.Open ? circuit.ProbeAt : null))
+                {
+                    case EventOutcome.Delivered:
+                        metrics.Delivered(subscriptionId, timeProvider.GetUtcNow() - inFlight.Queued.QueuedAt);
+                        break;
+                    case EventOutcome.Retry:
+                        ConsumerLog.AttemptFailed(logger, subscriptionId, inFlight.Queued.EventId, inFlight.Updated.Attempts, result.Error);
+                        metrics.Retried(subscriptionId);
+                        break;
+                }
+
+                break;
             }
         }
     }

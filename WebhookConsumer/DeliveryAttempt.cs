@@ -19,7 +19,7 @@ internal sealed class DeliveryAttempt(EventQueueClients clients)
         activity?.SetTag("webhook.subscription", clients.SubscriptionId);
         activity?.SetTag("webhook.attempt", queuedEvent.Attempts + 1);
         var result = await SendAsync(sender, queuedEvent, cancellationToken);
-        if (!result.Delivered)
+        if (!result.Delivered && result.Sent)
         {
             activity?.SetStatus(ActivityStatusCode.Error, result.Error);
         }

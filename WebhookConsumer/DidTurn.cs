@@ -42,23 +42,7 @@ internal sealed class DidTurn
         }
 
         var now = _scheduler.TimeProvider.GetUtcNow();
-        if (_heldUntil is null)
-        {
-            if (_pending?.EarlierDue(inFlight.Queued, now) is { } earlierDue)
-            {
-                // Come back with the earlier event; if that is overdue but not here yet, look again shortly.
-                _heldUntil = earlierDue > now ? earlierDue : now + OverdueRecheck;
-            }
-            else if (inFlight.Queued.NotBefore is { } notBefore && notBefore > now)
-            {
-                _heldUntil = notBefore;
-            }
-            else if (now > deadline)
-            {
-                _heldUntil = now;
-            }
-        }
-
+        _heldUntil ??= HoldReason(inFlight, deadline, now);
         if (_heldUntil is not { } until)
         {
             return true;
@@ -70,8 +54,40 @@ internal sealed class DidTurn
         return false;
     }
 
+    /// <summary>
+    /// True when <see cref="TryStart"/> would start <paramref name="inFlight"/> now (not a copy, nothing earlier of its
+    /// DID outstanding, due, the batch not past its deadline), so it is worth asking the endpoint's circuit.
+    /// </summary>
+    public bool WouldStart(InFlightEvent inFlight, DateTimeOffset deadline) =>
+        _heldUntil is null
+        && !_scheduler.Delivered.Contains(inFlight.Queued.EventId)
+        && HoldReason(inFlight, deadline, _scheduler.TimeProvider.GetUtcNow()) is null;
+
+    /// <summary>
+    /// Holds an event the open circuit keeps from being sent until <paramref name="openUntil"/> (its next probe), with no
+    /// attempt spent, and the DID's later events with it; dead-letters it instead once its endpoint has failed longer
+    /// than the outage limit (<see cref="RetryPolicy.HeldByCircuit"/>).
+    /// </summary>
+    public EventOutcome HoldForCircuit(InFlightEvent inFlight, DateTimeOffset openUntil, string? circuitError)
+    {
+        inFlight.Updated = _scheduler.RetryPolicy.HeldByCircuit(inFlight.Queued, _scheduler.TimeProvider.GetUtcNow(), circuitError, out var deadLetter);
+        if (deadLetter)
+        {
+            inFlight.Outcome = EventOutcome.DeadLetter;
+            _pending?.Remove(inFlight.Queued.EventId);
+            return inFlight.Outcome;
+        }
+
+        inFlight.Outcome = EventOutcome.Held;
+        inFlight.DueAt = openUntil;
+        _heldUntil = openUntil;
+        Remember(inFlight, openUntil);
+        return inFlight.Outcome;
+    }
+
     /// <summary>Records the attempt of a started event: delivered, retried at its next due time, or dead-lettered.</summary>
-    public EventOutcome Finish(InFlightEvent inFlight, DeliveryResult result)
+    /// <param name="circuitOpenUntil">The endpoint circuit's next probe if it is open now: an endpoint failure waits for it.</param>
+    public EventOutcome Finish(InFlightEvent inFlight, DeliveryResult result, DateTimeOffset? circuitOpenUntil = null)
     {
         if (result.Delivered)
         {
@@ -81,7 +97,7 @@ internal sealed class DidTurn
             return inFlight.Outcome;
         }
 
-        var updated = _scheduler.RetryPolicy.AfterFailure(inFlight.Queued, result, _scheduler.TimeProvider.GetUtcNow(), out var deadLetter);
+        var updated = _scheduler.RetryPolicy.AfterFailure(inFlight.Queued, result, _scheduler.TimeProvider.GetUtcNow(), out var deadLetter, circuitOpenUntil);
         inFlight.Updated = updated;
         if (deadLetter)
         {
@@ -97,6 +113,23 @@ internal sealed class DidTurn
         _heldUntil = due;
         Remember(inFlight, due);
         return inFlight.Outcome;
+    }
+
+    /// <summary>Until when <paramref name="inFlight"/> must wait for its DID's order, its own schedule or the next batch; null when it may go.</summary>
+    private DateTimeOffset? HoldReason(InFlightEvent inFlight, DateTimeOffset deadline, DateTimeOffset now)
+    {
+        if (_pending?.EarlierDue(inFlight.Queued, now) is { } earlierDue)
+        {
+            // Come back with the earlier event; if that is overdue but not here yet, look again shortly.
+            return earlierDue > now ? earlierDue : now + OverdueRecheck;
+        }
+
+        if (inFlight.Queued.NotBefore is { } notBefore && notBefore > now)
+        {
+            return notBefore;
+        }
+
+        return now > deadline ? now : null;
     }
 
     private void Remember(InFlightEvent inFlight, DateTimeOffset due)

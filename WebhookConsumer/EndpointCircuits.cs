@@ -73,12 +73,12 @@ internal sealed class EndpointCircuits
         }
     }
 
-    /// <summary>The subscription's loop has ended: its circuit and its reported state go.</summary>
-    public void Remove(string subscriptionId)
+    /// <summary>The subscription's loop has ended: its circuit and its reported state go (unless a newer one replaced it).</summary>
+    public void Remove(EndpointCircuit circuit)
     {
-        if (_circuits.TryRemove(subscriptionId, out _))
+        if (_circuits.TryRemove(new KeyValuePair<string, EndpointCircuit>(circuit.SubscriptionId, circuit)))
         {
-            _changes.Writer.TryWrite(new CircuitChange(subscriptionId, null));
+            _changes.Writer.TryWrite(new CircuitChange(circuit.SubscriptionId, null));
         }
     }
 

@@ -59,7 +59,8 @@ internal sealed class MessageSettler(
                 remaining.Add((inFlight.Updated, inFlight.DueAt));
             }
 
-            changed |= inFlight.Outcome != EventOutcome.Held;
+            // A held event changes too when the circuit stamped the start of its wait (firstAttemptAt).
+            changed |= inFlight.Outcome != EventOutcome.Held || !ReferenceEquals(inFlight.Updated, inFlight.Queued);
         }
 
         var message = received.Message;

@@ -22,6 +22,8 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
     private readonly DeliveryLane _lane;
     private readonly WebhookSenderFactory _senders;
     private readonly SubscriptionRemover _remover;
+    private readonly EndpointCircuits _circuits;
+    private EndpointCircuit? _circuit;
     private readonly ConsumerHealth _health;
     private readonly IdleWait _idle;
     private readonly QueueWriteSignal? _signal;
@@ -41,6 +43,7 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
         DeliveryLane lane,
         WebhookSenderFactory senders,
         SubscriptionRemover remover,
+        EndpointCircuits circuits,
         ConsumerHealth health,
         IdleWait idle,
         QueueWriteSignal? signal,
@@ -55,6 +58,7 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
         _lane = lane;
         _senders = senders;
         _remover = remover;
+        _circuits = circuits;
         _health = health;
         _idle = idle;
         _signal = signal;
@@ -119,6 +123,10 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
         }
 
         _lane.Dispose();
+        if (_circuit is not null)
+        {
+            _circuits.Remove(_circuit);
+        }
         _stopping.Dispose();
         _abort.Dispose();
         _changed.Dispose();
@@ -140,6 +148,7 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
                 {
                     settings = changed;
                     sender = settings.Webhook is null ? null : _senders.Create(settings);
+                    _circuit = sender?.Circuit ?? _circuit;
                     Announce(settings);
                 }
 

@@ -15,6 +15,7 @@ internal sealed class SubscriptionLoopFactory(
     DeliverySlots slots,
     WebhookSenderFactory senders,
     SubscriptionRemover remover,
+    EndpointCircuits circuits,
     RetryPolicy retryPolicy,
     WebhookConsumerMetrics metrics,
     ConsumerHealth health,
@@ -45,6 +46,6 @@ internal sealed class SubscriptionLoopFactory(
         var loopLogger = loggerFactory.CreateLogger<SubscriptionLoop>();
         var signal = wake.Enabled ? new QueueWriteSignal(cluster, settings.Id, wake, options.Value.MaxPollInterval, timeProvider, loopLogger) : null;
         var idle = new IdleWait(signal, clients.Queue, options.Value.MaxPollInterval, wake.IdlePollInterval, timeProvider, loopLogger, settings.Id);
-        return new SubscriptionLoop(settings, clients, processor, lane, senders, remover, health, idle, signal, options.Value, timeProvider, loopLogger);
+        return new SubscriptionLoop(settings, clients, processor, lane, senders, remover, circuits, health, idle, signal, options.Value, timeProvider, loopLogger);
     }
 }
