@@ -18,6 +18,8 @@ namespace Jetstream.WebhookConsumer;
 /// </summary>
 internal sealed class EndpointCircuit
 {
+    private static readonly TimeSpan MaxWait = TimeSpan.FromDays(1);
+
     private readonly ResiliencePipeline<DeliveryResult> _pipeline;
     private readonly CircuitBreakerStateProvider _stateProvider = new();
     private readonly TimeProvider _timeProvider;
@@ -121,11 +123,17 @@ internal sealed class EndpointCircuit
 
                     try
                     {
-                        await transition.WaitAsync(deadline - now, _timeProvider, cancellationToken);
+                        // Capped: a timer cannot wait longer than about 49 days; a far deadline just looks again then.
+                        var wait = deadline - now;
+                        await transition.WaitAsync(wait < MaxWait ? wait : MaxWait, _timeProvider, cancellationToken);
                     }
                     catch (TimeoutException)
                     {
-                        return _timeProvider.GetUtcNow();
+                        var after = _timeProvider.GetUtcNow();
+                        if (after >= deadline)
+                        {
+                            return after;
+                        }
                     }
 
                     break;
