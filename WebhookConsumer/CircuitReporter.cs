@@ -103,9 +103,11 @@ internal sealed class CircuitReporter(EndpointCircuits circuits, EndpointCircuit
         {
             if (circuit is null)
             {
-                if (_written.Remove(subscriptionId))
+                // Forgotten only once deleted: a stop that cuts this short deletes it in StopAsync.
+                if (_written.Contains(subscriptionId))
                 {
                     await store.DeleteAsync(subscriptionId, ConsumerId, cancellationToken);
+                    _written.Remove(subscriptionId);
                 }
 
                 return true;

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues.Models;
 using Jetstream.EventQueue;
+using Jetstream.EventQueue.Circuits;
 using Jetstream.EventQueue.Subscriptions;
 using Jetstream.TestSupport;
 using Jetstream.WebhookReceiver;
@@ -61,6 +62,11 @@ internal sealed class ConsumerHarness : IAsyncDisposable
     public WebhookSecrets WebhookSecrets => Storage.GetRequiredService<WebhookSecrets>();
 
     public EventQueueClientsFactory Queues => Storage.GetRequiredService<EventQueueClientsFactory>();
+
+    /// <summary>The circuit reports as the Api reads them (<c>Subscriptions:CircuitTable</c>, this test's own).</summary>
+    public EndpointCircuitStore CircuitReports => Storage.GetRequiredService<EndpointCircuitStore>();
+
+    private string CircuitTable { get; } = "circuits" + Guid.NewGuid().ToString("N")[..16];
 
     /// <summary>The Api's view of this test's storage: the same settings the consumers get, as a plain service provider.</summary>
     private ServiceProvider Storage => _storage ??= BuildStorage();
@@ -173,6 +179,9 @@ internal sealed class ConsumerHarness : IAsyncDisposable
         ["Subscriptions:KeyContainer"] = Clients.Options.Name + "-keys",
         ["Subscriptions:RefreshSeconds"] = "1",
 
+        // Each test its own table of circuit reports: every harness's first subscription is called default.
+        ["Subscriptions:CircuitTable"] = CircuitTable,
+
         // Receivers listen on loopback; the test of the refusal turns this off.
         ["Webhook:AllowPrivateNetworks"] = "true",
         ["Webhook:Url"] = Receiver.Url.ToString(),
@@ -272,6 +281,7 @@ internal sealed class ConsumerHarness : IAsyncDisposable
         await Clients.Queue.DeleteIfExistsAsync();
         await Clients.PoisonQueue.DeleteIfExistsAsync();
         await Clients.LargeEvents.DeleteIfExistsAsync();
+        await new Azure.Data.Tables.TableClient(_connectionString, CircuitTable).DeleteAsync();
         if (_storage is not null)
         {
             foreach (var id in _subscriptionIds)
