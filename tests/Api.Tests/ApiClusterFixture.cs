@@ -35,6 +35,9 @@ public sealed class ApiClusterFixture : IAsyncLifetime
 
     public string QueueName { get; } = TestNames.Queue("api");
 
+    /// <summary>This fixture's own table of webhook circuit reports (the consumers write it, the Api reads it).</summary>
+    public string CircuitTable { get; } = "apicircuits" + Guid.NewGuid().ToString("N")[..16];
+
     public int GatewayPort { get; } = FreePort.Next();
 
     public int SiloPort { get; } = FreePort.Next();
@@ -117,6 +120,7 @@ public sealed class ApiClusterFixture : IAsyncLifetime
         ["ConnectionStrings:AzureStorage"] = StorageConnectionString,
         ["Queue:Name"] = QueueName,
         ["Subscriptions:Container"] = QueueName + "-subs",
+        ["Subscriptions:CircuitTable"] = CircuitTable,
         ["Orleans:Clustering"] = "Localhost",
         ["Orleans:GatewayPort"] = GatewayPort.ToString(),
         ["Orleans:ClusterId"] = ClusterId,
