@@ -40,6 +40,9 @@ internal sealed record OutageResult
 
     public required long Delivered { get; init; }
 
+    /// <summary>From the receiver's return to the first delivery after it (the circuit's probe, when one is open).</summary>
+    public required double FirstArrivalAfterReturnSeconds { get; init; }
+
     /// <summary>From the receiver's return to the first arrival of the last event to arrive (NaN when none arrived after it).</summary>
     public required double LastArrivalAfterReturnSeconds { get; init; }
 

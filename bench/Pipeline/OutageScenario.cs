@@ -65,6 +65,7 @@ internal sealed class OutageScenario(BenchContext context)
             Queued = queued,
             Delivered = receiver.Counts.UniqueEvents,
             LastArrivalAfterReturnSeconds = afterReturn.Count == 0 ? double.NaN : (afterReturn.Max() - returnedAt).TotalSeconds,
+            FirstArrivalAfterReturnSeconds = afterReturn.Count == 0 ? double.NaN : (afterReturn.Min() - returnedAt).TotalSeconds,
             // Late: more than 15 s after the return, or after its own publication when that was later (the tail's events).
             ArrivedLate = arrivals.Count(a => a.Arrived - (a.Published > returnedAt ? a.Published : returnedAt) > LateAfterReturn),
             LongestWaitSeconds = arrivals.Select(a => (a.Arrived - a.Published).TotalSeconds).DefaultIfEmpty(double.NaN).Max(),
@@ -73,7 +74,7 @@ internal sealed class OutageScenario(BenchContext context)
             Requests = receiver.Counts.Requests,
             FailedRequests = receiver.Failed,
         };
-        BenchContext.Log($"outage {name}: {result.Delivered} of {result.Queued} delivered; last {result.LastArrivalAfterReturnSeconds:F1} s after the return, " +
+        BenchContext.Log($"outage {name}: {result.Delivered} of {result.Queued} delivered; first {result.FirstArrivalAfterReturnSeconds:F1} s and last {result.LastArrivalAfterReturnSeconds:F1} s after the return, " +
             $"{result.ArrivedLate} more than {LateAfterReturn.TotalSeconds:F0} s after it (or after their publication), longest wait {result.LongestWaitSeconds:F1} s, {result.DeadLettered} dead-lettered; {result.Requests} requests, {result.FailedRequests} failed");
         context.Results.Outages.Add(result);
     }
