@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Jetstream.EventQueue;
+using Jetstream.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Jetstream.Api.Tests;
@@ -83,6 +84,96 @@ public sealed class DeadLetterTests(ApiClusterFixture cluster)
         }
 
         Assert.Equal(depthBefore + 3, (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+    }
+
+    [Fact]
+    public async Task Dead_letters_of_v2_messages_are_readable_through_the_peek_and_redriven_as_v1_byte_for_byte()
+    {
+        var deadLetters = cluster.Api.Services.GetRequiredService<DeadLetterQueue>();
+        var clients = cluster.Api.Services.GetRequiredService<EventQueueClients>();
+        var now = DateTimeOffset.UtcNow;
+        var events = Enumerable.Range(0, 150).Select(i =>
+        {
+            var did = $"did:plc:apiv2{i % 9}";
+            return new QueuedEvent
+            {
+                EventId = "evt_" + Guid.NewGuid().ToString("N"),
+                QueuedAt = now,
+                Did = did,
+                TimeUs = (now.ToUnixTimeMilliseconds() * 1000) + i,
+                EventJson = MultiByteEvents.Commit(did, i, i, 500 + (i * 7)),
+            };
+        }).ToList();
+
+        // An event that came in a v2 message and spent its schedule, dead-lettered as the consumer does it.
+        var fromV2 = QueueMessageCodec.Decode(QueueMessageCodec.Encode(events[..1], QueueMessageCodec.CompressedVersion))[0] with
+        {
+            Attempts = 12, FirstAttemptAt = now.AddHours(-28), LastStatus = 503, LastError = "HTTP 503 Service Unavailable",
+        };
+        await deadLetters.AddAsync(fromV2);
+
+        // A whole v2 message of the other 149, moved here unread, as a consumer of an earlier release does.
+        await deadLetters.AddUndecodableAsync(QueueMessageCodec.Encode(events[1..], QueueMessageCodec.CompressedVersion));
+
+        using var http = cluster.Api.CreateHttpClient();
+        using (var listing = await GetJsonAsync(http, "/deadletter?peek=32"))
+        {
+            Assert.Equal(2, listing.RootElement.GetProperty("count").GetInt32());
+            var entries = listing.RootElement.GetProperty("messages").EnumerateArray().ToDictionary(m => m.GetProperty("eventId").GetString()!);
+            Assert.Equal(events.Select(e => e.EventId).Order(StringComparer.Ordinal), entries.Keys.Order(StringComparer.Ordinal));
+            var dead = entries[fromV2.EventId];
+            Assert.Equal(12, dead.GetProperty("attempts").GetInt32());
+            Assert.Equal(503, dead.GetProperty("lastStatus").GetInt32());
+            Assert.Equal("HTTP 503 Service Unavailable", dead.GetProperty("lastError").GetString());
+            Assert.All(events.Skip(1), e =>
+            {
+                var entry = entries[e.EventId];
+                Assert.Equal(e.Did, entry.GetProperty("did").GetString());
+                Assert.Contains("In a version 2 message of 149 event(s) that a consumer moved here whole", entry.GetProperty("lastError").GetString());
+            });
+            Assert.Single(entries.Values.Select(m => m.GetProperty("messageId").GetString()).Where(id => id != dead.GetProperty("messageId").GetString()).Distinct());
+        }
+
+        var depthBefore = (await clients.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
+        using (var all = await RedriveAsync(http, string.Empty))
+        {
+            Assert.Equal(HttpStatusCode.OK, all.StatusCode);
+            Assert.Equal("""{"message":"Dead letters redriven","moved":150}""", Compact(await all.Content.ReadAsStringAsync()));
+        }
+
+        // Back on the main queue in version 1, which every consumer reads, each message within the limit.
+        var mine = events.ToDictionary(e => e.EventId);
+        var redriven = new List<QueuedEvent>();
+        var messages = 0;
+        while (redriven.Count < events.Count)
+        {
+            var batch = (await clients.Queue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(1))).Value;
+            Assert.NotEmpty(batch);
+            foreach (var message in batch)
+            {
+                var decoded = QueueMessageCodec.DecodeMessage(message.Body.ToMemory());
+                if (!decoded.Events.All(e => mine.ContainsKey(e.EventId)))
+                {
+                    continue;
+                }
+
+                messages++;
+                Assert.Equal(QueueMessageCodec.PlainVersion, decoded.Version);
+                Assert.True(message.Body.ToMemory().Length <= clients.Options.MaxMessageBytes, $"{message.Body.ToMemory().Length} bytes");
+                redriven.AddRange(decoded.Events);
+                await clients.Queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+            }
+        }
+
+        Assert.True(messages > 2, $"{messages} messages: the 149 events should not fit one version 1 message");
+        Assert.Equal(depthBefore, (await clients.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+        Assert.Equal(0, await deadLetters.CountAsync());
+        Assert.All(redriven, e =>
+        {
+            Assert.Null(MultiByteEvents.Difference(mine[e.EventId].EventJson.Span, e.EventJson.Span));
+            Assert.Equal(0, e.Attempts);
+            Assert.Null(e.LastError);
+        });
     }
 
     [Theory]

@@ -30,6 +30,26 @@ public sealed record JetstreamWireCase(
 
     public static TheoryData<string> Names => [.. All.Select(w => w.Name)];
 
+    /// <summary>
+    /// Every wire with queue message version 1, and version 2 on one plain and one compressed wire: the message version
+    /// is the queue's side, independent of the wire, so two wires show it holds without doubling the slowest tests.
+    /// </summary>
+    public static TheoryData<string, int> NamesAndMessageVersions
+    {
+        get
+        {
+            var data = new TheoryData<string, int>();
+            foreach (var wire in All)
+            {
+                data.Add(wire.Name, 1);
+            }
+
+            data.Add("v1-json", 2);
+            data.Add("v2-zstd", 2);
+            return data;
+        }
+    }
+
     public static JetstreamWireCase Get(string name) => All.Single(w => w.Name == name);
 
     /// <summary>

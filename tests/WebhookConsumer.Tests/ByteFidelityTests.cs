@@ -8,8 +8,9 @@ using Xunit.Abstractions;
 namespace Jetstream.WebhookConsumer.Tests;
 
 /// <summary>
-/// The consumer's stages of byte fidelity (issue 12): decoding every message form, fetching offloaded blobs and
-/// rewriting a message for a retry must leave each webhook body exactly the event's original bytes.
+/// The consumer's stages of byte fidelity (issue 12): decoding every message form (both versions), fetching offloaded
+/// blobs, rewriting a message for a retry and dead-lettering and redriving must leave each webhook body exactly the
+/// event's original bytes.
 /// </summary>
 public sealed class ByteFidelityTests(ITestOutputHelper output)
 {
@@ -26,6 +27,13 @@ public sealed class ByteFidelityTests(ITestOutputHelper output)
         // Packed, as the producer writes them now (eventBase64).
         var packed = Enumerable.Range(0, 20).Select(i => TestEvents.FromJson(MultiByteEvents.Commit($"did:plc:packed{i}", ++timeUs, i, 1_000 + (i * 97)))).ToArray();
         await harness.SendAsync(packed, perMessage: 10);
+
+        // Packed in version 2 (compressed), with one event as large as such a message takes inline.
+        var compressed = Enumerable.Range(0, 20).Select(i => TestEvents.FromJson(MultiByteEvents.Commit($"did:plc:compressed{i}", ++timeUs, 50 + i, 1_000 + (i * 89)))).ToArray();
+        await harness.SendAsync(compressed, perMessage: 10, QueueMessageCodec.CompressedVersion);
+        var compressedLarge = TestEvents.FromJson(MultiByteEvents.Commit("did:plc:compressedlarge", ++timeUs, 70, 40_000));
+        Assert.True(MessagePacker.Create(QueueMessageCodec.CompressedVersion, harness.Clients.Options.MaxMessageBytes, 1).FitsAlone(compressedLarge));
+        await harness.SendAsync([compressedLarge], perMessage: 1, QueueMessageCodec.CompressedVersion);
 
         // Offloaded: the body in a blob, the message naming it.
         var offloaded = Enumerable.Range(0, 2).Select(i => TestEvents.FromJson(MultiByteEvents.Commit($"did:plc:offloaded{i}", ++timeUs, 100 + i, 200_000 + i))).ToArray();
@@ -50,7 +58,7 @@ public sealed class ByteFidelityTests(ITestOutputHelper output)
 
         // Each event has a DID of its own, so none waits behind another's retry. The first attempt of each fails, so the consumer rewrites every message (the retry is recorded in it)
         // through storage that gets each request in segments splitting characters, then delivers from what it wrote.
-        var all = packed.Concat(offloaded).Concat(legacy).ToArray();
+        var all = packed.Concat(compressed).Append(compressedLarge).Concat(offloaded).Concat(legacy).ToArray();
         harness.Receiver.Behaviour = new ReceiverBehaviour { StatusCode = 500 };
         await using var proxy = StorageProxy.Start(storage, SegmentBytes);
         var settings = new Dictionary<string, string?> { ["ConnectionStrings:AzureStorage"] = proxy.ConnectionString };
@@ -85,10 +93,12 @@ public sealed class ByteFidelityTests(ITestOutputHelper output)
         var timeUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
         var current = Enumerable.Range(0, 4).Select(i => TestEvents.FromJson(MultiByteEvents.Commit($"did:plc:dlq{i}", ++timeUs, i, 1_500 + (i * 311)))).ToArray();
         await harness.SendAsync(current, perMessage: 2);
+        var compressed = Enumerable.Range(0, 3).Select(i => TestEvents.FromJson(MultiByteEvents.Commit($"did:plc:dlqv2{i}", ++timeUs, 20 + i, 2_000 + (i * 211)))).ToArray();
+        await harness.SendAsync(compressed, perMessage: 3, QueueMessageCodec.CompressedVersion);
         var legacy = TestEvents.FromJson(MultiByteEvents.Commit("did:plc:dlqlegacy", ++timeUs, 9, 600));
         await new QueueClient(storage, harness.Clients.Options.Name, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None })
             .SendMessageAsync(BinaryData.FromBytes(LegacyBody(legacy)), visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1));
-        var all = current.Append(legacy).ToArray();
+        var all = current.Concat(compressed).Append(legacy).ToArray();
 
         // Two failed attempts dead-letter each event; the dead-letter copies and the redrive go through storage that
         // gets each request in segments splitting characters.

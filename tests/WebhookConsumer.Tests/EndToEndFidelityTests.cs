@@ -14,8 +14,8 @@ public sealed class EndToEndFidelityTests(ITestOutputHelper output)
     private const int SegmentBytes = 997;
 
     [Theory]
-    [MemberData(nameof(JetstreamWireCase.Names), MemberType = typeof(JetstreamWireCase))]
-    public async Task Webhook_bodies_are_the_bytes_the_server_sent(string wireName)
+    [MemberData(nameof(JetstreamWireCase.NamesAndMessageVersions), MemberType = typeof(JetstreamWireCase))]
+    public async Task Webhook_bodies_are_the_bytes_the_server_sent(string wireName, int messageVersion)
     {
         var wire = JetstreamWireCase.Get(wireName);
         await using var harness = await ConsumerHarness.CreateAsync(output, "e2e");
@@ -27,6 +27,8 @@ public sealed class EndToEndFidelityTests(ITestOutputHelper output)
         {
             settings[key] = value;
         }
+
+        settings["Queue:MessageVersion"] = messageVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         await using var cluster = await ProcessorTestCluster.StartAsync(proxy.ConnectionString, settings);
         await server.WaitForClientAsync(TimeSpan.FromSeconds(30));

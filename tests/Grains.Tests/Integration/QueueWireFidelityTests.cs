@@ -7,15 +7,18 @@ namespace Jetstream.Grains.Tests.Integration;
 
 /// <summary>
 /// The storage stage of byte fidelity (issue 12): queue messages written the way the producer and the consumer write
-/// them, reaching Azurite in TCP segments that split multi-byte characters, must read back with every event's bytes.
+/// them, in either message version, reaching Azurite in TCP segments that split multi-byte characters, must read back
+/// with every event's bytes.
 /// </summary>
 public sealed class QueueWireFidelityTests
 {
     // Prime, so consecutive segment boundaries land at every offset within the 9-byte pattern of characters.
     private const int SegmentBytes = 997;
 
-    [Fact]
-    public async Task Messages_sent_in_segments_that_split_characters_read_back_byte_for_byte()
+    [Theory]
+    [InlineData(QueueMessageCodec.PlainVersion)]
+    [InlineData(QueueMessageCodec.CompressedVersion)]
+    public async Task Messages_sent_in_segments_that_split_characters_read_back_byte_for_byte(int version)
     {
         var storage = await SharedAzurite.GetConnectionStringAsync();
         await using var proxy = StorageProxy.Start(storage, SegmentBytes);
@@ -34,15 +37,24 @@ public sealed class QueueWireFidelityTests
             await reader.DeleteMessageAsync(control.MessageId, control.PopReceipt);
             Assert.True(control.Body.ToString().Contains('\uFFFD'), "A raw UTF-8 body came back intact: the segments no longer split characters where Azurite decodes them.");
 
-            // One message filled by one event, and one packed with many, both as full as the producer's rule allows:
+            // One message filled by one event, and one packed with many, both as full as the producer's packer allows:
             // the largest body and the most event boundaries.
-            var large = Queued(MultiByteEvents.Commit("did:plc:large", 2, 1, (options.MaxMessageBytes - 400) * 3 / 4));
-            Assert.True(FitsOneMessage([large], options), "The large event should fit one message.");
+            var packer = MessagePacker.Create(version, options.MaxMessageBytes, options.MaxEventsPerMessage);
+            var largeBytes = options.MaxMessageBytes;
+            var large = Queued(MultiByteEvents.Commit("did:plc:large", 2, 1, largeBytes));
+            while (!packer.FitsAlone(large))
+            {
+                largeBytes -= 500;
+                large = Queued(MultiByteEvents.Commit("did:plc:large", 2, 1, largeBytes));
+            }
+
+            packer.TryAdd(large);
+            var largeBody = packer.Finish();
             var packed = new List<QueuedEvent>();
             for (var i = 0; ; i++)
             {
                 var next = Queued(MultiByteEvents.Commit($"did:plc:p{i}", 10 + i, 10 + i, 1_000 + (i * 13)));
-                if (!FitsOneMessage([.. packed, next], options))
+                if (!packer.TryAdd(next))
                 {
                     break;
                 }
@@ -50,10 +62,12 @@ public sealed class QueueWireFidelityTests
                 packed.Add(next);
             }
 
+            var packedBody = packer.Finish();
             Assert.True(packed.Count > 20, $"only {packed.Count} events packed");
+            Assert.All(new[] { largeBody, packedBody }, body => Assert.Equal(version, QueueMessageCodec.DecodeMessage(body.ToMemory()).Version));
 
-            await writer.Queue.SendMessageAsync(QueueMessageCodec.Encode([large]), visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1));
-            await writer.Queue.SendMessageAsync(QueueMessageCodec.Encode(packed), visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1));
+            await writer.Queue.SendMessageAsync(largeBody, visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1));
+            await writer.Queue.SendMessageAsync(packedBody, visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1));
 
             var read = await QueueReader.DrainAsync(reader, 1 + packed.Count, TimeSpan.FromSeconds(30));
 
@@ -72,10 +86,6 @@ public sealed class QueueWireFidelityTests
             await writer.LargeEvents.DeleteIfExistsAsync();
         }
     }
-
-    /// <summary>QueueSink's packing rule: the events' estimated sizes and the envelope stay within the message limit.</summary>
-    private static bool FitsOneMessage(IReadOnlyList<QueuedEvent> events, QueueOptions options) =>
-        events.Sum(QueueMessageCodec.EstimateSize) + QueueMessageCodec.MessageOverheadBytes <= options.MaxMessageBytes;
 
     private static QueuedEvent Queued(byte[] json)
     {

@@ -6,8 +6,8 @@ namespace Jetstream.Grains.Tests.Integration;
 
 /// <summary>
 /// The producer's stages of byte fidelity (issue 12), through the real processor grain: WebSocket fragments and
-/// receive-buffer growth that cut multi-byte characters, messages packing many events, and blob offload of events over
-/// the message limit. What the queue and the blobs hold must be, byte for byte, the events the server sent.
+/// receive-buffer growth that cut multi-byte characters, messages packing many events (plain or compressed, by
+/// <c>Queue:MessageVersion</c>), and blob offload of events over the message limit. What the queue and the blobs hold must be, byte for byte, the events the server sent.
 /// </summary>
 public sealed class ReceiveFidelityTests
 {
@@ -16,8 +16,8 @@ public sealed class ReceiveFidelityTests
     private const int FirstBufferBytes = 64 * 1024;
 
     [Theory]
-    [MemberData(nameof(JetstreamWireCase.Names), MemberType = typeof(JetstreamWireCase))]
-    public async Task Events_cut_by_fragments_and_buffer_growth_inside_characters_are_queued_byte_for_byte(string wireName)
+    [MemberData(nameof(JetstreamWireCase.NamesAndMessageVersions), MemberType = typeof(JetstreamWireCase))]
+    public async Task Events_cut_by_fragments_and_buffer_growth_inside_characters_are_queued_byte_for_byte(string wireName, int messageVersion)
     {
         var wire = JetstreamWireCase.Get(wireName);
         await using var server = FragmentingWebSocketServer.Start();
@@ -28,6 +28,8 @@ public sealed class ReceiveFidelityTests
         {
             settings[key] = value;
         }
+
+        settings["Queue:MessageVersion"] = messageVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         await using var cluster = await ProcessorTestCluster.StartAsync(storage, settings);
         await server.WaitForClientAsync(TimeSpan.FromSeconds(30));
@@ -64,13 +66,14 @@ public sealed class ReceiveFidelityTests
 
         var sent = large.Concat(small).ToList();
         var messages = await ReadMessagesAsync(QueueReader.Client(storage, queueName), sent.Count, TimeSpan.FromSeconds(60));
-        var queued = messages.SelectMany(m => m).ToList();
+        var queued = messages.SelectMany(m => m.Events).ToList();
         var blobs = new BlobContainerClient(storage, queueName + "-large");
         try
         {
             Assert.Equal(sent.Count, queued.Count);
             Assert.True(queued.Count(e => e.BlobName is not null) == large.Count, "each 200 KB event should have gone to a blob");
-            Assert.True(messages.Any(m => m.Count > 1), "no message packed more than one event");
+            Assert.True(messages.Any(m => m.Events.Count > 1), "no message packed more than one event");
+            Assert.All(messages, m => Assert.Equal(messageVersion, m.Version));
             var byTime = queued.ToDictionary(e => e.TimeUs);
             foreach (var json in sent)
             {
@@ -88,11 +91,11 @@ public sealed class ReceiveFidelityTests
     }
 
     /// <summary>Each message's events (the grouping is what shows the packing), deleting the messages.</summary>
-    private static async Task<List<IReadOnlyList<QueuedEvent>>> ReadMessagesAsync(Azure.Storage.Queues.QueueClient queue, int expected, TimeSpan timeout)
+    private static async Task<List<DecodedMessage>> ReadMessagesAsync(Azure.Storage.Queues.QueueClient queue, int expected, TimeSpan timeout)
     {
-        var messages = new List<IReadOnlyList<QueuedEvent>>();
+        var messages = new List<DecodedMessage>();
         var deadline = DateTime.UtcNow + timeout;
-        while (messages.Sum(m => m.Count) < expected && DateTime.UtcNow < deadline)
+        while (messages.Sum(m => m.Events.Count) < expected && DateTime.UtcNow < deadline)
         {
             if (!(await queue.ExistsAsync()).Value)
             {
@@ -103,7 +106,7 @@ public sealed class ReceiveFidelityTests
             var batch = (await queue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(5))).Value;
             foreach (var message in batch)
             {
-                messages.Add(QueueMessageCodec.Decode(message.Body));
+                messages.Add(QueueMessageCodec.DecodeMessage(message.Body.ToMemory()));
                 await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
             }
 
