@@ -15,7 +15,7 @@ namespace Jetstream.Bench.Micro;
 /// <see cref="FrameHandler"/>. A matching commit goes through the same steps as <see cref="FrameHandler.Handle"/> up to
 /// the queue write (strings, <see cref="EventIds.ForCommit"/>, <see cref="RecentEventIds"/>, the <see cref="QueuedEvent"/>
 /// with its copy of the frame); instead of <see cref="QueueSink.Add"/>, which would start a storage write, the events are
-/// collected and <see cref="EncodeBatch"/> builds the message body as QueueSink does.
+/// collected and <see cref="EncodeBatch"/> packs the message body as QueueSink does, in either message version.
 /// </summary>
 public sealed class HotPath
 {
@@ -28,6 +28,8 @@ public sealed class HotPath
     private readonly FrameHandler _handler;
     private readonly List<QueuedEvent> _batch = new(64);
     private readonly ConnectionTracker _tracker = new();
+    private readonly MessagePacker _plainPacker = MessagePacker.Create(QueueMessageCodec.PlainVersion, new QueueOptions().MaxMessageBytes, 1000);
+    private readonly MessagePacker _compressedPacker = MessagePacker.Create(QueueMessageCodec.CompressedVersion, new QueueOptions().MaxMessageBytes, 1000);
     private long _clock;
 
     public HotPath(string[] wantedCollections)
@@ -93,10 +95,22 @@ public sealed class HotPath
         return true;
     }
 
-    /// <summary>The message body of the collected batch, built as QueueSink.SendAsync builds it.</summary>
-    public BinaryData EncodeBatch()
+    /// <summary>
+    /// The message body of the collected batch in <paramref name="version"/>, packed as QueueSink packs it (one
+    /// <see cref="MessagePacker"/> kept, as the sink keeps one); version 2 compresses here.
+    /// </summary>
+    public BinaryData EncodeBatch(int version = QueueMessageCodec.PlainVersion)
     {
-        var body = QueueMessageCodec.Encode(_batch.ToArray());
+        var packer = version == QueueMessageCodec.PlainVersion ? _plainPacker : _compressedPacker;
+        foreach (var queued in _batch)
+        {
+            if (!packer.TryAdd(queued))
+            {
+                throw new InvalidOperationException("The batch does not fit one message.");
+            }
+        }
+
+        var body = packer.Finish();
         _batch.Clear();
         return body;
     }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using Jetstream.Emulator;
+using Jetstream.EventQueue;
 using Jetstream.Grains.Connection;
 
 namespace Jetstream.Bench.Micro;
@@ -77,6 +78,13 @@ public class HotPathBenchmarks
     {
         var handled = HandleAll(_matching, skipped: false);
         return handled + _path.EncodeBatch().ToMemory().Length;
+    }
+
+    [Benchmark(OperationsPerInvoke = FramesPerInvoke, Description = "matching commit (queued, 64 per message, version 2)")]
+    public int MatchingCommitCompressed()
+    {
+        var handled = HandleAll(_matching, skipped: false);
+        return handled + _path.EncodeBatch(QueueMessageCodec.CompressedVersion).ToMemory().Length;
     }
 
     private int ReadAll(byte[][] messages, IJetstreamWire wire, ZstdFrameDecoder? decoder)
