@@ -41,4 +41,16 @@ public sealed record QueuedEvent
     /// keeps its schedule when the message becomes visible earlier for another event. Null: due now.
     /// </summary>
     public DateTimeOffset? NotBefore { get; init; }
+
+    /// <summary>
+    /// The <c>webhook-id</c> of the batch this event last failed in (batched webhooks only), so its retry sends the
+    /// same batch again: the events carrying it, <see cref="BatchSize"/> of them, in <see cref="BatchIndex"/> order. Null otherwise.
+    /// </summary>
+    public string? BatchId { get; init; }
+
+    /// <summary>This event's place in the body of batch <see cref="BatchId"/> (from 0).</summary>
+    public int? BatchIndex { get; init; }
+
+    /// <summary>How many events the batch <see cref="BatchId"/> holds.</summary>
+    public int? BatchSize { get; init; }
 }

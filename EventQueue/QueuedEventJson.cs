@@ -53,6 +53,13 @@ internal static class QueuedEventJson
             writer.WriteString("notBefore"u8, notBefore.UtcDateTime);
         }
 
+        if (e.BatchId is { } batchId)
+        {
+            writer.WriteString("batchId"u8, batchId);
+            writer.WriteNumber("batchIndex"u8, e.BatchIndex ?? 0);
+            writer.WriteNumber("batchSize"u8, e.BatchSize ?? 0);
+        }
+
         if (e.BlobName is not null)
         {
             writer.WriteString("blob"u8, e.BlobName);
@@ -73,7 +80,8 @@ internal static class QueuedEventJson
     /// <summary>Upper bound of the bytes <see cref="Write"/> writes for <paramref name="e"/>.</summary>
     public static int EstimateSize(QueuedEvent e, bool asciiOnly) =>
         160 + e.EventId.Length + (e.Did.Length * 2) + EventBytes(e.EventJson.Span, asciiOnly)
-        + (e.BlobName?.Length ?? 0) + (e.TraceParent?.Length ?? 0) + ((e.LastError?.Length ?? 0) * 6);
+        + (e.BlobName?.Length ?? 0) + (e.TraceParent?.Length ?? 0) + ((e.LastError?.Length ?? 0) * 6)
+        + (e.BatchId is { } batchId ? batchId.Length + 32 : 0);
 
     /// <summary>Reads the array of event objects the reader is at (its StartArray token read); slices of <paramref name="json"/> hold the events.</summary>
     public static List<QueuedEvent> ReadArray(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json)
@@ -94,11 +102,11 @@ internal static class QueuedEventJson
 
     private static QueuedEvent Read(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json)
     {
-        string? eventId = null, did = null, blob = null, traceParent = null, lastError = null;
+        string? eventId = null, did = null, blob = null, traceParent = null, lastError = null, batchId = null;
         DateTimeOffset? queuedAt = null, firstAttemptAt = null, notBefore = null;
         long? timeUs = null;
         int attempts = 0;
-        int? lastStatus = null;
+        int? lastStatus = null, batchIndex = null, batchSize = null;
         ReadOnlyMemory<byte> eventJson = default;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -117,6 +125,9 @@ internal static class QueuedEventJson
                 case "lastError": lastError = reader.GetString(); break;
                 case "notBefore": notBefore = reader.GetDateTimeOffset(); break;
                 case "blob": blob = reader.GetString(); break;
+                case "batchId": batchId = reader.GetString(); break;
+                case "batchIndex": batchIndex = reader.GetInt32(); break;
+                case "batchSize": batchSize = reader.GetInt32(); break;
                 case "event":
                     // Raw UTF-8 as well as ASCII: version 1 messages written before eventBase64 existed, and every
                     // version 2 message, carry any event here.
@@ -153,6 +164,9 @@ internal static class QueuedEventJson
             LastStatus = lastStatus,
             LastError = lastError,
             NotBefore = notBefore,
+            BatchId = batchId,
+            BatchIndex = batchIndex,
+            BatchSize = batchSize,
         };
     }
 

@@ -10,7 +10,8 @@ namespace Jetstream.WebhookConsumer;
 /// (<see cref="DeliveryAttempt"/>) within the subscription's lane of the shared concurrency and through its webhook
 /// endpoint's circuit (<see cref="EndpointCircuit"/>: while it is open, due events are held for the next probe without
 /// spending an attempt, and while a probe is on its way they wait for its answer), then the messages are
-/// settled (<see cref="MessageSettler"/>). One instance per subscription; the webhook is given per batch, so a changed
+/// settled (<see cref="MessageSettler"/>). With batched webhooks on, the attempts are batches (<see cref="BatchedDelivery"/>).
+/// One instance per subscription; the webhook is given per batch, so a changed
 /// webhook keeps the per-DID memory.
 /// </summary>
 internal sealed class BatchProcessor(
@@ -18,6 +19,7 @@ internal sealed class BatchProcessor(
     MessageDecoder decoder,
     DidScheduler scheduler,
     DeliveryAttempt attempt,
+    BatchedDelivery batched,
     MessageSettler settler,
     DeliveryLane lane,
     WebhookConsumerMetrics metrics,
@@ -38,6 +40,13 @@ internal sealed class BatchProcessor(
         // Starting an attempt later than this could outlive the messages' invisibility and let another consumer
         // deliver the same events at the same time.
         var deadline = receivedAt + options.VisibilityTimeout - TimeSpan.FromSeconds(sender.TimeoutSeconds + 1);
+        if (sender.BatchMaxEvents > 1)
+        {
+            await batched.DeliverAsync(sender, received, deadline, cancellationToken);
+            scheduler.Prune();
+            return received;
+        }
+
         await Parallel.ForEachAsync(
             DidScheduler.ByDid(received),
             new ParallelOptions { MaxDegreeOfParallelism = options.MaxConcurrency, CancellationToken = cancellationToken },

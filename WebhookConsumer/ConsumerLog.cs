@@ -67,4 +67,13 @@ internal static partial class ConsumerLog
 
     [LoggerMessage(31, LogLevel.Information, "[{Subscription}] Queue message {MessageId} with its {Events} events' attempts recorded is over Azure's 64 KiB: written back as {Parts} messages")]
     public static partial void RewriteSplit(ILogger logger, string subscription, string messageId, int events, int parts);
+
+    [LoggerMessage(40, LogLevel.Debug, "[{Subscription}] Batch {BatchId} of {Count} events failed (attempt {Attempts}): {Error}; it is retried as the same batch")]
+    public static partial void BatchAttemptFailed(ILogger logger, string subscription, string batchId, int count, int attempts, string? error);
+
+    [LoggerMessage(41, LogLevel.Information, "[{Subscription}] Batch {BatchId} of {Count} events failed again ({Error}); splitting it to find the event that fails it")]
+    public static partial void BatchSplit(ILogger logger, string subscription, string batchId, int count, string? error);
+
+    [LoggerMessage(42, LogLevel.Information, "[{Subscription}] Only {Count} of the {Size} events of batch {BatchId} came back; they go on in new batches")]
+    public static partial void BatchForgotten(ILogger logger, string subscription, string batchId, int count, int size);
 }

@@ -1,3 +1,5 @@
+using Jetstream.EventQueue;
+
 namespace Jetstream.WebhookConsumer;
 
 /// <summary>
@@ -130,6 +132,42 @@ internal sealed class DidTurn
         }
 
         return now > deadline ? now : null;
+    }
+
+    /// <summary>A started event went out in a batch that was acknowledged.</summary>
+    public void Delivered(InFlightEvent inFlight)
+    {
+        inFlight.Outcome = EventOutcome.Delivered;
+        _pending?.Remove(inFlight.Queued.EventId);
+        _scheduler.Delivered.Add(inFlight.Queued.EventId);
+    }
+
+    /// <summary>A started event's batch failed: it waits, as <paramref name="updated"/>, until its batch is due again, and the DID's later events with it.</summary>
+    public void Retry(InFlightEvent inFlight, QueuedEvent updated)
+    {
+        var due = updated.NotBefore ?? _scheduler.TimeProvider.GetUtcNow();
+        inFlight.Updated = updated;
+        inFlight.Outcome = EventOutcome.Retry;
+        inFlight.DueAt = due;
+        _heldUntil = due;
+        Remember(inFlight, due);
+    }
+
+    /// <summary>A started event's retries are over: it goes to the dead-letter queue as <paramref name="updated"/>, and the DID's later events go on.</summary>
+    public void DeadLettered(InFlightEvent inFlight, QueuedEvent updated)
+    {
+        inFlight.Updated = updated;
+        inFlight.Outcome = EventOutcome.DeadLetter;
+        _pending?.Remove(inFlight.Queued.EventId);
+    }
+
+    /// <summary>Holds an event that may not go yet (its batch's other events are not all here) until <paramref name="until"/>, and the DID's later events with it.</summary>
+    public void Hold(InFlightEvent inFlight, DateTimeOffset until)
+    {
+        _heldUntil ??= until;
+        inFlight.Outcome = EventOutcome.Held;
+        inFlight.DueAt = _heldUntil.Value;
+        Remember(inFlight, _heldUntil.Value);
     }
 
     private void Remember(InFlightEvent inFlight, DateTimeOffset due)

@@ -15,4 +15,7 @@ internal enum EventOutcome
 
     /// <summary>A copy of an event delivered moments ago (same <c>webhook-id</c>): removed without being sent again.</summary>
     Copy,
+
+    /// <summary>Failed in a batch, and written with that batch's other events into a message of their own (see <see cref="MessageSettler"/>).</summary>
+    Regrouped,
 }

@@ -22,11 +22,14 @@ internal sealed class MessageSettler(
     // Azure caps the visibility timeout at 7 days; a later-due event is simply held again then.
     private static readonly TimeSpan MaxVisibility = TimeSpan.FromDays(7) - TimeSpan.FromMinutes(1);
 
-    public Task SettleAsync(IReadOnlyList<ReceivedMessage> messages, CancellationToken cancellationToken) =>
-        Parallel.ForEachAsync(
+    public async Task SettleAsync(IReadOnlyList<ReceivedMessage> messages, CancellationToken cancellationToken)
+    {
+        await RegroupAsync(messages, cancellationToken);
+        await Parallel.ForEachAsync(
             messages,
             new ParallelOptions { MaxDegreeOfParallelism = SettleConcurrency, CancellationToken = cancellationToken },
             (message, token) => new ValueTask(SettleAsync(message, token)));
+    }
 
     /// <summary>Whole seconds (what Azure takes), rounded up so the message never comes back before the event is due.</summary>
     internal static TimeSpan VisibilityUntil(DateTimeOffset due, DateTimeOffset now)
@@ -38,6 +41,49 @@ internal sealed class MessageSettler(
         }
 
         return wait >= MaxVisibility ? MaxVisibility : TimeSpan.FromSeconds(Math.Ceiling(wait.TotalSeconds));
+    }
+
+    /// <summary>
+    /// Writes each batch that failed (batched webhooks) into a message of its own, before the messages it came from are
+    /// settled without it: whole-second visibility would otherwise bring those messages back a fraction of a second
+    /// apart, and the batch could not go again as it was. Written first, so a crash in between leaves a copy, never a
+    /// gap. A batch that does not fit one message, or whose write fails, stays where it was (its events then regroup
+    /// if they come back together, or go on in new batches).
+    /// </summary>
+    private async Task RegroupAsync(IReadOnlyList<ReceivedMessage> messages, CancellationToken cancellationToken)
+    {
+        var failed = messages.SelectMany(m => m.Events)
+            .Where(e => e.Outcome == EventOutcome.Retry && e.Updated.BatchId is not null)
+            .GroupBy(e => e.Updated.BatchId!, StringComparer.Ordinal);
+        foreach (var batch in failed)
+        {
+            var members = batch.OrderBy(e => e.Updated.BatchIndex).ToArray();
+            if (members.Length < 2 || members.Select(e => e.Message).Distinct().Count() == 1)
+            {
+                continue;
+            }
+
+            var events = members.Select(e => e.Updated).ToArray();
+            // The version 1 estimate: an upper bound for version 2 too.
+            if (events.Sum(QueueMessageCodec.EstimateSize) + QueueMessageCodec.MessageOverheadBytes > clients.Options.MaxMessageBytes)
+            {
+                continue;
+            }
+
+            try
+            {
+                var due = members.Max(e => e.DueAt);
+                await clients.Queue.SendMessageAsync(QueueMessageCodec.Encode(events, members[0].Message.Version), VisibilityUntil(due, timeProvider.GetUtcNow()), TimeSpan.FromSeconds(-1), cancellationToken);
+                foreach (var member in members)
+                {
+                    member.Outcome = EventOutcome.Regrouped;
+                }
+            }
+            catch (RequestFailedException ex)
+            {
+                ConsumerLog.SettleFailed(logger, clients.SubscriptionId, batch.Key, ex.Status, ex.Message);
+            }
+        }
     }
 
     private async Task SettleAsync(ReceivedMessage received, CancellationToken cancellationToken)

@@ -185,6 +185,10 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
                 }
 
                 _idle.Found();
+                if (settings.Webhook is { Batching: true, BatchMaxWait: var wait } && wait > TimeSpan.Zero && batch.Messages.Length < _options.BatchSize)
+                {
+                    batch = await TopUpAsync(batch, wait, settings.Deleting);
+                }
 
                 // Not cancelled by a graceful stop: a receive cut off after the service dequeued would leave its
                 // messages hidden for a whole visibility timeout. The batch it brings is delivered before stopping.
@@ -269,6 +273,22 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
         {
             ConsumerLog.BatchFailed(_logger, Id, ex, delivered.Count);
         }
+    }
+
+    /// <summary>
+    /// With batches on and <c>Webhook:BatchMaxWait</c> set, a receive that did not fill waits out the rest of that time
+    /// and receives once more, so a trickle goes in fuller batches; its messages' invisibility counts from the first.
+    /// </summary>
+    private async Task<ReceivedBatch> TopUpAsync(ReceivedBatch batch, TimeSpan wait, bool deleting)
+    {
+        var left = batch.ReceivedAt + wait - _timeProvider.GetUtcNow();
+        if (left > TimeSpan.Zero)
+        {
+            await Task.Delay(left, _timeProvider, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        var more = await ReceiveAsync(deleting, _abort.Token);
+        return more is { Messages.Length: > 0 } ? batch with { Messages = [.. batch.Messages, .. more.Messages] } : batch;
     }
 
     /// <summary>One receive; null when it failed (logged), an empty batch when the queue had nothing visible.</summary>

@@ -31,11 +31,14 @@ internal sealed class SubscriptionLoopFactory(
         var deadLetters = queues.DeadLettersFor(settings.Id);
         var lane = slots.AddLane(settings.Id);
         var logger = loggerFactory.CreateLogger<BatchProcessor>();
+        var scheduler = new DidScheduler(retryPolicy, timeProvider, options.Value.MaxPollInterval);
+        var attempt = new DeliveryAttempt(clients);
         var processor = new BatchProcessor(
             settings.Id,
             new MessageDecoder(clients, deadLetters, health, options.Value, logger),
-            new DidScheduler(retryPolicy, timeProvider, options.Value.MaxPollInterval),
-            new DeliveryAttempt(clients),
+            scheduler,
+            attempt,
+            new BatchedDelivery(settings.Id, scheduler, attempt, lane, metrics, options.Value, timeProvider, logger),
             new MessageSettler(clients, deadLetters, metrics, timeProvider, logger),
             lane,
             metrics,

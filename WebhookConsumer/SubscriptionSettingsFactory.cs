@@ -75,7 +75,8 @@ internal sealed class SubscriptionSettingsFactory(IOptions<WebhookOptions> optio
         return new SubscriptionSettings
         {
             Id = id,
-            Webhook = _options.WithReceiver(webhook.Url, secret, token, timeout),
+            Webhook = _options.WithReceiver(webhook.Url, secret, token, timeout)
+                .WithBatches(webhook.BatchMaxEvents, webhook.BatchMaxBytes, webhook.BatchMaxWaitMs is { } wait ? TimeSpan.FromMilliseconds(wait) : null),
             UserSuppliedUrl = true,
             TimeoutSetting = webhook.TimeoutSeconds is null ? "Webhook:TimeoutSeconds" : "the subscription's webhook timeoutSeconds",
         };

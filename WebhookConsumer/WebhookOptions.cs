@@ -117,6 +117,27 @@ public sealed class WebhookOptions
     /// </summary>
     public bool AllowPrivateNetworks { get; set; }
 
+    /// <summary>
+    /// Most events in one request. 1 (the default): one request per event, its body the event itself, as always. More:
+    /// <c>{"events":[…]}</c> with up to this many events (docs/webhook-consumer.md, "Batches"). A subscription's webhook
+    /// may set its own.
+    /// </summary>
+    [Range(1, 1000, ErrorMessage = "Webhook:BatchMaxEvents must be between 1 and 1000.")]
+    public int BatchMaxEvents { get; set; } = 1;
+
+    /// <summary>Most bytes of one batch's body; an event larger than this alone still goes, in a batch of its own.</summary>
+    [Range(1024, 16 * 1024 * 1024, ErrorMessage = "Webhook:BatchMaxBytes must be between 1024 and 16777216.")]
+    public int BatchMaxBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// With batches on, how long a receive that brought fewer than <see cref="BatchMaxEvents"/> events waits for more
+    /// before its batches go (0, the default: never waits; what one receive brings is batched).
+    /// </summary>
+    public TimeSpan BatchMaxWait { get; set; } = TimeSpan.Zero;
+
+    /// <summary>True when requests carry batches (<see cref="BatchMaxEvents"/> above 1).</summary>
+    public bool Batching => BatchMaxEvents > 1;
+
     /// <summary>Attempts an event gets before it is dead-lettered.</summary>
     public int MaxAttempts => RetrySchedule.Length + 1;
 
@@ -127,7 +148,22 @@ public sealed class WebhookOptions
     /// </summary>
     public TimeSpan OutageLimit => RetrySchedule.Aggregate(TimeSpan.Zero, (sum, step) => sum + step);
 
-    /// <summary>These settings with one subscription's receiver; everything else (retries, batches, visibility) stays shared.</summary>
+    /// <summary>These settings with a subscription's own batch limits where it sets them.</summary>
+    internal WebhookOptions WithBatches(int? maxEvents, int? maxBytes, TimeSpan? maxWait)
+    {
+        if (maxEvents is null && maxBytes is null && maxWait is null)
+        {
+            return this;
+        }
+
+        var copy = (WebhookOptions)MemberwiseClone();
+        copy.BatchMaxEvents = maxEvents ?? BatchMaxEvents;
+        copy.BatchMaxBytes = maxBytes ?? BatchMaxBytes;
+        copy.BatchMaxWait = maxWait ?? BatchMaxWait;
+        return copy;
+    }
+
+    /// <summary>These settings with one subscription's receiver; everything else (retries, visibility) stays shared.</summary>
     internal WebhookOptions WithReceiver(string? url, string? secret, string? bearerToken, int timeoutSeconds)
     {
         var copy = (WebhookOptions)MemberwiseClone();

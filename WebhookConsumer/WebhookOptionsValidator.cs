@@ -8,6 +8,9 @@ internal sealed class WebhookOptionsValidator(IConfiguration configuration) : IV
 {
     private static readonly TimeSpan MaxVisibility = TimeSpan.FromDays(7);
 
+    /// <summary>The longest <c>Webhook:BatchMaxWait</c>: a wait for more events is latency added to every event.</summary>
+    internal static readonly TimeSpan MaxBatchWait = TimeSpan.FromSeconds(10);
+
     public ValidateOptionsResult Validate(string? name, WebhookOptions options)
     {
         var failures = new List<string>();
@@ -50,6 +53,11 @@ internal sealed class WebhookOptionsValidator(IConfiguration configuration) : IV
         if (options.CircuitMaxBreakDuration < options.CircuitBreakDuration || options.CircuitMaxBreakDuration > TimeSpan.FromHours(1))
         {
             failures.Add($"Webhook:CircuitMaxBreakDuration must be between Webhook:CircuitBreakDuration ({options.CircuitBreakDuration}) and 01:00:00; it is {options.CircuitMaxBreakDuration}.");
+        }
+
+        if (options.BatchMaxWait < TimeSpan.Zero || options.BatchMaxWait > MaxBatchWait)
+        {
+            failures.Add($"Webhook:BatchMaxWait must be between 0 and 00:00:10; it is {options.BatchMaxWait}.");
         }
 
         // The binder ignores a plain value on an array setting; say so instead of silently using the default.

@@ -35,9 +35,17 @@ internal sealed class WebhookSender
         _url = new Uri(options.Value.Url!, UriKind.Absolute);
         _authorization = string.IsNullOrEmpty(options.Value.BearerToken) ? null : new AuthenticationHeaderValue("Bearer", options.Value.BearerToken);
         TimeoutSeconds = options.Value.TimeoutSeconds;
+        BatchMaxEvents = options.Value.BatchMaxEvents;
+        BatchMaxBytes = options.Value.BatchMaxBytes;
         _timeout = TimeSpan.FromSeconds(TimeoutSeconds);
         _timeoutSetting = timeoutSetting;
     }
+
+    /// <summary>Most events in one request: 1, one request per event (the body the event itself); more, batches.</summary>
+    public int BatchMaxEvents { get; }
+
+    /// <summary>Most bytes of a batch's body.</summary>
+    public int BatchMaxBytes { get; }
 
     /// <summary>Time allowed for one attempt (the batch deadline leaves room for it).</summary>
     public int TimeoutSeconds { get; }

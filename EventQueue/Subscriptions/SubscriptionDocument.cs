@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Jetstream.EventQueue.Subscriptions;
 
 /// <summary>
@@ -60,6 +62,20 @@ public sealed record WebhookDocument
 
     /// <summary>Null: the consumer's <c>Webhook:TimeoutSeconds</c>.</summary>
     public int? TimeoutSeconds { get; init; }
+
+    // The batch limits are left out of the stored JSON when unset, so a document without them reads as it always did.
+
+    /// <summary>Most events per request; null: the consumer's <c>Webhook:BatchMaxEvents</c> (1: one request per event).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? BatchMaxEvents { get; init; }
+
+    /// <summary>Most bytes of a batch's body; null: the consumer's <c>Webhook:BatchMaxBytes</c>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? BatchMaxBytes { get; init; }
+
+    /// <summary>Milliseconds a short receive waits for more events; null: the consumer's <c>Webhook:BatchMaxWait</c>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? BatchMaxWaitMs { get; init; }
 }
 
 public enum SubscriptionLifecycle

@@ -21,6 +21,9 @@ public sealed record ReceiverBehaviour
     /// <summary>Sent as <c>Retry-After</c> (whole seconds) with <see cref="StatusCode"/>.</summary>
     public TimeSpan? RetryAfter { get; init; }
 
+    /// <summary>Answer 422 to a request whose body contains this text (a receiver refusing one event, whatever its batch).</summary>
+    public string? RefuseBodiesContaining { get; init; }
+
     /// <summary>Wait this long before answering.</summary>
     public TimeSpan Delay { get; init; }
 }

@@ -213,6 +213,11 @@ public sealed class WebhookReceiverHost : IAsyncDisposable
         }
 
         var status = behaviour.StatusCode ?? (behaviour.FailureRate > 0 && Random.Shared.NextDouble() < behaviour.FailureRate ? 500 : 200);
+        if (behaviour.RefuseBodiesContaining is { Length: > 0 } refused && body.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(refused)) >= 0)
+        {
+            status = StatusCodes.Status422UnprocessableEntity;
+        }
+
         if (status is < 200 or > 299)
         {
             Interlocked.Increment(ref _failedCount);
@@ -256,7 +261,7 @@ public sealed class WebhookReceiverHost : IAsyncDisposable
     {
         if (_options.RecordDeliveries)
         {
-            _requests.Enqueue(new ReceivedRequest(id.Length == 0 ? null : id, arrivedAt, status));
+            _requests.Enqueue(new ReceivedRequest(id.Length == 0 ? null : id, arrivedAt, status, body));
         }
 
         if (_options.Output is { } output)
