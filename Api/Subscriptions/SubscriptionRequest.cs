@@ -45,4 +45,13 @@ public sealed record WebhookRequest
 
     /// <summary>1-600 s; left out: the consumer's <c>Webhook:TimeoutSeconds</c>.</summary>
     public int? TimeoutSeconds { get; init; }
+
+    /// <summary>Most events per request, 1-1000 (1: one request per event); left out: the consumer's <c>Webhook:BatchMaxEvents</c>.</summary>
+    public int? BatchMaxEvents { get; init; }
+
+    /// <summary>Most bytes of a batch's body, 1024-16777216; left out: the consumer's <c>Webhook:BatchMaxBytes</c>.</summary>
+    public int? BatchMaxBytes { get; init; }
+
+    /// <summary>Milliseconds a short receive waits for more events before its batches go, 0-10000; left out: the consumer's <c>Webhook:BatchMaxWait</c>.</summary>
+    public int? BatchMaxWaitMs { get; init; }
 }

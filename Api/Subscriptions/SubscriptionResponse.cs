@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Jetstream.Api.Subscriptions;
 
 /// <summary>One subscription as the Api shows it: its settings (never a secret) and a summary of its status.</summary>
@@ -34,7 +36,18 @@ public sealed record SubscriptionResponse
 }
 
 /// <summary>A webhook without its secrets: how many are set, and whether a bearer token is.</summary>
-public sealed record WebhookResponse(string Url, int SecretCount, bool HasBearerToken, int? TimeoutSeconds);
+/// <remarks>The batch limits appear only when the subscription sets them, so a webhook without them reads as before.</remarks>
+public sealed record WebhookResponse(string Url, int SecretCount, bool HasBearerToken, int? TimeoutSeconds)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? BatchMaxEvents { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? BatchMaxBytes { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? BatchMaxWaitMs { get; init; }
+}
 
 public sealed record SubscriptionStatusSummary
 {

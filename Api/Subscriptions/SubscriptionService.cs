@@ -134,7 +134,12 @@ public sealed class SubscriptionService(
             WantedDids = document.WantedDids,
             Endpoints = document.Endpoints,
             ForwardKinds = document.ForwardKinds,
-            Webhook = document.Webhook is { } w ? new WebhookResponse(w.Url, w.SecretCount, w.ProtectedBearerToken is not null, w.TimeoutSeconds) : null,
+            Webhook = document.Webhook is { } w ? new WebhookResponse(w.Url, w.SecretCount, w.ProtectedBearerToken is not null, w.TimeoutSeconds)
+            {
+                BatchMaxEvents = w.BatchMaxEvents,
+                BatchMaxBytes = w.BatchMaxBytes,
+                BatchMaxWaitMs = w.BatchMaxWaitMs,
+            } : null,
             Enabled = document.Enabled,
             Lifecycle = CamelCase(document.Lifecycle.ToString()),
             Source = document.Source,
@@ -179,6 +184,9 @@ public sealed class SubscriptionService(
         SecretCount = webhook.Secrets?.Length ?? existing?.SecretCount ?? 0,
         ProtectedBearerToken = webhook.BearerToken is { } token ? secrets.ProtectToken(token) : existing?.ProtectedBearerToken,
         TimeoutSeconds = webhook.TimeoutSeconds,
+        BatchMaxEvents = webhook.BatchMaxEvents,
+        BatchMaxBytes = webhook.BatchMaxBytes,
+        BatchMaxWaitMs = webhook.BatchMaxWaitMs,
     };
 
     private static string CamelCase(string name) => char.ToLowerInvariant(name[0]) + name[1..];

@@ -168,6 +168,21 @@ public sealed class SubscriptionValidator(Microsoft.Extensions.Options.IOptions<
         {
             add("webhook.timeoutSeconds", "Between 1 and 600.");
         }
+
+        if (webhook.BatchMaxEvents is < 1 or > 1000)
+        {
+            add("webhook.batchMaxEvents", "Between 1 (one request per event) and 1000.");
+        }
+
+        if (webhook.BatchMaxBytes is < 1024 or > 16 * 1024 * 1024)
+        {
+            add("webhook.batchMaxBytes", "Between 1024 and 16777216.");
+        }
+
+        if (webhook.BatchMaxWaitMs is < 0 or > 10_000)
+        {
+            add("webhook.batchMaxWaitMs", "Between 0 and 10000.");
+        }
     }
 
     private static bool IsSecret(string? secret)

@@ -46,6 +46,29 @@ public sealed class SubscriptionTests(ApiClusterFixture cluster)
     }
 
     [Fact]
+    public async Task Batch_limits_are_stored_and_shown_only_when_a_webhook_sets_them()
+    {
+        using var client = new SubscriptionClient(cluster);
+        var batched = SubscriptionClient.NewId("batched");
+        var plain = SubscriptionClient.NewId("plain");
+        var body = SubscriptionClient.Body(batched, ["app.example.one"]);
+        body["webhook"]!["batchMaxEvents"] = 100;
+        body["webhook"]!["batchMaxBytes"] = 262144;
+        body["webhook"]!["batchMaxWaitMs"] = 50;
+        using var created = await client.CreateAsync(body);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        using var createdPlain = await client.CreateAsync(SubscriptionClient.Body(plain, ["app.example.one"]));
+
+        var webhook = (await client.GetJsonAsync("/subscriptions/" + batched)).GetProperty("webhook");
+        Assert.Equal((100, 262144, 50), (webhook.GetProperty("batchMaxEvents").GetInt32(), webhook.GetProperty("batchMaxBytes").GetInt32(), webhook.GetProperty("batchMaxWaitMs").GetInt32()));
+        var plainWebhook = (await client.GetJsonAsync("/subscriptions/" + plain)).GetProperty("webhook");
+        Assert.Equal(["url", "secretCount", "hasBearerToken", "timeoutSeconds"], plainWebhook.EnumerateObject().Select(p => p.Name));
+
+        await client.Http.DeleteAsync($"/subscriptions/{batched}?discard=true");
+        await client.Http.DeleteAsync($"/subscriptions/{plain}?discard=true");
+    }
+
+    [Fact]
     public async Task Secrets_and_tokens_appear_in_no_log_line_at_any_level()
     {
         await using var api = cluster.StartApi(AdminTokens.Valid, new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Trace" }, captureLogs: true);
@@ -94,6 +117,9 @@ public sealed class SubscriptionTests(ApiClusterFixture cluster)
     [InlineData("""{"id":"ok-id"}""", "webhook")]
     [InlineData("""{"id":"ok-id","webhook":{"url":"http://127.0.0.1:9/","secrets":["whsec_not base64!"]}}""", "webhook.secrets[0]")]
     [InlineData("""{"id":"ok-id","webhook":{"url":"http://127.0.0.1:9/","timeoutSeconds":0}}""", "webhook.timeoutSeconds")]
+    [InlineData("""{"id":"ok-id","webhook":{"url":"http://127.0.0.1:9/","batchMaxEvents":0}}""", "webhook.batchMaxEvents")]
+    [InlineData("""{"id":"ok-id","webhook":{"url":"http://127.0.0.1:9/","batchMaxBytes":100}}""", "webhook.batchMaxBytes")]
+    [InlineData("""{"id":"ok-id","webhook":{"url":"http://127.0.0.1:9/","batchMaxWaitMs":60000}}""", "webhook.batchMaxWaitMs")]
     [InlineData("""{"id":"ok-id","wantedCollection":["typo.in.name"],"webhook":{"url":"http://127.0.0.1:9/"}}""", "wantedCollection")]
     [InlineData("""{"id":"ok-id","wantedCollections":"app.bsky.feed.post"}""", "wantedCollections")]
     [InlineData("""{"id":"ok-id",""", "$")]
