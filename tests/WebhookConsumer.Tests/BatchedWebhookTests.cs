@@ -53,19 +53,28 @@ public sealed class BatchedWebhookTests(ITestOutputHelper output)
         harness.Report($"batches of up to 10: {events.Count} events (4 DIDs) in {deliveries.Count} requests, each event's bytes as sent, per-DID order kept");
     }
 
-    [Fact]
-    public async Task A_failed_batch_is_retried_with_the_same_webhook_id_and_the_same_body()
+    // 500: the receiver refused the request (its first failure retries the batch; a second would split it). 503: the
+    // endpoint's failure (the circuit's schedule, outage limit the schedule's total, so steps of 5 s here).
+    [Theory]
+    [InlineData(500, 1, "00:00:00.2")]
+    [InlineData(503, 2, "00:00:05")]
+    public async Task A_failed_batch_is_retried_with_the_same_webhook_id_and_the_same_body(int status, int failures, string step)
     {
         await using var harness = await ConsumerHarness.CreateAsync(output, "batchretry");
         var events = TestEvents.Interleaved(dids: 3, perDid: 4);
         await harness.SendAsync(events, perMessage: 2);
-        harness.Receiver.Behaviour = new ReceiverBehaviour { StatusCode = 503 };
+        harness.Receiver.Behaviour = new ReceiverBehaviour { StatusCode = status };
 
-        var settings = new Dictionary<string, string?>(ShortSchedule) { ["Webhook:BatchMaxEvents"] = "50" };
+        var settings = new Dictionary<string, string?> { ["Webhook:BatchMaxEvents"] = "50" };
+        for (var i = 0; i < 4; i++)
+        {
+            settings[$"Webhook:RetrySchedule:{i}"] = step;
+        }
+
         await harness.StartConsumerAsync(settings);
-        await ConsumerHarness.WaitUntilAsync(() => Task.FromResult(harness.Receiver.Requests.Count >= 2), TimeSpan.FromSeconds(20), "two failed attempts");
+        await ConsumerHarness.WaitUntilAsync(() => Task.FromResult(harness.Receiver.Requests.Count >= failures), TimeSpan.FromSeconds(30), "the failed attempts");
         harness.Receiver.Behaviour = ReceiverBehaviour.Normal;
-        await ConsumerHarness.WaitUntilAsync(() => Task.FromResult(harness.Receiver.Deliveries.Count >= 1), TimeSpan.FromSeconds(20), "the delivery");
+        await ConsumerHarness.WaitUntilAsync(() => Task.FromResult(harness.Receiver.Deliveries.Count >= 1), TimeSpan.FromSeconds(30), "the delivery");
         await ConsumerHarness.WaitUntilAsync(async () => await harness.MainQueueCountAsync() == 0, TimeSpan.FromSeconds(10), "the queue to empty");
 
         var requests = harness.Receiver.Requests;
@@ -78,7 +87,8 @@ public sealed class BatchedWebhookTests(ITestOutputHelper output)
         });
         Assert.Equal(200, requests[^1].Status);
         Assert.Single(harness.Receiver.Deliveries);
-        harness.Report($"a batch of {events.Count} events from {events.Count / 2} messages: {requests.Count} attempts ({string.Join(", ", requests.Select(r => r.Status))}), each with webhook-id {first.Id} and the same {first.Body!.Length} bytes");
+        Assert.Equal(0, await harness.DeadLetters.CountAsync());
+        harness.Report($"{status}: a batch of {events.Count} events from {events.Count / 2} messages: {requests.Count} attempts ({string.Join(", ", requests.Select(r => r.Status))}), each with webhook-id {first.Id} and the same {first.Body!.Length} bytes");
     }
 
     [Fact]
