@@ -210,16 +210,18 @@ internal sealed class BatchedDelivery
             foreach (var member in members)
             {
                 _taken.Add(member);
+                Turn(member).Returned(member);
             }
 
-            if (members.All(Start))
+            // Every member is asked (no short cut): each one that must wait says until when.
+            if (members.Select(Start).ToArray().All(started => started))
             {
                 return new Planned(members, Retried: true);
             }
 
             // One of them must wait (its DID, its own time): the batch waits whole, to go again as it was.
             var until = members.Where(e => e.Outcome == EventOutcome.Held).Select(e => e.DueAt).DefaultIfEmpty(now + TimeSpan.FromSeconds(1)).Max();
-            foreach (var member in members.Where(e => e.Outcome != EventOutcome.Held && e.Outcome != EventOutcome.Copy))
+            foreach (var member in members.Where(e => e.Outcome != EventOutcome.Copy))
             {
                 Turn(member).Hold(member, until);
             }

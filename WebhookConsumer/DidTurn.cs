@@ -134,6 +134,12 @@ internal sealed class DidTurn
         return now > deadline ? now : null;
     }
 
+    /// <summary>
+    /// An event that came back with the rest of its failed batch: it no longer holds back the batch's other events of
+    /// its DID (they go with it, in order, in the same request).
+    /// </summary>
+    public void Returned(InFlightEvent inFlight) => _pending?.Remove(inFlight.Queued.EventId);
+
     /// <summary>A started event went out in a batch that was acknowledged.</summary>
     public void Delivered(InFlightEvent inFlight)
     {
