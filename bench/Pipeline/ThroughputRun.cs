@@ -38,10 +38,11 @@ internal static class ThroughputRun
             series.Add((window.Elapsed.TotalSeconds, receiver.Counts.Events));
         }
 
+        // The receiver first: every event it counts was queued before the grain's counters are read, so the backlog is not negative.
+        var counts = receiver.Counts;
         var after = await probe.StatsAsync();
         var seqAfter = (await probe.StatusAsync()).CursorSeq;
         var writes = await stack.QueueWritesAsync() - writesBefore;
-        var counts = receiver.Counts;
         var usage = window.Stop();
         var seconds = window.Elapsed.TotalSeconds;
         await stopGcSampling.CancelAsync();
