@@ -23,6 +23,8 @@ internal sealed class ClusterConnection(
     ILoggerFactory loggerFactory,
     TimeProvider time) : BackgroundService, IClusterConnectionStatusObserver
 {
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
+
     private readonly TaskCompletionSource<IClusterClient> _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ILogger _logger = loggerFactory.CreateLogger<ClusterConnection>();
     private IHost? _client;
@@ -44,9 +46,17 @@ internal sealed class ClusterConnection(
             return;
         }
 
+        // Nothing depends on a graceful close (the processors forget this consumer when a call fails or its lease runs
+        // out), and the silos are often stopping at the same moment: a close that waits for them only delays the exit.
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(CloseTimeout);
         try
         {
-            await _client.StopAsync(cancellationToken);
+            await _client.StopAsync(bounded.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            WakeLog.StopFailed(_logger, $"the cluster did not answer within {CloseTimeout.TotalSeconds:F0} s; closed without waiting");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
