@@ -38,7 +38,10 @@ internal sealed partial class RunScript : IAsyncDisposable
     {
         var ports = Ports.Free();
         var state = Path.Combine(Path.GetTempPath(), "run-test-" + Guid.NewGuid().ToString("N")[..8]);
-        var psi = new ProcessStartInfo("bash")
+        // Through `env --default-signal=INT`: a shell cannot trap a signal that was ignored when it started, and a test
+        // run launched as a background job of a non-interactive shell inherits SIGINT ignored, so Ctrl-C would never
+        // reach run.sh's trap. A user's terminal delivers it; this gives the script the same start.
+        var psi = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -46,6 +49,8 @@ internal sealed partial class RunScript : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = RepoPaths.Root,
         };
+        psi.ArgumentList.Add("--default-signal=INT");
+        psi.ArgumentList.Add("bash");
         psi.ArgumentList.Add(Path.Combine(RepoPaths.Root, "run.sh"));
         psi.ArgumentList.Add("--offline");
         psi.ArgumentList.Add("--no-build");
@@ -75,7 +80,7 @@ internal sealed partial class RunScript : IAsyncDisposable
             psi.Environment[key] = value;
         }
 
-        var process = Process.Start(psi) ?? throw new InvalidOperationException("bash did not start.");
+        var process = Process.Start(psi) ?? throw new InvalidOperationException("env (bash) did not start.");
         var run = new RunScript(process, state, ports);
         process.OutputDataReceived += (_, e) => run.Record(e.Data);
         process.ErrorDataReceived += (_, e) => run.Record(e.Data);
