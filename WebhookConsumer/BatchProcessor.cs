@@ -55,9 +55,19 @@ internal sealed class BatchProcessor(
         return received;
     }
 
-    /// <summary>Settles every message of a delivered batch: dead-letter copies first, then delete or update.</summary>
-    public Task SettleAsync(IReadOnlyList<ReceivedMessage> delivered, CancellationToken cancellationToken) =>
-        settler.SettleAsync(delivered, cancellationToken);
+    /// <summary>
+    /// Settles every message of a delivered batch: dead-letter copies first, then delete or update; with
+    /// <paramref name="keepUntil"/> (the open circuit's next probe) the messages waiting for it are kept in hand.
+    /// </summary>
+    public Task<IReadOnlyList<KeptMessage>> SettleAsync(IReadOnlyList<ReceivedMessage> delivered, DateTimeOffset? keepUntil, CancellationToken cancellationToken)
+    {
+        if (keepUntil is { } probeAt)
+        {
+            scheduler.WaitForProbe(delivered, probeAt);
+        }
+
+        return settler.SettleAsync(delivered, keepUntil, cancellationToken);
+    }
 
     private async ValueTask DeliverInOrderAsync(WebhookSender sender, IReadOnlyList<InFlightEvent> events, DateTimeOffset deadline, CancellationToken cancellationToken)
     {

@@ -326,7 +326,7 @@ internal sealed class BatchedDelivery
                 var (member, next) = retrying[i];
                 Turn(member).Retry(member, retrying.Count == 1
                     ? next with { BatchId = null, BatchIndex = null, BatchSize = null }
-                    : next with { NotBefore = due, BatchId = id, BatchIndex = i, BatchSize = retrying.Count });
+                    : next with { NotBefore = due, BatchId = id, BatchIndex = i, BatchSize = retrying.Count }, result.Endpoint);
             }
         }
 
@@ -353,7 +353,7 @@ internal sealed class BatchedDelivery
             }
 
             ConsumerLog.AttemptFailed(owner._logger, owner._subscriptionId, inFlight.Queued.EventId, updated.Attempts, result.Error);
-            Turn(inFlight).Retry(inFlight, updated with { BatchId = null, BatchIndex = null, BatchSize = null });
+            Turn(inFlight).Retry(inFlight, updated with { BatchId = null, BatchIndex = null, BatchSize = null }, result.Endpoint);
         }
     }
 

@@ -80,6 +80,29 @@ internal sealed class DidScheduler
         }
     }
 
+    /// <summary>
+    /// The endpoint's circuit is open until <paramref name="probeAt"/>: every event of <paramref name="messages"/> that
+    /// waits for the endpoint (<see cref="InFlightEvent.WaitsForEndpoint"/>), on a wait of its own that ends later, is
+    /// due at the probe instead, and remembered so: the probe decides when the endpoint takes requests again, and an
+    /// event still waiting out its own wait then would hold its DID back behind an endpoint that works.
+    /// </summary>
+    public void WaitForProbe(IReadOnlyList<ReceivedMessage> messages, DateTimeOffset probeAt)
+    {
+        foreach (var inFlight in messages.SelectMany(m => m.Events))
+        {
+            if (inFlight is { WaitsForEndpoint: true, Outcome: EventOutcome.Held or EventOutcome.Retry } && inFlight.DueAt > probeAt)
+            {
+                inFlight.DueAt = probeAt;
+                if (inFlight.Updated.NotBefore > probeAt)
+                {
+                    inFlight.Updated = inFlight.Updated with { NotBefore = probeAt };
+                }
+
+                PendingFor(inFlight.Did).Set(inFlight.Updated, probeAt, probeAt + PendingGrace);
+            }
+        }
+    }
+
     /// <summary>DIDs with an event remembered as outstanding.</summary>
     internal int PendingDids => _pending.Count;
 

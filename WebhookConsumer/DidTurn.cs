@@ -16,6 +16,7 @@ internal sealed class DidTurn
     private readonly string _did;
     private PendingEvents? _pending;
     private DateTimeOffset? _heldUntil;
+    private bool _heldForEndpoint;
 
     internal DidTurn(DidScheduler scheduler, string did, PendingEvents? pending)
     {
@@ -52,6 +53,7 @@ internal sealed class DidTurn
 
         inFlight.Outcome = EventOutcome.Held;
         inFlight.DueAt = until;
+        inFlight.WaitsForEndpoint = _heldForEndpoint;
         Remember(inFlight, until);
         return false;
     }
@@ -82,7 +84,9 @@ internal sealed class DidTurn
 
         inFlight.Outcome = EventOutcome.Held;
         inFlight.DueAt = openUntil;
+        inFlight.WaitsForEndpoint = true;
         _heldUntil = openUntil;
+        _heldForEndpoint = true;
         Remember(inFlight, openUntil);
         return inFlight.Outcome;
     }
@@ -112,7 +116,9 @@ internal sealed class DidTurn
         var due = updated.NotBefore!.Value;
         inFlight.Outcome = EventOutcome.Retry;
         inFlight.DueAt = due;
+        inFlight.WaitsForEndpoint = result.Endpoint;
         _heldUntil = due;
+        _heldForEndpoint = result.Endpoint;
         Remember(inFlight, due);
         return inFlight.Outcome;
     }
@@ -149,13 +155,16 @@ internal sealed class DidTurn
     }
 
     /// <summary>A started event's batch failed: it waits, as <paramref name="updated"/>, until its batch is due again, and the DID's later events with it.</summary>
-    public void Retry(InFlightEvent inFlight, QueuedEvent updated)
+    /// <param name="forEndpoint">The failure was the endpoint's (<see cref="DeliveryResult.Endpoint"/>).</param>
+    public void Retry(InFlightEvent inFlight, QueuedEvent updated, bool forEndpoint)
     {
         var due = updated.NotBefore ?? _scheduler.TimeProvider.GetUtcNow();
         inFlight.Updated = updated;
         inFlight.Outcome = EventOutcome.Retry;
         inFlight.DueAt = due;
+        inFlight.WaitsForEndpoint = forEndpoint;
         _heldUntil = due;
+        _heldForEndpoint = forEndpoint;
         Remember(inFlight, due);
     }
 
@@ -173,6 +182,7 @@ internal sealed class DidTurn
         _heldUntil ??= until;
         inFlight.Outcome = EventOutcome.Held;
         inFlight.DueAt = _heldUntil.Value;
+        inFlight.WaitsForEndpoint = _heldForEndpoint;
         Remember(inFlight, _heldUntil.Value);
     }
 

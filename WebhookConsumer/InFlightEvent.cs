@@ -21,5 +21,12 @@ internal sealed class InFlightEvent(ReceivedMessage message, QueuedEvent queued)
     /// <summary>When a held or retried event is next due.</summary>
     public DateTimeOffset DueAt { get; set; }
 
+    /// <summary>
+    /// Held or retried for the endpoint, not for the event: its circuit was open, its attempt failed the endpoint's way
+    /// (<see cref="DeliveryResult.Endpoint"/>), or an earlier event of its DID waits so. While the circuit is open such an
+    /// event is due at the next probe, whatever its own wait said (<see cref="DidScheduler.WaitForProbe"/>).
+    /// </summary>
+    public bool WaitsForEndpoint { get; set; }
+
     public string Did => Queued.Did;
 }

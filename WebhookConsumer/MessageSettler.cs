@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using Azure;
+using Azure.Storage.Queues.Models;
 using Jetstream.EventQueue;
 using Microsoft.Extensions.Logging;
 
@@ -8,10 +10,13 @@ namespace Jetstream.WebhookConsumer;
 /// Settles the messages of a delivered batch, each on its own: dead-lettered events are written to the poison queue
 /// first, then the message is deleted (nothing left in it) or updated to hold what is left, attempts recorded, in the
 /// version it was read in (<see cref="MessageRewrite"/>), hidden until the earliest of those is due. Delivered large
-/// events' blobs go last, once the message no longer names them.
+/// events' blobs go last, once the message no longer names them. While the endpoint's circuit is open, a message whose
+/// events wait only for the next probe is kept in hand instead (<see cref="KeptMessage"/>): updated with a lease that
+/// lasts past the probe, so the probe goes from the head of the queue and the messages behind it stay untouched, in order.
 /// </summary>
 internal sealed class MessageSettler(
     EventQueueClients clients,
+    WebhookOptions options,
     DeadLetterQueue deadLetters,
     WebhookConsumerMetrics metrics,
     TimeProvider timeProvider,
@@ -22,13 +27,26 @@ internal sealed class MessageSettler(
     // Azure caps the visibility timeout at 7 days; a later-due event is simply held again then.
     private static readonly TimeSpan MaxVisibility = TimeSpan.FromDays(7) - TimeSpan.FromMinutes(1);
 
-    public async Task SettleAsync(IReadOnlyList<ReceivedMessage> messages, CancellationToken cancellationToken)
+    /// <param name="keepUntil">
+    /// While the endpoint's circuit is open, its next probe: a message with an event due by then is kept in hand, not
+    /// returned to the queue, and is among the result. Null: every message goes back to the queue (or is deleted).
+    /// </param>
+    /// <returns>The messages kept in hand, to be delivered again from hand once the probe is due.</returns>
+    public async Task<IReadOnlyList<KeptMessage>> SettleAsync(IReadOnlyList<ReceivedMessage> messages, DateTimeOffset? keepUntil, CancellationToken cancellationToken)
     {
         await RegroupAsync(messages, cancellationToken);
+        var kept = new ConcurrentBag<KeptMessage>();
         await Parallel.ForEachAsync(
             messages,
             new ParallelOptions { MaxDegreeOfParallelism = SettleConcurrency, CancellationToken = cancellationToken },
-            (message, token) => new ValueTask(SettleAsync(message, token)));
+            async (message, token) =>
+            {
+                if (await SettleAsync(message, keepUntil, token) is { } keptMessage)
+                {
+                    kept.Add(keptMessage);
+                }
+            });
+        return [.. kept.OrderBy(k => k.Message.InsertedOn)];
     }
 
     /// <summary>Whole seconds (what Azure takes), rounded up so the message never comes back before the event is due.</summary>
@@ -86,7 +104,7 @@ internal sealed class MessageSettler(
         }
     }
 
-    private async Task SettleAsync(ReceivedMessage received, CancellationToken cancellationToken)
+    private async Task<KeptMessage?> SettleAsync(ReceivedMessage received, DateTimeOffset? keepUntil, CancellationToken cancellationToken)
     {
         foreach (var inFlight in received.Events)
         {
@@ -110,11 +128,16 @@ internal sealed class MessageSettler(
         }
 
         var message = received.Message;
+        KeptMessage? kept = null;
         try
         {
             if (remaining.Count == 0)
             {
                 await clients.Queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+            }
+            else if (keepUntil is { } probeAt && remaining.Min(r => r.DueAt) <= probeAt)
+            {
+                kept = await KeepAsync(message, changed ? MessageRewrite.Build(remaining, received.Version, clients.Options.MaxMessageBytes) : null, probeAt, cancellationToken);
             }
             else if (!changed)
             {
@@ -145,7 +168,7 @@ internal sealed class MessageSettler(
             // 404: the message's invisibility ran out and another receive took it; it will be delivered again there
             // (duplicates with the same webhook-id). Otherwise storage failed and it reappears after the timeout.
             ConsumerLog.SettleFailed(logger, clients.SubscriptionId, message.MessageId, ex.Status, ex.Message);
-            return;
+            return null;
         }
 
         foreach (var inFlight in received.Events)
@@ -155,6 +178,35 @@ internal sealed class MessageSettler(
                 await DeleteBlobAsync(blobName, cancellationToken);
             }
         }
+
+        return kept;
+    }
+
+    /// <summary>
+    /// Updates a message kept in hand: what is left of it (<paramref name="parts"/>, null when unchanged), hidden until
+    /// <paramref name="probeAt"/> and a whole visibility timeout after it, so it can be delivered from hand then as if
+    /// just received. Parts split off (a rewrite over 64 KiB) go back to the queue, due at the probe.
+    /// </summary>
+    private async Task<KeptMessage> KeepAsync(QueueMessage message, IReadOnlyList<MessageRewrite.Part>? parts, DateTimeOffset probeAt, CancellationToken cancellationToken)
+    {
+        if (parts is not null)
+        {
+            foreach (var part in parts.Skip(1))
+            {
+                await clients.Queue.SendMessageAsync(part.Body, VisibilityUntil(part.DueAt, timeProvider.GetUtcNow()), TimeSpan.FromSeconds(-1), cancellationToken);
+            }
+        }
+
+        var now = timeProvider.GetUtcNow();
+        var untilProbe = VisibilityUntil(probeAt, now);
+        var lease = untilProbe + options.VisibilityTimeout;
+        var body = parts?[0].Body;
+        var receipt = await clients.Queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, body, lease < MaxVisibility ? lease : MaxVisibility, cancellationToken);
+        var renewed = QueuesModelFactory.QueueMessage(
+            message.MessageId, receipt.Value.PopReceipt, body ?? message.Body, message.DequeueCount, receipt.Value.NextVisibleOn, message.InsertedOn, message.ExpiresOn);
+
+        // Its invisibility counts from no earlier than this, for a whole visibility timeout.
+        return new KeptMessage(renewed, now + untilProbe);
     }
 
     private async Task DeadLetterAsync(InFlightEvent inFlight, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using Azure;
 using Jetstream.EventQueue;
+using Jetstream.EventQueue.Circuits;
 using Jetstream.WebhookConsumer.WakeOnWrite;
 using Microsoft.Extensions.Logging;
 
@@ -14,6 +15,12 @@ namespace Jetstream.WebhookConsumer;
 /// ahead while a change waits, the batches in hand are finished with the webhook they were received under, then the
 /// loop switches. Stopping finishes the batches in hand unless abandoned (or the host's shutdown timeout runs out);
 /// abandoned messages reappear after the visibility timeout, as after a crash.
+/// While the webhook endpoint's circuit is open nothing more is received: the messages whose events wait for the probe
+/// are kept in hand under a renewed lease, the loop pauses until the probe is due and delivers them from hand (one of
+/// them is the probe). So the queue behind them is not touched during an outage (no storage transaction per waiting
+/// message and probe) and keeps its order: Azure Queues hand out visible messages oldest visibility first, so messages
+/// put back until the probe would come back after the untouched ones behind them, and every DID whose earlier event
+/// was among them would wait its turn again. On stop, messages still kept are made visible again at once.
 /// </summary>
 internal sealed class SubscriptionLoop : IAsyncDisposable
 {
@@ -138,8 +145,11 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
         await Task.Yield();
         var settings = Settings;
         WebhookSender? sender = null;
-        var settling = Task.CompletedTask;
+        Task settling = Task.CompletedTask;
         Task<ReceivedBatch?>? next = null;
+
+        // Messages kept in hand while the endpoint's circuit is open: the probe goes from them, before anything is received.
+        List<KeptMessage> kept = [];
         try
         {
             while (next is not null || !_stopping.IsCancellationRequested)
@@ -165,8 +175,25 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
                     continue;
                 }
 
-                var batch = next is null ? await ReceiveAsync(settings.Deleting, _stopping.Token) : await next;
-                next = null;
+                ReceivedBatch? batch;
+                var fromHand = next is null && kept.Count > 0;
+                if (fromHand)
+                {
+                    if (sender.Circuit.State == EndpointCircuitState.Open && sender.Circuit.ProbeAt > _timeProvider.GetUtcNow())
+                    {
+                        await PauseAsync(sender.Circuit.ProbeAt);
+                        continue;
+                    }
+
+                    batch = new ReceivedBatch([.. kept.OrderBy(k => k.Message.InsertedOn).Select(k => k.Message)], kept.Min(k => k.LeaseFrom));
+                    kept.Clear();
+                }
+                else
+                {
+                    batch = next is null ? await ReceiveAsync(settings.Deleting, _stopping.Token) : await next;
+                    next = null;
+                }
+
                 if (batch is null)
                 {
                     await Task.Delay(_options.MaxPollInterval, _timeProvider, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -185,15 +212,18 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
                 }
 
                 _idle.Found();
-                if (settings.Webhook is { Batching: true, BatchMaxWait: var wait } && wait > TimeSpan.Zero && batch.Messages.Length < _options.BatchSize)
+                if (!fromHand && settings.Webhook is { Batching: true, BatchMaxWait: var wait } && wait > TimeSpan.Zero && batch.Messages.Length < _options.BatchSize)
                 {
                     batch = await TopUpAsync(batch, wait, settings.Deleting);
                 }
 
                 // Not cancelled by a graceful stop: a receive cut off after the service dequeued would leave its
                 // messages hidden for a whole visibility timeout. The batch it brings is delivered before stopping.
-                // Nor received ahead while new settings wait, so the switch comes right after this batch.
-                next = _stopping.IsCancellationRequested || Volatile.Read(ref _pending) is not null ? null : ReceiveAsync(settings.Deleting, _abort.Token);
+                // Nor received ahead while new settings wait, so the switch comes right after this batch, nor while
+                // the endpoint's circuit is not closed: the queue behind the messages in hand stays untouched.
+                next = _stopping.IsCancellationRequested || Volatile.Read(ref _pending) is not null || sender.Circuit.State != EndpointCircuitState.Closed
+                    ? null
+                    : ReceiveAsync(settings.Deleting, _abort.Token);
                 IReadOnlyList<ReceivedMessage> delivered;
                 try
                 {
@@ -206,7 +236,17 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
                 }
 
                 await settling;
-                settling = SettleAsync(delivered);
+                if (sender.Circuit.State == EndpointCircuitState.Open)
+                {
+                    // Settled at once: what waits for the probe is kept in hand (a fresh lease, no receive), the rest
+                    // goes back to the queue, before the loop pauses.
+                    kept.AddRange(await KeepAsync(delivered, sender.Circuit.ProbeAt));
+                    settling = Task.CompletedTask;
+                }
+                else
+                {
+                    settling = SettleAsync(delivered);
+                }
             }
 
             await settling;
@@ -214,6 +254,58 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
         {
             // Abandoned like a crash: unsettled messages reappear after their visibility timeout.
+        }
+
+        if (!settings.Discard)
+        {
+            await ReleaseAsync(kept);
+        }
+    }
+
+    /// <summary>Until the open circuit's probe is due, new settings come or the loop stops.</summary>
+    private async Task PauseAsync(DateTimeOffset probeAt)
+    {
+        var wait = probeAt - _timeProvider.GetUtcNow();
+        if (wait <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        var changed = _changed.WaitAsync(done.Token);
+        await Task.WhenAny(changed, Task.Delay(wait, _timeProvider, done.Token));
+        await done.CancelAsync();
+
+        // A change taken here ended the pause: the loop reads the new settings next.
+        await changed.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    /// <summary>Messages still kept in hand when the loop ends: made visible now, for the next consumer, instead of after their lease.</summary>
+    private async Task ReleaseAsync(IReadOnlyList<KeptMessage> kept)
+    {
+        foreach (var message in kept.Select(k => k.Message))
+        {
+            try
+            {
+                await _clients.Queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, (BinaryData?)null, TimeSpan.Zero, CancellationToken.None);
+            }
+            catch (RequestFailedException ex)
+            {
+                ConsumerLog.SettleFailed(_logger, Id, message.MessageId, ex.Status, ex.Message);
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<KeptMessage>> KeepAsync(IReadOnlyList<ReceivedMessage> delivered, DateTimeOffset probeAt)
+    {
+        try
+        {
+            return await _processor.SettleAsync(delivered, probeAt, _abort.Token);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
+        {
+            ConsumerLog.BatchFailed(_logger, Id, ex, delivered.Count);
+            return [];
         }
     }
 
@@ -267,7 +359,7 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
     {
         try
         {
-            await _processor.SettleAsync(delivered, _abort.Token);
+            await _processor.SettleAsync(delivered, keepUntil: null, _abort.Token);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
         {

@@ -39,7 +39,7 @@ internal sealed class SubscriptionLoopFactory(
             scheduler,
             attempt,
             new BatchedDelivery(settings.Id, scheduler, attempt, lane, metrics, options.Value, timeProvider, logger),
-            new MessageSettler(clients, deadLetters, metrics, timeProvider, logger),
+            new MessageSettler(clients, options.Value, deadLetters, metrics, timeProvider, logger),
             lane,
             metrics,
             options.Value,

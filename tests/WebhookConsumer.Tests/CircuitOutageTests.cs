@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Azure.Storage.Queues.Models;
 using Jetstream.EventQueue;
 using Jetstream.EventQueue.Circuits;
 using Jetstream.WebhookReceiver;
@@ -62,6 +63,7 @@ public sealed class CircuitOutageTests(ITestOutputHelper output)
         var sent = new List<QueuedEvent>();
         var clock = Stopwatch.StartNew();
         DateTimeOffset? down = null, back = null;
+        IReadOnlyList<PeekedMessage>? visibleBeforeReturn = null;
         var seq = 0;
 
         // 20 events/s over 40 DIDs for 25 s; the receiver aborts every connection from 5 s to 20 s.
@@ -71,6 +73,10 @@ public sealed class CircuitOutageTests(ITestOutputHelper output)
             {
                 harness.Receiver.Behaviour = ReceiverBehaviour.Unreachable;
                 down = DateTimeOffset.UtcNow;
+            }
+            else if (visibleBeforeReturn is null && clock.Elapsed >= TimeSpan.FromSeconds(19.5))
+            {
+                visibleBeforeReturn = (await harness.Clients.Queue.PeekMessagesAsync(32)).Value;
             }
             else if (back is null && clock.Elapsed >= TimeSpan.FromSeconds(20))
             {
@@ -97,7 +103,16 @@ public sealed class CircuitOutageTests(ITestOutputHelper output)
             $"after {duringOutage - probes} requests, then {probes} probes; closed {(closed.Since - back.Value).TotalSeconds:0.0} s after the receiver returned, " +
             $"every event delivered {lastAfterReturn.TotalSeconds:0.0} s after it; {harness.Receiver.Stats.Duplicates} duplicates");
 
-        Assert.True(lastAfterReturn < TimeSpan.FromSeconds(30), $"the last event came {lastAfterReturn.TotalSeconds:0.0} s after the receiver returned");
+        // While the circuit was open the consumer kept the messages it had in hand and received nothing more: what was
+        // queued after it opened waited untouched, in order (never received, so never put back behind newer ones).
+        // Messages of events that failed before it opened went back to the queue, due in a second or two, ahead of those.
+        var queuedAfterOpening = visibleBeforeReturn!.Where(m => m.InsertedOn > opened).ToList();
+        harness.Report($"just before the return: {visibleBeforeReturn!.Count} messages visible (peek), {queuedAfterOpening.Count} queued after the circuit opened, " +
+            $"the oldest of those {(queuedAfterOpening.Min(m => m.InsertedOn!.Value) - opened).TotalSeconds:0.0} s after it, {queuedAfterOpening.Count(m => m.DequeueCount > 0)} of them received before");
+        Assert.NotEmpty(queuedAfterOpening);
+        Assert.All(queuedAfterOpening, m => Assert.Equal(0, m.DequeueCount));
+        Assert.True(queuedAfterOpening.Min(m => m.InsertedOn!.Value) - opened < TimeSpan.FromSeconds(3), "messages queued soon after the circuit opened were received during the outage");
+        Assert.True(lastAfterReturn < TimeSpan.FromSeconds(15), $"the last event came {lastAfterReturn.TotalSeconds:0.0} s after the receiver returned");
         Assert.InRange(probes, 1, 6);
         Assert.True(closed.Since > back.Value);
         Assert.Equal(0, harness.OvertakenWithinDid(sent));

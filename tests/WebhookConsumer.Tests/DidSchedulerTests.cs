@@ -221,6 +221,41 @@ public sealed class DidSchedulerTests
         Assert.True(_scheduler.Begin("did:plc:a").TryStart(retry[a1], NoDeadline));
     }
 
+    [Fact]
+    public void Once_the_circuit_opens_an_endpoint_failure_and_the_events_behind_it_are_due_at_the_probe_not_on_their_own_wait()
+    {
+        // a1 failed the endpoint's way while the circuit was still closed: it waits as long as it has been failing
+        // (10 s here). b1 failed the event's way (500): its own schedule stands.
+        var a1 = Queued("did:plc:a", 1) with { FirstAttemptAt = _clock.GetUtcNow() - TimeSpan.FromSeconds(10) };
+        var a2 = Queued("did:plc:a", 2);
+        var b1 = Queued("did:plc:b", 1);
+        var batch = Batch(Message(a1, a2, b1));
+        var a = _scheduler.Begin("did:plc:a");
+        a.TryStart(batch[a1], NoDeadline);
+        a.Finish(batch[a1], DeliveryResult.Failure(503, "HTTP 503", endpoint: true));
+        a.TryStart(batch[a2], NoDeadline);
+        var b = _scheduler.Begin("did:plc:b");
+        b.TryStart(batch[b1], NoDeadline);
+        b.Finish(batch[b1], Failed());
+        var ownWait = batch[a1].DueAt;
+        var b1Due = batch[b1].DueAt;
+
+        // Then the circuit opened, its probe due in a second: the endpoint decides when a1 goes, and a2 behind it.
+        var probeAt = _clock.GetUtcNow() + TimeSpan.FromSeconds(1);
+        Assert.True(ownWait > probeAt);
+        _scheduler.WaitForProbe(batch.Messages, probeAt);
+
+        Assert.Equal((probeAt, probeAt), (batch[a1].DueAt, batch[a1].Updated.NotBefore));
+        Assert.Equal(probeAt, batch[a2].DueAt);
+        Assert.Equal(b1Due, batch[b1].DueAt);
+
+        // A later event of the DID that comes meanwhile waits for the probe too, not for a1's own wait.
+        var a3 = Queued("did:plc:a", 3);
+        var next = Batch(Message(a3));
+        Assert.False(_scheduler.Begin("did:plc:a").TryStart(next[a3], NoDeadline));
+        Assert.Equal(probeAt, next[a3].DueAt);
+    }
+
     private static DeliveryResult Failed() => DeliveryResult.Failure(500, "HTTP 500");
 
     private static DeliveryResult Delivered() => DeliveryResult.Success(200);
