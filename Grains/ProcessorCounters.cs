@@ -57,17 +57,24 @@ public sealed class ProcessorCounters
     /// <summary>Counts events the queue acknowledged; returns how many.</summary>
     public int Acknowledge(IReadOnlyList<PendingEvent> events, DateTimeOffset now, ActivityWindow window, ProcessorMetrics metrics)
     {
+        // Tallied per collection first: a message carries a hundred or more events of a few collections, and each
+        // count below is two dictionary updates, a clock read and a metric measurement (issue 13's CPU profile).
+        var byCollection = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var pending in events)
         {
-            EventCounts[pending.Collection] = EventCounts.GetValueOrDefault(pending.Collection) + 1;
+            byCollection[pending.Collection] = byCollection.GetValueOrDefault(pending.Collection) + 1;
             LastEventTimeUs = Math.Max(LastEventTimeUs ?? 0, pending.Event.TimeUs);
             if (pending.Event.BlobName is not null)
             {
                 OffloadedEvents++;
             }
+        }
 
-            window.Record(pending.Collection);
-            metrics.Queued(pending.Collection, 1);
+        foreach (var (collection, count) in byCollection)
+        {
+            EventCounts[collection] = EventCounts.GetValueOrDefault(collection) + count;
+            window.Record(collection, count);
+            metrics.Queued(collection, count);
         }
 
         TotalEvents += events.Count;
