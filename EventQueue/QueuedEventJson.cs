@@ -112,30 +112,31 @@ internal static class QueuedEventJson
         {
             var name = reader.ValueSpan;
             reader.Read();
-            switch (Encoding.ASCII.GetString(name))
+            // Matched as UTF-8 bytes: a string per property name of every event was most of what decoding allocated.
+            switch (PropertyOf(name))
             {
-                case "eventId": eventId = reader.GetString(); break;
-                case "queuedAt": queuedAt = reader.GetDateTimeOffset(); break;
-                case "did": did = reader.GetString(); break;
-                case "timeUs": timeUs = reader.GetInt64(); break;
-                case "traceparent": traceParent = reader.GetString(); break;
-                case "attempts": attempts = reader.GetInt32(); break;
-                case "firstAttemptAt": firstAttemptAt = reader.GetDateTimeOffset(); break;
-                case "lastStatus": lastStatus = reader.GetInt32(); break;
-                case "lastError": lastError = reader.GetString(); break;
-                case "notBefore": notBefore = reader.GetDateTimeOffset(); break;
-                case "blob": blob = reader.GetString(); break;
-                case "batchId": batchId = reader.GetString(); break;
-                case "batchIndex": batchIndex = reader.GetInt32(); break;
-                case "batchSize": batchSize = reader.GetInt32(); break;
-                case "event":
+                case Property.EventId: eventId = reader.GetString(); break;
+                case Property.QueuedAt: queuedAt = reader.GetDateTimeOffset(); break;
+                case Property.Did: did = reader.GetString(); break;
+                case Property.TimeUs: timeUs = reader.GetInt64(); break;
+                case Property.TraceParent: traceParent = reader.GetString(); break;
+                case Property.Attempts: attempts = reader.GetInt32(); break;
+                case Property.FirstAttemptAt: firstAttemptAt = reader.GetDateTimeOffset(); break;
+                case Property.LastStatus: lastStatus = reader.GetInt32(); break;
+                case Property.LastError: lastError = reader.GetString(); break;
+                case Property.NotBefore: notBefore = reader.GetDateTimeOffset(); break;
+                case Property.Blob: blob = reader.GetString(); break;
+                case Property.BatchId: batchId = reader.GetString(); break;
+                case Property.BatchIndex: batchIndex = reader.GetInt32(); break;
+                case Property.BatchSize: batchSize = reader.GetInt32(); break;
+                case Property.Event:
                     // Raw UTF-8 as well as ASCII: version 1 messages written before eventBase64 existed, and every
                     // version 2 message, carry any event here.
                     var start = (int)reader.TokenStartIndex;
                     reader.Skip();
                     eventJson = json[start..(int)reader.BytesConsumed];
                     break;
-                case "eventBase64": eventJson = reader.GetBytesFromBase64(); break;
+                case Property.EventBase64: eventJson = reader.GetBytesFromBase64(); break;
                 default: reader.Skip(); break;
             }
         }
@@ -169,6 +170,49 @@ internal static class QueuedEventJson
             BatchSize = batchSize,
         };
     }
+
+    private enum Property
+    {
+        Other,
+        EventId,
+        QueuedAt,
+        Did,
+        TimeUs,
+        TraceParent,
+        Attempts,
+        FirstAttemptAt,
+        LastStatus,
+        LastError,
+        NotBefore,
+        Blob,
+        BatchId,
+        BatchIndex,
+        BatchSize,
+        Event,
+        EventBase64,
+    }
+
+    /// <summary>The property a name (its bytes as written, unescaped names only, as before) stands for.</summary>
+    private static Property PropertyOf(ReadOnlySpan<byte> name) => name switch
+    {
+        _ when name.SequenceEqual("eventId"u8) => Property.EventId,
+        _ when name.SequenceEqual("queuedAt"u8) => Property.QueuedAt,
+        _ when name.SequenceEqual("did"u8) => Property.Did,
+        _ when name.SequenceEqual("timeUs"u8) => Property.TimeUs,
+        _ when name.SequenceEqual("traceparent"u8) => Property.TraceParent,
+        _ when name.SequenceEqual("event"u8) => Property.Event,
+        _ when name.SequenceEqual("attempts"u8) => Property.Attempts,
+        _ when name.SequenceEqual("firstAttemptAt"u8) => Property.FirstAttemptAt,
+        _ when name.SequenceEqual("lastStatus"u8) => Property.LastStatus,
+        _ when name.SequenceEqual("lastError"u8) => Property.LastError,
+        _ when name.SequenceEqual("notBefore"u8) => Property.NotBefore,
+        _ when name.SequenceEqual("blob"u8) => Property.Blob,
+        _ when name.SequenceEqual("batchId"u8) => Property.BatchId,
+        _ when name.SequenceEqual("batchIndex"u8) => Property.BatchIndex,
+        _ when name.SequenceEqual("batchSize"u8) => Property.BatchSize,
+        _ when name.SequenceEqual("eventBase64"u8) => Property.EventBase64,
+        _ => Property.Other,
+    };
 
     /// <summary>What an event's JSON takes: itself, or when it must be ASCII and is not, its base64 form.</summary>
     private static int EventBytes(ReadOnlySpan<byte> json, bool asciiOnly) =>
