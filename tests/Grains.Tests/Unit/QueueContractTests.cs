@@ -18,6 +18,20 @@ public sealed class QueueContractTests
     }
 
     [Fact]
+    public void Event_ids_are_the_first_half_of_the_sha256_of_the_fields_on_every_thread()
+    {
+        // docs/queue-contract.md: the same commit gets the same id everywhere, so the hash must not depend on which
+        // thread's hash context computed it, nor on what that context hashed before.
+        var ids = new string[64];
+        Parallel.For(0, ids.Length, i => ids[i] = i % 2 == 0
+            ? EventIds.ForCommit("did:plc:a", "work.doing.task", "3k", "3l", "create")
+            : EventIds.ForCommit("did:plc:ü", "app.bsky.feed.post", "rkéy", "rev", "delete"));
+
+        Assert.All(ids.Where((_, i) => i % 2 == 0), id => Assert.Equal("evt_0b20d91c1e390dc6bcaee106f145df3a", id));
+        Assert.All(ids.Where((_, i) => i % 2 == 1), id => Assert.Equal("evt_0743e0d3b95287f7644303f2b3e756ed", id));
+    }
+
+    [Fact]
     public void Messages_carry_every_sample_event_byte_for_byte()
     {
         var lines = File.ReadLines(RepoPaths.SampleEvents).ToArray();
