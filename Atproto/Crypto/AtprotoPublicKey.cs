@@ -40,9 +40,12 @@ public abstract class AtprotoPublicKey
 
     public override int GetHashCode() => ToDidKey().GetHashCode(StringComparison.Ordinal);
 
-    /// <summary>A key from its SEC1 point, compressed (33 bytes) or uncompressed (65 bytes), on the named curve.</summary>
+    /// <summary>A key from its SEC1 point, compressed (33 bytes, 0x02/0x03) or uncompressed (65 bytes, 0x04), on the named curve.</summary>
     public static AtprotoPublicKey FromPoint(string curve, ReadOnlySpan<byte> point) => curve switch
     {
+        // Hybrid (0x06/0x07) and other encodings some parsers accept are not atproto forms.
+        _ when !(point.Length == 33 && point[0] is 0x02 or 0x03) && !(point.Length == 65 && point[0] == 0x04) =>
+            throw new InvalidKeyException($"a {curve} public key is a 33-byte compressed (0x02/0x03) or 65-byte uncompressed (0x04) point, not {point.Length} bytes starting 0x{(point.IsEmpty ? 0 : point[0]):x2}"),
         K256 => K256PublicKey.FromPoint(point),
         P256 => P256PublicKey.FromPoint(point),
         _ => throw new InvalidKeyException($"unsupported curve '{curve}': atproto keys are '{K256}' or '{P256}'"),
@@ -52,7 +55,10 @@ public abstract class AtprotoPublicKey
     public static AtprotoPublicKey ParseMultikey(string multikey)
     {
         var (curve, point) = Multikey.Decode(multikey);
-        return FromPoint(curve, point);
+        // The atproto spec (and indigo) take only the compressed form here; the uncompressed one is legacy-only.
+        return point.Length == 33
+            ? FromPoint(curve, point)
+            : throw new InvalidKeyException($"a multikey carries a 33-byte compressed point, not {point.Length} bytes");
     }
 
     /// <summary>A <c>did:key:z…</c> key.</summary>

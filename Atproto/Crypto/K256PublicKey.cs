@@ -14,11 +14,6 @@ internal sealed class K256PublicKey : AtprotoPublicKey
 
     public static K256PublicKey FromPoint(ReadOnlySpan<byte> point)
     {
-        if (point.Length is not (33 or 65))
-        {
-            throw new InvalidKeyException($"a k256 public key is a 33-byte compressed or 65-byte uncompressed point, not {point.Length} bytes");
-        }
-
         return ECPubKey.TryCreate(point, Context.Instance, out _, out var key) && key is not null
             ? new K256PublicKey(key)
             : throw new InvalidKeyException("the bytes are not a point on the k256 (secp256k1) curve");

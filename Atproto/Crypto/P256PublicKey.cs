@@ -16,11 +16,6 @@ internal sealed class P256PublicKey : AtprotoPublicKey
 
     public static P256PublicKey FromPoint(ReadOnlySpan<byte> point)
     {
-        if (point.Length is not (33 or 65))
-        {
-            throw new InvalidKeyException($"a p256 public key is a 33-byte compressed or 65-byte uncompressed point, not {point.Length} bytes");
-        }
-
         try
         {
             var decoded = P256Curve.Domain.Curve.DecodePoint(point.ToArray());

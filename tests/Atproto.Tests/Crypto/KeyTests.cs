@@ -85,6 +85,22 @@ public sealed class KeyTests
     [Theory]
     [InlineData("k256")]
     [InlineData("p256")]
+    public void Hybrid_points_and_uncompressed_multikeys_are_not_atproto_forms(string curve)
+    {
+        var key = AtprotoPrivateKey.Generate(curve).PublicKey;
+        var uncompressed = Uncompressed(curve, key);
+        var hybrid = (byte[])uncompressed.Clone();
+        hybrid[0] = (byte)(0x06 | (uncompressed[^1] & 1));
+        byte[] prefix = curve == "k256" ? [0xE7, 0x01] : [0x80, 0x24];
+
+        Assert.Contains("starting 0x0", Assert.Throws<InvalidKeyException>(() => AtprotoPublicKey.FromPoint(curve, hybrid)).Message);
+        Assert.Contains("33-byte compressed point, not 65 bytes", Assert.Throws<InvalidKeyException>(() =>
+            AtprotoPublicKey.ParseMultikey("z" + Base58.Bitcoin.Encode([.. prefix, .. uncompressed]))).Message);
+    }
+
+    [Theory]
+    [InlineData("k256")]
+    [InlineData("p256")]
     public void Private_key_of_zero_or_the_wrong_length_is_refused(string curve)
     {
         Assert.Throws<InvalidKeyException>(() => AtprotoPrivateKey.Import(curve, new byte[32]));

@@ -21,6 +21,21 @@ public sealed class DidDocumentTests
         Assert.Equal(["atproto.com", "second.example"], document.Handles);
     }
 
+    [Fact]
+    public void Document_served_by_the_reference_plc_in_the_legacy_uncompressed_form_gives_the_accounts_did_key()
+    {
+        // Served by @did-plc/server of @atproto/dev-env 0.6.7 (tools/atproto-devnet) for an account its PDS created.
+        var json = """
+            {"@context":["https://www.w3.org/ns/did/v1","https://w3id.org/security/suites/secp256k1-2019/v1"],"id":"did:plc:dnabd2y7ydn3ickmie5runmw","alsoKnownAs":["at://user1-mxc3tzwb.test"],"verificationMethod":[{"id":"#atproto","type":"EcdsaSecp256k1VerificationKey2019","controller":"did:plc:dnabd2y7ydn3ickmie5runmw","publicKeyMultibase":"zRfL4fseiaHyKKh9wbrdCCNdjUuCX3hxu4qygiNd1HdJKw8QxrkfL1toiNTbBLwSGBsUSuFYPjhM9cuxj7FwfYZSp"}],"service":[{"id":"#atproto_pds","type":"AtprotoPersonalDataServer","serviceEndpoint":"http://localhost:32927"}]}
+            """u8;
+
+        var document = DidDocument.Parse(json, "did:plc:dnabd2y7ydn3ickmie5runmw");
+
+        Assert.Equal("did:key:zQ3shtjkkCyk9MMUJd1BCUxdHitejJe2Stj6VcQVQ6rCzHEF6", document.SigningKey.ToDidKey());
+        Assert.Equal(new Uri("http://localhost:32927"), document.PdsEndpoint);
+        Assert.Equal(["user1-mxc3tzwb.test"], document.Handles);
+    }
+
     [Theory]
     [InlineData("k256", "EcdsaSecp256k1VerificationKey2019", false)]
     [InlineData("k256", "EcdsaSecp256k1VerificationKey2019", true)]
