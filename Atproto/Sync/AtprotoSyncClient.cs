@@ -11,12 +11,23 @@ namespace Jetstream.Atproto.Sync;
 /// <see cref="XrpcException"/> (with the error name, status and wait), except a refused private address, which is the
 /// <see cref="PrivateNetworkRefusedException"/> itself.
 /// </summary>
-public sealed class AtprotoSyncClient(HttpClient http, TimeProvider time)
+public sealed class AtprotoSyncClient
 {
     public const int MaxListLimit = 2000;
 
     // A page of 2000 DIDs is ~100 KB; the rest is headroom, not an invitation.
     private const int MaxJsonBytes = 4 * 1024 * 1024;
+
+    private readonly HttpClient _http;
+    private readonly TimeProvider _time;
+
+    public AtprotoSyncClient(HttpClient http, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(time);
+        _http = http;
+        _time = time;
+    }
 
     /// <summary>
     /// <c>com.atproto.sync.getRepo</c>: the repository as a CAR, as a stream read straight off the connection (nothing
@@ -149,7 +160,7 @@ public sealed class AtprotoSyncClient(HttpClient http, TimeProvider time)
         HttpResponseMessage response;
         try
         {
-            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         }
         catch (HttpRequestException ex) when (ex.InnerException is PrivateNetworkRefusedException refused)
         {
@@ -167,7 +178,7 @@ public sealed class AtprotoSyncClient(HttpClient http, TimeProvider time)
 
         using (response)
         {
-            throw await XrpcErrorReader.ReadAsync(method, url, response, time, cancellationToken);
+            throw await XrpcErrorReader.ReadAsync(method, url, response, _time, cancellationToken);
         }
     }
 
