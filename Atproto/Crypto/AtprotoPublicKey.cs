@@ -41,15 +41,22 @@ public abstract class AtprotoPublicKey
     public override int GetHashCode() => ToDidKey().GetHashCode(StringComparison.Ordinal);
 
     /// <summary>A key from its SEC1 point, compressed (33 bytes, 0x02/0x03) or uncompressed (65 bytes, 0x04), on the named curve.</summary>
-    public static AtprotoPublicKey FromPoint(string curve, ReadOnlySpan<byte> point) => curve switch
+    public static AtprotoPublicKey FromPoint(string curve, ReadOnlySpan<byte> point)
     {
+        if (curve is not (K256 or P256))
+        {
+            throw new InvalidKeyException($"unsupported curve '{curve}': atproto keys are '{K256}' or '{P256}'");
+        }
+
         // Hybrid (0x06/0x07) and other encodings some parsers accept are not atproto forms.
-        _ when !(point.Length == 33 && point[0] is 0x02 or 0x03) && !(point.Length == 65 && point[0] == 0x04) =>
-            throw new InvalidKeyException($"a {curve} public key is a 33-byte compressed (0x02/0x03) or 65-byte uncompressed (0x04) point, not {point.Length} bytes starting 0x{(point.IsEmpty ? 0 : point[0]):x2}"),
-        K256 => K256PublicKey.FromPoint(point),
-        P256 => P256PublicKey.FromPoint(point),
-        _ => throw new InvalidKeyException($"unsupported curve '{curve}': atproto keys are '{K256}' or '{P256}'"),
-    };
+        if (!(point.Length == 33 && point[0] is 0x02 or 0x03) && !(point.Length == 65 && point[0] == 0x04))
+        {
+            throw new InvalidKeyException(
+                $"a {curve} public key is a 33-byte compressed (0x02/0x03) or 65-byte uncompressed (0x04) point, not {point.Length} bytes starting 0x{(point.IsEmpty ? 0 : point[0]):x2}");
+        }
+
+        return curve == K256 ? K256PublicKey.FromPoint(point) : P256PublicKey.FromPoint(point);
+    }
 
     /// <summary>A <c>z…</c> multibase key with its multicodec prefix (0xe7 secp256k1-pub or 0x1200 p256-pub).</summary>
     public static AtprotoPublicKey ParseMultikey(string multikey)
