@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command: installs the pinned Azurite (npm) if needed, starts it on its default ports unless one is already
+# The test command: installs the pinned Azurite and atproto devnet (npm) if needed, starts it on its default ports unless one is already
 # listening, runs every test project with TRX output, stops what it started and prints the totals on the last line.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -7,6 +7,8 @@ cd "$(dirname "$0")"
 if [ ! -f node_modules/azurite/dist/src/azurite.js ]; then
   npm ci --no-audit --no-fund >/dev/null
 fi
+# The reference atproto PDS + PLC for Backfill.Tests; returns at once when already installed.
+bash tools/atproto-devnet/install.sh || echo "warning: the atproto devnet could not be installed; Backfill.Tests will fail" >&2
 
 azurite_pid=""
 cleanup() {
