@@ -9,5 +9,13 @@ public static class TestNames
     /// <summary>Letters and digits only: valid for tables.</summary>
     public static string Table(string prefix) => $"{new string(prefix.Where(char.IsAsciiLetterOrDigit).ToArray())}{Guid.NewGuid():N}"[..30];
 
+    /// <summary>An NSID no other test writes (<c>org.jetstream.test.{prefix}{hex}</c>), for records on a shared PDS.</summary>
+    public static string Collection(string prefix)
+    {
+        // The last NSID segment starts with a letter and holds letters and digits only.
+        var letters = new string(prefix.Where(char.IsAsciiLetter).Take(20).ToArray());
+        return $"org.jetstream.test.{(letters.Length > 0 ? letters : "c")}{Guid.NewGuid():N}";
+    }
+
     private static string Clean(string prefix) => new(prefix.ToLowerInvariant().Where(c => char.IsAsciiLetterOrDigit(c) || c == '-').Take(20).ToArray());
 }
