@@ -28,9 +28,9 @@ public sealed class JetstreamFeedTests(DevNetFixture fixture)
         var updated = await _devNet.WriteAsync(account.Did, [DevNetWrite.Update(collection, rkey, changed)]);
         var deleted = await _devNet.WriteAsync(account.Did, [DevNetWrite.Delete(collection, rkey)]);
 
-        var create = await ReceiveAsync(socket);
-        var update = await ReceiveAsync(socket);
-        var delete = await ReceiveAsync(socket);
+        var create = await ReceiveCommitAsync(socket);
+        var update = await ReceiveCommitAsync(socket);
+        var delete = await ReceiveCommitAsync(socket);
 
         // The v1 wire: did, time_us, kind, commit in this order; the record's keys sorted and &, <, > escaped (Go's json).
         Assert.Equal(
@@ -75,6 +75,19 @@ public sealed class JetstreamFeedTests(DevNetFixture fixture)
     }
 
     private static long TimeUs(string json) => JsonDocument.Parse(json).RootElement.GetProperty("time_us").GetInt64();
+
+    /// <summary>The next commit event; the account's own identity and account events (from its creation) may come first.</summary>
+    private static async Task<string> ReceiveCommitAsync(ClientWebSocket socket)
+    {
+        while (true)
+        {
+            var json = await ReceiveAsync(socket);
+            if (JsonDocument.Parse(json).RootElement.GetProperty("kind").GetString() == "commit")
+            {
+                return json;
+            }
+        }
+    }
 
     private static async Task<string> ReceiveAsync(ClientWebSocket socket)
     {
