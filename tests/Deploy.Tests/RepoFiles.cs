@@ -21,7 +21,8 @@ internal static class RepoFiles
     public static IEnumerable<string> DockerfilePaths =>
         Directory.EnumerateFiles(RepoPaths.Root, "Dockerfile", SearchOption.AllDirectories)
             .Select(p => Path.GetRelativePath(RepoPaths.Root, p).Replace('\\', '/'))
-            .Where(p => !p.StartsWith("node_modules/", StringComparison.Ordinal) && !p.Contains("/bin/", StringComparison.Ordinal) && !p.Contains("/obj/", StringComparison.Ordinal))
+            // Any node_modules: tools/atproto-devnet's holds @did-plc/server's own Dockerfile.
+            .Where(p => !$"/{p}".Contains("/node_modules/", StringComparison.Ordinal) && !p.Contains("/bin/", StringComparison.Ordinal) && !p.Contains("/obj/", StringComparison.Ordinal))
             .Order(StringComparer.Ordinal);
 
     public static Dockerfile Dockerfile(string path) => Files.Dockerfile.Parse(path, File.ReadAllText(Path.Combine(RepoPaths.Root, path)));

@@ -48,7 +48,7 @@ public sealed record HostProject(string AssemblyName, string ProjectPath)
         return System.IO.Directory.EnumerateFiles(root, "*.csproj", SearchOption.AllDirectories)
             .Select(path => Path.GetRelativePath(root, path).Replace('\\', '/'))
             .Where(path => !path.StartsWith("tests/", StringComparison.Ordinal) && !path.Contains("/bin/", StringComparison.Ordinal)
-                && !path.Contains("/obj/", StringComparison.Ordinal) && !path.StartsWith("node_modules/", StringComparison.Ordinal))
+                && !path.Contains("/obj/", StringComparison.Ordinal) && !$"/{path}".Contains("/node_modules/", StringComparison.Ordinal))
             .Select(path =>
             {
                 var declared = XDocument.Load(Path.Combine(root, path)).Descendants("AssemblyName").FirstOrDefault()?.Value;
