@@ -43,7 +43,10 @@ export class Relay {
       url.searchParams.set('limit', '1000')
       if (cursor) url.searchParams.set('cursor', cursor)
       const page = await getJson(url)
-      await Promise.all(page.repos.map((repo) => this.describe(repo.did)))
+      // A few at a time: thousands of parallel requests would only queue up in the PDS.
+      for (let i = 0; i < page.repos.length; i += 16) {
+        await Promise.all(page.repos.slice(i, i + 16).map((repo) => this.describe(repo.did)))
+      }
       cursor = page.repos.length > 0 ? page.cursor : undefined
     } while (cursor)
   }
