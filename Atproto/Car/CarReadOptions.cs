@@ -1,0 +1,28 @@
+namespace Jetstream.Atproto.Car;
+
+/// <summary>Limits on a CAR file read from the network: anything over them fails instead of filling the disk or memory.</summary>
+public sealed record CarReadOptions
+{
+    public static CarReadOptions Default { get; } = new();
+
+    /// <summary>Largest block; atproto records are at most 1 MiB once encoded, tree nodes far less.</summary>
+    public int MaxBlockBytes { get; init; } = 2 * 1024 * 1024;
+
+    /// <summary>Largest CAR file, header and every section counted.</summary>
+    public long MaxTotalBytes { get; init; } = 4L * 1024 * 1024 * 1024;
+
+    /// <summary>Where the blocks are spooled while the CAR is in use (the file is deleted when it is disposed).</summary>
+    public string TempDirectory { get; init; } = Path.GetTempPath();
+
+    internal void Validate()
+    {
+        if (MaxBlockBytes <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxBlockBytes), MaxBlockBytes, "MaxBlockBytes must be positive");
+        }
+        if (MaxTotalBytes <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxTotalBytes), MaxTotalBytes, "MaxTotalBytes must be positive");
+        }
+    }
+}

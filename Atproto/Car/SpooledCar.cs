@@ -1,0 +1,128 @@
+using System.Buffers;
+using Jetstream.Atproto.Cids;
+
+namespace Jetstream.Atproto.Car;
+
+/// <summary>
+/// A CAR v1 read from a stream once, its blocks checked against their CIDs and spooled to a temp file, with only an
+/// index CID → (offset, length) kept in memory: a repository costs about 64 bytes of memory per block, whatever the
+/// size of its records. The temp file is deleted on dispose.
+/// </summary>
+public sealed class SpooledCar : IDisposable
+{
+    private readonly Dictionary<Cid, BlockLocation> _index;
+    private readonly FileStream _file;
+
+    private SpooledCar(IReadOnlyList<Cid> roots, Dictionary<Cid, BlockLocation> index, FileStream file, long totalBytes)
+    {
+        Roots = roots;
+        _index = index;
+        _file = file;
+        TotalBytes = totalBytes;
+    }
+
+    public IReadOnlyList<Cid> Roots { get; }
+
+    public int BlockCount => _index.Count;
+
+    /// <summary>Bytes of the CAR as it came in.</summary>
+    public long TotalBytes { get; }
+
+    /// <summary>How many blocks have been read back (a walk that skips subtrees reads fewer).</summary>
+    public long BlocksRead { get; private set; }
+
+    /// <summary>
+    /// Reads the whole CAR from <paramref name="stream"/>. Throws <see cref="AtprotoException"/> for a malformed or
+    /// truncated CAR, a block that does not hash to its CID (naming the CID), or one over the limits.
+    /// </summary>
+    public static async Task<SpooledCar> ReadAsync(Stream stream, CarReadOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= CarReadOptions.Default;
+        options.Validate();
+        var reader = new CarStreamReader(stream, options.MaxTotalBytes);
+        var roots = await ReadHeaderAsync(reader, cancellationToken);
+        var file = new FileStream(Path.Combine(options.TempDirectory, $"car-{Guid.NewGuid():N}.blocks"), FileMode.CreateNew,
+            FileAccess.ReadWrite, FileShare.None, bufferSize: 1024 * 1024, FileOptions.DeleteOnClose);
+        try
+        {
+            var index = await ReadBlocksAsync(reader, file, options, cancellationToken);
+            await file.FlushAsync(cancellationToken);
+            return new SpooledCar(roots, index, file, reader.Position);
+        }
+        catch
+        {
+            await file.DisposeAsync();
+            throw;
+        }
+    }
+
+    public bool Contains(Cid cid) => _index.ContainsKey(cid);
+
+    /// <summary>The block's bytes as they came in; a CID the CAR does not hold is an error naming it.</summary>
+    public byte[] GetBlock(Cid cid)
+    {
+        if (!_index.TryGetValue(cid, out var location))
+        {
+            throw new AtprotoException($"CAR is missing block {cid}");
+        }
+        var bytes = new byte[location.Length];
+        RandomAccess.Read(_file.SafeFileHandle, bytes, location.Offset);
+        BlocksRead++;
+        return bytes;
+    }
+
+    public void Dispose() => _file.Dispose();
+
+    private static async Task<IReadOnlyList<Cid>> ReadHeaderAsync(CarStreamReader reader, CancellationToken cancellationToken)
+    {
+        var length = await reader.ReadVarintAsync(endAllowed: false, "the header length", cancellationToken);
+        if (length is 0 or > CarHeader.MaxBytes)
+        {
+            throw new AtprotoException($"CAR header of {length} bytes (the limit is {CarHeader.MaxBytes}): not a CAR v1");
+        }
+        var header = new byte[(int)length!.Value];
+        await reader.ReadExactlyAsync(header, "the header", cancellationToken);
+        return CarHeader.Parse(header);
+    }
+
+    private static async Task<Dictionary<Cid, BlockLocation>> ReadBlocksAsync(
+        CarStreamReader reader, FileStream file, CarReadOptions options, CancellationToken cancellationToken)
+    {
+        var index = new Dictionary<Cid, BlockLocation>();
+        var cidBytes = new byte[Cid.ByteLength];
+        while (await reader.ReadVarintAsync(endAllowed: true, "a section length", cancellationToken) is { } sectionLength)
+        {
+            var section = $"the section at byte {reader.Position}";
+            if (sectionLength <= Cid.ByteLength || sectionLength - Cid.ByteLength > (ulong)options.MaxBlockBytes)
+            {
+                throw new AtprotoException(sectionLength <= Cid.ByteLength
+                    ? $"CAR {section}: {sectionLength} bytes is too short for a CID and a block"
+                    : $"CAR {section}: a block of {sectionLength - Cid.ByteLength} bytes is over the limit of {options.MaxBlockBytes} (MaxBlockBytes)");
+            }
+            await reader.ReadExactlyAsync(cidBytes, section, cancellationToken);
+            var cid = Cid.FromBytes(cidBytes);
+            var length = (int)sectionLength - Cid.ByteLength;
+            var block = ArrayPool<byte>.Shared.Rent(length);
+            try
+            {
+                await reader.ReadExactlyAsync(block.AsMemory(0, length), $"block {cid}", cancellationToken);
+                if (!cid.Matches(block.AsSpan(0, length)))
+                {
+                    throw new AtprotoException($"CAR block {cid} does not hash to its CID: the CAR is corrupt or forged");
+                }
+                if (!index.ContainsKey(cid))
+                {
+                    index[cid] = new BlockLocation(file.Position, length);
+                    await file.WriteAsync(block.AsMemory(0, length), cancellationToken);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(block);
+            }
+        }
+        return index;
+    }
+
+    private readonly record struct BlockLocation(long Offset, int Length);
+}
