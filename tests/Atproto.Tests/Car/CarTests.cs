@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using Jetstream.Atproto.Car;
+using Jetstream.Atproto.Cids;
+
+namespace Jetstream.Atproto.Tests.Car;
+
+public sealed class CarTests : IDisposable
+{
+    private readonly string _temp = Directory.CreateTempSubdirectory("car-tests-").FullName;
+
+    public void Dispose() => Directory.Delete(_temp, recursive: true);
+
+    [Fact]
+    public async Task Blocks_written_come_back_by_cid_and_the_temp_file_is_deleted_on_dispose()
+    {
+        var blocks = Enumerable.Range(0, 100).Select(i => Block(new byte[i * 100 + 1])).ToList();
+        var car = await Write([blocks[0].Cid], blocks);
+        using (var spooled = await SpooledCar.ReadAsync(new MemoryStream(car), Options()))
+        {
+            Assert.Equal([blocks[0].Cid], spooled.Roots);
+            Assert.Equal(100, spooled.BlockCount);
+            Assert.Equal(car.Length, spooled.TotalBytes);
+            foreach (var (cid, bytes) in blocks)
+            {
+                Assert.Equal(bytes, spooled.GetBlock(cid));
+            }
+            Assert.Single(Directory.GetFiles(_temp));
+            var missing = Assert.Throws<AtprotoException>(() => spooled.GetBlock(Cid.Compute(Cid.RawCodec, "other"u8)));
+            Assert.Contains("missing block b", missing.Message);
+        }
+        Assert.Empty(Directory.GetFiles(_temp));
+    }
+
+    [Fact]
+    public async Task A_block_that_does_not_hash_to_its_cid_is_named()
+    {
+        var (cid, bytes) = Block("real"u8.ToArray());
+        var car = await Write([cid], [(cid, "fake"u8.ToArray())]);
+        var error = await Assert.ThrowsAsync<AtprotoException>(() => SpooledCar.ReadAsync(new MemoryStream(car), Options()));
+        Assert.Equal($"CAR block {cid} does not hash to its CID: the CAR is corrupt or forged", error.Message);
+        Assert.Empty(Directory.GetFiles(_temp));
+    }
+
+    [Fact]
+    public async Task A_car_cut_off_anywhere_is_reported_truncated_fast()
+    {
+        var blocks = Enumerable.Range(0, 5).Select(i => Block(new byte[50 + i])).ToList();
+        var car = await Write([blocks[0].Cid], blocks);
+        var clock = Stopwatch.StartNew();
+        var cuts = 0;
+        for (var length = 0; length < car.Length; length++)
+        {
+            var error = await Record.ExceptionAsync(() => SpooledCar.ReadAsync(new MemoryStream(car[..length]), Options()));
+            if (error is null)
+            {
+                // A cut exactly between sections is a shorter valid CAR; a repository read notices the missing blocks.
+                continue;
+            }
+            Assert.IsType<AtprotoException>(error);
+            Assert.Contains("truncated", error.Message);
+            cuts++;
+        }
+        Assert.True(cuts >= car.Length - blocks.Count - 1);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"{car.Length} cuts took {clock.Elapsed}");
+        Assert.Empty(Directory.GetFiles(_temp));
+    }
+
+    [Fact]
+    public async Task A_block_over_the_limit_is_refused_before_it_is_read()
+    {
+        var big = Block(new byte[10_000]);
+        var car = await Write([big.Cid], [big]);
+        var error = await Assert.ThrowsAsync<AtprotoException>(() =>
+            SpooledCar.ReadAsync(new MemoryStream(car), Options() with { MaxBlockBytes = 1000 }));
+        Assert.Contains("a block of 10000 bytes is over the limit of 1000 (MaxBlockBytes)", error.Message);
+    }
+
+    [Fact]
+    public async Task A_car_over_the_total_limit_is_refused()
+    {
+        var blocks = Enumerable.Range(0, 20).Select(i => Block(new byte[1000 + i])).ToList();
+        var car = await Write([blocks[0].Cid], blocks);
+        var error = await Assert.ThrowsAsync<AtprotoException>(() =>
+            SpooledCar.ReadAsync(new MemoryStream(car), Options() with { MaxTotalBytes = 5000 }));
+        Assert.Contains("larger than the limit of 5000 bytes (MaxTotalBytes)", error.Message);
+    }
+
+    [Fact]
+    public async Task A_section_claiming_a_huge_length_is_refused_without_allocating_it()
+    {
+        // header, then a section length of 2^62: refused as over the block limit, nothing allocated.
+        var header = await Write([Block([1]).Cid], []);
+        var car = header.Concat(new byte[] { 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40 }).ToArray();
+        var error = await Assert.ThrowsAsync<AtprotoException>(() => SpooledCar.ReadAsync(new MemoryStream(car), Options()));
+        Assert.Contains("over the limit", error.Message);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { }, "truncated")]
+    [InlineData(new byte[] { 0x00 }, "not a CAR v1")]
+    [InlineData(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF, 0x0F }, "not a CAR v1")]
+    [InlineData(new byte[] { 0x05, 0xA1, 0x61, 0x61 }, "truncated")]
+    [InlineData(new byte[] { 0x03, 0xA1, 0x61, 0x61 }, "CAR header: unknown key")]
+    [InlineData(new byte[] { 0x04, 0xA1, 0x61, 0x61, 0x01 }, "unknown key")]
+    [InlineData(new byte[] { 0x0A, 0xA1, 0x67, 0x76, 0x65, 0x72, 0x73, 0x69, 0x6F, 0x6E, 0x02 }, "version 2 is not supported")]
+    public async Task A_bad_header_gets_a_clear_error(byte[] car, string reason)
+    {
+        var error = await Assert.ThrowsAsync<AtprotoException>(() => SpooledCar.ReadAsync(new MemoryStream(car), Options()));
+        Assert.Contains(reason, error.Message);
+    }
+
+    private CarReadOptions Options() => new() { TempDirectory = _temp };
+
+    private static (Cid Cid, byte[] Bytes) Block(byte[] bytes)
+    {
+        Random.Shared.NextBytes(bytes);
+        return (Cid.Compute(Cid.RawCodec, bytes), bytes);
+    }
+
+    private static async Task<byte[]> Write(IReadOnlyList<Cid> roots, IEnumerable<(Cid Cid, byte[] Bytes)> blocks)
+    {
+        using var stream = new MemoryStream();
+        var writer = await CarWriter.StartAsync(stream, roots);
+        foreach (var (cid, bytes) in blocks)
+        {
+            await writer.WriteBlockAsync(cid, bytes);
+        }
+        return stream.ToArray();
+    }
+}
