@@ -121,6 +121,8 @@ public sealed class SpooledCar : IDisposable
                 ArrayPool<byte>.Shared.Return(block);
             }
         }
+        // The index grew by doubling; trimmed, it is what the class promises: one entry per block.
+        index.TrimExcess();
         return index;
     }
 
