@@ -37,8 +37,8 @@ public sealed class CollectionFilter
         var prefixes = new List<string>();
         foreach (var pattern in patterns)
         {
-            if (pattern.EndsWith(".*", StringComparison.Ordinal) && pattern.Length > 2
-                && pattern[..^2].Split('.').All(segment => segment.Length > 0 && segment.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')))
+            // Any "<prefix>.*" is a plain string prefix, as Jetstream (and this service's API) accept it.
+            if (pattern.EndsWith(".*", StringComparison.Ordinal) && pattern.Length > 2)
             {
                 prefixes.Add(pattern[..^1]);
             }
