@@ -53,6 +53,7 @@ public sealed record Commit(Did Did, long Version, Cid Data, Tid Rev, Cid? Prev,
                     case "data": data = field.Link(); break;
                     case "prev": prev = field.NullableLink(); hasPrev = true; break;
                     case "version": version = field.Integer(); break;
+                    default: DagCborJson.Validate(value, what: $"commit {cid}"); break;
                 }
             }
             reader.ReadEndMap();

@@ -85,6 +85,29 @@ public sealed class ForgedRepoTests
         Assert.StartsWith($"commit {Built.Blocks[1].Cid}:", error.Message);
     }
 
+    [Fact]
+    public async Task A_commit_field_the_reader_does_not_know_is_still_held_to_the_data_model()
+    {
+        var commit = Built.Commit;
+        var withExtra = new CborWriter(CborConformanceMode.Canonical);
+        withExtra.WriteStartMap(7);
+        foreach (var (key, write) in new (string, Action<CborWriter>)[]
+                 {
+                     ("did", w => w.WriteTextString(commit.Did.Value)), ("rev", w => w.WriteTextString(commit.Rev.Value)),
+                     ("sig", w => w.WriteByteString(commit.Sig.Span)), ("data", w => DagCborWrite.Cid(w, commit.Data)),
+                     ("prev", w => w.WriteNull()), ("extra", w => w.WriteDouble(1.5)), ("version", w => w.WriteInt32(3)),
+                 })
+        {
+            withExtra.WriteTextString(key);
+            write(withExtra);
+        }
+        withExtra.WriteEndMap();
+        var block = withExtra.Encode();
+        var cid = Cid.Compute(Cid.DagCborCodec, block);
+        var error = await Assert.ThrowsAsync<AtprotoException>(() => ReadAsync(Built with { CommitCid = cid, Blocks = [(cid, block), .. Built.Blocks.Skip(1)] }));
+        Assert.Equal($"commit {cid}: floats are not allowed in atproto data", error.Message);
+    }
+
     internal static byte[] EncodeCommit(Did did, Cid data, Tid rev, byte[] sig)
     {
         var writer = new CborWriter(CborConformanceMode.Canonical);
