@@ -1,4 +1,3 @@
-using Jetstream.Grains.Processing;
 
 namespace Jetstream.Grains.Connection;
 

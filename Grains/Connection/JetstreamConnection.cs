@@ -1,7 +1,6 @@
 using System.Net.WebSockets;
 using System.Text;
 using Jetstream.Grains.Interfaces;
-using Jetstream.Grains.Processing;
 using Jetstream.Grains.Options;
 using Microsoft.Extensions.Logging;
 

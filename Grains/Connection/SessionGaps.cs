@@ -1,5 +1,5 @@
 using Jetstream.Grains.Interfaces;
-using Jetstream.Grains.Processing;
+using Jetstream.Grains.Events;
 
 namespace Jetstream.Grains.Connection;
 

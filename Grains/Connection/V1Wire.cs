@@ -1,6 +1,5 @@
 using System.Net.WebSockets;
 using Jetstream.Grains.Interfaces.Events;
-using Jetstream.Grains.Processing;
 
 namespace Jetstream.Grains.Connection;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Jetstream.EventQueue;
 using Jetstream.Grains.Connection;
+using Jetstream.Grains.Events;
 using Jetstream.Grains.Interfaces.Events;
 using Microsoft.Extensions.Logging;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Jetstream.Grains.Events;
 using Jetstream.Grains.Interfaces.Events;
 
 namespace Jetstream.Grains.Processing;

@@ -3,6 +3,7 @@ using Jetstream.EventQueue;
 using Jetstream.Grains;
 using Jetstream.Grains.Interfaces.Events;
 using Jetstream.Grains.Connection;
+using Jetstream.Grains.Events;
 using Jetstream.Grains.Processing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,5 +1,6 @@
 using System.Text;
 using Jetstream.Grains.Interfaces.Events;
+using Jetstream.Grains.Events;
 using Jetstream.Grains.Processing;
 
 namespace Jetstream.Grains.Tests.Unit;

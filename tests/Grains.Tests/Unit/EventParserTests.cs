@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Jetstream.Grains.Processing;
+using Jetstream.Grains.Events;
 using Jetstream.TestSupport;
 
 namespace Jetstream.Grains.Tests.Unit;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Jetstream.Grains.Processing;
+using Jetstream.Grains.Connection;
 
 namespace Jetstream.Grains.Tests.Unit;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Jetstream.Grains.Processing;
+namespace Jetstream.Grains.Events;
 
 /// <summary>
 /// Reads the envelope of a v1 event (PROTOCOL.md §2.5) in one forward pass with <see cref="Utf8JsonReader"/>:

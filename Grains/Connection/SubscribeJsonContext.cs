@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Jetstream.Grains.Processing;
+namespace Jetstream.Grains.Connection;
 
 [JsonSerializable(typeof(OptionsUpdate))]
 internal sealed partial class SubscribeJsonContext : JsonSerializerContext;

@@ -1,4 +1,4 @@
-namespace Jetstream.Grains.Processing;
+namespace Jetstream.Grains.Events;
 
 public enum ParseOutcome : byte
 {

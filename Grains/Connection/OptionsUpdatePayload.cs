@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Jetstream.Grains.Processing;
+namespace Jetstream.Grains.Connection;
 
 public sealed record OptionsUpdatePayload(
     [property: JsonPropertyName("wantedCollections")] string[] WantedCollections,

@@ -1,4 +1,4 @@
-namespace Jetstream.Grains.Processing;
+namespace Jetstream.Grains;
 
 /// <summary>
 /// The one backoff of the processor — reconnects, queue write retries and start-up retries (see the factories) —

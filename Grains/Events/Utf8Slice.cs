@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace Jetstream.Grains.Processing;
+namespace Jetstream.Grains.Events;
 
 /// <summary>Where a JSON string value sits in a frame, so strings are only materialised for events that need them.</summary>
 public readonly record struct Utf8Slice(int Start, int Length, bool IsEscaped)

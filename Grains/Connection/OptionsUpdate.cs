@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Jetstream.Grains.Processing;
+namespace Jetstream.Grains.Connection;
 
 /// <summary>The client → server <c>options_update</c> message (PROTOCOL.md §2.6).</summary>
 public sealed record OptionsUpdate(

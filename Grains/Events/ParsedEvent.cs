@@ -1,4 +1,4 @@
-namespace Jetstream.Grains.Processing;
+namespace Jetstream.Grains.Events;
 
 /// <summary>The envelope fields of one Jetstream event, as positions in its frame (no allocation).</summary>
 public readonly record struct ParsedEvent(

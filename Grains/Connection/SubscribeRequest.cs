@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace Jetstream.Grains.Processing;
+namespace Jetstream.Grains.Connection;
 
 /// <summary>
 /// The subscribe URL of PROTOCOL.md §2.1: repeated <c>wantedCollections</c> and <c>wantedDids</c>, and <c>cursor</c> in
