@@ -81,4 +81,7 @@ public sealed record ProcessorStats
 
     /// <summary>Every gap recorded since the counters were last reset.</summary>
     [Id(25)] public long GapCount { get; init; }
+
+    /// <summary>Seconds from the cursor's time to when these statistics were read; null before the first event.</summary>
+    [Id(26)] public double? LagSeconds { get; init; }
 }

@@ -10,11 +10,11 @@ using Orleans.Placement;
 namespace Jetstream.Grains;
 
 /// <summary>
-/// One subscription's reading (the grain key is the subscription id): the cursor, the checkpoints, the statistics.
-/// The socket's life is <see cref="JetstreamConnection"/>'s; the grain pulls its frames on its own scheduler, hands
-/// each to the <see cref="FrameHandler"/> (which adds kept events to the <see cref="QueueSink"/>), and persists the
-/// cursor the sink derives from acknowledged writes, so the durable cursor is never ahead of the queue. Calls go one
-/// way — grain → connection, grain → sink — and the sink reports only through what the grain collects from it.
+/// One subscription's reading (the grain key is the subscription id). The grain composes the steps and runs the loop
+/// on its own scheduler; data flows one way: transport (<see cref="JetstreamConnection"/>) → decode and filter
+/// (<see cref="FrameHandler"/>) → <see cref="QueueSink"/> → the acknowledged <see cref="CursorPosition"/> →
+/// <see cref="ProcessorCheckpoint"/>, so the durable cursor is never ahead of the queue. Before each connection the
+/// <see cref="CursorPlanner"/> says where to resume, from the sink's position; the connection is then opened there.
 /// </summary>
 [KeepAlive]
 // Each activation holds a socket and a read loop: spread them by count, not by where the first call came from.
@@ -60,17 +60,17 @@ public sealed class JetstreamProcessorGrain(
         var queue = queues.For(Key);
         _subscription = new SubscriptionDocument { Id = Key, Enabled = false };
         _watchers = new QueueWriteWatchers(time, logger, Key);
-        _sink = new QueueSink(queue, _options.MaxQueueSendsInFlight, TimeSpan.FromMilliseconds(_options.MaxQueueRetryDelayMs), time, metrics, logger, Key)
+        _sink = new QueueSink(new StorageEventQueueWriter(queue), _options.MaxQueueSendsInFlight, TimeSpan.FromMilliseconds(_options.MaxQueueRetryDelayMs), time, metrics, logger, Key)
         {
             Written = _watchers.Written,
         };
-        _sink.Restore(state.State.Cursor, state.State.CursorSeq);
-        _cursors = new CursorPlanner(_sink, state, _recentIds, metrics, _options.ReconnectRewindSeconds * 1_000_000L);
+        _sink.Restore(state.State.Position);
+        _cursors = new CursorPlanner(_recentIds, _options.ReconnectRewindSeconds * 1_000_000L);
         _frames = new FrameHandler(_sink, EventFilter.For(_subscription), _recentIds, time, metrics, logger, Key) { ForwardRaw = _options.ForwardRawBody };
-        _checkpoint = new ProcessorCheckpoint(state, _sink, _options.CheckpointEveryCommits, ex => Log.CheckpointFailed(logger, ex, Key));
-        _connection = new JetstreamConnection(_options, ResumeAt, dictionaries, time, logger, Key);
+        _checkpoint = new ProcessorCheckpoint(state, _options.CheckpointEveryCommits, ex => Log.CheckpointFailed(logger, ex, Key));
+        _connection = new JetstreamConnection(_options, dictionaries, time, logger, Key);
         _reminder = new ProcessorReminder(this, TimeSpan.FromSeconds(_options.KeepAliveReminderSeconds), logger, Key);
-        _ingest = new StreamIngest(state, _sink, _frames, _cursors, _checkpoint, _connection, _window, time, metrics, logger, Key, _stopSending.Token);
+        _ingest = new StreamIngest(state, _sink, _frames, _checkpoint, _window, time, metrics, logger, Key, _stopSending.Token);
         _startup = new StartupGate(subscriptions, queue, _reminder, time, TimeSpan.FromMilliseconds(_options.MaxQueueRetryDelayMs), logger, Key);
         metrics.Cursor(state.State.Cursor);
         Log.Starting(logger, Key, state.State.Cursor, state.State.CursorEndpoint);
@@ -84,7 +84,7 @@ public sealed class JetstreamProcessorGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         await StopReadingAsync(TimeSpan.FromSeconds(5));
-        Log.Stopping(logger, Key, _sink.Cursor);
+        Log.Stopping(logger, Key, _sink.Position.TimeUs);
         // Only what this activation changed: a duplicate activation that lived for a moment while membership settled
         // must not write its empty cursor over the one the real activation keeps.
         await _checkpoint.WriteIfChangedAsync();
@@ -96,13 +96,13 @@ public sealed class JetstreamProcessorGrain(
 
     public Task<ProcessorStats> GetStats()
     {
-        _ingest.AfterProgress();
-        return Task.FromResult(ProcessorReport.Stats(Counters, _sink, _startedAt, _window, _receiveRate.PerSecond(Counters.TotalReceived), _connection.Status()));
+        _ingest.TakeAcknowledged();
+        return Task.FromResult(ProcessorReport.Stats(Counters, _sink.Position, _startedAt, _window, _receiveRate.PerSecond(Counters.TotalReceived), _connection.Status(), time.GetUtcNow()));
     }
 
     public Task<ConnectionStatus> GetStatus()
     {
-        _ingest.AfterProgress();
+        _ingest.TakeAcknowledged();
         return Task.FromResult(ProcessorReport.Status(_connection.Status(), _sink, Counters, _notReadyError, _paused is not null, time.GetUtcNow()));
     }
 
@@ -219,7 +219,20 @@ public sealed class JetstreamProcessorGrain(
                     continue;
                 }
 
-                await _ingest.HandleAsync(await _connection.NextAsync(stopping), stopping);
+                var next = await _connection.NextAsync(stopping);
+                if (next.Kind == ConnectionEventKind.ReadyToConnect)
+                {
+                    // The plan is made first, from the sink's position; the connection only uses the cursor it is given.
+                    StartPendingReplay();
+                    var plan = _cursors.Plan(next, _sink.Position);
+                    _ingest.Begin(plan);
+                    next = await _connection.ConnectAsync(plan.Cursor, stopping);
+                }
+
+                if (await _ingest.HandleAsync(next, stopping))
+                {
+                    _connection.Progressed();
+                }
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -237,25 +250,19 @@ public sealed class JetstreamProcessorGrain(
         stopping.ThrowIfCancellationRequested();
     }
 
-    /// <summary>Asked by the connection before each attempt, between sessions (the sink is idle then).</summary>
-    private long? ResumeAt(string endpoint, IJetstreamWire wire)
-    {
-        StartPendingReplay();
-        return _cursors.ResumeAt(endpoint, wire);
-    }
-
+    /// <summary>Between sessions or while paused (the sink is idle then): a requested replay moves the position back.</summary>
     private void StartPendingReplay()
     {
-        if (_cursors.StartPendingReplay())
+        if (_cursors.TakeReplay() is { } start)
         {
-            _checkpoint.Request();
+            _ingest.MoveTo(start);
         }
     }
 
     private Task OnTimerAsync()
     {
         _receiveRate.Sample(Counters.TotalReceived);
-        _ingest.AfterProgress();
+        _ingest.TakeAcknowledged();
         _checkpoint.Tick();
         return Task.CompletedTask;
     }
@@ -272,7 +279,7 @@ public sealed class JetstreamProcessorGrain(
             await _sink.DrainAsync(limit.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
         }
 
-        _ingest.AfterProgress();
+        _ingest.TakeAcknowledged();
         _stopSending.Cancel();
         _sink.Abandon();
         await _checkpoint.Current.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);

@@ -39,7 +39,7 @@ public sealed class ProcessorMetrics
         meter.CreateObservableGauge("jetstream.cursor.lag", () =>
         {
             var cursor = Interlocked.Read(ref _cursorUs);
-            return cursor == 0 ? [] : new[] { new Measurement<double>((time.GetUtcNow().ToUnixTimeMilliseconds() * 1000 - cursor) / 1e6) };
+            return CursorPosition.Lag(cursor == 0 ? null : cursor, time.GetUtcNow()) is { } lag ? new[] { new Measurement<double>(lag) } : [];
         }, "s", "Now minus the cursor's time.");
     }
 

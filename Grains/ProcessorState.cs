@@ -14,4 +14,14 @@ public sealed class ProcessorState
 
     /// <summary>On the v2 wire, the seq up to which every event is handled, on <see cref="CursorEndpoint"/> (seqs are instance-local).</summary>
     [Id(3)] public long? CursorSeq { get; set; }
+
+    /// <summary>
+    /// The three fields above as the one value the processor passes around; they stay three fields so state written
+    /// before keeps reading. Set only by <see cref="Processing.ProcessorCheckpoint"/>.
+    /// </summary>
+    public CursorPosition Position
+    {
+        get => new(Cursor, CursorSeq, CursorEndpoint);
+        set => (Cursor, CursorSeq, CursorEndpoint) = (value.TimeUs, value.Seq, value.Endpoint);
+    }
 }

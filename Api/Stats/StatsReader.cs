@@ -6,7 +6,7 @@ namespace Jetstream.Api.Stats;
 /// Combines a subscription's processor grain statistics with what storage says about its queues and what the consumers
 /// report about its webhook endpoint's circuit.
 /// </summary>
-public sealed class StatsReader(IGrainFactory grains, QueueMetrics queues, WebhookCircuitReader circuits, TimeProvider timeProvider)
+public sealed class StatsReader(IGrainFactory grains, QueueMetrics queues, WebhookCircuitReader circuits)
 {
     /// <summary>The <c>default</c> subscription's processor, which the top-level routes read.</summary>
     public IJetstreamProcessorGrain Processor => ProcessorOf(IJetstreamProcessorGrain.DefaultKey);
@@ -46,7 +46,7 @@ public sealed class StatsReader(IGrainFactory grains, QueueMetrics queues, Webho
         TotalReceived = stats.TotalReceived,
         LastEventTime = stats.LastEventTime,
         EventsPerSecond = stats.EventsPerSecond,
-        LagSeconds = LagSeconds(stats.Cursor),
+        LagSeconds = stats.LagSeconds,
         QueueDepth = queue.ApproximateCount,
         DeadLetterCount = deadLetters.ApproximateCount,
         QueuedEvents = stats.QueuedEvents,
@@ -71,12 +71,4 @@ public sealed class StatsReader(IGrainFactory grains, QueueMetrics queues, Webho
         GapCount = stats.GapCount,
         WebhookCircuit = circuit,
     };
-
-    /// <summary>The cursor's time: Jetstream's <c>time_us</c> is microseconds since the Unix epoch.</summary>
-    public static DateTimeOffset CursorTime(long cursor) => DateTimeOffset.UnixEpoch.AddTicks(cursor * TimeSpan.TicksPerMicrosecond);
-
-    private double? LagSeconds(long? cursor) =>
-        cursor is { } value
-            ? Math.Round(Math.Max(0, (timeProvider.GetUtcNow() - CursorTime(value)).TotalSeconds), 3)
-            : null;
 }

@@ -2,6 +2,12 @@ namespace Jetstream.Grains.Connection;
 
 public enum ConnectionEventKind
 {
+    /// <summary>
+    /// An attempt on <see cref="ConnectionEvent.Endpoint"/> is due (any backoff waited out): the reader plans where to
+    /// resume and calls <see cref="JetstreamConnection.ConnectAsync"/> with that cursor before reading on.
+    /// </summary>
+    ReadyToConnect,
+
     /// <summary>A socket is open on <see cref="ConnectionEvent.Endpoint"/>: a new session begins.</summary>
     SessionStarted,
 

@@ -55,6 +55,12 @@ public sealed class ConnectionTracker
         _nextAttemptAt = now + delay;
     }
 
+    /// <summary>What /status says about a session that ended other than on purpose.</summary>
+    public static string WhyEnded(string endpoint, Exception? failure, string? serverError, WebSocketCloseStatus? closeStatus, string? closeDescription) =>
+        serverError is not null ? $"{endpoint} ended the connection: {serverError}"
+        : failure is null ? $"Connection to {endpoint} closed ({closeStatus?.ToString() ?? "no close frame"}{(closeDescription is { Length: > 0 } d ? ": " + d : "")})."
+        : $"Connection to {endpoint} failed: {failure.GetType().Name}: {failure.Message}";
+
     public void ConfigurationError(string error, DateTimeOffset now, TimeSpan retry)
     {
         Error(error, now);

@@ -9,45 +9,43 @@ namespace Jetstream.Grains.Connection;
 /// <summary>
 /// The socket's whole life, as a sequence the reader pulls with <see cref="NextAsync"/>: connect (timeout, hello,
 /// handshake errors), frames decompressed and read by the endpoint's wire, idle moments, session ends, backoff,
-/// failover and liveness, and the status /status shows. It knows nothing of cursors beyond asking
-/// <c>resumeAt</c> where to start, and nothing of queues. Runs on its owner's scheduler (one caller at a time).
+/// failover and liveness, and the status /status shows. It knows no cursor but the one it is given: when an attempt is
+/// due it says so (<see cref="ConnectionEventKind.ReadyToConnect"/>), and its reader connects with the cursor it planned
+/// (<see cref="ConnectAsync"/>). It knows nothing of queues. Runs on its owner's scheduler (one caller at a time).
 /// </summary>
 public sealed class JetstreamConnection : IDisposable
 {
     private readonly JetstreamOptions _options;
-    private readonly Func<string, IJetstreamWire, long?> _resumeAt;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly string _key;
     private readonly EndpointRotation _endpoints;
     private readonly CompressionPlanner _compression;
-    private readonly FrameAssembler _assembler;
-    private readonly Dictionary<string, IJetstreamWire> _wires = new(StringComparer.Ordinal);
-    private readonly ConnectionTracker _track = new();
+    private readonly FrameReceiver _receiver;
+    private readonly WireSet _wires = new();
+    private readonly AttemptWait _wait;
+    private readonly ConnectionTracker _track;
     private readonly SessionGaps _gaps;
     private readonly HandshakeRejections _rejections;
     private ClientWebSocket? _socket;
     private CancellationTokenSource? _session;
-    private CancellationTokenSource _wake = new();
-    private ValueTask<ValueWebSocketReceiveResult>? _pendingReceive;
     private ZstdFrameDecoder? _decoder;
-    private TimeSpan? _delay;
     private WireFrame? _held;
     private bool _interrupted;
-    private bool _madeProgress;
     private WireFilters _filters = new([], [], false, false);
     private WireFilters? _filtersOnSocket;
 
-    public JetstreamConnection(JetstreamOptions options, Func<string, IJetstreamWire, long?> resumeAt, IZstdDictionarySource? dictionaries, TimeProvider time, ILogger logger, string key)
+    public JetstreamConnection(JetstreamOptions options, IZstdDictionarySource? dictionaries, TimeProvider time, ILogger logger, string key)
     {
         _options = options;
-        _resumeAt = resumeAt;
         _time = time;
         _logger = logger;
         _key = key;
         _endpoints = new EndpointRotation(ReconnectBackoff.ForReconnects(options, time), options.FailoverAfterAttempts);
         _compression = new CompressionPlanner(options.Compress, dictionaries, options.MaxFrameBytes);
-        _assembler = new FrameAssembler(options.MaxFrameBytes);
+        _track = new ConnectionTracker();
+        _receiver = new FrameReceiver(options.MaxFrameBytes, _track, time);
+        _wait = new AttemptWait(time);
         _gaps = new SessionGaps(TimeSpan.FromSeconds(options.ServerRetentionSeconds), time);
         _rejections = new HandshakeRejections(_compression, _gaps, logger, key);
     }
@@ -61,20 +59,16 @@ public sealed class JetstreamConnection : IDisposable
     public void Interrupt()
     {
         _interrupted = true;
-        _wake.Cancel();
+        _wait.Wake();
         _session?.Cancel();
         _socket?.Abort();
     }
 
-    /// <summary>The session delivered a new event: it is healthy, so the next failure backs off from the start.</summary>
-    public void ReportProgress()
-    {
-        if (!_madeProgress)
-        {
-            _madeProgress = true;
-            _endpoints.Healthy();
-        }
-    }
+    /// <summary>
+    /// The reader found a new event in this session's frames (only it can tell: a replayed duplicate is not progress):
+    /// the next failure backs off from the start, and the next attempt is told the session did not stall.
+    /// </summary>
+    public void Progressed() => _endpoints.Progressed();
 
     /// <summary>
     /// New filters. On a wire that can change them live (v1 <c>options_update</c>) they go to the open socket; on one
@@ -88,7 +82,7 @@ public sealed class JetstreamConnection : IDisposable
             return;
         }
 
-        if (WireFor(_track.Endpoint!).FiltersUpdate(filters) is not { } update)
+        if (_wires.For(_track.Endpoint!).FiltersUpdate(filters) is not { } update)
         {
             Interrupt();
             return;
@@ -115,7 +109,7 @@ public sealed class JetstreamConnection : IDisposable
         if (_held is { } held)
         {
             _held = null;
-            return new ConnectionEvent(ConnectionEventKind.Frame, _track.Endpoint!, WireFor(_track.Endpoint!), held);
+            return new ConnectionEvent(ConnectionEventKind.Frame, _track.Endpoint!, _wires.For(_track.Endpoint!), held);
         }
 
         if (_socket is not null)
@@ -123,49 +117,31 @@ public sealed class JetstreamConnection : IDisposable
             return await ReceiveAsync(stopping);
         }
 
-        if (_delay is { } delay)
+        await _wait.WaitAsync(stopping);
+        if (_interrupted)
         {
-            _delay = null;
-            await WaitUnlessWokenAsync(delay, stopping);
-            stopping.ThrowIfCancellationRequested();
-            if (_interrupted)
-            {
-                // Woken early: the owner may want something else first (a pause, new endpoints); it asks again.
-                return new ConnectionEvent(ConnectionEventKind.Idle, _endpoints.Current, WireFor(_endpoints.Current));
-            }
-        }
-
-        stopping.ThrowIfCancellationRequested();
-        return await ConnectAsync(stopping);
-    }
-
-    private IJetstreamWire WireFor(string endpoint)
-    {
-        if (!_wires.TryGetValue(endpoint, out var wire))
-        {
-            // Endpoints are validated at start (options and Api), so an unknown path cannot get here.
-            wire = JetstreamWires.Create(endpoint) ?? throw new InvalidOperationException($"No Jetstream wire serves '{endpoint}'.");
-            _wires[endpoint] = wire;
-        }
-
-        return wire;
-    }
-
-    private async ValueTask<ConnectionEvent> ConnectAsync(CancellationToken stopping)
-    {
-        _interrupted = false;
-        if (_wake.IsCancellationRequested)
-        {
-            _wake.Dispose();
-            _wake = new CancellationTokenSource();
+            // Woken early (or interrupted between attempts): the owner may want something else first (a pause, new
+            // endpoints); it asks again.
+            _interrupted = false;
+            return new ConnectionEvent(ConnectionEventKind.Idle, _endpoints.Current, _wires.For(_endpoints.Current));
         }
 
         var endpoint = _endpoints.Current;
-        var wire = WireFor(endpoint);
-        // The owner is always asked (it applies a pending replay and sets its duplicate floor); a cursor the server
-        // named (ConsumerTooSlow, the CursorTooOld floor) then takes precedence, once.
-        var planned = _resumeAt(endpoint, wire);
-        var cursor = _gaps.ResumeOverride(endpoint) ?? planned;
+        return new ConnectionEvent(ConnectionEventKind.ReadyToConnect, endpoint, _wires.For(endpoint), ServerCursor: _gaps.ResumeOverride(endpoint), LastSessionStalled: _endpoints.LastSessionStalled);
+    }
+
+    /// <summary>
+    /// Opens a session on the endpoint <see cref="ConnectionEventKind.ReadyToConnect"/> named, at <paramref name="cursor"/>:
+    /// <see cref="ConnectionEventKind.SessionStarted"/>, or the attempt's end (<see cref="ConnectionEventKind.SessionEnded"/>,
+    /// or a <see cref="ConnectionEventKind.Gap"/> when the server refused the cursor and named its floor).
+    /// </summary>
+    public async ValueTask<ConnectionEvent> ConnectAsync(long? cursor, CancellationToken stopping)
+    {
+        _interrupted = false;
+        _wait.Rearm();
+
+        var endpoint = _endpoints.Current;
+        var wire = _wires.For(endpoint);
         var (compression, decoder) = await _compression.ForAsync(endpoint, wire, stopping);
         var filters = _filters;
         var request = wire.Request(endpoint, filters, cursor, compression);
@@ -173,23 +149,14 @@ public sealed class JetstreamConnection : IDisposable
         _socket = ws;
         _session = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         _decoder = decoder;
-        _madeProgress = false;
+        _endpoints.Attempting();
         _track.Connecting(endpoint, wire.Name, request.Uri, _compression.Describe(endpoint, compression));
         Log.Connecting(_logger, _key, request.Uri);
         try
         {
-            using (var connectLimit = CancellationTokenSource.CreateLinkedTokenSource(_session.Token))
-            {
-                connectLimit.CancelAfter(TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds));
-                await ws.ConnectAsync(request.Uri, connectLimit.Token);
-            }
-
-            if (request.Hello is { } hello)
-            {
-                await ws.SendAsync(Encoding.UTF8.GetBytes(hello), WebSocketMessageType.Text, true, _session.Token);
-            }
-
+            await JetstreamSocket.OpenAsync(ws, request, TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds), _session.Token);
             _track.Connected(_time.GetUtcNow());
+            _endpoints.Opened();
             _filtersOnSocket = filters;
             _gaps.SessionStarted(endpoint, wire, cursor);
             Log.Connected(_logger, _key, endpoint);
@@ -226,7 +193,7 @@ public sealed class JetstreamConnection : IDisposable
             var retry = TimeSpan.FromSeconds(_options.ConfigurationErrorRetrySeconds);
             _track.ConfigurationError(error!, _time.GetUtcNow(), retry);
             Log.ConfigurationRejected(_logger, _key, endpoint, status, retry);
-            _delay = retry;
+            _wait.Before(retry);
         }
 
         return new ConnectionEvent(ConnectionEventKind.SessionEnded, endpoint, wire);
@@ -235,44 +202,22 @@ public sealed class JetstreamConnection : IDisposable
     private async ValueTask<ConnectionEvent> ReceiveAsync(CancellationToken stopping)
     {
         var endpoint = _track.Endpoint!;
-        var wire = WireFor(endpoint);
+        var wire = _wires.For(endpoint);
         try
         {
             while (true)
             {
-                ValueTask<ValueWebSocketReceiveResult> receive;
-                if (_pendingReceive is { } pending)
+                var (outcome, frame) = await _receiver.ReceiveAsync(_socket!, _decoder, wire, _session!.Token);
+                switch (outcome)
                 {
-                    _pendingReceive = null;
-                    receive = pending;
-                }
-                else
-                {
-                    receive = _socket!.ReceiveAsync(_assembler.Free, _session!.Token);
-                    if (!receive.IsCompleted)
-                    {
-                        _pendingReceive = receive;
+                    case ReceiveOutcome.Idle:
                         return new ConnectionEvent(ConnectionEventKind.Idle, endpoint, wire);
-                    }
+                    case ReceiveOutcome.Closed:
+                        await _socket!.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None)
+                            .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+                        return EndSession(endpoint, wire, null);
                 }
 
-                var result = await receive;
-                _track.Received(_time.GetUtcNow(), result.Count);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    await _socket!.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None)
-                        .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
-                    return EndSession(endpoint, wire, null);
-                }
-
-                var progress = _assembler.Append(result.Count, result.EndOfMessage);
-                if (progress == FrameProgress.Partial)
-                {
-                    continue;
-                }
-
-                var frame = progress == FrameProgress.Oversize ? new WireFrame(WireFrameKind.Oversize, default, default) : FrameReading.Read(_assembler.Frame, result.MessageType, _decoder, wire, _track);
-                _assembler.Reset();
                 switch (frame.Kind)
                 {
                     case WireFrameKind.Info:
@@ -309,32 +254,27 @@ public sealed class JetstreamConnection : IDisposable
         EndSocket();
         if (_interrupted)
         {
-            _endpoints.Healthy();
+            _endpoints.Interrupted();
             _track.Connecting(endpoint, wire.Name, null, null);
             return new ConnectionEvent(ConnectionEventKind.SessionEnded, endpoint, wire);
         }
 
-        var (delay, failedOverTo, failures) = _endpoints.Ended(_madeProgress);
-        _track.Backoff(
-            serverError is not null ? $"{endpoint} ended the connection: {serverError}"
-            : failure is null ? $"Connection to {endpoint} closed ({closeStatus?.ToString() ?? "no close frame"}{(closeDescription is { Length: > 0 } d ? ": " + d : "")})."
-            : $"Connection to {endpoint} failed: {failure.GetType().Name}: {failure.Message}",
-            _time.GetUtcNow(), delay);
+        var (delay, failedOverTo, failures) = _endpoints.Ended();
+        _track.Backoff(ConnectionTracker.WhyEnded(endpoint, failure, serverError, closeStatus, closeDescription), _time.GetUtcNow(), delay);
         Log.ConnectionLost(_logger, failure, _key, endpoint, delay);
         if (failedOverTo is not null)
         {
             Log.FailingOver(_logger, _key, endpoint, failedOverTo, failures);
         }
 
-        _delay = delay;
+        _wait.Before(delay);
         return new ConnectionEvent(ConnectionEventKind.SessionEnded, endpoint, wire);
     }
 
     private void EndSocket()
     {
-        _pendingReceive = null;
         _held = null;
-        _assembler.Reset();
+        _receiver.Reset();
         _session?.Dispose();
         _session = null;
         _socket?.Dispose();
@@ -342,26 +282,13 @@ public sealed class JetstreamConnection : IDisposable
         _track.Closed();
     }
 
-    /// <summary>Waits out a backoff; an <see cref="Interrupt"/> ends the wait early.</summary>
-    private async Task WaitUnlessWokenAsync(TimeSpan delay, CancellationToken stopping)
-    {
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(stopping, _wake.Token);
-        try
-        {
-            await Task.Delay(delay, _time, wait.Token);
-        }
-        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
-        {
-        }
-    }
-
     public void Dispose()
     {
         Interrupt();
         EndSocket();
         _track.Stopped();
-        _assembler.Dispose();
+        _receiver.Dispose();
         _compression.Dispose();
-        _wake.Dispose();
+        _wait.Dispose();
     }
 }

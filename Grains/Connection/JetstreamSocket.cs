@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using System.Text;
 
 namespace Jetstream.Grains.Connection;
 
@@ -15,5 +16,20 @@ public static class JetstreamSocket
         ws.Options.KeepAliveTimeout = half;
         ws.Options.SetRequestHeader("User-Agent", "Jetstream.Orleans/" + typeof(JetstreamSocket).Assembly.GetName().Version);
         return ws;
+    }
+
+    /// <summary>The handshake, given at most <paramref name="timeout"/>, then the request's hello if it has one (v1's filters that do not fit the URL).</summary>
+    public static async Task OpenAsync(ClientWebSocket ws, WireRequest request, TimeSpan timeout, CancellationToken session)
+    {
+        using (var connectLimit = CancellationTokenSource.CreateLinkedTokenSource(session))
+        {
+            connectLimit.CancelAfter(timeout);
+            await ws.ConnectAsync(request.Uri, connectLimit.Token);
+        }
+
+        if (request.Hello is { } hello)
+        {
+            await ws.SendAsync(Encoding.UTF8.GetBytes(hello), WebSocketMessageType.Text, true, session);
+        }
     }
 }

@@ -4,19 +4,17 @@ using Jetstream.Grains.Interfaces;
 namespace Jetstream.Grains.Processing;
 
 /// <summary>
-/// Where each connection starts and which replayed events are already handled. The same v2 endpoint resumes after its
-/// seq; any other start is by time, rewound so a switch between instances misses nothing — unless the last session
-/// here was all replayed duplicates (a server dropping us faster than the rewind window replays) or a replay starts:
-/// then exactly at the cursor, so progress is guaranteed. A replay moves the cursor back between sessions.
+/// Where each connection starts and which replayed events are already handled, computed before the connection is
+/// opened (<see cref="Plan"/>). The same v2 endpoint resumes after its seq; any other start is by time, rewound so a
+/// switch between instances misses nothing — unless the last session here was all replayed duplicates (a server
+/// dropping us faster than the rewind window replays) or a replay starts: then exactly at the cursor, so progress is
+/// guaranteed. A cursor the server named (<c>ConsumerTooSlow</c>, the <c>CursorTooOld</c> floor) is asked for as it is.
+/// It keeps no position of its own: it is given the sink's and returns the one the sink continues from.
 /// </summary>
-public sealed class CursorPlanner(QueueSink sink, IPersistentState<ProcessorState> state, RecentEventIds recentIds, ProcessorMetrics metrics, long rewindUs)
+public sealed class CursorPlanner(RecentEventIds recentIds, long rewindUs)
 {
     private long? _replayFromUs;
     private bool _resumeExactly;
-    private bool _lastSessionStalled;
-
-    /// <summary>What the current session's replay may repeat (see <see cref="ResumeFloor"/>).</summary>
-    public ResumeFloor Floor { get; private set; }
 
     public static ReplayResult? Refuse(DateTimeOffset from, DateTimeOffset now, int windowHours)
     {
@@ -29,41 +27,42 @@ public sealed class CursorPlanner(QueueSink sink, IPersistentState<ProcessorStat
     /// <summary>Replays from <paramref name="fromUs"/> at the next session (no rewind; the recent ids are forgotten).</summary>
     public void RequestReplay(long fromUs) => _replayFromUs = fromUs;
 
-    public void SessionEnded(bool madeProgress) => _lastSessionStalled = !madeProgress;
-
-    /// <summary>Applies a pending replay; true when the cursor moved (the caller checkpoints). Only while the sink is idle.</summary>
-    public bool StartPendingReplay()
+    /// <summary>
+    /// The position a requested replay starts from, once (null when none is pending): it belongs to no endpoint, so no
+    /// event is taken for a duplicate by its time, and the recent ids are forgotten, so none is by its id either.
+    /// </summary>
+    public CursorPosition? TakeReplay()
     {
         if (_replayFromUs is not { } from)
         {
-            return false;
+            return null;
         }
 
         _replayFromUs = null;
-        sink.Restore(from);
         recentIds.Clear();
-        state.State.CursorEndpoint = null;
         _resumeExactly = true;
-        metrics.Cursor(from);
-        return true;
+        return new CursorPosition(from, null, null);
     }
 
-    /// <summary>The cursor to ask <paramref name="endpoint"/> for (asked between sessions, when the sink is idle).</summary>
-    public long? ResumeAt(string endpoint, IJetstreamWire wire)
+    /// <param name="attempt">The connection's next attempt (<see cref="ConnectionEventKind.ReadyToConnect"/>).</param>
+    /// <param name="position">Where the sink is: every event up to it is handled.</param>
+    public ResumePlan Plan(in ConnectionEvent attempt, CursorPosition position)
     {
-        var sameEndpoint = endpoint == state.State.CursorEndpoint;
-        if (wire.SequenceCursor && sameEndpoint && sink.CursorSeq is { } seq)
+        var endpoint = attempt.Endpoint;
+        var wire = attempt.Wire;
+        var sameEndpoint = endpoint == position.Endpoint;
+        if (wire.SequenceCursor && sameEndpoint && position.Seq is { } seq)
         {
-            Floor = new ResumeFloor(null, seq);
-            return seq + 1;
+            _resumeExactly = false;
+            return new ResumePlan(endpoint, attempt.ServerCursor ?? seq + 1, new ResumeFloor(null, seq), position);
         }
 
         // A seq belongs to one instance: another endpoint's numbering starts afresh.
-        sink.Restore(sink.Cursor);
-        var cursor = sink.Cursor;
-        var rewind = _resumeExactly || (_lastSessionStalled && sameEndpoint) ? 0 : rewindUs;
+        var start = position with { Seq = null };
+        var rewind = _resumeExactly || (attempt.LastSessionStalled && sameEndpoint) ? 0 : rewindUs;
         _resumeExactly = false;
-        Floor = sameEndpoint && !wire.SequenceCursor ? new ResumeFloor(cursor, null) : ResumeFloor.None;
-        return cursor is { } c ? Math.Max(0, c - rewind) : null;
+        var floor = sameEndpoint && !wire.SequenceCursor ? new ResumeFloor(start.TimeUs, null) : ResumeFloor.None;
+        var cursor = start.TimeUs is { } c ? Math.Max(0, c - rewind) : (long?)null;
+        return new ResumePlan(endpoint, attempt.ServerCursor ?? cursor, floor, start);
     }
 }

@@ -1,26 +1,28 @@
 namespace Jetstream.Grains.Processing;
 
 /// <summary>
-/// When the processor's state (cursor, seq, counters) is written: after <c>everyCommits</c> acknowledged events, on the
-/// timer while anything changed, after each session, and on the way out. Writes are coalesced
-/// (<see cref="CoalescingCheckpoint"/>); a failed write leaves the state marked changed, so the timer tries again.
+/// Persists the processor's state (the position and the counters): after <c>everyCommits</c> acknowledged events, on
+/// the timer while anything changed, after each session, and on the way out. It is handed the acknowledged position
+/// (<see cref="Acknowledged"/>) and is the only writer of the persisted one, so what is stored is always a position the
+/// sink derived from acknowledged writes. Writes are coalesced (<see cref="CoalescingCheckpoint"/>); a failed write
+/// leaves the state marked changed, so the timer tries again.
 /// </summary>
 public sealed class ProcessorCheckpoint
 {
     private readonly IPersistentState<ProcessorState> _state;
-    private readonly QueueSink _sink;
     private readonly int _everyCommits;
     private readonly Action<Exception> _failed;
     private readonly CoalescingCheckpoint _writes;
+    private CursorPosition _position;
     private long _commitsSinceWrite;
     private bool _changed;
 
-    public ProcessorCheckpoint(IPersistentState<ProcessorState> state, QueueSink sink, int everyCommits, Action<Exception> failed)
+    public ProcessorCheckpoint(IPersistentState<ProcessorState> state, int everyCommits, Action<Exception> failed)
     {
         _state = state;
-        _sink = sink;
         _everyCommits = everyCommits;
         _failed = failed;
+        _position = state.State.Position;
         _writes = new CoalescingCheckpoint(WriteAsync);
     }
 
@@ -30,11 +32,25 @@ public sealed class ProcessorCheckpoint
     /// <summary>The write in flight, or a completed task.</summary>
     public Task Current => _writes.Current;
 
+    /// <summary>The position to persist at the next write.</summary>
+    public CursorPosition Position => _position;
+
+    /// <summary>The counters changed (they are written with the next checkpoint).</summary>
     public void Changed() => _changed = true;
 
-    /// <summary><paramref name="events"/> more were acknowledged; writes when enough have been since the last write.</summary>
-    public void Acknowledged(int events)
+    /// <summary>
+    /// The sink acknowledged <paramref name="events"/> more (perhaps none), up to <paramref name="position"/>; writes when
+    /// enough have been since the last write. A position equal to the stored one is no change: a duplicate activation
+    /// that lived for a moment while membership settled must not write over the one the real activation keeps.
+    /// </summary>
+    public void Acknowledged(CursorPosition position, int events)
     {
+        _position = position;
+        if (events == 0)
+        {
+            return;
+        }
+
         _changed = true;
         _commitsSinceWrite += events;
         if (_commitsSinceWrite >= _everyCommits)
@@ -57,7 +73,7 @@ public sealed class ProcessorCheckpoint
     /// <summary>Writes now if anything changed since the last write (the way out).</summary>
     public Task<bool> WriteIfChangedAsync() => HasChanges ? WriteAsync() : Task.FromResult(true);
 
-    private bool HasChanges => _changed || _state.State.Cursor != _sink.Cursor || _state.State.CursorSeq != _sink.CursorSeq;
+    private bool HasChanges => _changed || _state.State.Position != _position;
 
     private async Task<bool> WriteAsync()
     {
@@ -66,8 +82,7 @@ public sealed class ProcessorCheckpoint
             return true;
         }
 
-        _state.State.Cursor = _sink.Cursor;
-        _state.State.CursorSeq = _sink.CursorSeq;
+        _state.State.Position = _position;
         _commitsSinceWrite = 0;
         _changed = false;
         try
@@ -78,7 +93,7 @@ public sealed class ProcessorCheckpoint
         catch (Orleans.Storage.InconsistentStateException ex)
         {
             // Another activation of this subscription wrote since this one read (a duplicate while a silo joined or
-            // died). This one is reading and its cursor covers what it queued: take the stored ETag, keep its own
+            // died). This one is reading and its position covers what it queued: take the stored ETag, keep its own
             // values, and write them at the next checkpoint. Left alone, every later write would fail the same way.
             _changed = true;
             _failed(ex);

@@ -2,12 +2,13 @@ using Jetstream.Grains.Interfaces;
 
 namespace Jetstream.Grains.Processing;
 
-/// <summary>The processor's /stats and /status: the connection's own view with the cursor, the gaps and the sink's state added.</summary>
+/// <summary>The processor's /stats and /status: the connection's own view with the position, its lag, the gaps and the sink's state added.</summary>
 public static class ProcessorReport
 {
-    public static ProcessorStats Stats(ProcessorCounters counters, QueueSink sink, DateTimeOffset startedAt, ActivityWindow window, double receivedPerSecond, ConnectionStatus connection) =>
-        counters.ToStats(sink.Cursor, startedAt, window) with
+    public static ProcessorStats Stats(ProcessorCounters counters, CursorPosition position, DateTimeOffset startedAt, ActivityWindow window, double receivedPerSecond, ConnectionStatus connection, DateTimeOffset now) =>
+        counters.ToStats(position.TimeUs, startedAt, window) with
         {
+            LagSeconds = position.LagSeconds(now),
             ReceivedPerSecond = receivedPerSecond,
             Wire = connection.Wire,
             Compression = connection.Compression,
@@ -18,17 +19,13 @@ public static class ProcessorReport
 
     /// <param name="notReady">Why storage keeps the processor from starting, if it does.</param>
     /// <param name="paused">The subscription is paused (no socket).</param>
-    public static ConnectionStatus Status(ConnectionStatus connection, QueueSink sink, ProcessorCounters counters, string? notReady, bool paused, DateTimeOffset now)
+    public static ConnectionStatus Status(ConnectionStatus connection, QueueSink sink, ProcessorCounters counters, string? notReady, bool paused, DateTimeOffset now) => connection with
     {
-        var cursor = sink.Cursor;
-        return connection with
-        {
-            State = sink.IsPaused || notReady is not null ? ConnectionState.PausedQueueUnavailable : paused ? ConnectionState.Paused : connection.State,
-            LastError = sink.IsPaused ? sink.LastError : notReady ?? connection.LastError,
-            Cursor = cursor,
-            CursorSeq = sink.CursorSeq,
-            LagSeconds = cursor is { } us ? Math.Max(0, (now - ProcessorCounters.FromMicroseconds(us)).TotalSeconds) : null,
-            Gaps = [.. counters.Gaps],
-        };
-    }
+        State = sink.IsPaused || notReady is not null ? ConnectionState.PausedQueueUnavailable : paused ? ConnectionState.Paused : connection.State,
+        LastError = sink.IsPaused ? sink.LastError : notReady ?? connection.LastError,
+        Cursor = sink.Position.TimeUs,
+        CursorSeq = sink.Position.Seq,
+        LagSeconds = sink.Position.LagSeconds(now),
+        Gaps = [.. counters.Gaps],
+    };
 }

@@ -1,21 +1,20 @@
 using System.Diagnostics;
-using Azure.Storage.Blobs;
 using Jetstream.EventQueue;
 using Microsoft.Extensions.Logging;
 
 namespace Jetstream.Grains.Processing;
 
 /// <summary>
-/// Packs matching commits into queue messages (of the version <c>Queue:MessageVersion</c> says, see
-/// <see cref="MessagePacker"/>), keeps a bounded number of writes in flight, retries each write until it
-/// succeeds, and derives the cursor: the highest <c>time_us</c> such that every event up to it is either skipped or in
-/// a message the queue has acknowledged (and, on the v2 wire, the same for the sequence number). It decides alone when a
-/// message is written: when it is full, when the reader has nothing more (<see cref="ReaderIdle"/>), and when a write
-/// finishes while the reader is idle. Its owner calls it; it reports back only through what <see cref="Collect"/>
-/// returns and <see cref="Acknowledged"/> holds. Single-threaded by design: it lives on the grain's scheduler.
+/// Packs kept events into queue messages (of the version <c>Queue:MessageVersion</c> says, see
+/// <see cref="MessagePacker"/>), keeps a bounded number of writes in flight, retries each write until it succeeds, and
+/// derives the position: the highest <c>time_us</c> (and, on the v2 wire, seq) such that every event up to it is
+/// either skipped or in a message the queue has acknowledged. It decides alone when a message is written: when it is
+/// full, when the reader has nothing more (<see cref="ReaderIdle"/>), and when a write finishes while the reader is
+/// idle. It reports only through what <see cref="TryTakeAcknowledged"/> returns. Single-threaded by design: it lives on
+/// the grain's scheduler.
 /// </summary>
 public sealed class QueueSink(
-    EventQueueClients queue,
+    IEventQueueWriter queue,
     int maxInFlight,
     TimeSpan maxRetryDelay,
     TimeProvider time,
@@ -26,19 +25,17 @@ public sealed class QueueSink(
     private readonly Queue<Batch> _inFlight = new();
     private readonly MessagePacker _packer = MessagePacker.Create(queue.Options);
     private List<PendingEvent> _pending = [];
+    private List<PendingEvent> _acknowledged = [];
+    private bool _moved;
     private long _seenTimeUs;
     private long? _seenSeq;
+    private string? _endpoint;
     private int _failingWrites;
     private bool _readerIdle;
     private CancellationToken _stopping;
 
-    public long? Cursor { get; private set; }
-
-    /// <summary>The v2 sequence number up to which every event is handled; null on v1 or before the first v2 event.</summary>
-    public long? CursorSeq { get; private set; }
-
-    /// <summary>Events of the messages acknowledged since the owner last cleared it, in stream order.</summary>
-    public List<PendingEvent> Acknowledged { get; } = [];
+    /// <summary>How far the queue has acknowledged (see the class summary).</summary>
+    public CursorPosition Position { get; private set; }
 
     /// <summary>True while a write is failing and being retried: the reader must not go on.</summary>
     public bool IsPaused => _failingWrites > 0;
@@ -46,9 +43,8 @@ public sealed class QueueSink(
     public string? LastError { get; private set; }
 
     /// <summary>
-    /// Called on the owner's scheduler as each message write is acknowledged, before the cursor collects it: the
-    /// message is visible from then on, so this is when a consumer can be woken (<see cref="QueueWriteWatchers"/>, which
-    /// never calls back into the sink). Not the cursor's business, hence apart from <see cref="Acknowledged"/>.
+    /// Called on the owner's scheduler as each message write is acknowledged: the message is visible from then on, so
+    /// this is when a consumer can be woken (<see cref="QueueWriteWatchers"/>, which never calls back into the sink).
     /// </summary>
     public Action? Written { get; init; }
 
@@ -56,16 +52,21 @@ public sealed class QueueSink(
 
     public bool IsIdle => _pending.Count == 0 && _inFlight.Count == 0;
 
-    /// <summary>Whether a message written earlier is not yet collected (acknowledged and passed over by <see cref="Collect"/>).</summary>
-    public bool HasWriteInFlight => _inFlight.Count > 0;
-
-    /// <summary>Sets the cursors (only while idle: between sessions). <paramref name="seq"/> null: no v2 position yet.</summary>
-    public void Restore(long? cursor, long? seq = null)
+    /// <summary>
+    /// Continues from <paramref name="start"/> (only while idle: at activation, between sessions, for a replay); the
+    /// events that follow come from <paramref name="endpoint"/>, which the position names once they move it.
+    /// </summary>
+    public void Restore(CursorPosition start, string? endpoint = null)
     {
-        Cursor = cursor;
-        _seenTimeUs = cursor ?? 0;
-        CursorSeq = seq;
-        _seenSeq = seq;
+        if (start != Position)
+        {
+            Position = start;
+            _moved = true;
+        }
+
+        _seenTimeUs = start.TimeUs ?? 0;
+        _seenSeq = start.Seq;
+        _endpoint = endpoint ?? start.Endpoint;
     }
 
     /// <summary>An event handled without queueing (skipped, duplicate).</summary>
@@ -74,7 +75,7 @@ public sealed class QueueSink(
         See(timeUs, seq);
         if (IsIdle)
         {
-            MoveToSeen();
+            MoveTo(_seenTimeUs, _seenSeq, _endpoint);
         }
     }
 
@@ -109,7 +110,7 @@ public sealed class QueueSink(
         _stopping = stopping;
         _readerIdle = true;
         Collect();
-        if (!HasWriteInFlight)
+        if (_inFlight.Count == 0)
         {
             Flush(stopping);
         }
@@ -129,36 +130,34 @@ public sealed class QueueSink(
         // Taken before the write starts: a write can complete synchronously (its response already in the socket's
         // buffer when it is read, seen on a loaded machine), and FlushWhenWrittenAsync then flushes again at once, which
         // with the list still pending wrote the same events into a second (and third) message.
-        var batch = new Batch(_pending, _packer.Finish(), _seenTimeUs, _seenSeq);
+        var batch = new Batch(_pending, _packer.Finish(), _seenTimeUs, _seenSeq, _endpoint);
         _pending = [];
         batch.Completion = SendAsync(batch, stopping);
         _inFlight.Enqueue(batch);
         _ = FlushWhenWrittenAsync(batch.Completion);
     }
 
-    /// <summary>Moves the cursor over every acknowledged message at the head of the line. Returns whether it moved.</summary>
-    public bool Collect()
+    /// <summary>
+    /// What the queue acknowledged since the last take: false when nothing was and the position has not moved. The
+    /// events are handed over (the sink keeps no reference to the list it returns).
+    /// </summary>
+    public bool TryTakeAcknowledged(out Acknowledged acknowledged)
     {
-        var before = Cursor;
-        var beforeSeq = CursorSeq;
-        while (_inFlight.TryPeek(out var head) && head.Completion.IsCompletedSuccessfully)
+        Collect();
+        if (!_moved && _acknowledged.Count == 0)
         {
-            _inFlight.Dequeue();
-            Cursor = Math.Max(Cursor ?? 0, head.CursorAfter);
-            if (head.SeqAfter is { } seq)
-            {
-                CursorSeq = Math.Max(CursorSeq ?? 0, seq);
-            }
-
-            Acknowledged.AddRange(head.Events);
+            acknowledged = default;
+            return false;
         }
 
-        if (IsIdle)
+        acknowledged = new Acknowledged(Position, _acknowledged.Count == 0 ? [] : _acknowledged);
+        if (_acknowledged.Count > 0)
         {
-            MoveToSeen();
+            _acknowledged = [];
         }
 
-        return Cursor != before || CursorSeq != beforeSeq;
+        _moved = false;
+        return true;
     }
 
     /// <summary>Waits until another write may start (backpressure on the reader).</summary>
@@ -191,6 +190,22 @@ public sealed class QueueSink(
         _packer.Clear();
     }
 
+    /// <summary>Moves the position over every acknowledged message at the head of the line.</summary>
+    private void Collect()
+    {
+        while (_inFlight.TryPeek(out var head) && head.Completion.IsCompletedSuccessfully)
+        {
+            _inFlight.Dequeue();
+            MoveTo(head.TimeUsAfter, head.SeqAfter, head.Endpoint);
+            _acknowledged.AddRange(head.Events);
+        }
+
+        if (IsIdle)
+        {
+            MoveTo(_seenTimeUs, _seenSeq, _endpoint);
+        }
+    }
+
     private void See(long timeUs, long? seq)
     {
         _seenTimeUs = Math.Max(_seenTimeUs, timeUs);
@@ -200,16 +215,15 @@ public sealed class QueueSink(
         }
     }
 
-    private void MoveToSeen()
+    /// <summary>Forward only; the endpoint changes only together with a move, so it always names the clock of the values.</summary>
+    private void MoveTo(long timeUs, long? seq, string? endpoint)
     {
-        if (_seenTimeUs > 0)
+        var time = timeUs > 0 ? Math.Max(Position.TimeUs ?? 0, timeUs) : Position.TimeUs;
+        var sequence = seq is { } s ? Math.Max(Position.Seq ?? 0, s) : Position.Seq;
+        if (time != Position.TimeUs || sequence != Position.Seq)
         {
-            Cursor = Math.Max(Cursor ?? 0, _seenTimeUs);
-        }
-
-        if (_seenSeq is { } seq)
-        {
-            CursorSeq = Math.Max(CursorSeq ?? 0, seq);
+            Position = new CursorPosition(time, sequence, endpoint ?? Position.Endpoint);
+            _moved = true;
         }
     }
 
@@ -218,7 +232,7 @@ public sealed class QueueSink(
     {
         await write.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
         Collect();
-        if (_readerIdle && !HasWriteInFlight && !_stopping.IsCancellationRequested)
+        if (_readerIdle && _inFlight.Count == 0 && !_stopping.IsCancellationRequested)
         {
             Flush(_stopping);
         }
@@ -232,15 +246,7 @@ public sealed class QueueSink(
             var started = time.GetTimestamp();
             try
             {
-                foreach (var e in batch.Events)
-                {
-                    if (e.Event.BlobName is { } blobName)
-                    {
-                        await queue.LargeEvents.GetBlobClient(blobName).UploadAsync(new BinaryData(e.BlobBody), overwrite: true, stopping);
-                    }
-                }
-
-                await queue.Queue.SendMessageAsync(batch.Body, visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1), stopping);
+                await queue.WriteAsync(batch.Events, batch.Body, stopping);
                 Written?.Invoke();
                 metrics.QueueSent(time.GetElapsedTime(started));
                 if (attempt > 1)
@@ -274,16 +280,18 @@ public sealed class QueueSink(
         return newline < 0 ? message : message[..newline].TrimEnd();
     }
 
-    [DebuggerDisplay("{Events.Count} events up to {CursorAfter}")]
-    private sealed class Batch(List<PendingEvent> events, BinaryData body, long cursorAfter, long? seqAfter)
+    [DebuggerDisplay("{Events.Count} events up to {TimeUsAfter}")]
+    private sealed class Batch(List<PendingEvent> events, BinaryData body, long timeUsAfter, long? seqAfter, string? endpoint)
     {
         public List<PendingEvent> Events { get; } = events;
 
         public BinaryData Body { get; } = body;
 
-        public long CursorAfter { get; } = cursorAfter;
+        public long TimeUsAfter { get; } = timeUsAfter;
 
         public long? SeqAfter { get; } = seqAfter;
+
+        public string? Endpoint { get; } = endpoint;
 
         public Task Completion { get; set; } = Task.CompletedTask;
     }

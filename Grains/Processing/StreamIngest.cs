@@ -5,18 +5,17 @@ using Microsoft.Extensions.Logging;
 namespace Jetstream.Grains.Processing;
 
 /// <summary>
-/// What the processor does with each thing its connection yields: a frame goes through the <see cref="FrameHandler"/>
-/// into the <see cref="QueueSink"/> (with backpressure), an idle moment lets the sink write, a gap is recorded, a
-/// session's end drains the sink. <see cref="AfterProgress"/> takes what the sink acknowledged into the counters and
-/// the cursor's endpoint. Calls go one way: to the sink, never back.
+/// What the processor does with each thing its connection yields, one way: a frame goes through the
+/// <see cref="FrameHandler"/> (decode, filter) into the <see cref="QueueSink"/> (with backpressure), an idle moment lets
+/// the sink write, a gap is recorded, a session's end drains the sink. <see cref="TakeAcknowledged"/> hands what the sink
+/// acknowledged to the counters and the checkpoint. It never calls the connection: whether a frame was progress is its
+/// answer to <see cref="HandleAsync"/>.
 /// </summary>
 public sealed class StreamIngest(
     IPersistentState<ProcessorState> state,
     QueueSink sink,
     FrameHandler frames,
-    CursorPlanner cursors,
     ProcessorCheckpoint checkpoint,
-    JetstreamConnection connection,
     ActivityWindow window,
     TimeProvider time,
     ProcessorMetrics metrics,
@@ -24,77 +23,78 @@ public sealed class StreamIngest(
     string key,
     CancellationToken stopSending)
 {
-    private string? _endpoint;
-    private bool _sessionMadeProgress;
-    private long? _seenCursor, _seenSeq;
+    private ResumeFloor _floor;
 
     private ProcessorCounters Counters => state.State.Counters;
 
-    public async Task HandleAsync(ConnectionEvent next, CancellationToken stopping)
+    /// <summary>A connection is about to be opened as <paramref name="plan"/> says (between sessions: the sink is idle).</summary>
+    public void Begin(in ResumePlan plan)
+    {
+        sink.Restore(plan.Start, plan.Endpoint);
+        _floor = plan.Floor;
+    }
+
+    /// <summary>Continues from <paramref name="position"/> (a replay, between sessions) and checkpoints it.</summary>
+    public void MoveTo(CursorPosition position)
+    {
+        sink.Restore(position);
+        TakeAcknowledged();
+        checkpoint.Request();
+    }
+
+    /// <summary>Handles what the connection yielded; returns whether it was a new event (the session makes progress).</summary>
+    public async Task<bool> HandleAsync(ConnectionEvent next, CancellationToken stopping)
     {
         switch (next.Kind)
         {
-            case ConnectionEventKind.SessionStarted:
-                _endpoint = next.Endpoint;
-                _sessionMadeProgress = false;
-                break;
             case ConnectionEventKind.Frame:
-                await HandleFrameAsync(next.Frame, stopping);
-                break;
+                return await HandleFrameAsync(next.Frame, stopping);
             case ConnectionEventKind.Idle:
                 sink.ReaderIdle(stopSending);
-                AfterProgress();
+                TakeAcknowledged();
                 break;
             case ConnectionEventKind.Gap:
                 RecordGap(next.Gap!);
                 break;
             case ConnectionEventKind.SessionEnded:
                 await sink.DrainAsync(stopping);
-                AfterProgress();
-                cursors.SessionEnded(_sessionMadeProgress);
+                TakeAcknowledged();
                 Counters.Reconnects++;
                 metrics.Reconnected();
                 checkpoint.Request();
                 break;
         }
+
+        return false;
     }
 
-    /// <summary>Takes what the sink acknowledged: counters, and the cursor with the endpoint it now belongs to.</summary>
-    public void AfterProgress()
+    /// <summary>Hands what the sink acknowledged to the counters and the checkpoint.</summary>
+    public void TakeAcknowledged()
     {
-        // The sink also collects by itself (when a write finishes), so compare with what was last seen here.
-        sink.Collect();
-        if (sink.Cursor != _seenCursor || sink.CursorSeq != _seenSeq)
+        if (!sink.TryTakeAcknowledged(out var acknowledged))
         {
-            (_seenCursor, _seenSeq) = (sink.Cursor, sink.CursorSeq);
-            state.State.CursorEndpoint = _endpoint ?? state.State.CursorEndpoint;
-            metrics.Cursor(sink.Cursor);
+            return;
         }
 
-        if (sink.Acknowledged.Count > 0)
-        {
-            checkpoint.Acknowledged(Counters.Acknowledge(sink.Acknowledged, time.GetUtcNow(), window, metrics));
-            sink.Acknowledged.Clear();
-        }
+        var events = acknowledged.Events.Count > 0 ? Counters.Acknowledge(acknowledged.Events, time.GetUtcNow(), window, metrics) : 0;
+        checkpoint.Acknowledged(acknowledged.Position, events);
+        metrics.Cursor(acknowledged.Position.TimeUs);
     }
 
-    private async Task HandleFrameAsync(WireFrame frame, CancellationToken stopping)
+    private async Task<bool> HandleFrameAsync(WireFrame frame, CancellationToken stopping)
     {
         sink.ReaderBusy();
         checkpoint.Changed();
-        if (frames.Handle(frame, cursors.Floor, Counters, stopSending))
-        {
-            _sessionMadeProgress = true;
-            connection.ReportProgress();
-        }
-
-        AfterProgress();
+        var progressed = frames.Handle(frame, _floor, Counters, stopSending);
+        TakeAcknowledged();
         if (!sink.HasCapacity)
         {
             // Backpressure: the socket is not read until a write slot is free.
             await sink.WaitForCapacityAsync().WaitAsync(stopping);
-            AfterProgress();
+            TakeAcknowledged();
         }
+
+        return progressed;
     }
 
     private void RecordGap(StreamGap gap)

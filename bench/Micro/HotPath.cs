@@ -38,7 +38,7 @@ public sealed class HotPath
         var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         _metrics = new ProcessorMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), _time);
         var clients = new EventQueueClients(new StorageConnection(StorageConnection.DevelopmentStorage), new QueueOptions(), new Jetstream.EventQueue.Subscriptions.SubscriptionOptions(), "default");
-        _sink = new QueueSink(clients, 4, TimeSpan.FromSeconds(5), _time, _metrics, NullLogger.Instance, "bench");
+        _sink = new QueueSink(new StorageEventQueueWriter(clients), 4, TimeSpan.FromSeconds(5), _time, _metrics, NullLogger.Instance, "bench");
         _matcher = new Utf8CollectionMatcher(new CollectionFilter(wantedCollections));
         _handler = new FrameHandler(_sink, new EventFilter(_matcher, identity: false, account: false), new RecentEventIds(0), _time, _metrics, NullLogger.Instance, "bench");
     }
