@@ -181,13 +181,17 @@ public sealed class QueueSink(
         }
     }
 
-    /// <summary>Forgets writes that can no longer complete (deactivation): their events are replayed from the cursor.</summary>
+    /// <summary>Forgets writes that can no longer complete (deactivation): their events are replayed from the position.</summary>
     public void Abandon()
     {
         _readerIdle = false;
         _inFlight.Clear();
         _pending = [];
         _packer.Clear();
+        // What was seen is no longer on its way to the queue: an idle sink must not move the position over it when a
+        // cancelled write completes later.
+        _seenTimeUs = Position.TimeUs ?? 0;
+        _seenSeq = Position.Seq;
     }
 
     /// <summary>Moves the position over every acknowledged message at the head of the line.</summary>
