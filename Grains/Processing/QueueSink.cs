@@ -270,18 +270,12 @@ public sealed class QueueSink(
                 }
 
                 metrics.QueueSendFailed();
-                LastError = $"Queue write failed: {ex.GetType().Name}: {FirstLine(ex.Message)}";
+                LastError = $"Queue write failed: {ErrorText.Of(ex)}";
                 var delay = backoff.NextDelay();
                 Log.QueueWriteFailed(logger, ex, processorKey, attempt, delay);
                 await backoff.WaitAsync(delay, stopping);
             }
         }
-    }
-
-    private static string FirstLine(string message)
-    {
-        var newline = message.IndexOf('\n');
-        return newline < 0 ? message : message[..newline].TrimEnd();
     }
 
     [DebuggerDisplay("{Events.Count} events up to {TimeUsAfter}")]

@@ -84,7 +84,7 @@ public sealed class QueueWriteWatchers(TimeProvider time, ILogger logger, string
             if (IsCurrent(id, watcher))
             {
                 _watchers.Remove(id);
-                WatcherLog.Removed(logger, processorKey, id.ToString(), $"the call failed ({ex.GetType().Name}: {ex.Message.Split('\n')[0]})", _watchers.Count);
+                WatcherLog.Removed(logger, processorKey, id.ToString(), $"the call failed ({ErrorText.Of(ex)})", _watchers.Count);
             }
         }
         finally

@@ -39,7 +39,7 @@ public sealed class StartupGate(SubscriptionStore subscriptions, EventQueueClien
             catch (Exception ex)
             {
                 var delay = backoff.NextDelay();
-                unavailable($"{step} cannot be read or reached: {ex.GetType().Name}: {ex.Message.Split('\n')[0]}");
+                unavailable($"{step} cannot be read or reached: {ErrorText.Of(ex)}");
                 Log.QueueWriteFailed(logger, ex, key, attempt, delay);
                 try
                 {
