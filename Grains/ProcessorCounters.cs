@@ -43,6 +43,33 @@ public sealed class ProcessorCounters
 
     public const int GapsKept = 20;
 
+    /// <summary>Counts one frame received, by what it turned out to be.</summary>
+    public void Count(FrameOutcome outcome)
+    {
+        TotalReceived++;
+        switch (outcome)
+        {
+            case FrameOutcome.Oversize:
+                OversizeFrames++;
+                break;
+            case FrameOutcome.ParseError:
+                ParseErrors++;
+                break;
+            case FrameOutcome.Duplicate:
+                DuplicatesDropped++;
+                break;
+            case FrameOutcome.SkippedIdentity:
+                SkippedIdentityEvents++;
+                break;
+            case FrameOutcome.SkippedAccount:
+                SkippedAccountEvents++;
+                break;
+            case FrameOutcome.SkippedNonMatching:
+                SkippedNonMatchingCommits++;
+                break;
+        }
+    }
+
     public void RecordGap(StreamGap gap)
     {
         Gaps.Add(gap);

@@ -10,8 +10,9 @@ namespace Jetstream.Grains.Processing;
 
 /// <summary>
 /// Decides what happens to one whole frame: parse error, replayed duplicate, skipped identity/account/non-matching
-/// event, or a kept event (a matching commit, or an identity/account event the subscription forwards) handed to the <see cref="QueueSink"/>. Counts each outcome. Logs rejected frames at
-/// most <see cref="ParseErrorLogsPerMinute"/> times a minute.
+/// event, or a kept event (a matching commit, or an identity/account event the subscription forwards) handed to the <see cref="QueueSink"/>.
+/// Returns the outcome (its caller counts it) and measures it. Logs rejected frames at most
+/// <see cref="ParseErrorLogsPerMinute"/> times a minute.
 /// </summary>
 public sealed class FrameHandler(
     QueueSink sink,
@@ -35,85 +36,76 @@ public sealed class FrameHandler(
     /// <summary>Forward what the wire carried (<c>Webhook:Body=raw</c>) instead of the v1 event JSON.</summary>
     public bool ForwardRaw { get; init; }
 
-    /// <summary>Handles a frame. Returns whether it was a new, valid event (the session is making progress).</summary>
+    /// <summary>Handles a frame: what it was, and so whether it was a new, valid event (the session is making progress).</summary>
     /// <param name="floor">Events at or before it were handled already (a replay on the cursor's own endpoint).</param>
-    public bool Handle(in WireFrame wireFrame, ResumeFloor floor, ProcessorCounters counters, CancellationToken stopping)
+    public FrameOutcome Handle(in WireFrame wireFrame, ResumeFloor floor, CancellationToken stopping)
     {
-        counters.TotalReceived++;
         switch (wireFrame.Kind)
         {
             case WireFrameKind.Oversize:
-                counters.OversizeFrames++;
                 metrics.Skipped("oversize");
                 Log.OversizeFrame(logger, processorKey, wireFrame.Problem ?? "larger than Jetstream:MaxFrameBytes");
-                return false;
+                return FrameOutcome.Oversize;
             case not WireFrameKind.Event:
-                RecordParseError(wireFrame.Problem ?? wireFrame.Kind.ToString(), wireFrame.Raw.Span, counters);
-                return false;
+                return RecordParseError(wireFrame.Problem ?? wireFrame.Kind.ToString(), wireFrame.Raw.Span);
         }
 
         var frame = wireFrame.Json.Span;
         var outcome = EventParser.Parse(frame, out var parsed);
         if (outcome != ParseOutcome.Ok)
         {
-            RecordParseError(outcome.ToString(), frame, counters);
-            return false;
+            return RecordParseError(outcome.ToString(), frame);
         }
 
         var seq = wireFrame.Seq;
         var body = ForwardRaw ? wireFrame.Raw.Span : frame;
         if (floor.Covers(parsed.TimeUs, seq))
         {
-            counters.DuplicatesDropped++;
             metrics.Skipped("duplicate");
-            return false;
+            return FrameOutcome.Duplicate;
         }
 
         switch (parsed.Kind)
         {
             case EventKind.Identity when !Filter.ForwardIdentity:
-                counters.SkippedIdentityEvents++;
                 metrics.Received(EventKinds.Identity);
                 metrics.Skipped(EventKinds.Identity);
                 sink.Skip(parsed.TimeUs, seq);
-                return true;
+                return FrameOutcome.SkippedIdentity;
             case EventKind.Account when !Filter.ForwardAccount:
-                counters.SkippedAccountEvents++;
                 metrics.Received(EventKinds.Account);
                 metrics.Skipped(EventKinds.Account);
                 sink.Skip(parsed.TimeUs, seq);
-                return true;
+                return FrameOutcome.SkippedAccount;
             case EventKind.Identity or EventKind.Account:
                 var kind = parsed.Kind == EventKind.Identity ? EventKinds.Identity : EventKinds.Account;
                 metrics.Received(kind);
                 var accountDid = parsed.Did.ToString(frame);
-                return Queue(body, parsed, seq, accountDid, kind, EventIds.ForAccountOrIdentity(accountDid, kind, parsed.Body.RawSpan(frame)), counters, stopping);
+                return Queue(body, parsed, seq, accountDid, kind, EventIds.ForAccountOrIdentity(accountDid, kind, parsed.Body.RawSpan(frame)), stopping);
         }
 
         metrics.Received(EventKinds.Commit);
         if (!Filter.Collections.Matches(frame, parsed.Collection))
         {
-            counters.SkippedNonMatchingCommits++;
             metrics.Skipped("non_matching");
             sink.Skip(parsed.TimeUs, seq);
-            return true;
+            return FrameOutcome.SkippedNonMatching;
         }
 
         var did = parsed.Did.ToString(frame);
         var collection = parsed.Collection.ToString(frame);
         var eventId = EventIds.ForCommit(did, collection, parsed.Rkey.ToString(frame), parsed.Rev.ToString(frame), parsed.Operation.ToString(frame));
-        return Queue(body, parsed, seq, did, collection, eventId, counters, stopping);
+        return Queue(body, parsed, seq, did, collection, eventId, stopping);
     }
 
     /// <summary>Queues a kept event unless it is a replayed duplicate; <paramref name="collection"/> is what it is counted under.</summary>
-    private bool Queue(ReadOnlySpan<byte> body, in ParsedEvent parsed, long? seq, string did, string collection, string eventId, ProcessorCounters counters, CancellationToken stopping)
+    private FrameOutcome Queue(ReadOnlySpan<byte> body, in ParsedEvent parsed, long? seq, string did, string collection, string eventId, CancellationToken stopping)
     {
         if (!recentIds.Add(eventId, parsed.TimeUs))
         {
-            counters.DuplicatesDropped++;
             metrics.Skipped("duplicate");
             sink.Skip(parsed.TimeUs, seq);
-            return false;
+            return FrameOutcome.Duplicate;
         }
 
         using var activity = ProcessorMetrics.ActivitySource.StartActivity("jetstream.receive", ActivityKind.Producer);
@@ -132,12 +124,11 @@ public sealed class FrameHandler(
             collection,
             seq,
             stopping);
-        return true;
+        return FrameOutcome.Queued;
     }
 
-    private void RecordParseError(string reason, ReadOnlySpan<byte> frame, ProcessorCounters counters)
+    private FrameOutcome RecordParseError(string reason, ReadOnlySpan<byte> frame)
     {
-        counters.ParseErrors++;
         metrics.ParseError(reason);
         var now = time.GetTimestamp();
         if (time.GetElapsedTime(_parseErrorWindowStart, now) >= TimeSpan.FromMinutes(1))
@@ -160,5 +151,7 @@ public sealed class FrameHandler(
         {
             _parseErrorsSuppressed++;
         }
+
+        return FrameOutcome.ParseError;
     }
 }

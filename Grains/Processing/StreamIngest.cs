@@ -8,8 +8,8 @@ namespace Jetstream.Grains.Processing;
 /// What the processor does with each thing its connection yields, one way: a frame goes through the
 /// <see cref="FrameHandler"/> (decode, filter) into the <see cref="QueueSink"/> (with backpressure), an idle moment lets
 /// the sink write, a gap is recorded, a session's end drains the sink. <see cref="TakeAcknowledged"/> hands what the sink
-/// acknowledged to the counters and the checkpoint. It never calls the connection: whether a frame was progress is its
-/// answer to <see cref="HandleAsync"/>.
+/// acknowledged to the counters and the checkpoint. It alone counts (the frame handler returns what a frame was). It
+/// never calls the connection: whether a frame was progress is its answer to <see cref="HandleAsync"/>.
 /// </summary>
 public sealed class StreamIngest(
     IPersistentState<ProcessorState> state,
@@ -85,7 +85,8 @@ public sealed class StreamIngest(
     {
         sink.ReaderBusy();
         checkpoint.Changed();
-        var progressed = frames.Handle(frame, _floor, Counters, stopSending);
+        var outcome = frames.Handle(frame, _floor, stopSending);
+        Counters.Count(outcome);
         TakeAcknowledged();
         if (!sink.HasCapacity)
         {
@@ -94,7 +95,7 @@ public sealed class StreamIngest(
             TakeAcknowledged();
         }
 
-        return progressed;
+        return outcome is not (FrameOutcome.Oversize or FrameOutcome.ParseError or FrameOutcome.Duplicate);
     }
 
     private void RecordGap(StreamGap gap)

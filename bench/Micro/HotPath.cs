@@ -45,7 +45,7 @@ public sealed class HotPath
 
     /// <summary>A frame the processor does not queue, through the grain's own <see cref="FrameHandler"/>.</summary>
     public bool HandleSkipped(ReadOnlyMemory<byte> frame) =>
-        _handler.Handle(new WireFrame(WireFrameKind.Event, frame, frame), ResumeFloor.None, _counters, CancellationToken.None);
+        Count(_handler.Handle(new WireFrame(WireFrameKind.Event, frame, frame), ResumeFloor.None, CancellationToken.None));
 
     /// <summary>
     /// A frame as the connection turns it into a <see cref="WireFrame"/> — zstd-decoded with the connection's one decoder
@@ -53,11 +53,17 @@ public sealed class HotPath
     /// <see cref="HandleSkipped"/>. The difference with the plain v1 case is the decoding's cost.
     /// </summary>
     public bool ReadAndHandleSkipped(ReadOnlyMemory<byte> message, IJetstreamWire wire, ZstdFrameDecoder? decoder) =>
-        _handler.Handle(
+        Count(_handler.Handle(
             FrameReading.Read(message, decoder is null ? System.Net.WebSockets.WebSocketMessageType.Text : System.Net.WebSockets.WebSocketMessageType.Binary, decoder, wire, _tracker),
             ResumeFloor.None,
-            _counters,
-            CancellationToken.None);
+            CancellationToken.None));
+
+    /// <summary>Counted as the grain counts it; true for a skipped (valid, new) event.</summary>
+    private bool Count(FrameOutcome outcome)
+    {
+        _counters.Count(outcome);
+        return outcome is FrameOutcome.SkippedIdentity or FrameOutcome.SkippedAccount or FrameOutcome.SkippedNonMatching or FrameOutcome.Queued;
+    }
 
     /// <summary>A matching commit, as <see cref="FrameHandler.Handle"/> treats it up to the queue write.</summary>
     public bool HandleMatching(ReadOnlySpan<byte> frame)
