@@ -64,7 +64,7 @@ public sealed class JetstreamProcessorGrain(
         {
             Written = _watchers.Written,
         };
-        _sink.Restore(state.State.Position);
+        _sink.Restore(state.State.GetPosition());
         _cursors = new CursorPlanner(_recentIds, _options.ReconnectRewindSeconds * 1_000_000L);
         _frames = new FrameHandler(_sink, EventFilter.For(_subscription), _recentIds, time, metrics, logger, Key) { ForwardRaw = _options.ForwardRawBody };
         _checkpoint = new ProcessorCheckpoint(state, _options.CheckpointEveryCommits, ex => Log.CheckpointFailed(logger, ex, Key));

@@ -17,11 +17,10 @@ public sealed class ProcessorState
 
     /// <summary>
     /// The three fields above as the one value the processor passes around; they stay three fields so state written
-    /// before keeps reading. Set only by <see cref="Processing.ProcessorCheckpoint"/>.
+    /// before keeps reading. Methods, not a property: the Azure Table provider stores every public property as JSON.
     /// </summary>
-    public CursorPosition Position
-    {
-        get => new(Cursor, CursorSeq, CursorEndpoint);
-        set => (Cursor, CursorSeq, CursorEndpoint) = (value.TimeUs, value.Seq, value.Endpoint);
-    }
+    public CursorPosition GetPosition() => new(Cursor, CursorSeq, CursorEndpoint);
+
+    /// <summary>Called only by <see cref="Processing.ProcessorCheckpoint"/>, the one writer of the persisted position.</summary>
+    public void SetPosition(CursorPosition position) => (Cursor, CursorSeq, CursorEndpoint) = (position.TimeUs, position.Seq, position.Endpoint);
 }

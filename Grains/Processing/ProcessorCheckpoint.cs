@@ -22,7 +22,7 @@ public sealed class ProcessorCheckpoint
         _state = state;
         _everyCommits = everyCommits;
         _failed = failed;
-        _position = state.State.Position;
+        _position = state.State.GetPosition();
         _writes = new CoalescingCheckpoint(WriteAsync);
     }
 
@@ -73,7 +73,7 @@ public sealed class ProcessorCheckpoint
     /// <summary>Writes now if anything changed since the last write (the way out).</summary>
     public Task<bool> WriteIfChangedAsync() => HasChanges ? WriteAsync() : Task.FromResult(true);
 
-    private bool HasChanges => _changed || _state.State.Position != _position;
+    private bool HasChanges => _changed || _state.State.GetPosition() != _position;
 
     private async Task<bool> WriteAsync()
     {
@@ -82,7 +82,7 @@ public sealed class ProcessorCheckpoint
             return true;
         }
 
-        _state.State.Position = _position;
+        _state.State.SetPosition(_position);
         _commitsSinceWrite = 0;
         _changed = false;
         try

@@ -50,6 +50,21 @@ public sealed class ProcessorCountersTests
         Assert.Equal(5 / 60.0, window.EventsPerSecond());
     }
 
+    [Fact]
+    public void Each_frame_is_counted_as_received_and_under_what_it_turned_out_to_be()
+    {
+        var counters = new ProcessorCounters();
+        foreach (var outcome in Enum.GetValues<FrameOutcome>())
+        {
+            counters.Count(outcome);
+        }
+
+        counters.Count(FrameOutcome.Duplicate);
+        Assert.Equal(8, counters.TotalReceived);
+        Assert.Equal((1, 1, 2, 1, 1, 1), (counters.OversizeFrames, counters.ParseErrors, counters.DuplicatesDropped, counters.SkippedIdentityEvents, counters.SkippedAccountEvents, counters.SkippedNonMatchingCommits));
+        Assert.Equal(0, counters.QueuedEvents);
+    }
+
     private static PendingEvent Pending(string collection, long timeUs, bool large) => new(
         new QueuedEvent
         {

@@ -46,14 +46,15 @@ public sealed class InMemoryProcessorState : IPersistentState<ProcessorState>
         }
 
         Writes++;
-        Stored = State.Position;
+        Stored = State.GetPosition();
         Etag = Writes.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public Task ReadStateAsync()
     {
         Reads++;
-        State = new ProcessorState { Position = Stored ?? CursorPosition.None };
+        State = new ProcessorState();
+        State.SetPosition(Stored ?? CursorPosition.None);
         return Task.CompletedTask;
     }
 }

@@ -10,7 +10,7 @@ public sealed class ProcessorCheckpointTests
     private readonly InMemoryProcessorState _state = new();
     private readonly List<Exception> _failures = [];
 
-    public ProcessorCheckpointTests() => _state.State.Position = Stored;
+    public ProcessorCheckpointTests() => _state.State.SetPosition(Stored);
 
     [Fact]
     public void The_acknowledged_position_is_written_after_every_n_events_and_on_the_tick_when_it_moved()
@@ -42,7 +42,7 @@ public sealed class ProcessorCheckpointTests
         checkpoint.Request();
         Assert.IsType<InconsistentStateException>(Assert.Single(_failures));
         Assert.Equal(1, _state.Reads);
-        Assert.Equal(mine, _state.State.Position);
+        Assert.Equal(mine, _state.State.GetPosition());
         Assert.Null(_state.Stored);
 
         checkpoint.Tick();
