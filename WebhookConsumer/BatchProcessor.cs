@@ -33,9 +33,16 @@ internal sealed class BatchProcessor(
     /// </summary>
     /// <param name="receivedAt">When the receive was issued: the messages are hidden from then for the visibility timeout.</param>
     /// <param name="cancellationToken">Abandons the batch as a crash would: nothing more is written, the messages reappear later.</param>
-    public async Task<IReadOnlyList<ReceivedMessage>> DeliverAsync(WebhookSender sender, IReadOnlyList<QueueMessage> messages, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ReceivedMessage>> DeliverAsync(WebhookSender sender, ReceivedBatch batch, CancellationToken cancellationToken)
     {
-        var received = await decoder.DecodeAsync(messages, cancellationToken);
+        var receivedAt = batch.ReceivedAt;
+        if (batch.DrainedAt is { } drainedAt)
+        {
+            // Told only now, with the batch in hand: an earlier event whose message it brought is scheduled with it.
+            scheduler.Drained(drainedAt);
+        }
+
+        var received = await decoder.DecodeAsync(batch.Messages, cancellationToken);
 
         // Starting an attempt later than this could outlive the messages' invisibility and let another consumer
         // deliver the same events at the same time.
@@ -68,6 +75,12 @@ internal sealed class BatchProcessor(
 
         return settler.SettleAsync(delivered, keepUntil, cancellationToken);
     }
+
+    /// <summary>A receive that found the queue empty: nothing it did not bring is waiting there to be seen.</summary>
+    public void Drained(DateTimeOffset receivedAt) => scheduler.Drained(receivedAt);
+
+    /// <summary>The loop waited for the endpoint's probe without receiving from <paramref name="from"/> to <paramref name="to"/>.</summary>
+    public void Paused(DateTimeOffset from, DateTimeOffset to) => scheduler.Paused(from, to);
 
     private async ValueTask DeliverInOrderAsync(WebhookSender sender, IReadOnlyList<InFlightEvent> events, DateTimeOffset deadline, CancellationToken cancellationToken)
     {

@@ -16,20 +16,24 @@ internal sealed class DidScheduler
 
     /// <param name="maxPollInterval">
     /// A remembered entry outlives its due time by a grace that covers the whole-second visibility rounding and two
-    /// poll intervals, then runs out, in case the event went to another consumer.
+    /// poll intervals, and then until the loop has seen its queue to the end (<see cref="PendingLifetime"/>), in case
+    /// the event went to another consumer.
     /// </param>
-    public DidScheduler(RetryPolicy retryPolicy, TimeProvider timeProvider, TimeSpan maxPollInterval)
+    /// <param name="visibilityTimeout">The longest that wait for the queue lasts beyond the grace.</param>
+    public DidScheduler(RetryPolicy retryPolicy, TimeProvider timeProvider, TimeSpan maxPollInterval, TimeSpan visibilityTimeout)
     {
         RetryPolicy = retryPolicy;
         TimeProvider = timeProvider;
-        PendingGrace = TimeSpan.FromSeconds(1) + (2 * maxPollInterval);
+        Lifetime = new PendingLifetime(TimeSpan.FromSeconds(1) + (2 * maxPollInterval), visibilityTimeout);
     }
 
     internal RetryPolicy RetryPolicy { get; }
 
     internal TimeProvider TimeProvider { get; }
 
-    internal TimeSpan PendingGrace { get; }
+    internal TimeSpan PendingGrace => Lifetime.Grace;
+
+    internal PendingLifetime Lifetime { get; }
 
     /// <summary>The events this subscription delivered last, to recognise a copy that comes moments later.</summary>
     internal RecentDeliveries Delivered { get; } = new();
@@ -98,7 +102,7 @@ internal sealed class DidScheduler
                     inFlight.Updated = inFlight.Updated with { NotBefore = probeAt };
                 }
 
-                PendingFor(inFlight.Did).Set(inFlight.Updated, probeAt, probeAt + PendingGrace);
+                PendingFor(inFlight.Did).Set(inFlight.Updated, probeAt);
             }
         }
     }
@@ -106,7 +110,19 @@ internal sealed class DidScheduler
     /// <summary>DIDs with an event remembered as outstanding.</summary>
     internal int PendingDids => _pending.Count;
 
-    internal PendingEvents PendingFor(string did) => _pending.GetOrAdd(did, static _ => new PendingEvents());
+    internal PendingEvents PendingFor(string did) => _pending.GetOrAdd(did, static (_, lifetime) => new PendingEvents(lifetime), Lifetime);
+
+    /// <summary>A receive issued at <paramref name="receivedAt"/> brought every visible message (fewer than it asked for).</summary>
+    public void Drained(DateTimeOffset receivedAt) => Lifetime.Drained(receivedAt);
+
+    /// <summary>The loop received nothing from <paramref name="from"/> to <paramref name="to"/>: what it remembers lives that much longer.</summary>
+    public void Paused(DateTimeOffset from, DateTimeOffset to)
+    {
+        foreach (var pending in _pending.Values)
+        {
+            pending.Extend(from, to - from);
+        }
+    }
 
     private static bool IsInQueueOrder(List<InFlightEvent> events)
     {

@@ -36,7 +36,7 @@ internal sealed class DidTurn
     /// </summary>
     public bool TryStart(InFlightEvent inFlight, DateTimeOffset deadline)
     {
-        if (_scheduler.Delivered.Contains(inFlight.Queued.EventId))
+        if (_scheduler.Delivered.Contains(inFlight.Queued))
         {
             // Delivered already, so it holds nothing back: whatever came after it in its DID may go on.
             inFlight.Outcome = EventOutcome.Copy;
@@ -64,7 +64,7 @@ internal sealed class DidTurn
     /// </summary>
     public bool WouldStart(InFlightEvent inFlight, DateTimeOffset deadline) =>
         _heldUntil is null
-        && !_scheduler.Delivered.Contains(inFlight.Queued.EventId)
+        && !_scheduler.Delivered.Contains(inFlight.Queued)
         && HoldReason(inFlight, deadline, _scheduler.TimeProvider.GetUtcNow()) is null;
 
     /// <summary>
@@ -99,7 +99,7 @@ internal sealed class DidTurn
         {
             inFlight.Outcome = EventOutcome.Delivered;
             _pending?.Remove(inFlight.Queued.EventId);
-            _scheduler.Delivered.Add(inFlight.Queued.EventId);
+            _scheduler.Delivered.Add(inFlight.Queued);
             return inFlight.Outcome;
         }
 
@@ -151,7 +151,7 @@ internal sealed class DidTurn
     {
         inFlight.Outcome = EventOutcome.Delivered;
         _pending?.Remove(inFlight.Queued.EventId);
-        _scheduler.Delivered.Add(inFlight.Queued.EventId);
+        _scheduler.Delivered.Add(inFlight.Queued);
     }
 
     /// <summary>A started event's batch failed: it waits, as <paramref name="updated"/>, until its batch is due again, and the DID's later events with it.</summary>
@@ -189,6 +189,6 @@ internal sealed class DidTurn
     private void Remember(InFlightEvent inFlight, DateTimeOffset due)
     {
         _pending ??= _scheduler.PendingFor(_did);
-        _pending.Set(inFlight.Queued, due, due + _scheduler.PendingGrace);
+        _pending.Set(inFlight.Queued, due);
     }
 }

@@ -202,6 +202,11 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
 
                 if (batch.Messages.Length == 0)
                 {
+                    if (batch.DrainedAt is { } drainedAt)
+                    {
+                        _processor.Drained(drainedAt);
+                    }
+
                     if (settings.Deleting && await TryRemoveAsync(settling))
                     {
                         break;
@@ -227,7 +232,7 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
                 IReadOnlyList<ReceivedMessage> delivered;
                 try
                 {
-                    delivered = await _processor.DeliverAsync(sender, batch.Messages, batch.ReceivedAt, _abort.Token);
+                    delivered = await _processor.DeliverAsync(sender, batch, _abort.Token);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
                 {
@@ -265,7 +270,8 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
     /// <summary>Until the open circuit's probe is due, new settings come or the loop stops.</summary>
     private async Task PauseAsync(DateTimeOffset probeAt)
     {
-        var wait = probeAt - _timeProvider.GetUtcNow();
+        var from = _timeProvider.GetUtcNow();
+        var wait = probeAt - from;
         if (wait <= TimeSpan.Zero)
         {
             return;
@@ -278,6 +284,7 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
 
         // A change taken here ended the pause: the loop reads the new settings next.
         await changed.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _processor.Paused(from, _timeProvider.GetUtcNow());
     }
 
     /// <summary>Messages still kept in hand when the loop ends: made visible now, for the next consumer, instead of after their lease.</summary>
@@ -380,7 +387,7 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
         }
 
         var more = await ReceiveAsync(deleting, _abort.Token);
-        return more is { Messages.Length: > 0 } ? batch with { Messages = [.. batch.Messages, .. more.Messages] } : batch;
+        return more is { Messages.Length: > 0 } ? batch with { Messages = [.. batch.Messages, .. more.Messages], DrainedAt = more.DrainedAt ?? batch.DrainedAt } : batch;
     }
 
     /// <summary>One receive; null when it failed (logged), an empty batch when the queue had nothing visible.</summary>
@@ -397,7 +404,7 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
 
             var messages = await _clients.Queue.ReceiveMessagesAsync(_options.BatchSize, _options.VisibilityTimeout, cancellationToken);
             _health.ReceiveSucceeded(Id);
-            return new ReceivedBatch(messages.Value, receivedAt);
+            return new ReceivedBatch(messages.Value, receivedAt, messages.Value.Length < _options.BatchSize ? receivedAt : null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

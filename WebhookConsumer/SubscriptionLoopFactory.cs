@@ -31,7 +31,7 @@ internal sealed class SubscriptionLoopFactory(
         var deadLetters = queues.DeadLettersFor(settings.Id);
         var lane = slots.AddLane(settings.Id);
         var logger = loggerFactory.CreateLogger<BatchProcessor>();
-        var scheduler = new DidScheduler(retryPolicy, timeProvider, options.Value.MaxPollInterval);
+        var scheduler = new DidScheduler(retryPolicy, timeProvider, options.Value.MaxPollInterval, options.Value.VisibilityTimeout);
         var attempt = new DeliveryAttempt(clients);
         var processor = new BatchProcessor(
             settings.Id,

@@ -11,6 +11,7 @@ namespace Jetstream.WebhookConsumer.Tests;
 public sealed class DidSchedulerTests
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan VisibilityTimeout = TimeSpan.FromMinutes(2);
 
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero));
     private readonly DidScheduler _scheduler;
@@ -18,7 +19,7 @@ public sealed class DidSchedulerTests
 
     public DidSchedulerTests()
     {
-        _scheduler = new DidScheduler(RetryPolicyTests.Policy(o => o.RetryJitter = 0), _clock, PollInterval);
+        _scheduler = new DidScheduler(RetryPolicyTests.Policy(o => o.RetryJitter = 0), _clock, PollInterval, VisibilityTimeout);
     }
 
     private DateTimeOffset NoDeadline => _clock.GetUtcNow() + TimeSpan.FromMinutes(5);
@@ -161,12 +162,77 @@ public sealed class DidSchedulerTests
         turn.TryStart(first[a1], NoDeadline);
         turn.Finish(first[a1], Failed());
 
-        // Another consumer took a1: past its due time plus the grace (1 s + two poll intervals), a2 goes on.
+        // Another consumer took a1: past its due time plus the grace (1 s + two poll intervals), and a receive since
+        // it came due brought the whole visible queue without it, a2 goes on.
         _clock.Advance(TimeSpan.FromSeconds(1) + TimeSpan.FromSeconds(1) + (2 * PollInterval));
+        _scheduler.Drained(_clock.GetUtcNow() - PollInterval);
         _scheduler.Prune();
         Assert.Equal(0, _scheduler.PendingDids);
         var second = Batch(Message(a2));
         Assert.True(_scheduler.Begin("did:plc:a").TryStart(second[a2], NoDeadline));
+    }
+
+    [Fact]
+    public void Past_the_grace_a_pending_event_holds_its_DID_until_a_receive_has_seen_the_queue_to_the_end()
+    {
+        var a1 = Queued("did:plc:a", 1);
+        var a2 = Queued("did:plc:a", 2);
+        var first = Batch(Message(a1));
+        var turn = _scheduler.Begin("did:plc:a");
+        turn.TryStart(first[a1], NoDeadline);
+        turn.Finish(first[a1], Failed());
+        var due = first[a1].DueAt;
+
+        // A backlog: every receive since a1 came due was full, so its message may still be behind the ones received.
+        _clock.Advance(TimeSpan.FromSeconds(20));
+        _scheduler.Drained(due);
+        _scheduler.Prune();
+        Assert.False(_scheduler.Begin("did:plc:a").TryStart(Batch(Message(a2))[a2], NoDeadline));
+
+        // A receive that brought fewer than it asked for, a second after a1 came due: a1 is elsewhere.
+        _scheduler.Drained(due + TimeSpan.FromSeconds(1));
+        Assert.True(_scheduler.Begin("did:plc:a").TryStart(Batch(Message(a2))[a2], NoDeadline));
+    }
+
+    [Fact]
+    public void A_pending_event_stops_holding_a_queue_that_never_empties_a_visibility_timeout_after_its_grace()
+    {
+        var a1 = Queued("did:plc:a", 1);
+        var a2 = Queued("did:plc:a", 2);
+        var first = Batch(Message(a1));
+        var turn = _scheduler.Begin("did:plc:a");
+        turn.TryStart(first[a1], NoDeadline);
+        turn.Finish(first[a1], Failed());
+
+        _clock.Advance(TimeSpan.FromSeconds(1) + _scheduler.PendingGrace + VisibilityTimeout - TimeSpan.FromSeconds(1));
+        Assert.False(_scheduler.Begin("did:plc:a").TryStart(Batch(Message(a2))[a2], NoDeadline));
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(_scheduler.Begin("did:plc:a").TryStart(Batch(Message(a2))[a2], NoDeadline));
+    }
+
+    [Fact]
+    public void While_the_loop_waits_for_the_probe_without_receiving_nothing_it_remembers_runs_out()
+    {
+        var a1 = Queued("did:plc:a", 1);
+        var a2 = Queued("did:plc:a", 2);
+        var first = Batch(Message(a1));
+        var turn = _scheduler.Begin("did:plc:a");
+        turn.TryStart(first[a1], NoDeadline);
+        turn.Finish(first[a1], Failed());
+
+        // The circuit opened at once and the loop waited 10 minutes for probes, receiving nothing; then it drained
+        // the queue up to what it had.
+        var pausedFrom = _clock.GetUtcNow();
+        _clock.Advance(TimeSpan.FromMinutes(10));
+        _scheduler.Paused(pausedFrom, _clock.GetUtcNow());
+        _scheduler.Prune();
+        Assert.Equal(1, _scheduler.PendingDids);
+        Assert.False(_scheduler.Begin("did:plc:a").TryStart(Batch(Message(a2))[a2], NoDeadline));
+
+        // As if the pause had not been: the grace runs on from where it stood.
+        _clock.Advance(TimeSpan.FromSeconds(1) + _scheduler.PendingGrace);
+        _scheduler.Drained(_clock.GetUtcNow());
+        Assert.True(_scheduler.Begin("did:plc:a").TryStart(Batch(Message(a2))[a2], NoDeadline));
     }
 
     [Fact]
