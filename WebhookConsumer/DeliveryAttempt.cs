@@ -5,13 +5,20 @@ using Jetstream.EventQueue;
 namespace Jetstream.WebhookConsumer;
 
 /// <summary>
-/// One delivery attempt of one event: its body (from the message, or from its blob for a large event), the signed
-/// request, and the trace span around both. Every way it can end is a <see cref="DeliveryResult"/>, never an exception,
-/// so a failure follows the retry schedule instead of failing the batch.
+/// One delivery attempt of one request: its events' bodies (from the message, or from a blob for a large event), the
+/// signed request, and the trace span around both. Every way it can end is a <see cref="DeliveryResult"/>, never an
+/// exception, so a failure follows the retry schedule instead of failing the batch.
 /// </summary>
 internal sealed class DeliveryAttempt(EventQueueClients clients)
 {
-    public async Task<DeliveryResult> RunAsync(WebhookSender sender, QueuedEvent queuedEvent, CancellationToken cancellationToken)
+    /// <summary>
+    /// One attempt of <paramref name="request"/>. A batch's event whose body cannot be read fails alone: it is returned
+    /// as the culprit, unsent. A single event's unreadable body is its attempt's failure.
+    /// </summary>
+    public async Task<(DeliveryResult Result, InFlightEvent? Culprit)> RunAsync(WebhookSender sender, WebhookBatch request, CancellationToken cancellationToken) =>
+        request.Single ? (await RunAsync(sender, request.Events[0].Queued, cancellationToken), null) : await RunBatchAsync(sender, request, cancellationToken);
+
+    private async Task<DeliveryResult> RunAsync(WebhookSender sender, QueuedEvent queuedEvent, CancellationToken cancellationToken)
     {
         // Null unless a listener (OpenTelemetry) samples it; HttpClient then sends the trace on in `traceparent`.
         using var activity = WebhookConsumerMetrics.ActivitySource.StartActivity("webhook.deliver", ActivityKind.Client, queuedEvent.TraceParent);
@@ -27,11 +34,8 @@ internal sealed class DeliveryAttempt(EventQueueClients clients)
         return result;
     }
 
-    /// <summary>
-    /// One attempt of a batch: every event's body (a large event's from its blob), then one signed request of
-    /// <c>{"events":[…]}</c>. An event whose body cannot be read fails alone: it is returned as the culprit, unsent.
-    /// </summary>
-    public async Task<(DeliveryResult Result, InFlightEvent? Culprit)> RunAsync(WebhookSender sender, WebhookBatch batch, CancellationToken cancellationToken)
+    /// <summary>Every event's body (a large event's from its blob), then one signed request of <c>{"events":[…]}</c>.</summary>
+    private async Task<(DeliveryResult Result, InFlightEvent? Culprit)> RunBatchAsync(WebhookSender sender, WebhookBatch batch, CancellationToken cancellationToken)
     {
         using var activity = WebhookConsumerMetrics.ActivitySource.StartActivity("webhook.deliver_batch", ActivityKind.Client);
         activity?.SetTag("webhook.batch_id", batch.Id);

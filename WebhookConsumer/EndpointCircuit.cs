@@ -92,6 +92,12 @@ internal sealed class EndpointCircuit
     public DateTimeOffset ProbeAt => new(Interlocked.Read(ref _probeAtTicks), TimeSpan.Zero);
 
     /// <summary>
+    /// The one reading of "open until the probe": the next probe while the circuit is open, else null (closed, or half
+    /// open with the probe on its way). An endpoint failure waits for it, and so does whatever is kept for it.
+    /// </summary>
+    public DateTimeOffset? OpenUntil => State == EndpointCircuitState.Open ? ProbeAt : null;
+
+    /// <summary>
     /// Null: send now (closed, or the break is over and this request may be the probe). A time: the circuit is open, keep
     /// the event until then. While a probe is on its way this waits for its answer, up to <paramref name="deadline"/>
     /// (after which it answers now: too late in the batch to start a request).
@@ -113,8 +119,7 @@ internal sealed class EndpointCircuit
                 case EndpointCircuitState.Closed:
                     return null;
                 case EndpointCircuitState.Open:
-                    var probeAt = ProbeAt;
-                    return probeAt > now ? probeAt : null;
+                    return OpenUntil is { } probeAt && probeAt > now ? probeAt : null;
                 default:
                     if (now >= deadline)
                     {

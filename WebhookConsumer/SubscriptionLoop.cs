@@ -1,4 +1,3 @@
-using Azure;
 using Jetstream.EventQueue;
 using Jetstream.EventQueue.Circuits;
 using Jetstream.WebhookConsumer.WakeOnWrite;
@@ -16,11 +15,7 @@ namespace Jetstream.WebhookConsumer;
 /// loop switches. Stopping finishes the batches in hand unless abandoned (or the host's shutdown timeout runs out);
 /// abandoned messages reappear after the visibility timeout, as after a crash.
 /// While the webhook endpoint's circuit is open nothing more is received: the messages whose events wait for the probe
-/// are kept in hand under a renewed lease, the loop pauses until the probe is due and delivers them from hand (one of
-/// them is the probe). So the queue behind them is not touched during an outage (no storage transaction per waiting
-/// message and probe) and keeps its order: Azure Queues hand out visible messages oldest visibility first, so messages
-/// put back until the probe would come back after the untouched ones behind them, and every DID whose earlier event
-/// was among them would wait its turn again. On stop, messages still kept are made visible again at once.
+/// are kept in hand (<see cref="KeptMessages"/>), the loop pauses until the probe is due and delivers them from hand.
 /// </summary>
 internal sealed class SubscriptionLoop : IAsyncDisposable
 {
@@ -37,6 +32,8 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
     private readonly WebhookOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly KeptMessages _kept;
+    private readonly QueueReceiver _receiver;
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly SemaphoreSlim _changed = new(0, 1);
@@ -72,6 +69,8 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
         _options = options;
         _timeProvider = timeProvider;
         _logger = logger;
+        _kept = new KeptMessages(clients, processor, logger);
+        _receiver = new QueueReceiver(clients, health, options, timeProvider, logger);
     }
 
     public string Id => _clients.SubscriptionId;
@@ -147,9 +146,6 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
         WebhookSender? sender = null;
         Task settling = Task.CompletedTask;
         Task<ReceivedBatch?>? next = null;
-
-        // Messages kept in hand while the endpoint's circuit is open: the probe goes from them, before anything is received.
-        List<KeptMessage> kept = [];
         try
         {
             while (next is not null || !_stopping.IsCancellationRequested)
@@ -176,21 +172,21 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
                 }
 
                 ReceivedBatch? batch;
-                var fromHand = next is null && kept.Count > 0;
+                // The probe goes from the messages kept in hand, before anything is received.
+                var fromHand = next is null && _kept.Any;
                 if (fromHand)
                 {
-                    if (sender.Circuit.State == EndpointCircuitState.Open && sender.Circuit.ProbeAt > _timeProvider.GetUtcNow())
+                    if (sender.Circuit.OpenUntil is { } probeAt && probeAt > _timeProvider.GetUtcNow())
                     {
-                        await PauseAsync(sender.Circuit.ProbeAt);
+                        await PauseAsync(probeAt);
                         continue;
                     }
 
-                    batch = new ReceivedBatch([.. kept.OrderBy(k => k.Message.InsertedOn).Select(k => k.Message)], kept.Min(k => k.LeaseFrom));
-                    kept.Clear();
+                    batch = _kept.Take();
                 }
                 else
                 {
-                    batch = next is null ? await ReceiveAsync(settings.Deleting, _stopping.Token) : await next;
+                    batch = next is null ? await _receiver.ReceiveAsync(settings.Deleting, _stopping.Token) : await next;
                     next = null;
                 }
 
@@ -219,7 +215,7 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
                 _idle.Found();
                 if (!fromHand && settings.Webhook is { Batching: true, BatchMaxWait: var wait } && wait > TimeSpan.Zero && batch.Messages.Length < _options.BatchSize)
                 {
-                    batch = await TopUpAsync(batch, wait, settings.Deleting);
+                    batch = await _receiver.TopUpAsync(batch, wait, settings.Deleting, _stopping.Token, _abort.Token);
                 }
 
                 // Not cancelled by a graceful stop: a receive cut off after the service dequeued would leave its
@@ -228,7 +224,7 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
                 // the endpoint's circuit is not closed: the queue behind the messages in hand stays untouched.
                 next = _stopping.IsCancellationRequested || Volatile.Read(ref _pending) is not null || sender.Circuit.State != EndpointCircuitState.Closed
                     ? null
-                    : ReceiveAsync(settings.Deleting, _abort.Token);
+                    : _receiver.ReceiveAsync(settings.Deleting, _abort.Token);
                 IReadOnlyList<ReceivedMessage> delivered;
                 try
                 {
@@ -241,11 +237,11 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
                 }
 
                 await settling;
-                if (sender.Circuit.State == EndpointCircuitState.Open)
+                if (sender.Circuit.OpenUntil is { } openUntil)
                 {
                     // Settled at once: what waits for the probe is kept in hand (a fresh lease, no receive), the rest
                     // goes back to the queue, before the loop pauses.
-                    kept.AddRange(await KeepAsync(delivered, sender.Circuit.ProbeAt));
+                    await _kept.KeepAsync(delivered, openUntil, _abort.Token);
                     settling = Task.CompletedTask;
                 }
                 else
@@ -263,7 +259,7 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
 
         if (!settings.Discard)
         {
-            await ReleaseAsync(kept);
+            await _kept.ReleaseAsync();
         }
     }
 
@@ -285,35 +281,6 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
         // A change taken here ended the pause: the loop reads the new settings next.
         await changed.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _processor.Paused(from, _timeProvider.GetUtcNow());
-    }
-
-    /// <summary>Messages still kept in hand when the loop ends: made visible now, for the next consumer, instead of after their lease.</summary>
-    private async Task ReleaseAsync(IReadOnlyList<KeptMessage> kept)
-    {
-        foreach (var message in kept.Select(k => k.Message))
-        {
-            try
-            {
-                await _clients.Queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, (BinaryData?)null, TimeSpan.Zero, CancellationToken.None);
-            }
-            catch (RequestFailedException ex)
-            {
-                ConsumerLog.SettleFailed(_logger, Id, message.MessageId, ex.Status, ex.Message);
-            }
-        }
-    }
-
-    private async Task<IReadOnlyList<KeptMessage>> KeepAsync(IReadOnlyList<ReceivedMessage> delivered, DateTimeOffset probeAt)
-    {
-        try
-        {
-            return await _processor.SettleAsync(delivered, probeAt, _abort.Token);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
-        {
-            ConsumerLog.BatchFailed(_logger, Id, ex, delivered.Count);
-            return [];
-        }
     }
 
     private void Announce(SubscriptionSettings settings)
@@ -371,54 +338,6 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
         catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
         {
             ConsumerLog.BatchFailed(_logger, Id, ex, delivered.Count);
-        }
-    }
-
-    /// <summary>
-    /// With batches on and <c>Webhook:BatchMaxWait</c> set, a receive that did not fill waits out the rest of that time
-    /// and receives once more, so a trickle goes in fuller batches; its messages' invisibility counts from the first.
-    /// </summary>
-    private async Task<ReceivedBatch> TopUpAsync(ReceivedBatch batch, TimeSpan wait, bool deleting)
-    {
-        var left = batch.ReceivedAt + wait - _timeProvider.GetUtcNow();
-        if (left > TimeSpan.Zero)
-        {
-            await Task.Delay(left, _timeProvider, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-
-        var more = await ReceiveAsync(deleting, _abort.Token);
-        return more is { Messages.Length: > 0 } ? batch with { Messages = [.. batch.Messages, .. more.Messages], DrainedAt = more.DrainedAt ?? batch.DrainedAt } : batch;
-    }
-
-    /// <summary>One receive; null when it failed (logged), an empty batch when the queue had nothing visible.</summary>
-    private async Task<ReceivedBatch?> ReceiveAsync(bool deleting, CancellationToken cancellationToken)
-    {
-        var receivedAt = _timeProvider.GetUtcNow();
-        try
-        {
-            // A deleting subscription's queues are never created again: another consumer may just have removed them.
-            if (!deleting)
-            {
-                await _clients.EnsureCreatedAsync(cancellationToken);
-            }
-
-            var messages = await _clients.Queue.ReceiveMessagesAsync(_options.BatchSize, _options.VisibilityTimeout, cancellationToken);
-            _health.ReceiveSucceeded(Id);
-            return new ReceivedBatch(messages.Value, receivedAt, messages.Value.Length < _options.BatchSize ? receivedAt : null);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            return new ReceivedBatch([], receivedAt);
-        }
-        catch (RequestFailedException ex) when (deleting && ex.Status == 404)
-        {
-            // Removed by another consumer (or the Api): empty, and the removal check confirms it is gone.
-            return new ReceivedBatch([], receivedAt);
-        }
-        catch (Exception ex)
-        {
-            ConsumerLog.ReceiveFailed(_logger, Id, ex, _options.MaxPollInterval);
-            return null;
         }
     }
 }

@@ -32,19 +32,11 @@ internal sealed class SubscriptionLoopFactory(
         var lane = slots.AddLane(settings.Id);
         var logger = loggerFactory.CreateLogger<BatchProcessor>();
         var scheduler = new DidScheduler(retryPolicy, timeProvider, options.Value.MaxPollInterval, options.Value.VisibilityTimeout);
-        var attempt = new DeliveryAttempt(clients);
         var processor = new BatchProcessor(
-            settings.Id,
             new MessageDecoder(clients, deadLetters, health, options.Value, logger),
-            scheduler,
-            attempt,
-            new BatchedDelivery(settings.Id, scheduler, attempt, lane, metrics, options.Value, timeProvider, logger),
+            new ShardContext(settings.Id, scheduler, new DeliveryAttempt(clients), lane, metrics, timeProvider, logger),
             new MessageSettler(clients, options.Value, deadLetters, metrics, timeProvider, logger),
-            lane,
-            metrics,
-            options.Value,
-            timeProvider,
-            logger);
+            options.Value);
         var wake = wakeOptions.Value;
         var loopLogger = loggerFactory.CreateLogger<SubscriptionLoop>();
         var signal = wake.Enabled ? new QueueWriteSignal(cluster, settings.Id, wake, options.Value.MaxPollInterval, timeProvider, loopLogger) : null;

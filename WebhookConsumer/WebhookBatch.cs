@@ -4,7 +4,8 @@ using System.Text;
 namespace Jetstream.WebhookConsumer;
 
 /// <summary>
-/// One batched request: its events in the order they go in the body, and the <c>webhook-id</c> derived from them.
+/// One request: its events in the order they go in the body, and its <c>webhook-id</c>. With batches off a request is
+/// <see cref="Single"/>: one event, its own id and its bytes as the body; otherwise the id is derived from the events'.
 /// </summary>
 internal sealed class WebhookBatch
 {
@@ -13,13 +14,22 @@ internal sealed class WebhookBatch
     private static readonly byte[] Open = "{\"events\":["u8.ToArray();
     private static readonly byte[] Close = "]}"u8.ToArray();
 
-    public WebhookBatch(IReadOnlyList<InFlightEvent> events)
+    public WebhookBatch(IReadOnlyList<InFlightEvent> events, bool single = false)
     {
+        if (single && events.Count != 1)
+        {
+            throw new ArgumentException($"A single request carries one event, not {events.Count}.", nameof(events));
+        }
+
         Events = events;
-        Id = IdFor(events.Select(e => e.Queued.EventId));
+        Single = single;
+        Id = single ? events[0].Queued.EventId : IdFor(events.Select(e => e.Queued.EventId));
     }
 
     public IReadOnlyList<InFlightEvent> Events { get; }
+
+    /// <summary>One event sent as itself (batches off): the body is the event's bytes, not <c>{"events":[…]}</c>.</summary>
+    public bool Single { get; }
 
     public string Id { get; }
 
