@@ -34,6 +34,7 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly KeptMessages _kept;
     private readonly QueueReceiver _receiver;
+    private readonly SubscriptionAnnouncer _announcer;
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly SemaphoreSlim _changed = new(0, 1);
@@ -71,6 +72,7 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
         _logger = logger;
         _kept = new KeptMessages(clients, processor, logger);
         _receiver = new QueueReceiver(clients, health, options, timeProvider, logger);
+        _announcer = new SubscriptionAnnouncer(clients, health, signal, logger);
     }
 
     public string Id => _clients.SubscriptionId;
@@ -155,7 +157,7 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
                     settings = changed;
                     sender = settings.Webhook is null ? null : _senders.Create(settings);
                     _circuit = sender?.Circuit ?? _circuit;
-                    Announce(settings);
+                    _announcer.Announce(settings);
                 }
 
                 if (settings.Discard)
@@ -283,50 +285,11 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
         _processor.Paused(from, _timeProvider.GetUtcNow());
     }
 
-    private void Announce(SubscriptionSettings settings)
-    {
-        // Only a processor that reads writes: a paused or deleting subscription's would be activated for nothing.
-        _signal?.Want(settings.Reading && !settings.Deleting && !settings.Discard);
-        if (settings.Discard)
-        {
-            return;
-        }
-
-        if (settings.Webhook is not { } webhook)
-        {
-            ConsumerLog.Waiting(_logger, Id, settings.WaitReason ?? "no webhook", _clients.QueueName);
-            _health.Waiting(Id, settings.WaitReason ?? "no webhook");
-            return;
-        }
-
-        ConsumerLog.Started(_logger, Id, _clients.QueueName, settings.DisplayUrl, !string.IsNullOrWhiteSpace(webhook.Secret),
-            webhook.TimeoutSeconds, webhook.MaxAttempts, webhook.RetrySchedule.Aggregate(TimeSpan.Zero, (sum, step) => sum + step));
-        _health.Started(Id);
-        if (settings.Deleting)
-        {
-            ConsumerLog.Draining(_logger, Id);
-        }
-    }
-
     /// <summary>After an empty receive of a deleting subscription, with nothing in hand: removes it if it is drained.</summary>
     private async Task<bool> TryRemoveAsync(Task settling)
     {
         await settling;
-        try
-        {
-            if (!await _remover.TryRemoveAsync(_clients, _abort.Token))
-            {
-                return false;
-            }
-
-            ConsumerLog.Removed(_logger, Id, _clients.QueueName, _clients.PoisonQueueName);
-            return true;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
-        {
-            ConsumerLog.RemoveFailed(_logger, Id, ex);
-            return false;
-        }
+        return await _remover.RemoveIfDrainedAsync(_clients, _logger, _abort.Token);
     }
 
     private async Task SettleAsync(IReadOnlyList<ReceivedMessage> delivered)

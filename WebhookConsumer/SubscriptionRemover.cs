@@ -2,6 +2,7 @@ using Azure;
 using Azure.Storage.Queues.Models;
 using Jetstream.EventQueue;
 using Jetstream.EventQueue.Subscriptions;
+using Microsoft.Extensions.Logging;
 
 namespace Jetstream.WebhookConsumer;
 
@@ -14,6 +15,27 @@ namespace Jetstream.WebhookConsumer;
 /// </summary>
 internal sealed class SubscriptionRemover(SubscriptionStore store)
 {
+    /// <summary>Removes a drained subscription, logging what came of it; true when it is gone.</summary>
+    /// <param name="cancellationToken">Abandons the removal (the next consumer, or this one later, finishes it).</param>
+    public async Task<bool> RemoveIfDrainedAsync(EventQueueClients clients, ILogger logger, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!await TryRemoveAsync(clients, cancellationToken))
+            {
+                return false;
+            }
+
+            ConsumerLog.Removed(logger, clients.SubscriptionId, clients.QueueName, clients.PoisonQueueName);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            ConsumerLog.RemoveFailed(logger, clients.SubscriptionId, ex);
+            return false;
+        }
+    }
+
     /// <summary>True when the subscription is gone (removed now or by someone else); false when it must keep draining.</summary>
     public async Task<bool> TryRemoveAsync(EventQueueClients clients, CancellationToken cancellationToken)
     {
