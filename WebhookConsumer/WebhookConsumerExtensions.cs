@@ -1,13 +1,18 @@
-using Jetstream.EventQueue;
 using Jetstream.EventQueue.Subscriptions;
+using Jetstream.EventQueue;
 using Jetstream.Grains.Interfaces.Hosting;
+using Jetstream.WebhookConsumer.Circuit;
+using Jetstream.WebhookConsumer.Deliver;
+using Jetstream.WebhookConsumer.Hosting;
+using Jetstream.WebhookConsumer.Settle;
+using Jetstream.WebhookConsumer.Subscriptions;
 using Jetstream.WebhookConsumer.WakeOnWrite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 

@@ -1,3 +1,4 @@
+using Jetstream.WebhookConsumer.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Jetstream.WebhookConsumer.WakeOnWrite;

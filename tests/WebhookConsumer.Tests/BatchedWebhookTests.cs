@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Jetstream.EventQueue;
+using Jetstream.WebhookConsumer.Deliver;
 using Jetstream.WebhookReceiver;
 using Xunit.Abstractions;
 

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using Azure.Storage.Queues.Models;
-using Jetstream.EventQueue;
 using Jetstream.EventQueue.Circuits;
+using Jetstream.EventQueue;
+using Jetstream.WebhookConsumer.Circuit;
 using Jetstream.WebhookReceiver;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

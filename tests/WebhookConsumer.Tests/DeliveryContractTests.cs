@@ -3,6 +3,8 @@ using System.Text;
 using Azure.Storage.Blobs.Models;
 using Jetstream.EventQueue;
 using Jetstream.TestSupport;
+using Jetstream.WebhookConsumer.Deliver;
+using Jetstream.WebhookConsumer.Hosting;
 using Jetstream.WebhookReceiver;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

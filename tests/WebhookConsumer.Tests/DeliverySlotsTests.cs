@@ -1,3 +1,5 @@
+using Jetstream.WebhookConsumer.Deliver;
+
 namespace Jetstream.WebhookConsumer.Tests;
 
 /// <summary>The sharing rules of <see cref="DeliverySlots"/>, step by step (no clock, no threads racing).</summary>

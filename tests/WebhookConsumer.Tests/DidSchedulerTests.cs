@@ -1,5 +1,9 @@
 using Azure.Storage.Queues.Models;
 using Jetstream.EventQueue;
+using Jetstream.WebhookConsumer.Deliver;
+using Jetstream.WebhookConsumer.Receive;
+using Jetstream.WebhookConsumer.Schedule;
+using Jetstream.WebhookConsumer.Settle;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Jetstream.WebhookConsumer.Tests;

@@ -1,4 +1,7 @@
 using Jetstream.EventQueue.Circuits;
+using Jetstream.WebhookConsumer.Circuit;
+using Jetstream.WebhookConsumer.Deliver;
+using Jetstream.WebhookConsumer.Hosting;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Jetstream.WebhookConsumer.Tests;

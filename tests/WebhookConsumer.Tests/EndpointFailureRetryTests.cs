@@ -1,4 +1,7 @@
 using Jetstream.EventQueue;
+using Jetstream.WebhookConsumer.Deliver;
+using Jetstream.WebhookConsumer.Hosting;
+using Jetstream.WebhookConsumer.Settle;
 
 namespace Jetstream.WebhookConsumer.Tests;
 

@@ -1,6 +1,7 @@
 using Azure.Storage.Queues;
 using Jetstream.EventQueue;
 using Jetstream.TestSupport;
+using Jetstream.WebhookConsumer.Hosting;
 using Jetstream.WebhookReceiver;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;

@@ -1,3 +1,5 @@
+using Jetstream.WebhookConsumer.Schedule;
+
 namespace Jetstream.WebhookConsumer.Tests;
 
 /// <summary>The bounded memory of delivered event ids (<see cref="RecentDeliveries"/>).</summary>

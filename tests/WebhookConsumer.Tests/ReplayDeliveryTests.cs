@@ -1,4 +1,5 @@
 using Jetstream.EventQueue;
+using Jetstream.WebhookConsumer.Deliver;
 using Xunit.Abstractions;
 
 namespace Jetstream.WebhookConsumer.Tests;

@@ -1,4 +1,7 @@
 using Jetstream.EventQueue;
+using Jetstream.WebhookConsumer.Deliver;
+using Jetstream.WebhookConsumer.Hosting;
+using Jetstream.WebhookConsumer.Settle;
 using Microsoft.Extensions.Options;
 
 namespace Jetstream.WebhookConsumer.Tests;

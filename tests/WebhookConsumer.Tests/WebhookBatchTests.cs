@@ -1,6 +1,9 @@
 using System.Text;
 using Azure.Storage.Queues.Models;
 using Jetstream.EventQueue;
+using Jetstream.WebhookConsumer.Deliver;
+using Jetstream.WebhookConsumer.Receive;
+using Jetstream.WebhookConsumer.Schedule;
 
 namespace Jetstream.WebhookConsumer.Tests;
 

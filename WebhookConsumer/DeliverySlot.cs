@@ -1,7 +1,0 @@
-namespace Jetstream.WebhookConsumer;
-
-/// <summary>One slot of <see cref="DeliverySlots"/>, held for one attempt; <c>default</c> holds none.</summary>
-internal readonly struct DeliverySlot(DeliveryLane? lane) : IDisposable
-{
-    public void Dispose() => lane?.Release();
-}

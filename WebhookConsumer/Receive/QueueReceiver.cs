@@ -1,0 +1,64 @@
+using Azure;
+using Jetstream.EventQueue;
+using Jetstream.WebhookConsumer.Hosting;
+using Jetstream.WebhookConsumer.Schedule;
+using Microsoft.Extensions.Logging;
+
+namespace Jetstream.WebhookConsumer.Receive;
+
+/// <summary>
+/// One subscription's receives from its queue: up to <c>Webhook:BatchSize</c> messages hidden for
+/// <c>Webhook:VisibilityTimeout</c>, with when the receive was issued (their invisibility counts from then) and whether
+/// it brought every visible message (the per-DID memory needs to know, <see cref="PendingLifetime"/>).
+/// </summary>
+internal sealed class QueueReceiver(EventQueueClients clients, ConsumerHealth health, WebhookOptions options, TimeProvider timeProvider, ILogger logger)
+{
+    /// <summary>One receive; null when it failed (logged), an empty batch when the queue had nothing visible.</summary>
+    /// <param name="deleting">The subscription is being deleted: its queues are never created again (another consumer may just have removed them).</param>
+    public async Task<ReceivedBatch?> ReceiveAsync(bool deleting, CancellationToken cancellationToken)
+    {
+        var receivedAt = timeProvider.GetUtcNow();
+        try
+        {
+            if (!deleting)
+            {
+                await clients.EnsureCreatedAsync(cancellationToken);
+            }
+
+            var messages = await clients.Queue.ReceiveMessagesAsync(options.BatchSize, options.VisibilityTimeout, cancellationToken);
+            health.ReceiveSucceeded(clients.SubscriptionId);
+            return new ReceivedBatch(messages.Value, receivedAt, messages.Value.Length < options.BatchSize ? receivedAt : null);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return new ReceivedBatch([], receivedAt);
+        }
+        catch (RequestFailedException ex) when (deleting && ex.Status == 404)
+        {
+            // Removed by another consumer (or the Api): empty, and the removal check confirms it is gone.
+            return new ReceivedBatch([], receivedAt);
+        }
+        catch (Exception ex)
+        {
+            ConsumerLog.ReceiveFailed(logger, clients.SubscriptionId, ex, options.MaxPollInterval);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// With batches on and <c>Webhook:BatchMaxWait</c> set, a receive that did not fill waits out the rest of that time
+    /// and receives once more, so a trickle goes in fuller batches; its messages' invisibility counts from the first.
+    /// </summary>
+    /// <param name="stopping">Ends the wait early (a graceful stop); <paramref name="abort"/> cuts off the receive.</param>
+    public async Task<ReceivedBatch> TopUpAsync(ReceivedBatch batch, TimeSpan wait, bool deleting, CancellationToken stopping, CancellationToken abort)
+    {
+        var left = batch.ReceivedAt + wait - timeProvider.GetUtcNow();
+        if (left > TimeSpan.Zero)
+        {
+            await Task.Delay(left, timeProvider, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        var more = await ReceiveAsync(deleting, abort);
+        return more is { Messages.Length: > 0 } ? batch with { Messages = [.. batch.Messages, .. more.Messages], DrainedAt = more.DrainedAt ?? batch.DrainedAt } : batch;
+    }
+}

@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using Jetstream.WebhookConsumer.Receive;
+using Jetstream.WebhookConsumer.Settle;
+
+namespace Jetstream.WebhookConsumer.Schedule;
+
+/// <summary>
+/// Per-DID order for one subscription: a DID's events go one after another in queue order, and while one of them is
+/// failed (awaiting its retry) or held back, the DID's later events wait unattempted, in this batch and the batches
+/// after it. It remembers, per DID, the events seen but not yet delivered (<see cref="PendingEvents"/>), and the events
+/// delivered last (<see cref="RecentDeliveries"/>), so a copy of one of those is not sent again; one instance
+/// per subscription, kept across batches and webhook changes. A batch's DIDs are scheduled in parallel, each through
+/// its own <see cref="DidTurn"/>.
+/// </summary>
+internal sealed class DidScheduler
+{
+    private readonly ConcurrentDictionary<string, PendingEvents> _pending = new(StringComparer.Ordinal);
+
+    /// <param name="maxPollInterval">
+    /// A remembered entry outlives its due time by a grace that covers the whole-second visibility rounding and two
+    /// poll intervals, and then until the loop has seen its queue to the end (<see cref="PendingLifetime"/>), in case
+    /// the event went to another consumer.
+    /// </param>
+    /// <param name="visibilityTimeout">The longest that wait for the queue lasts beyond the grace.</param>
+    public DidScheduler(RetryPolicy retryPolicy, TimeProvider timeProvider, TimeSpan maxPollInterval, TimeSpan visibilityTimeout)
+    {
+        RetryPolicy = retryPolicy;
+        TimeProvider = timeProvider;
+        Lifetime = new PendingLifetime(TimeSpan.FromSeconds(1) + (2 * maxPollInterval), visibilityTimeout);
+    }
+
+    internal RetryPolicy RetryPolicy { get; }
+
+    internal TimeProvider TimeProvider { get; }
+
+    internal TimeSpan PendingGrace => Lifetime.Grace;
+
+    internal PendingLifetime Lifetime { get; }
+
+    /// <summary>The events this subscription delivered last, to recognise a copy that comes moments later.</summary>
+    internal RecentDeliveries Delivered { get; } = new();
+
+    /// <summary>
+    /// Each DID's events in queue order: by <c>queuedAt</c> (the producer stamps events in the order it queues them),
+    /// then in receive order, since messages that were updated for a retry may come back in any order.
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyList<InFlightEvent>> ByDid(IReadOnlyList<ReceivedMessage> messages)
+    {
+        var byDid = new Dictionary<string, List<InFlightEvent>>(StringComparer.Ordinal);
+        foreach (var message in messages)
+        {
+            foreach (var inFlight in message.Events)
+            {
+                if (!byDid.TryGetValue(inFlight.Did, out var list))
+                {
+                    byDid[inFlight.Did] = list = [];
+                }
+
+                list.Add(inFlight);
+            }
+        }
+
+        var groups = new List<IReadOnlyList<InFlightEvent>>(byDid.Count);
+        foreach (var list in byDid.Values)
+        {
+            // OrderBy is stable, so equal stamps keep receive order.
+            groups.Add(IsInQueueOrder(list) ? list : [.. list.OrderBy(e => e.Queued.QueuedAt)]);
+        }
+
+        return groups;
+    }
+
+    /// <summary>Starts scheduling one DID's events of a batch; only one turn per DID at a time.</summary>
+    public DidTurn Begin(string did) => new(this, did, _pending.TryGetValue(did, out var pending) ? pending : null);
+
+    /// <summary>Forgets run-out entries and DIDs with nothing outstanding, so the map only holds DIDs with a pending retry.</summary>
+    public void Prune()
+    {
+        var now = TimeProvider.GetUtcNow();
+        foreach (var (did, pending) in _pending)
+        {
+            if (pending.Prune(now))
+            {
+                _pending.TryRemove(new KeyValuePair<string, PendingEvents>(did, pending));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The endpoint's circuit is open until <paramref name="probeAt"/>: every event of <paramref name="messages"/> that
+    /// waits for the endpoint (<see cref="InFlightEvent.WaitsForEndpoint"/>), on a wait of its own that ends later, is
+    /// due at the probe instead, and remembered so: the probe decides when the endpoint takes requests again, and an
+    /// event still waiting out its own wait then would hold its DID back behind an endpoint that works.
+    /// </summary>
+    public void WaitForProbe(IReadOnlyList<ReceivedMessage> messages, DateTimeOffset probeAt)
+    {
+        foreach (var inFlight in messages.SelectMany(m => m.Events))
+        {
+            if (inFlight is { WaitsForEndpoint: true, Outcome: EventOutcome.Held or EventOutcome.Retry } && inFlight.DueAt > probeAt)
+            {
+                inFlight.DueAt = probeAt;
+                if (inFlight.Updated.NotBefore > probeAt)
+                {
+                    inFlight.Updated = inFlight.Updated with { NotBefore = probeAt };
+                }
+
+                PendingFor(inFlight.Did).Set(inFlight.Updated, probeAt);
+            }
+        }
+    }
+
+    /// <summary>DIDs with an event remembered as outstanding.</summary>
+    internal int PendingDids => _pending.Count;
+
+    internal PendingEvents PendingFor(string did) => _pending.GetOrAdd(did, static (_, lifetime) => new PendingEvents(lifetime), Lifetime);
+
+    /// <summary>A receive issued at <paramref name="receivedAt"/> brought every visible message (fewer than it asked for).</summary>
+    public void Drained(DateTimeOffset receivedAt) => Lifetime.Drained(receivedAt);
+
+    /// <summary>The loop received nothing from <paramref name="from"/> to <paramref name="to"/>: what it remembers lives that much longer.</summary>
+    public void Paused(DateTimeOffset from, DateTimeOffset to)
+    {
+        foreach (var pending in _pending.Values)
+        {
+            pending.Extend(from, to - from);
+        }
+    }
+
+    private static bool IsInQueueOrder(List<InFlightEvent> events)
+    {
+        for (var i = 1; i < events.Count; i++)
+        {
+            if (events[i].Queued.QueuedAt < events[i - 1].Queued.QueuedAt)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,243 @@
+using System.Collections.Concurrent;
+using Azure.Storage.Queues.Models;
+using Azure;
+using Jetstream.EventQueue;
+using Jetstream.WebhookConsumer.Hosting;
+using Jetstream.WebhookConsumer.Receive;
+using Microsoft.Extensions.Logging;
+
+namespace Jetstream.WebhookConsumer.Settle;
+
+/// <summary>
+/// Settles the messages of a delivered batch, each on its own: dead-lettered events are written to the poison queue
+/// first, then the message is deleted (nothing left in it) or updated to hold what is left, attempts recorded, in the
+/// version it was read in (<see cref="MessageRewrite"/>), hidden until the earliest of those is due. Delivered large
+/// events' blobs go last, once the message no longer names them. While the endpoint's circuit is open, a message whose
+/// events wait only for the next probe is kept in hand instead (<see cref="KeptMessage"/>): updated with a lease that
+/// lasts past the probe, so the probe goes from the head of the queue and the messages behind it stay untouched, in order.
+/// </summary>
+internal sealed class MessageSettler(
+    EventQueueClients clients,
+    WebhookOptions options,
+    DeadLetterQueue deadLetters,
+    WebhookConsumerMetrics metrics,
+    TimeProvider timeProvider,
+    ILogger logger)
+{
+    private const int SettleConcurrency = 16;
+
+    // Azure caps the visibility timeout at 7 days; a later-due event is simply held again then.
+    private static readonly TimeSpan MaxVisibility = TimeSpan.FromDays(7) - TimeSpan.FromMinutes(1);
+
+    /// <param name="keepUntil">
+    /// While the endpoint's circuit is open, its next probe: a message with an event due by then is kept in hand, not
+    /// returned to the queue, and is among the result. Null: every message goes back to the queue (or is deleted).
+    /// </param>
+    /// <returns>The messages kept in hand, to be delivered again from hand once the probe is due.</returns>
+    public async Task<IReadOnlyList<KeptMessage>> SettleAsync(IReadOnlyList<ReceivedMessage> messages, DateTimeOffset? keepUntil, CancellationToken cancellationToken)
+    {
+        await RegroupAsync(messages, cancellationToken);
+        var kept = new ConcurrentBag<KeptMessage>();
+        await Parallel.ForEachAsync(
+            messages,
+            new ParallelOptions { MaxDegreeOfParallelism = SettleConcurrency, CancellationToken = cancellationToken },
+            async (message, token) =>
+            {
+                if (await SettleAsync(message, keepUntil, token) is { } keptMessage)
+                {
+                    kept.Add(keptMessage);
+                }
+            });
+        return [.. kept.OrderBy(k => k.Message.InsertedOn)];
+    }
+
+    /// <summary>Whole seconds (what Azure takes), rounded up so the message never comes back before the event is due.</summary>
+    internal static TimeSpan VisibilityUntil(DateTimeOffset due, DateTimeOffset now)
+    {
+        var wait = due - now;
+        if (wait <= TimeSpan.Zero)
+        {
+            return TimeSpan.Zero;
+        }
+
+        return wait >= MaxVisibility ? MaxVisibility : TimeSpan.FromSeconds(Math.Ceiling(wait.TotalSeconds));
+    }
+
+    /// <summary>
+    /// Writes each batch that failed (batched webhooks) into a message of its own, before the messages it came from are
+    /// settled without it: whole-second visibility would otherwise bring those messages back a fraction of a second
+    /// apart, and the batch could not go again as it was. Written first, so a crash in between leaves a copy, never a
+    /// gap. A batch that does not fit one message, or whose write fails, stays where it was (its events then regroup
+    /// if they come back together, or go on in new batches).
+    /// </summary>
+    private async Task RegroupAsync(IReadOnlyList<ReceivedMessage> messages, CancellationToken cancellationToken)
+    {
+        var failed = messages.SelectMany(m => m.Events)
+            .Where(e => e.Outcome == EventOutcome.Retry && e.Updated.BatchId is not null)
+            .GroupBy(e => e.Updated.BatchId!, StringComparer.Ordinal);
+        foreach (var batch in failed)
+        {
+            var members = batch.OrderBy(e => e.Updated.BatchIndex).ToArray();
+            if (members.Length < 2 || members.Select(e => e.Message).Distinct().Count() == 1)
+            {
+                continue;
+            }
+
+            var events = members.Select(e => e.Updated).ToArray();
+            // The version 1 estimate: an upper bound for version 2 too.
+            if (events.Sum(QueueMessageCodec.EstimateSize) + QueueMessageCodec.MessageOverheadBytes > clients.Options.MaxMessageBytes)
+            {
+                continue;
+            }
+
+            try
+            {
+                var due = members.Max(e => e.DueAt);
+                await clients.Queue.SendMessageAsync(QueueMessageCodec.Encode(events, members[0].Message.Version), VisibilityUntil(due, timeProvider.GetUtcNow()), TimeSpan.FromSeconds(-1), cancellationToken);
+                foreach (var member in members)
+                {
+                    member.Outcome = EventOutcome.Regrouped;
+                }
+            }
+            catch (RequestFailedException ex)
+            {
+                ConsumerLog.SettleFailed(logger, clients.SubscriptionId, batch.Key, ex.Status, ex.Message);
+            }
+        }
+    }
+
+    private async Task<KeptMessage?> SettleAsync(ReceivedMessage received, DateTimeOffset? keepUntil, CancellationToken cancellationToken)
+    {
+        foreach (var inFlight in received.Events)
+        {
+            if (inFlight.Outcome == EventOutcome.DeadLetter)
+            {
+                await DeadLetterAsync(inFlight, cancellationToken);
+            }
+        }
+
+        var remaining = new List<(QueuedEvent Event, DateTimeOffset DueAt)>(received.Events.Count);
+        var changed = false;
+        foreach (var inFlight in received.Events)
+        {
+            if (inFlight.Outcome is EventOutcome.Held or EventOutcome.Retry)
+            {
+                remaining.Add((inFlight.Updated, inFlight.DueAt));
+            }
+
+            // A held event changes too when the circuit stamped the start of its wait (firstAttemptAt).
+            changed |= inFlight.Outcome != EventOutcome.Held || !ReferenceEquals(inFlight.Updated, inFlight.Queued);
+        }
+
+        var message = received.Message;
+        KeptMessage? kept = null;
+        try
+        {
+            if (remaining.Count == 0)
+            {
+                await clients.Queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+            }
+            else if (keepUntil is { } probeAt && remaining.Min(r => r.DueAt) <= probeAt)
+            {
+                kept = await KeepAsync(message, changed ? MessageRewrite.Build(remaining, received.Version, clients.Options.MaxMessageBytes) : null, probeAt, cancellationToken);
+            }
+            else if (!changed)
+            {
+                await clients.Queue.UpdateMessageAsync(
+                    message.MessageId, message.PopReceipt, (BinaryData?)null, VisibilityUntil(remaining.Min(r => r.DueAt), timeProvider.GetUtcNow()), cancellationToken);
+            }
+            else
+            {
+                var parts = MessageRewrite.Build(remaining, received.Version, clients.Options.MaxMessageBytes);
+
+                // The split-off parts first: a failure after them repeats events (same webhook-id), never loses one.
+                foreach (var part in parts.Skip(1))
+                {
+                    await clients.Queue.SendMessageAsync(part.Body, VisibilityUntil(part.DueAt, timeProvider.GetUtcNow()), TimeSpan.FromSeconds(-1), cancellationToken);
+                }
+
+                if (parts.Count > 1)
+                {
+                    ConsumerLog.RewriteSplit(logger, clients.SubscriptionId, message.MessageId, remaining.Count, parts.Count);
+                }
+
+                await clients.Queue.UpdateMessageAsync(
+                    message.MessageId, message.PopReceipt, parts[0].Body, VisibilityUntil(parts[0].DueAt, timeProvider.GetUtcNow()), cancellationToken);
+            }
+        }
+        catch (RequestFailedException ex)
+        {
+            // 404: the message's invisibility ran out and another receive took it; it will be delivered again there
+            // (duplicates with the same webhook-id). Otherwise storage failed and it reappears after the timeout.
+            ConsumerLog.SettleFailed(logger, clients.SubscriptionId, message.MessageId, ex.Status, ex.Message);
+            return null;
+        }
+
+        foreach (var inFlight in received.Events)
+        {
+            if (inFlight.Outcome is (EventOutcome.Delivered or EventOutcome.Copy) && inFlight.Queued.BlobName is { } blobName)
+            {
+                await DeleteBlobAsync(blobName, cancellationToken);
+            }
+        }
+
+        return kept;
+    }
+
+    /// <summary>
+    /// Updates a message kept in hand: what is left of it (<paramref name="parts"/>, null when unchanged), hidden until
+    /// <paramref name="probeAt"/> and a whole visibility timeout after it, so it can be delivered from hand then as if
+    /// just received. Parts split off (a rewrite over 64 KiB) go back to the queue, due at the probe.
+    /// </summary>
+    private async Task<KeptMessage> KeepAsync(QueueMessage message, IReadOnlyList<MessageRewrite.Part>? parts, DateTimeOffset probeAt, CancellationToken cancellationToken)
+    {
+        if (parts is not null)
+        {
+            foreach (var part in parts.Skip(1))
+            {
+                await clients.Queue.SendMessageAsync(part.Body, VisibilityUntil(part.DueAt, timeProvider.GetUtcNow()), TimeSpan.FromSeconds(-1), cancellationToken);
+            }
+        }
+
+        var now = timeProvider.GetUtcNow();
+        var untilProbe = VisibilityUntil(probeAt, now);
+        var lease = untilProbe + options.VisibilityTimeout;
+        var body = parts?[0].Body;
+        var receipt = await clients.Queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, body, lease < MaxVisibility ? lease : MaxVisibility, cancellationToken);
+        var renewed = QueuesModelFactory.QueueMessage(
+            message.MessageId, receipt.Value.PopReceipt, body ?? message.Body, message.DequeueCount, receipt.Value.NextVisibleOn, message.InsertedOn, message.ExpiresOn);
+
+        // Its invisibility counts from no earlier than this, for a whole visibility timeout.
+        return new KeptMessage(renewed, now + untilProbe);
+    }
+
+    private async Task DeadLetterAsync(InFlightEvent inFlight, CancellationToken cancellationToken)
+    {
+        var dead = inFlight.Updated;
+        try
+        {
+            await deadLetters.AddAsync(dead, cancellationToken);
+            ConsumerLog.DeadLettered(logger, clients.SubscriptionId, dead.EventId, dead.Attempts, dead.LastStatus, dead.LastError);
+            metrics.DeadLettered(clients.SubscriptionId);
+        }
+        catch (RequestFailedException ex)
+        {
+            // Not written to the poison queue, so it stays in its message (attempt recorded) and is tried again.
+            ConsumerLog.DeadLetterFailed(logger, clients.SubscriptionId, dead.EventId, ex.Status, ex.Message);
+            inFlight.Outcome = EventOutcome.Retry;
+            inFlight.DueAt = timeProvider.GetUtcNow();
+        }
+    }
+
+    private async Task DeleteBlobAsync(string blobName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await clients.LargeEvents.DeleteBlobIfExistsAsync(blobName, cancellationToken: cancellationToken);
+        }
+        catch (RequestFailedException ex)
+        {
+            ConsumerLog.BlobDeleteFailed(logger, clients.SubscriptionId, blobName, ex.Message);
+        }
+    }
+}
