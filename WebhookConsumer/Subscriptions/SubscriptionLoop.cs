@@ -22,75 +22,42 @@ namespace Jetstream.WebhookConsumer.Subscriptions;
 /// While the webhook endpoint's circuit is open nothing more is received: the messages whose events wait for the probe
 /// are kept in hand (<see cref="KeptMessages"/>), the loop pauses until the probe is due and delivers them from hand.
 /// </summary>
-internal sealed class SubscriptionLoop : IAsyncDisposable
+internal sealed class SubscriptionLoop(
+    SubscriptionSettings settings,
+    EventQueueClients clients,
+    BatchProcessor processor,
+    DeliveryLane lane,
+    WebhookSenderFactory senders,
+    SubscriptionRemover remover,
+    EndpointCircuits circuits,
+    ConsumerHealth health,
+    IdleWait idle,
+    QueueWriteSignal? signal,
+    KeptMessages kept,
+    QueueReceiver receiver,
+    SubscriptionAnnouncer announcer,
+    WebhookOptions options,
+    TimeProvider timeProvider,
+    ILogger logger) : IAsyncDisposable
 {
-    private readonly EventQueueClients _clients;
-    private readonly BatchProcessor _processor;
-    private readonly DeliveryLane _lane;
-    private readonly WebhookSenderFactory _senders;
-    private readonly SubscriptionRemover _remover;
-    private readonly EndpointCircuits _circuits;
-    private EndpointCircuit? _circuit;
-    private readonly ConsumerHealth _health;
-    private readonly IdleWait _idle;
-    private readonly QueueWriteSignal? _signal;
-    private readonly WebhookOptions _options;
-    private readonly TimeProvider _timeProvider;
-    private readonly ILogger _logger;
-    private readonly KeptMessages _kept;
-    private readonly QueueReceiver _receiver;
-    private readonly SubscriptionAnnouncer _announcer;
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly SemaphoreSlim _changed = new(0, 1);
-    private SubscriptionSettings? _pending;
+    private EndpointCircuit? _circuit;
+    private SubscriptionSettings? _pending = settings;
     private Task _run = Task.CompletedTask;
 
-    public SubscriptionLoop(
-        SubscriptionSettings settings,
-        EventQueueClients clients,
-        BatchProcessor processor,
-        DeliveryLane lane,
-        WebhookSenderFactory senders,
-        SubscriptionRemover remover,
-        EndpointCircuits circuits,
-        ConsumerHealth health,
-        IdleWait idle,
-        QueueWriteSignal? signal,
-        WebhookOptions options,
-        TimeProvider timeProvider,
-        ILogger logger)
-    {
-        Settings = settings;
-        _pending = settings;
-        _clients = clients;
-        _processor = processor;
-        _lane = lane;
-        _senders = senders;
-        _remover = remover;
-        _circuits = circuits;
-        _health = health;
-        _idle = idle;
-        _signal = signal;
-        _options = options;
-        _timeProvider = timeProvider;
-        _logger = logger;
-        _kept = new KeptMessages(clients, processor, logger);
-        _receiver = new QueueReceiver(clients, health, options, timeProvider, logger);
-        _announcer = new SubscriptionAnnouncer(clients, health, signal, logger);
-    }
-
-    public string Id => _clients.SubscriptionId;
+    public string Id => clients.SubscriptionId;
 
     /// <summary>The settings last given (applied at the next batch boundary).</summary>
-    public SubscriptionSettings Settings { get; private set; }
+    public SubscriptionSettings Settings { get; private set; } = settings;
 
     /// <summary>Completes when the loop has ended, by itself (drained and removed, discarded) or stopped.</summary>
     public Task Completion => _run;
 
     public void Start()
     {
-        _health.Started(Id);
+        health.Started(Id);
         _run = RunAsync();
     }
 
@@ -129,16 +96,16 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync(abandon: true, CancellationToken.None);
-        _health.Stopped(Id);
-        if (_signal is not null)
+        health.Stopped(Id);
+        if (signal is not null)
         {
-            await _signal.DisposeAsync();
+            await signal.DisposeAsync();
         }
 
-        _lane.Dispose();
+        lane.Dispose();
         if (_circuit is not null)
         {
-            _circuits.Remove(_circuit);
+            circuits.Remove(_circuit);
         }
         _stopping.Dispose();
         _abort.Dispose();
@@ -160,15 +127,15 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
                 if (next is null && Interlocked.Exchange(ref _pending, null) is { } changed)
                 {
                     settings = changed;
-                    sender = settings.Webhook is null ? null : _senders.Create(settings);
+                    sender = settings.Webhook is null ? null : senders.Create(settings);
                     _circuit = sender?.Circuit ?? _circuit;
-                    _announcer.Announce(settings);
+                    announcer.Announce(settings);
                 }
 
                 if (settings.Discard)
                 {
                     // The Api drops what is queued itself; delivering it now would send what was meant to be discarded.
-                    ConsumerLog.Stopped(_logger, Id, "deleted with discard");
+                    ConsumerLog.Stopped(logger, Id, "deleted with discard");
                     break;
                 }
 
@@ -180,26 +147,26 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
 
                 ReceivedBatch? batch;
                 // The probe goes from the messages kept in hand, before anything is received.
-                var fromHand = next is null && _kept.Any;
+                var fromHand = next is null && kept.Any;
                 if (fromHand)
                 {
-                    if (sender.Circuit.OpenUntil is { } probeAt && probeAt > _timeProvider.GetUtcNow())
+                    if (sender.Circuit.OpenUntil is { } probeAt && probeAt > timeProvider.GetUtcNow())
                     {
                         await PauseAsync(probeAt);
                         continue;
                     }
 
-                    batch = _kept.Take();
+                    batch = kept.Take();
                 }
                 else
                 {
-                    batch = next is null ? await _receiver.ReceiveAsync(settings.Deleting, _stopping.Token) : await next;
+                    batch = next is null ? await receiver.ReceiveAsync(settings.Deleting, _stopping.Token) : await next;
                     next = null;
                 }
 
                 if (batch is null)
                 {
-                    await Task.Delay(_options.MaxPollInterval, _timeProvider, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    await Task.Delay(options.MaxPollInterval, timeProvider, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                     continue;
                 }
 
@@ -207,7 +174,7 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
                 {
                     if (batch.DrainedAt is { } drainedAt)
                     {
-                        _processor.Drained(drainedAt);
+                        processor.Drained(drainedAt);
                     }
 
                     if (settings.Deleting && await TryRemoveAsync(settling))
@@ -215,14 +182,14 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
                         break;
                     }
 
-                    await _idle.WaitAsync(settling, _stopping.Token);
+                    await idle.WaitAsync(settling, _stopping.Token);
                     continue;
                 }
 
-                _idle.Found();
-                if (!fromHand && settings.Webhook is { Batching: true, BatchMaxWait: var wait } && wait > TimeSpan.Zero && batch.Messages.Length < _options.BatchSize)
+                idle.Found();
+                if (!fromHand && settings.Webhook is { Batching: true, BatchMaxWait: var wait } && wait > TimeSpan.Zero && batch.Messages.Length < options.BatchSize)
                 {
-                    batch = await _receiver.TopUpAsync(batch, wait, settings.Deleting, _stopping.Token, _abort.Token);
+                    batch = await receiver.TopUpAsync(batch, wait, settings.Deleting, _stopping.Token, _abort.Token);
                 }
 
                 // Not cancelled by a graceful stop: a receive cut off after the service dequeued would leave its
@@ -231,15 +198,15 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
                 // the endpoint's circuit is not closed: the queue behind the messages in hand stays untouched.
                 next = _stopping.IsCancellationRequested || Volatile.Read(ref _pending) is not null || sender.Circuit.State != EndpointCircuitState.Closed
                     ? null
-                    : _receiver.ReceiveAsync(settings.Deleting, _abort.Token);
+                    : receiver.ReceiveAsync(settings.Deleting, _abort.Token);
                 IReadOnlyList<ReceivedMessage> delivered;
                 try
                 {
-                    delivered = await _processor.DeliverAsync(sender, batch, _abort.Token);
+                    delivered = await processor.DeliverAsync(sender, batch, _abort.Token);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
                 {
-                    ConsumerLog.BatchFailed(_logger, Id, ex, batch.Messages.Length);
+                    ConsumerLog.BatchFailed(logger, Id, ex, batch.Messages.Length);
                     continue;
                 }
 
@@ -248,7 +215,7 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
                 {
                     // Settled at once: what waits for the probe is kept in hand (a fresh lease, no receive), the rest
                     // goes back to the queue, before the loop pauses.
-                    await _kept.KeepAsync(delivered, openUntil, _abort.Token);
+                    await kept.KeepAsync(delivered, openUntil, _abort.Token);
                     settling = Task.CompletedTask;
                 }
                 else
@@ -266,14 +233,14 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
 
         if (!settings.Discard)
         {
-            await _kept.ReleaseAsync();
+            await kept.ReleaseAsync();
         }
     }
 
     /// <summary>Until the open circuit's probe is due, new settings come or the loop stops.</summary>
     private async Task PauseAsync(DateTimeOffset probeAt)
     {
-        var from = _timeProvider.GetUtcNow();
+        var from = timeProvider.GetUtcNow();
         var wait = probeAt - from;
         if (wait <= TimeSpan.Zero)
         {
@@ -282,30 +249,30 @@ internal sealed class SubscriptionLoop : IAsyncDisposable
 
         using var done = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         var changed = _changed.WaitAsync(done.Token);
-        await Task.WhenAny(changed, Task.Delay(wait, _timeProvider, done.Token));
+        await Task.WhenAny(changed, Task.Delay(wait, timeProvider, done.Token));
         await done.CancelAsync();
 
         // A change taken here ended the pause: the loop reads the new settings next.
         await changed.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _processor.Paused(from, _timeProvider.GetUtcNow());
+        processor.Paused(from, timeProvider.GetUtcNow());
     }
 
     /// <summary>After an empty receive of a deleting subscription, with nothing in hand: removes it if it is drained.</summary>
     private async Task<bool> TryRemoveAsync(Task settling)
     {
         await settling;
-        return await _remover.RemoveIfDrainedAsync(_clients, _logger, _abort.Token);
+        return await remover.RemoveIfDrainedAsync(clients, logger, _abort.Token);
     }
 
     private async Task SettleAsync(IReadOnlyList<ReceivedMessage> delivered)
     {
         try
         {
-            await _processor.SettleAsync(delivered, keepUntil: null, _abort.Token);
+            await processor.SettleAsync(delivered, keepUntil: null, _abort.Token);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
         {
-            ConsumerLog.BatchFailed(_logger, Id, ex, delivered.Count);
+            ConsumerLog.BatchFailed(logger, Id, ex, delivered.Count);
         }
     }
 }

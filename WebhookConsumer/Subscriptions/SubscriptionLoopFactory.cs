@@ -47,6 +47,11 @@ internal sealed class SubscriptionLoopFactory(
         var loopLogger = loggerFactory.CreateLogger<SubscriptionLoop>();
         var signal = wake.Enabled ? new QueueWriteSignal(cluster, settings.Id, wake, options.Value.MaxPollInterval, timeProvider, loopLogger) : null;
         var idle = new IdleWait(signal, clients.Queue, options.Value.MaxPollInterval, wake.IdlePollInterval, timeProvider, loopLogger, settings.Id);
-        return new SubscriptionLoop(settings, clients, processor, lane, senders, remover, circuits, health, idle, signal, options.Value, timeProvider, loopLogger);
+        return new SubscriptionLoop(
+            settings, clients, processor, lane, senders, remover, circuits, health, idle, signal,
+            new KeptMessages(clients, processor, loopLogger),
+            new QueueReceiver(clients, health, options.Value, timeProvider, loopLogger),
+            new SubscriptionAnnouncer(clients, health, signal, loopLogger),
+            options.Value, timeProvider, loopLogger);
     }
 }

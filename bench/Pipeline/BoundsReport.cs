@@ -144,7 +144,7 @@ internal sealed class BoundsReport(Results results, BenchSettings settings)
         Line("- The consumer's webhook client has no client-factory logging handlers (each request was logged and wrapped in a log scope); " +
              "the consumer receives the next batch while it delivers the current one and settles a delivered batch while it delivers the next; " +
              "batches are still delivered one after another, so the per-DID order holds (WebhookConsumer/WebhookConsumerExtensions.cs, " +
-             "WebhookConsumer/WebhookConsumerService.cs, WebhookConsumer/BatchProcessor.cs).");
+             "WebhookConsumer/Hosting/WebhookConsumerService.cs, WebhookConsumer/Deliver/BatchProcessor.cs).");
         Line("- On an empty queue the consumer first waits 10 ms instead of 50 ms (still doubling up to Webhook:MaxPollInterval): while events " +
              "trickle in, that wait was most of their latency (WebhookConsumer/WebhookConsumerService.cs).");
         Line($"- The benchmark warms the pipeline up for {settings.Warmup.TotalSeconds:F0} s before the window (it was 5 s): for the first 10-15 s " +
