@@ -33,7 +33,7 @@ public static class EmulatorHostingExtensions
         {
             var options = sp.GetRequiredService<IOptions<EmulatorOptions>>().Value;
             return options.ReplayFile is { Length: > 0 } file
-                ? new JsonlReplayer(file)
+                ? new JsonlReplayer(file, options.ReplayNewRevs)
                 : new EventGenerator(options.Seed, options.ToGeneratorProfile());
         });
         services.AddSingleton<EmulatorFeed>();

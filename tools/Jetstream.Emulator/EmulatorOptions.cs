@@ -102,8 +102,25 @@ public sealed class EmulatorOptions : IValidatableObject
     [Range(1, 10_000_000)]
     public int DidCount { get; set; } = GeneratorProfile.DefaultDidCount;
 
+    /// <summary>Share of generated commits that update an existing record.</summary>
+    [Range(0d, 1d)]
+    public double UpdateShare { get; set; } = new GeneratorProfile().UpdateShare;
+
+    /// <summary>Share of generated commits that delete a record (a delete carries no record).</summary>
+    [Range(0d, 1d)]
+    public double DeleteShare { get; set; } = new GeneratorProfile().DeleteShare;
+
+    /// <summary>Every generated text has a non-ASCII character (<see cref="GeneratorProfile.NonAsciiTextOnly"/>).</summary>
+    public bool NonAsciiTextOnly { get; set; }
+
     /// <summary>When set, the feed replays this JSONL file (cycling) instead of generating events.</summary>
     public string? ReplayFile { get; set; }
+
+    /// <summary>
+    /// With <see cref="ReplayFile"/>: each pass over the file after the first gives every commit a new <c>rev</c>, so a
+    /// looped capture is new commits with new event ids (a consumer of the feed would drop the same ids as replays).
+    /// </summary>
+    public bool ReplayNewRevs { get; set; }
 
     public GeneratorProfile ToGeneratorProfile() => new()
     {
@@ -111,6 +128,9 @@ public sealed class EmulatorOptions : IValidatableObject
         Collections = Collections,
         CollectionWeights = CollectionWeights,
         DidCount = DidCount,
+        UpdateShare = UpdateShare,
+        DeleteShare = DeleteShare,
+        NonAsciiTextOnly = NonAsciiTextOnly,
     };
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -120,6 +140,13 @@ public sealed class EmulatorOptions : IValidatableObject
             yield return new ValidationResult(
                 $"{SectionName}:{nameof(ReplayFile)} '{ReplayFile}' does not exist (full path {Path.GetFullPath(ReplayFile)}).",
                 [nameof(ReplayFile)]);
+        }
+
+        if (UpdateShare + DeleteShare > 1)
+        {
+            yield return new ValidationResult(
+                $"{SectionName}:{nameof(UpdateShare)} ({UpdateShare}) plus {SectionName}:{nameof(DeleteShare)} ({DeleteShare}) is over 1.",
+                [nameof(UpdateShare), nameof(DeleteShare)]);
         }
 
         foreach (var dictionaryProblem in CheckDictionaries())

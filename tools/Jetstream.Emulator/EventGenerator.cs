@@ -34,6 +34,9 @@ public sealed class EventGenerator : IEventSource
         "just setting up my bsky",
     ];
 
+    // The texts with a byte outside ASCII: a queue event carrying one travels base64 (docs/queue-contract.md).
+    private static readonly string[] NonAsciiTexts = [.. Texts.Where(t => t.Any(c => c > '\u007f'))];
+
     private static readonly string[] Langs = ["en", "ja", "pt", "de", "es", "ko", "fr"];
 
     private static readonly string[] Statuses = ["takendown", "suspended", "deleted", "deactivated", "desynchronized", "throttled"];
@@ -285,7 +288,11 @@ public sealed class EventGenerator : IEventSource
 
     private string PickDid() => _dids[_random.Next(_dids.Length)];
 
-    private string Text() => $"{Texts[_random.Next(Texts.Length)]} #{_random.Next(1_000)}";
+    private string Text()
+    {
+        var texts = _profile.NonAsciiTextOnly ? NonAsciiTexts : Texts;
+        return $"{texts[_random.Next(texts.Length)]} #{_random.Next(1_000)}";
+    }
 
     private string CreatedAt() =>
         DateTimeOffset.UnixEpoch.AddTicks(_clockUs * 10).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);

@@ -40,6 +40,12 @@ public sealed class GeneratorProfile
     /// <summary>Share of commits that delete a record (no record, no cid).</summary>
     public double DeleteShare { get; init; } = 0.07;
 
+    /// <summary>
+    /// Every text of a record has a non-ASCII character (the bench's mix where every event travels base64 in the queue).
+    /// With only collections whose records carry text (posts) and no deletes, every event of the feed has one.
+    /// </summary>
+    public bool NonAsciiTextOnly { get; init; }
+
     /// <summary>How many distinct repositories write.</summary>
     public int DidCount { get; init; } = DefaultDidCount;
 

@@ -6,15 +6,27 @@ namespace Jetstream.Emulator;
 /// <summary>
 /// Replays a JSONL capture (one Jetstream event per line): as an <see cref="IEventSource"/> it hands out the lines in
 /// order and starts over at the end; <see cref="PublishFile"/> publishes the file once. Publishing re-stamps
-/// <c>time_us</c> with the emulator's clock and keeps every other byte.
+/// <c>time_us</c> with the emulator's clock and keeps every other byte, unless <c>newRevs</c> gives each pass after
+/// the first new commit revisions.
 /// </summary>
 public sealed class JsonlReplayer : IEventSource
 {
-    private readonly byte[][] _lines;
-    private int _next;
+    private const string TidAlphabet = "234567abcdefghijklmnopqrstuvwxyz";
+    private const int PassDigits = 4;
+    private static readonly byte[] RevField = "\"rev\":\""u8.ToArray();
 
-    public JsonlReplayer(string path)
+    private readonly byte[][] _lines;
+    private readonly bool _newRevs;
+    private int _next;
+    private int _pass;
+
+    /// <param name="newRevs">
+    /// Each pass after the first writes its number into the last characters of every commit's <c>rev</c> (a TID of the
+    /// same length), so the looped events are new commits: event ids hash the rev, and the same id again is a replay.
+    /// </param>
+    public JsonlReplayer(string path, bool newRevs = false)
     {
+        _newRevs = newRevs;
         _lines = ReadLines(path).Select(Encoding.UTF8.GetBytes).ToArray();
         if (_lines.Length == 0)
         {
@@ -27,8 +39,40 @@ public sealed class JsonlReplayer : IEventSource
     public byte[] NextUtf8()
     {
         var line = _lines[_next];
-        _next = (_next + 1) % _lines.Length;
-        return line;
+        var pass = _pass;
+        if (++_next == _lines.Length)
+        {
+            _next = 0;
+            _pass++;
+        }
+
+        return _newRevs && pass > 0 ? WithPassInRev(line, pass) : line;
+    }
+
+    private static byte[] WithPassInRev(byte[] line, int pass)
+    {
+        var field = line.AsSpan().IndexOf(RevField);
+        if (field < 0)
+        {
+            return line;
+        }
+
+        var start = field + RevField.Length;
+        var end = line.AsSpan(start).IndexOf((byte)'"');
+        if (end < PassDigits)
+        {
+            return line;
+        }
+
+        var copy = (byte[])line.Clone();
+        var digits = copy.AsSpan(start + end - PassDigits, PassDigits);
+        for (var i = PassDigits - 1; i >= 0; i--)
+        {
+            digits[i] = (byte)TidAlphabet[pass % TidAlphabet.Length];
+            pass /= TidAlphabet.Length;
+        }
+
+        return copy;
     }
 
     /// <summary>The non-blank lines of a JSONL file, each checked to be a JSON object.</summary>
