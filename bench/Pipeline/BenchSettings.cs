@@ -81,6 +81,11 @@ internal sealed record BenchSettings
     /// <summary>Issue 13 duplicates: 150 events/s, 45 % matching commits, for this long (2,700 matching events).</summary>
     public TimeSpan DuplicatesDuration { get; init; } = TimeSpan.FromSeconds(40);
 
+    /// <summary>Issue 20: each cold-to-warm run's feed from fresh hosts, and its first (cold) and last (warm) window.</summary>
+    public TimeSpan ColdWarmDuration { get; init; } = TimeSpan.FromSeconds(90);
+
+    public TimeSpan ColdWindow { get; init; } = TimeSpan.FromSeconds(30);
+
     public bool RunMicro { get; init; } = true;
 
     /// <summary>Where the report goes; default docs/performance.md.</summary>
@@ -99,11 +104,14 @@ internal sealed record BenchSettings
     /// <summary>Extra environment for the WebhookConsumer (KEY=VALUE); the report names it.</summary>
     public string[] ConsumerEnvironment { get; init; } = [];
 
+    /// <summary>Published hosts to run (<c>--hosts DIR</c>, see <see cref="RepoLayout.HostsDirectory"/>); null = the build output.</summary>
+    public string? HostsDirectory { get; init; }
+
     /// <summary>Run Azurite with --inMemoryPersistence (no disk writes), to see how much of a figure is Azurite's own cost.</summary>
     public bool AzuriteInMemory { get; init; }
 
     /// <summary>Scenarios whose report section stands alone: run by themselves, each replaces only its own section.</summary>
-    public static readonly string[] SectionScenarios = ["subscriptions", "wires", "batched", "single", "sparse", "outage", "duplicates"];
+    public static readonly string[] SectionScenarios = ["subscriptions", "wires", "batched", "single", "coldwarm", "sparse", "outage", "duplicates"];
 
     public static readonly string[] AllScenarios = ["firehose", "seed", "latency", .. SectionScenarios];
 
@@ -148,6 +156,8 @@ internal sealed record BenchSettings
                     SparseIdle = TimeSpan.FromSeconds(10),
                     OutageDrainLimit = TimeSpan.FromSeconds(45),
                     DuplicatesDuration = TimeSpan.FromSeconds(12),
+                    ColdWarmDuration = TimeSpan.FromSeconds(30),
+                    ColdWindow = TimeSpan.FromSeconds(10),
                 },
                 "--no-micro" => settings with { RunMicro = false },
                 "--azurite-in-memory" => settings with { AzuriteInMemory = true },
@@ -156,10 +166,12 @@ internal sealed record BenchSettings
                 "--silo-env" => settings with { SiloEnvironment = [.. settings.SiloEnvironment, args[++i]] },
                 "--consumer-env" => settings with { ConsumerEnvironment = [.. settings.ConsumerEnvironment, args[++i]] },
                 "--report" => settings with { ReportPath = args[++i] },
+                "--hosts" => settings with { HostsDirectory = args[++i] },
                 "--subscriptions" => settings with { SubscriptionCount = int.Parse(args[++i], CultureInfo.InvariantCulture) },
                 "--firehose-seconds" => settings with { FirehoseDuration = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture)) },
+                "--coldwarm-seconds" => settings with { ColdWarmDuration = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture)) },
                 "--warmup-seconds" => settings with { Warmup = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture)) },
-                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use --quick, --no-micro, --report PATH, --firehose-seconds N, --warmup-seconds N, --only SCENARIO ({string.Join(", ", AllScenarios)}), --skip SCENARIO, --subscriptions N, --silo-env KEY=VALUE, --consumer-env KEY=VALUE, --azurite-in-memory."),
+                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use --quick, --no-micro, --report PATH, --firehose-seconds N, --warmup-seconds N, --coldwarm-seconds N, --only SCENARIO ({string.Join(", ", AllScenarios)}), --skip SCENARIO, --subscriptions N, --silo-env KEY=VALUE, --consumer-env KEY=VALUE, --hosts DIR, --azurite-in-memory."),
             };
         }
 

@@ -17,7 +17,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
 
     public static async Task<int> RunAsync(BenchSettings settings)
     {
-        var layout = RepoLayout.Find();
+        var layout = RepoLayout.Find(settings.HostsDirectory);
         var benchmark = new PipelineBenchmark(settings, layout);
         await benchmark.RunAllAsync();
         return 0;
@@ -28,6 +28,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         var total = Stopwatch.StartNew();
         _context.Results.Machine = MachineInfo.Read(layout.Root);
         _context.Results.SiloGc = SiloGcMode();
+        _context.Results.HostsDirectory = layout.HostsDirectory;
         Log($"Machine: {_context.Results.Machine.CpuModel}, {_context.Results.Machine.Cores} cores; commit {_context.Results.Machine.Commit[..Math.Min(10, _context.Results.Machine.Commit.Length)]}");
 
         if (settings.RunMicro && (!settings.OnlySections || settings.Runs("wires")))
@@ -81,6 +82,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
             ("wires", () => new WireScenarios(_context).RunAsync(azurite, new HostReceiver(receiver))),
             ("batched", async () => results.Batched = await delivery.RunBatchedAsync(azurite)),
             ("single", async () => results.Single = await delivery.RunSingleAsync(azurite)),
+            ("coldwarm", () => new ColdWarmScenario(_context).RunAsync(azurite)),
             ("sparse", async () => results.Sparse = await new SparseScenario(_context).RunAsync(azurite)),
             ("outage", () => new OutageScenario(_context).RunAsync(azurite)),
             ("duplicates", async () => results.Duplicates = await new DuplicatesScenario(_context).RunAsync(azurite)),

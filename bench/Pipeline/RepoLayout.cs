@@ -3,10 +3,11 @@ namespace Jetstream.Bench.Pipeline;
 /// <summary>Where the repository and the built hosts are: each host runs from its own output folder of the same configuration as this program.</summary>
 internal sealed class RepoLayout
 {
-    private RepoLayout(string root, string configuration)
+    private RepoLayout(string root, string configuration, string? hostsDirectory)
     {
         Root = root;
         Configuration = configuration;
+        HostsDirectory = hostsDirectory;
     }
 
     public string Root { get; }
@@ -16,11 +17,17 @@ internal sealed class RepoLayout
 
     public string AzuriteScript => Path.Combine(Root, "node_modules", "azurite", "dist", "src", "azurite.js");
 
-    public string SiloDll => HostDll("Silo", "Silo");
+    /// <summary>
+    /// Where the published hosts are (<c>--hosts DIR</c>: <c>DIR/Silo/Silo.dll</c>, <c>DIR/WebhookConsumer/…</c>,
+    /// <c>DIR/Api/…</c>, as <c>run.sh</c> and the images run them); null runs the hosts from their build output.
+    /// </summary>
+    public string? HostsDirectory { get; }
 
-    public string ConsumerDll => HostDll("WebhookConsumer", "WebhookConsumer");
+    public string SiloDll => ServiceHostDll("Silo");
 
-    public string ApiDll => HostDll("Api", "Api");
+    public string ConsumerDll => ServiceHostDll("WebhookConsumer");
+
+    public string ApiDll => ServiceHostDll("Api");
 
     public string EmulatorDll => HostDll(Path.Combine("tools", "Jetstream.Emulator"), "Jetstream.Emulator");
 
@@ -28,6 +35,10 @@ internal sealed class RepoLayout
 
     /// <summary>This program, started again as a limit loop in its own process.</summary>
     public static string SelfDll => Path.Combine(AppContext.BaseDirectory, "Pipeline.dll");
+
+    /// <summary>The real capture of issue 20's mix, read from the shared folder beside the repository as the tests read it (never copied in).</summary>
+    public string Capture152 => Path.Combine(
+        Environment.GetEnvironmentVariable("JETSTREAM_SHARED") is { Length: > 0 } shared ? shared : Path.Combine(Root, "..", "shared"), "jetstream", "capture-152.jsonl");
 
     public string ReportPath => Path.Combine(Root, "docs", "performance.md");
 
@@ -42,7 +53,7 @@ internal sealed class RepoLayout
             .Select(line => line["ENV ".Length..].Split('=', 2))
             .ToDictionary(pair => pair[0], pair => pair[1], StringComparer.Ordinal);
 
-    public static RepoLayout Find()
+    public static RepoLayout Find(string? hostsDirectory = null)
     {
         var baseDirectory = new DirectoryInfo(AppContext.BaseDirectory);
         // bin/<Configuration>/<tfm>/
@@ -51,12 +62,21 @@ internal sealed class RepoLayout
         {
             if (File.Exists(Path.Combine(dir.FullName, "Jetstream.Orleans.sln")))
             {
-                return new RepoLayout(dir.FullName, configuration);
+                var hosts = hostsDirectory is null ? null : Path.GetFullPath(hostsDirectory);
+                if (hosts is not null && !File.Exists(Path.Combine(hosts, "Silo", "Silo.dll")))
+                {
+                    throw new ArgumentException($"--hosts {hostsDirectory}: no Silo/Silo.dll there (publish the hosts first: ./run.sh --publish-only, docs/run.md).");
+                }
+
+                return new RepoLayout(dir.FullName, configuration, hosts);
             }
         }
 
         throw new InvalidOperationException($"Jetstream.Orleans.sln not found above {AppContext.BaseDirectory}.");
     }
+
+    private string ServiceHostDll(string project) =>
+        HostsDirectory is null ? HostDll(project, project) : Path.Combine(HostsDirectory, project, project + ".dll");
 
     private string HostDll(string projectDirectory, string assembly) =>
         Path.Combine(Root, projectDirectory, "bin", Configuration, "net10.0", assembly + ".dll");

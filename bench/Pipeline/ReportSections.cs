@@ -11,6 +11,7 @@ internal static class ReportSections
         ("wires", WireReport.Heading, standalone => new WireReport(results, settings).ToMarkdown(standalone)),
         ("batched", FirehoseDeliveryReport.BatchedHeading, standalone => new FirehoseDeliveryReport(results, settings, batched: true).ToMarkdown(standalone)),
         ("single", FirehoseDeliveryReport.SingleHeading, standalone => new FirehoseDeliveryReport(results, settings, batched: false).ToMarkdown(standalone)),
+        ("coldwarm", ColdWarmReport.Heading, standalone => new ColdWarmReport(results, settings).ToMarkdown(standalone)),
         ("sparse", EventTimingReport.SparseHeading, standalone => new EventTimingReport(results, settings).Sparse(standalone)),
         ("outage", EventTimingReport.OutageHeading, standalone => new EventTimingReport(results, settings).Outage(standalone)),
         ("duplicates", EventTimingReport.DuplicatesHeading, standalone => new EventTimingReport(results, settings).Duplicates(standalone)),

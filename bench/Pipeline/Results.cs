@@ -30,6 +30,12 @@ internal sealed class Results
 
     public FirehoseDeliveryResult? Single { get; set; }
 
+    /// <summary>Issue 20: each delivery mode and event mix from fresh hosts, cold, whole and warm.</summary>
+    public List<ColdWarmResult> ColdWarm { get; } = [];
+
+    /// <summary>The published hosts' folder the run used (<c>--hosts</c>), or null for the build output.</summary>
+    public string? HostsDirectory { get; set; }
+
     public SparseResult? Sparse { get; set; }
 
     public List<OutageResult> Outages { get; } = [];

@@ -15,6 +15,7 @@ internal sealed class ScenarioStack : IAsyncDisposable
     private readonly Azurite _azurite;
     private readonly string _id = Guid.NewGuid().ToString("N")[..8];
     private Uri? _siloMetrics;
+    private Uri? _consumerMetrics;
 
     private ScenarioStack(RepoLayout layout, Azurite azurite, StreamProfile profile, ChildProcess emulator, EmulatorControl control)
     {
@@ -53,7 +54,15 @@ internal sealed class ScenarioStack : IAsyncDisposable
             "--Emulator:CommitShare=" + profile.CommitShare.ToString(CultureInfo.InvariantCulture),
             "--Logging:LogLevel:Default=Warning",
         };
-        arguments.AddRange(StreamProfile.Wanted.Select((c, i) => $"--Emulator:Collections:{i}={c}"));
+        if (profile.EmulatorArguments is { } mix)
+        {
+            arguments.AddRange(mix);
+        }
+        else
+        {
+            arguments.AddRange(StreamProfile.Wanted.Select((c, i) => $"--Emulator:Collections:{i}={c}"));
+        }
+
         var emulator = ChildProcess.StartDotnet("emulator", layout.EmulatorDll, arguments);
         var control = new EmulatorControl(new Uri($"http://127.0.0.1:{port}"));
         await Ports.WaitUntilAsync(control.IsUpAsync, TimeSpan.FromSeconds(60), "Emulator start", emulator);
@@ -83,9 +92,16 @@ internal sealed class ScenarioStack : IAsyncDisposable
             ["Queue__Name"] = QueueName,
             ["Subscriptions__Container"] = QueueName + "-subs",
         };
-        for (var i = 0; i < StreamProfile.Wanted.Length; i++)
+        if (Profile.AllCollections)
         {
-            silo[$"Jetstream__WantedCollections__{i}"] = StreamProfile.Wanted[i];
+            silo["Jetstream__AllCollections"] = "true";
+        }
+        else
+        {
+            for (var i = 0; i < StreamProfile.Wanted.Length; i++)
+            {
+                silo[$"Jetstream__WantedCollections__{i}"] = StreamProfile.Wanted[i];
+            }
         }
 
         foreach (var (name, value) in _layout.SiloImageRuntimeEnvironment())
@@ -121,6 +137,7 @@ internal sealed class ScenarioStack : IAsyncDisposable
         }
 
         Consumer = ChildProcess.StartDotnet("consumer", _layout.ConsumerDll, [], consumer);
+        _consumerMetrics = new Uri($"http://127.0.0.1:{consumerHttp}/metrics");
 
         await Ports.WaitUntilAsync(async () => (await Control.StatsAsync()).Connections >= 1, TimeSpan.FromSeconds(90), "The processor's subscription", Silo);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
@@ -167,11 +184,29 @@ internal sealed class ScenarioStack : IAsyncDisposable
         return heap;
     }
 
-    /// <summary>The samples of one metric on the Silo's Prometheus endpoint: their label text and value.</summary>
-    private async Task<List<(string Labels, double Value)>> SiloMetricsAsync(string metric)
+    /// <summary>
+    /// The JIT's work so far in the Silo and the consumer: seconds compiling and methods compiled (the runtime's
+    /// <c>dotnet.jit.compilation.time</c> and <c>dotnet.jit.compiled_methods</c> on each host's Prometheus endpoint).
+    /// </summary>
+    public async Task<JitTotals> JitAsync()
+    {
+        const string Time = "dotnet_jit_compilation_time_seconds_total";
+        const string Methods = "dotnet_jit_compiled_methods_total";
+        var silo = _siloMetrics ?? throw new InvalidOperationException("The Silo is not started.");
+        var consumer = _consumerMetrics ?? throw new InvalidOperationException("The consumer is not started.");
+        return new JitTotals(
+            (await MetricsAsync(silo, Time)).Sum(s => s.Value), (long)(await MetricsAsync(silo, Methods)).Sum(s => s.Value),
+            (await MetricsAsync(consumer, Time)).Sum(s => s.Value), (long)(await MetricsAsync(consumer, Methods)).Sum(s => s.Value));
+    }
+
+    private Task<List<(string Labels, double Value)>> SiloMetricsAsync(string metric) =>
+        MetricsAsync(_siloMetrics ?? throw new InvalidOperationException("The Silo is not started."), metric);
+
+    /// <summary>The samples of one metric on a host's Prometheus endpoint: their label text and value.</summary>
+    private static async Task<List<(string Labels, double Value)>> MetricsAsync(Uri endpoint, string metric)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var text = await http.GetStringAsync(_siloMetrics ?? throw new InvalidOperationException("The Silo is not started."));
+        var text = await http.GetStringAsync(endpoint);
         var samples = new List<(string, double)>();
         foreach (var line in text.Split('\n'))
         {

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+
+namespace Jetstream.Bench.Pipeline;
+
+/// <summary>
+/// Issue 20: what a user meets after a deploy, a failover or a restart. For each delivery mode (batches of
+/// <see cref="DeliveryFeatures.BatchEvents"/>, one event per request) and each event mix (the real capture looped, and
+/// synthetic posts whose texts are all non-ASCII, so every event travels base64 in the queue): new hosts, the feed
+/// unpaced from the moment the pipeline is up, and the first <see cref="BenchSettings.ColdWindow"/> (cold), the whole
+/// <see cref="BenchSettings.ColdWarmDuration"/> and its last <see cref="BenchSettings.ColdWindow"/> (warm) reported apart.
+/// </summary>
+internal sealed class ColdWarmScenario(BenchContext context)
+{
+    private BenchSettings Settings => context.Settings;
+
+    public async Task RunAsync(Azurite azurite)
+    {
+        await using var receiver = await EventReceiver.StartAsync(trackEvents: false);
+        foreach (var batchEvents in new[] { DeliveryFeatures.BatchEvents, 1 })
+        {
+            foreach (var mix in new[] { StreamProfile.Capture(context.Layout), StreamProfile.NonAscii })
+            {
+                context.Results.ColdWarm.Add(await RunOneAsync(azurite, receiver, batchEvents, mix));
+            }
+        }
+    }
+
+    private async Task<ColdWarmResult> RunOneAsync(Azurite azurite, EventReceiver receiver, int batchEvents, StreamProfile mix)
+    {
+        var mode = batchEvents > 1 ? $"batches of {batchEvents}" : "one per request";
+        await using var stack = await ScenarioStack.StartEmulatorAsync(context.Layout, azurite, mix);
+        string[] silo = ["Jetstream__Compress=false", .. DeliveryFeatures.Silo(messageVersion2: true), .. Settings.SiloEnvironment];
+        string[] consumer = [.. DeliveryFeatures.Consumer(batchEvents), .. Settings.ConsumerEnvironment];
+        context.Phase($"coldwarm: {mode}, {mix.Name}: fresh hosts");
+        receiver.Reset();
+        var started = Stopwatch.StartNew();
+        await stack.StartPipelineAsync(receiver.Url, silo, consumer);
+        var startupSeconds = started.Elapsed.TotalSeconds;
+        var siloStartup = stack.Silo!.Sample().CpuSeconds;
+        var consumerStartup = stack.Consumer!.Sample().CpuSeconds;
+
+        var clock = Stopwatch.StartNew();
+        var start = await ColdWarmSnapshot.TakeAsync(stack, receiver, 0);
+        await stack.Control.SetRateAsync(double.PositiveInfinity);
+        var cold = await SnapshotAtAsync(stack, receiver, clock, Settings.ColdWindow);
+        var warmStart = await SnapshotAtAsync(stack, receiver, clock, Settings.ColdWarmDuration - Settings.ColdWindow);
+        var end = await SnapshotAtAsync(stack, receiver, clock, Settings.ColdWarmDuration);
+        await stack.Control.SetRateAsync(0);
+        var backlog = (await stack.Probe!.StatsAsync()).QueuedEvents - receiver.Counts.UniqueEvents;
+
+        var result = new ColdWarmResult(
+            mode, mix.Name, [.. silo.Select(s => "Silo " + s), .. consumer.Select(c => "WebhookConsumer " + c)],
+            siloStartup, consumerStartup, startupSeconds,
+            cold.Since(start, "cold"), end.Since(start, "whole"), end.Since(warmStart, "warm"), backlog);
+        foreach (var window in new[] { result.Cold, result.Whole, result.Warm })
+        {
+            BenchContext.Log($"coldwarm {mode}, {mix.Name}, {window.Name} {window.From:F0}-{window.To:F0} s: delivered {window.DeliveredPerSecond:F0}/s; " +
+                $"µs/event Silo {window.MicrosPerEvent("Silo"):F1}, consumer {window.MicrosPerEvent("WebhookConsumer"):F1}; " +
+                $"JIT Silo {window.Jit.SiloSeconds:F2} s ({window.Jit.SiloMethods} methods), consumer {window.Jit.ConsumerSeconds:F2} s ({window.Jit.ConsumerMethods}); load {window.Load}");
+        }
+
+        BenchContext.Log($"coldwarm {mode}, {mix.Name}: start-up {startupSeconds:F1} s, CPU Silo {siloStartup:F2} s, consumer {consumerStartup:F2} s; backlog at the end {backlog:N0}");
+        return result;
+    }
+
+    private static async Task<ColdWarmSnapshot> SnapshotAtAsync(ScenarioStack stack, EventReceiver receiver, Stopwatch clock, TimeSpan at)
+    {
+        var wait = at - clock.Elapsed;
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+
+        return await ColdWarmSnapshot.TakeAsync(stack, receiver, clock.Elapsed.TotalSeconds);
+    }
+}
