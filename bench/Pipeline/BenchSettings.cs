@@ -86,6 +86,11 @@ internal sealed record BenchSettings
 
     public TimeSpan ColdWindow { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The cold-to-warm runs to make (<c>--coldwarm-mode batched|single</c>, <c>--coldwarm-mix capture|nonascii</c>); empty = all.</summary>
+    public string[] ColdWarmModes { get; init; } = [];
+
+    public string[] ColdWarmMixes { get; init; } = [];
+
     public bool RunMicro { get; init; } = true;
 
     /// <summary>Where the report goes; default docs/performance.md.</summary>
@@ -169,14 +174,19 @@ internal sealed record BenchSettings
                 "--hosts" => settings with { HostsDirectory = args[++i] },
                 "--subscriptions" => settings with { SubscriptionCount = int.Parse(args[++i], CultureInfo.InvariantCulture) },
                 "--firehose-seconds" => settings with { FirehoseDuration = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture)) },
+                "--coldwarm-mode" => settings with { ColdWarmModes = [.. settings.ColdWarmModes, OneOf(args[++i], "batched", "single")] },
+                "--coldwarm-mix" => settings with { ColdWarmMixes = [.. settings.ColdWarmMixes, OneOf(args[++i], "capture", "nonascii")] },
                 "--coldwarm-seconds" => settings with { ColdWarmDuration = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture)) },
                 "--warmup-seconds" => settings with { Warmup = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture)) },
-                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use --quick, --no-micro, --report PATH, --firehose-seconds N, --warmup-seconds N, --coldwarm-seconds N, --only SCENARIO ({string.Join(", ", AllScenarios)}), --skip SCENARIO, --subscriptions N, --silo-env KEY=VALUE, --consumer-env KEY=VALUE, --hosts DIR, --azurite-in-memory."),
+                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use --quick, --no-micro, --report PATH, --firehose-seconds N, --warmup-seconds N, --coldwarm-seconds N, --coldwarm-mode batched|single, --coldwarm-mix capture|nonascii, --only SCENARIO ({string.Join(", ", AllScenarios)}), --skip SCENARIO, --subscriptions N, --silo-env KEY=VALUE, --consumer-env KEY=VALUE, --hosts DIR, --azurite-in-memory."),
             };
         }
 
         return settings;
     }
+
+    private static string OneOf(string value, params string[] allowed) =>
+        allowed.Contains(value) ? value : throw new ArgumentException($"'{value}' is not one of {string.Join(", ", allowed)}.");
 
     private static string Scenario(string name) =>
         AllScenarios.Contains(name) ? name : throw new ArgumentException($"Unknown scenario '{name}'; one of {string.Join(", ", AllScenarios)}.");

@@ -16,9 +16,9 @@ internal sealed class ColdWarmScenario(BenchContext context)
     public async Task RunAsync(Azurite azurite)
     {
         await using var receiver = await EventReceiver.StartAsync(trackEvents: false);
-        foreach (var batchEvents in new[] { DeliveryFeatures.BatchEvents, 1 })
+        foreach (var batchEvents in new[] { DeliveryFeatures.BatchEvents, 1 }.Where(b => Settings.ColdWarmModes.Length == 0 || Settings.ColdWarmModes.Contains(b > 1 ? "batched" : "single")))
         {
-            foreach (var mix in new[] { StreamProfile.Capture(context.Layout), StreamProfile.NonAscii })
+            foreach (var mix in new[] { StreamProfile.Capture(context.Layout), StreamProfile.NonAscii }.Where(m => Settings.ColdWarmMixes.Length == 0 || Settings.ColdWarmMixes.Contains(m.Name)))
             {
                 context.Results.ColdWarm.Add(await RunOneAsync(azurite, receiver, batchEvents, mix));
             }
@@ -46,7 +46,7 @@ internal sealed class ColdWarmScenario(BenchContext context)
         var warmStart = await SnapshotAtAsync(stack, receiver, clock, Settings.ColdWarmDuration - Settings.ColdWindow);
         var end = await SnapshotAtAsync(stack, receiver, clock, Settings.ColdWarmDuration);
         await stack.Control.SetRateAsync(0);
-        var backlog = (await stack.Probe!.StatsAsync()).QueuedEvents - receiver.Counts.UniqueEvents;
+        var backlog = Math.Max(0, (await stack.Probe!.StatsAsync()).QueuedEvents - receiver.Counts.Events);
 
         var result = new ColdWarmResult(
             mode, mix.Name, [.. silo.Select(s => "Silo " + s), .. consumer.Select(c => "WebhookConsumer " + c)],

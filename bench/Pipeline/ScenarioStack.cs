@@ -196,7 +196,8 @@ internal sealed class ScenarioStack : IAsyncDisposable
         var consumer = _consumerMetrics ?? throw new InvalidOperationException("The consumer is not started.");
         return new JitTotals(
             (await MetricsAsync(silo, Time)).Sum(s => s.Value), (long)(await MetricsAsync(silo, Methods)).Sum(s => s.Value),
-            (await MetricsAsync(consumer, Time)).Sum(s => s.Value), (long)(await MetricsAsync(consumer, Methods)).Sum(s => s.Value));
+            (await MetricsAsync(consumer, Time)).Sum(s => s.Value), (long)(await MetricsAsync(consumer, Methods)).Sum(s => s.Value),
+            ThreadCpu.Seconds(Silo!.Pid, ThreadCpu.TieredCompilation), ThreadCpu.Seconds(Consumer!.Pid, ThreadCpu.TieredCompilation));
     }
 
     private Task<List<(string Labels, double Value)>> SiloMetricsAsync(string metric) =>
