@@ -31,9 +31,16 @@ if [ -z "${ConnectionStrings__AzureStorage:-}" ] && [ ! -f node_modules/azurite/
 fi
 
 configuration=${JETSTREAM_CONFIGURATION:-Release}
+# The hosts run published ReadyToRun (precompiled, so fast from their first second: docs/performance.md, "Cold and
+# warm"). The AppHost starts each with `dotnet run`, which runs the published build when JETSTREAM_HOSTS_DIR names it
+# (Directory.Build.targets).
+export JETSTREAM_HOSTS_DIR="${JETSTREAM_HOSTS_DIR:-$PWD/artifacts/hosts}"
 if [ "$build" = 1 ]; then
   echo "Building ($configuration)..."
   dotnet build AppHost -c "$configuration" --nologo -v quiet -clp:ErrorsOnly
+  for host in Silo WebhookConsumer Api; do
+    dotnet publish "$host" -c "$configuration" -o "$JETSTREAM_HOSTS_DIR/$host" --nologo -v quiet -clp:ErrorsOnly -p:UseAppHost=false
+  done
 fi
 
 # The dashboard on loopback over plain http (no development certificate needed), its OTLP receiver beside it.
