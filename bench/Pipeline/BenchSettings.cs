@@ -62,9 +62,9 @@ internal sealed record BenchSettings
     public double[] PacedRates { get; init; } = [1000, 5000];
 
     /// <summary>Issue 13 sparse: matching events one every <see cref="SparseInterval"/>, and the idle time before the first.</summary>
-    public int SparseEvents { get; init; } = 40;
+    public int SparseEvents { get; init; } = 120;
 
-    public TimeSpan SparseInterval { get; init; } = TimeSpan.FromSeconds(1.5);
+    public TimeSpan SparseInterval { get; init; } = TimeSpan.FromSeconds(0.5);
 
     public TimeSpan SparseIdle { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -85,6 +85,9 @@ internal sealed record BenchSettings
     public TimeSpan ColdWarmDuration { get; init; } = TimeSpan.FromSeconds(90);
 
     public TimeSpan ColdWindow { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The cold-to-warm runs' fixed amount of work: each host's CPU from its start until this many events are delivered.</summary>
+    public const int FirstEvents = 100_000;
 
     /// <summary>The cold-to-warm runs to make (<c>--coldwarm-mode batched|single</c>, <c>--coldwarm-mix capture|nonascii</c>); empty = all.</summary>
     public string[] ColdWarmModes { get; init; } = [];

@@ -67,6 +67,18 @@ internal sealed class ColdWarmReport(Results results, BenchSettings settings) : 
                 $"{w.Jit.SiloTieringCpu:F2} / {w.Jit.ConsumerTieringCpu:F2}", w.Load,
             })));
 
+        Line($"The same work from fresh hosts whatever the machine's load: each host's CPU from its start until the first {BenchSettings.FirstEvents:N0} events were delivered " +
+             "(start-up included), and the CPU those events would take warm (the warm window's µs per event):");
+        Line();
+        Table(
+            ["Mode", "Mix", "Feed s until then", "Silo CPU s", "Silo warm-equivalent s", "Consumer CPU s", "Consumer warm-equivalent s"],
+            runs.Select(r => new[]
+            {
+                r.Mode, r.Mix, r.FirstEventsSeconds is { } s ? F1(s) : "not reached",
+                F1(r.FirstEventsSiloCpu ?? double.NaN), F1(r.Warm.MicrosPerEvent("Silo") * BenchSettings.FirstEvents / 1e6),
+                F1(r.FirstEventsConsumerCpu ?? double.NaN), F1(r.Warm.MicrosPerEvent("WebhookConsumer") * BenchSettings.FirstEvents / 1e6),
+            }));
+
         Line("Start-up, before the feed (process start until the processor is subscribed and the consumer polls): " +
              string.Join("; ", runs.Select(r => $"{r.Mode}, {r.Mix}: {r.StartupSeconds:F1} s, CPU Silo {r.SiloStartupCpu:F1} s and consumer {r.ConsumerStartupCpu:F1} s")) + ". " +
              "Events queued but not delivered at the end: " + string.Join(", ", runs.Select(r => $"{r.Mode} {r.Mix} {r.BacklogAtEnd:N0}")) + ".");

@@ -6,4 +6,13 @@ namespace Jetstream.Bench.Pipeline;
 /// </summary>
 internal sealed record ColdWarmResult(
     string Mode, string Mix, string[] Settings, double SiloStartupCpu, double ConsumerStartupCpu, double StartupSeconds,
-    ColdWarmWindow Cold, ColdWarmWindow Whole, ColdWarmWindow Warm, long BacklogAtEnd);
+    ColdWarmWindow Cold, ColdWarmWindow Whole, ColdWarmWindow Warm, long BacklogAtEnd)
+{
+    /// <summary>Seconds of feed until the first <see cref="BenchSettings.FirstEvents"/> events were delivered (null: not reached).</summary>
+    public double? FirstEventsSeconds { get; init; }
+
+    /// <summary>The Silo's CPU seconds from its start until then: start-up plus the first events, however fast the machine let them go.</summary>
+    public double? FirstEventsSiloCpu { get; init; }
+
+    public double? FirstEventsConsumerCpu { get; init; }
+}

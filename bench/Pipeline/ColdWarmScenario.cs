@@ -42,16 +42,25 @@ internal sealed class ColdWarmScenario(BenchContext context)
         var clock = Stopwatch.StartNew();
         var start = await ColdWarmSnapshot.TakeAsync(stack, receiver, 0);
         await stack.Control.SetRateAsync(double.PositiveInfinity);
+        using var stop = new CancellationTokenSource();
+        var firstEvents = FirstEventsAsync(stack, receiver, clock, stop.Token);
         var cold = await SnapshotAtAsync(stack, receiver, clock, Settings.ColdWindow);
         var warmStart = await SnapshotAtAsync(stack, receiver, clock, Settings.ColdWarmDuration - Settings.ColdWindow);
         var end = await SnapshotAtAsync(stack, receiver, clock, Settings.ColdWarmDuration);
+        await stop.CancelAsync();
+        var first = await firstEvents;
         await stack.Control.SetRateAsync(0);
         var backlog = Math.Max(0, (await stack.Probe!.StatsAsync()).QueuedEvents - receiver.Counts.Events);
 
         var result = new ColdWarmResult(
             mode, mix.Name, [.. silo.Select(s => "Silo " + s), .. consumer.Select(c => "WebhookConsumer " + c)],
             siloStartup, consumerStartup, startupSeconds,
-            cold.Since(start, "cold"), end.Since(start, "whole"), end.Since(warmStart, "warm"), backlog);
+            cold.Since(start, "cold"), end.Since(start, "whole"), end.Since(warmStart, "warm"), backlog)
+        {
+            FirstEventsSeconds = first?.Seconds,
+            FirstEventsSiloCpu = first?.Silo,
+            FirstEventsConsumerCpu = first?.Consumer,
+        };
         foreach (var window in new[] { result.Cold, result.Whole, result.Warm })
         {
             BenchContext.Log($"coldwarm {mode}, {mix.Name}, {window.Name} {window.From:F0}-{window.To:F0} s: delivered {window.DeliveredPerSecond:F0}/s; " +
@@ -59,8 +68,33 @@ internal sealed class ColdWarmScenario(BenchContext context)
                 $"JIT Silo {window.Jit.SiloSeconds:F2} s ({window.Jit.SiloMethods} methods), consumer {window.Jit.ConsumerSeconds:F2} s ({window.Jit.ConsumerMethods}); load {window.Load}");
         }
 
+        BenchContext.Log($"coldwarm {mode}, {mix.Name}: the first {BenchSettings.FirstEvents:N0} events delivered after {first?.Seconds:F1} s of feed; CPU since each host's start: Silo {first?.Silo:F2} s, consumer {first?.Consumer:F2} s");
         BenchContext.Log($"coldwarm {mode}, {mix.Name}: start-up {startupSeconds:F1} s, CPU Silo {siloStartup:F2} s, consumer {consumerStartup:F2} s; backlog at the end {backlog:N0}");
         return result;
+    }
+
+    /// <summary>
+    /// The CPU each host has used since it started, when the receiver has the first <see cref="BenchSettings.FirstEvents"/>
+    /// events: the cost of a fixed amount of work from fresh hosts, whatever rate the machine allowed (null if not reached).
+    /// </summary>
+    private static async Task<(double Seconds, double Silo, double Consumer)?> FirstEventsAsync(ScenarioStack stack, EventReceiver receiver, Stopwatch clock, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                if (receiver.Counts.Events >= BenchSettings.FirstEvents)
+                {
+                    return (clock.Elapsed.TotalSeconds, stack.Silo!.Sample().CpuSeconds, stack.Consumer!.Sample().CpuSeconds);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+
+        return null;
     }
 
     private static async Task<ColdWarmSnapshot> SnapshotAtAsync(ScenarioStack stack, EventReceiver receiver, Stopwatch clock, TimeSpan at)
