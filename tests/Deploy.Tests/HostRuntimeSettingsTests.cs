@@ -65,6 +65,16 @@ public sealed class HostRuntimeSettingsTests
         Assert.Contains("dotnet publish \"$host\" -c \"$configuration\" -o \"$JETSTREAM_HOSTS_DIR/$host\"", script, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Silo")]
+    [InlineData("WebhookConsumer")]
+    public async Task Host_runs_without_tiered_PGO(string host)
+    {
+        var properties = await EvaluateAsync(host, [], "TieredPGO");
+
+        Assert.Equal("false", properties["TieredPGO"]);
+    }
+
     [Fact]
     public async Task Silo_keeps_workstation_non_concurrent_GC_and_its_gen1_cap()
     {
