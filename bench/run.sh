@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 if [ ! -f node_modules/azurite/dist/src/azurite.js ]; then
   npm ci --no-audit --no-fund
 fi
-# The hosts as run.sh and the images run them: published ReadyToRun (docs/performance.md, "Cold and warm").
+# The hosts as run.sh and the images run them: published ReadyToRun (docs/cold-start.md).
 hosts=artifacts/hosts
 for host in Silo WebhookConsumer Api; do
   dotnet publish "$host" -c Release -o "$hosts/$host" --nologo -v quiet -clp:ErrorsOnly -p:UseAppHost=false

@@ -61,6 +61,10 @@ internal sealed class Report(Results results, BenchSettings settings)
              "the receiver and the limit loops. That is why the limits are measured in the same run: each scenario is compared with what the same " +
              "parts do on the same machine with nothing of ours in between.");
         Line();
+        Line("**Cold or warm.** The issue 6 and 13 figures are warm: each window starts after a warm-up of the feed, once the hosts' tiered " +
+             "compilation has mostly settled. Fresh hosts (after a deploy, a failover or a restart) spend several times the CPU per event in their " +
+             "first minute: the cold-and-warm section (issue 20) below, and [cold-start.md](cold-start.md) for where that CPU goes and the start-up settings.");
+        Line();
         TargetsSection();
         LimitsSection();
         ScenarioSection();

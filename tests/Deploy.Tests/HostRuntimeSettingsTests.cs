@@ -6,7 +6,7 @@ using Jetstream.TestSupport;
 namespace Jetstream.Deploy.Tests;
 
 /// <summary>
-/// The start-up and runtime settings the hosts were measured fastest with (docs/performance.md, "Cold and warm"), pinned
+/// The start-up and runtime settings the hosts were measured fastest with (docs/cold-start.md), pinned
 /// where each one lives, so a later change cannot drop one silently: ReadyToRun at publish, published hosts in every
 /// way they are started (the Dockerfiles, run.sh and the AppHost through <c>dotnet run</c>), and the GC settings.
 /// </summary>
