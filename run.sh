@@ -6,7 +6,7 @@
 #   Webhook__Url=https://example.com/hook ./run.sh    the public Jetstream, default collections, your webhook
 #   ./run.sh --offline                                the Jetstream emulator and a local receiver that prints each delivery
 #
-# Options: --offline, --no-build (run what is already built), --help. Settings pass through from the environment as
+# Options: --offline, --no-build (run what is already built and published), --help. Settings pass through from the environment as
 # the hosts read them (Webhook__Secret, Jetstream__WantedCollections__0, Api__AdminToken, ConnectionStrings__AzureStorage
 # for a storage account instead of Azurite, ...). Ports and folders: docs/run.md (JETSTREAM_*_PORT, JETSTREAM_*_DIR).
 set -euo pipefail
@@ -31,16 +31,22 @@ if [ -z "${ConnectionStrings__AzureStorage:-}" ] && [ ! -f node_modules/azurite/
 fi
 
 configuration=${JETSTREAM_CONFIGURATION:-Release}
-# The hosts run published ReadyToRun (precompiled, so fast from their first second: docs/performance.md, "Cold and
-# warm"). The AppHost starts each with `dotnet run`, which runs the published build when JETSTREAM_HOSTS_DIR names it
-# (Directory.Build.targets).
-export JETSTREAM_HOSTS_DIR="${JETSTREAM_HOSTS_DIR:-$PWD/artifacts/hosts}"
+# The hosts run published ReadyToRun (precompiled: less CPU in their first minute, docs/cold-start.md). The AppHost
+# starts each with `dotnet run`, which runs the published build when JETSTREAM_HOSTS_DIR names it (Directory.Build.targets).
+hosts_dir="${JETSTREAM_HOSTS_DIR:-$PWD/artifacts/hosts}"
 if [ "$build" = 1 ]; then
   echo "Building ($configuration)..."
   dotnet build AppHost -c "$configuration" --nologo -v quiet -clp:ErrorsOnly
   for host in Silo WebhookConsumer Api; do
-    dotnet publish "$host" -c "$configuration" -o "$JETSTREAM_HOSTS_DIR/$host" --nologo -v quiet -clp:ErrorsOnly -p:UseAppHost=false
+    dotnet publish "$host" -c "$configuration" -o "$hosts_dir/$host" --nologo -v quiet -clp:ErrorsOnly -p:UseAppHost=false
   done
+fi
+if [ -f "$hosts_dir/Silo/Silo.dll" ] && [ -f "$hosts_dir/WebhookConsumer/WebhookConsumer.dll" ] && [ -f "$hosts_dir/Api/Api.dll" ]; then
+  export JETSTREAM_HOSTS_DIR="$hosts_dir"
+else
+  # --no-build before any publish: the build output, without the precompiled code.
+  echo "run.sh: no published hosts in $hosts_dir; running the build output (run without --no-build to publish them)." >&2
+  unset JETSTREAM_HOSTS_DIR
 fi
 
 # The dashboard on loopback over plain http (no development certificate needed), its OTLP receiver beside it.

@@ -60,9 +60,9 @@ public sealed class HostRuntimeSettingsTests
     {
         var script = File.ReadAllText(Path.Combine(RepoPaths.Root, "run.sh"));
 
-        Assert.Contains("export JETSTREAM_HOSTS_DIR=", script, StringComparison.Ordinal);
+        Assert.Contains("export JETSTREAM_HOSTS_DIR=\"$hosts_dir\"", script, StringComparison.Ordinal);
         Assert.Contains("for host in Silo WebhookConsumer Api; do", script, StringComparison.Ordinal);
-        Assert.Contains("dotnet publish \"$host\" -c \"$configuration\" -o \"$JETSTREAM_HOSTS_DIR/$host\"", script, StringComparison.Ordinal);
+        Assert.Contains("dotnet publish \"$host\" -c \"$configuration\" -o \"$hosts_dir/$host\"", script, StringComparison.Ordinal);
     }
 
     [Theory]
