@@ -1,0 +1,3 @@
+namespace Atproto.Emulator;
+
+public sealed record LatestCommitResponse(string Cid, string Rev);

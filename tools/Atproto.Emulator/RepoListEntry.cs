@@ -1,0 +1,3 @@
+namespace Atproto.Emulator;
+
+public sealed record RepoListEntry(string Did);
