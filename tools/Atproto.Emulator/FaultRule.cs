@@ -2,32 +2,33 @@ namespace Atproto.Emulator;
 
 /// <summary>
 /// One fault: which requests (<see cref="Did"/> and/or <see cref="Host"/>; both unset = every account) and what
-/// happens to them. <see cref="Times"/> limits how many requests it spoils (unset = all).
+/// happens to them. <see cref="Times"/> limits how many requests it spoils (unset = all). Properties are settable,
+/// not init-only: the JSON source generator sets a missing init-only property to zero, losing its default.
 /// </summary>
 public sealed record FaultRule
 {
-    public FaultKind Kind { get; init; }
+    public FaultKind Kind { get; set; }
 
     /// <summary>The account it applies to; unset = every account (of <see cref="Host"/>, if set).</summary>
-    public string? Did { get; init; }
+    public string? Did { get; set; }
 
     /// <summary>The PDS host index it applies to; unset = every host.</summary>
-    public int? Host { get; init; }
+    public int? Host { get; set; }
 
     /// <summary>How many requests it spoils before it stops; unset = every one.</summary>
-    public int? Times { get; init; }
+    public int? Times { get; set; }
 
     /// <summary>For <see cref="FaultKind.RateLimited"/>: the wait announced.</summary>
-    public int RetryAfterSeconds { get; init; } = 1;
+    public int RetryAfterSeconds { get; set; } = 1;
 
     /// <summary>For <see cref="FaultKind.RateLimited"/>: send <c>RateLimit-Reset</c> (epoch seconds) instead of <c>Retry-After</c>.</summary>
-    public bool UseRateLimitReset { get; init; }
+    public bool UseRateLimitReset { get; set; }
 
     /// <summary>For <see cref="FaultKind.SlowHost"/>.</summary>
-    public int BytesPerSecond { get; init; } = 10_000;
+    public int BytesPerSecond { get; set; } = 10_000;
 
     /// <summary>For <see cref="FaultKind.PrivatePdsEndpoint"/>: the endpoint the DID document names.</summary>
-    public string Endpoint { get; init; } = "http://10.255.255.1";
+    public string Endpoint { get; set; } = "http://10.255.255.1";
 
     /// <summary>Whether the rule applies on the PLC (DID documents) rather than on the PDS.</summary>
     internal bool AppliesToPlc => Kind == FaultKind.PrivatePdsEndpoint;
