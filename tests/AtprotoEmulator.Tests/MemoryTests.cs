@@ -1,3 +1,5 @@
+using Xunit.Abstractions;
+
 namespace Atproto.Emulator.Tests;
 
 public sealed class MemoryTests(ITestOutputHelper output)
