@@ -69,6 +69,13 @@ public sealed class AtprotoEmulatorOptions : IValidatableObject
     [Range(0, int.MaxValue)]
     public int MemoryBuildMaxRecords { get; set; } = 20_000;
 
+    /// <summary>
+    /// Build every account's repository into <see cref="CacheDirectory"/> at start, in the background (progress at
+    /// <c>GET /control/prebuild</c>), and serve all of them from there: for the bench, so it measures the client and
+    /// not the emulator's building (about 10 ms of CPU for a repository of 220 records, 5 of them signing).
+    /// </summary>
+    public bool Prebuild { get; set; }
+
     /// <summary>Where large repositories' CARs are kept; unset = a new folder under the temp path, deleted at stop.</summary>
     public string? CacheDirectory { get; set; }
 

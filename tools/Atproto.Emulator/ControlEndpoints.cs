@@ -30,6 +30,8 @@ internal static class ControlEndpoints
             return Results.NoContent();
         });
         control.MapPost("/accounts/{did}/records", ChangeAsync);
+        control.MapGet("/prebuild", (RepoPrebuilder prebuilder) =>
+            TypedResults.Json(new PrebuildStatus(prebuilder.Built, prebuilder.Total, prebuilder.Done), EmulatorJsonContext.Default.PrebuildStatus));
     }
 
     private static IResult Accounts(EmulatedNetwork network, int offset, int limit)

@@ -13,7 +13,7 @@ public static class EmulatorHostingExtensions
 {
     private const string Description =
         "AT Protocol network emulator. Main listener: PLC directory (GET /{did}), relay (GET /xrpc/com.atproto.sync.listReposByCollection), "
-        + "control API (GET /control/accounts, GET|POST|DELETE /control/faults, GET /control/stats, POST /control/stats/reset, "
+        + "control API (GET /control/accounts, GET|POST|DELETE /control/faults, GET /control/stats, POST /control/stats/reset, GET /control/prebuild, "
         + "POST /control/accounts/{did}/records). PDS hosts: GET /xrpc/com.atproto.sync.getRepo|getLatestCommit|getRepoStatus?did=.";
 
     /// <summary>Services of the emulator; options come from section <c>AtprotoEmulator</c> and are checked at start.</summary>
@@ -34,6 +34,8 @@ public static class EmulatorHostingExtensions
         services.AddSingleton<EmulatedNetwork>();
         services.AddSingleton<RepoImageBuilder>();
         services.AddSingleton<RepoStore>();
+        services.AddSingleton<RepoPrebuilder>();
+        services.AddHostedService(sp => sp.GetRequiredService<RepoPrebuilder>());
         services.AddOptions<KestrelServerOptions>()
             .Configure<EmulatorListeners, IOptions<AtprotoEmulatorOptions>>((kestrel, listeners, options) => listeners.Configure(kestrel, options.Value));
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));

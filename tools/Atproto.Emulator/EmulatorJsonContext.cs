@@ -15,4 +15,5 @@ namespace Atproto.Emulator;
 [JsonSerializable(typeof(RecordChangeResult))]
 [JsonSerializable(typeof(RequestCountersSnapshot))]
 [JsonSerializable(typeof(AccountSummary[]))]
+[JsonSerializable(typeof(PrebuildStatus))]
 internal sealed partial class EmulatorJsonContext : JsonSerializerContext;

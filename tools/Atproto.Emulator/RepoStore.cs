@@ -29,7 +29,7 @@ internal sealed class RepoStore : IDisposable
     /// <summary>The image to serve and whether the caller disposes it (true unless it is the cached one).</summary>
     public async Task<(RepoImage Image, bool Owned)> GetAsync(EmulatedAccount account, FaultSet faults, CancellationToken cancellationToken)
     {
-        var large = _generator.RecordsPerAccount > _options.MemoryBuildMaxRecords;
+        var large = _options.Prebuild || _generator.RecordsPerAccount > _options.MemoryBuildMaxRecords;
         if (faults.ChangesContent || !large)
         {
             var path = large ? Path.Combine(_directory, $"{account.Did.Value.Replace(':', '_')}-{Guid.NewGuid():n}.body") : null;
