@@ -2,6 +2,8 @@ using Xunit.Abstractions;
 
 namespace Atproto.Emulator.Tests;
 
+// The heap is the process's: measured alone, after the parallel tests.
+[Collection(nameof(MemoryTests))]
 public sealed class MemoryTests(ITestOutputHelper output)
 {
     [Fact]

@@ -1,7 +1,7 @@
+using System.Formats.Cbor;
 using System.Globalization;
 using System.Text;
 using Jetstream.Atproto.Cids;
-using Jetstream.Atproto.DagCbor;
 using Jetstream.Atproto.Syntax;
 
 namespace Atproto.Emulator;
@@ -96,19 +96,25 @@ public sealed class RecordGenerator
 
     private IEnumerable<(string Path, byte[] Record)> Generated(EmulatedAccount account)
     {
+        var writer = new CborWriter(CborConformanceMode.Canonical, convertIndefiniteLengthEncodings: false);
         foreach (var (collection, count, clockId) in _collections)
         {
             for (var i = 0; i < count; i++)
             {
                 var rkey = RecordKeyAt(i, clockId);
-                yield return ($"{collection}/{rkey}", DagCborJson.FromJson(RecordJson(account, collection, i)));
+                writer.Reset();
+                WriteRecord(writer, account, collection, i);
+                yield return ($"{collection}/{rkey}", writer.Encode());
             }
         }
     }
 
     private string RecordKeyAt(long position, int clockId) => Tid.FromTime(_keyBase.AddTicks(position * 10), clockId).Value;
 
-    private string RecordJson(EmulatedAccount account, string collection, int i)
+    // Written as DAG-CBOR directly (parsing JSON for each of a million records cost more than all the rest); the
+    // canonical writer sorts each map's keys the DAG-CBOR way (length first), and the tests check every shape
+    // against the library's JSON round trip.
+    private void WriteRecord(CborWriter writer, EmulatedAccount account, string collection, int i)
     {
         var phrase = Phrases[(i + account.Index) % Phrases.Length];
         var createdAt = _keyBase.AddTicks(i * 10L).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
@@ -116,17 +122,76 @@ public sealed class RecordGenerator
         switch (collection)
         {
             case "app.bsky.feed.post":
-                var embed = i % 3 != 0 ? "" :
-                    $$$""","embed":{"$type":"app.bsky.embed.images","images":[{"alt":"{{{phrase}}}","image":{"$type":"blob","ref":{"$link":"{{{BlobCid(did, i)}}}"},"mimeType":"image/jpeg","size":{{{1000 + i % 5000}}}}}]}""";
-                return $$"""{"$type":"app.bsky.feed.post","text":"{{phrase}} #{{i}}","createdAt":"{{createdAt}}","langs":["de","ja"]{{embed}}}""";
+                writer.WriteStartMap(i % 3 == 0 ? 5 : 4);
+                Text(writer, "$type", collection);
+                Text(writer, "text", $"{phrase} #{i}");
+                Text(writer, "createdAt", createdAt);
+                writer.WriteTextString("langs");
+                writer.WriteStartArray(2);
+                writer.WriteTextString("de");
+                writer.WriteTextString("ja");
+                writer.WriteEndArray();
+                if (i % 3 == 0)
+                {
+                    writer.WriteTextString("embed");
+                    writer.WriteStartMap(2);
+                    Text(writer, "$type", "app.bsky.embed.images");
+                    writer.WriteTextString("images");
+                    writer.WriteStartArray(1);
+                    writer.WriteStartMap(2);
+                    Text(writer, "alt", phrase);
+                    writer.WriteTextString("image");
+                    writer.WriteStartMap(4);
+                    Text(writer, "$type", "blob");
+                    writer.WriteTextString("ref");
+                    StreamingMstBuilder.WriteLink(writer, BlobCid(did, i));
+                    Text(writer, "mimeType", "image/jpeg");
+                    writer.WriteTextString("size");
+                    writer.WriteInt32(1000 + i % 5000);
+                    writer.WriteEndMap();
+                    writer.WriteEndMap();
+                    writer.WriteEndArray();
+                    writer.WriteEndMap();
+                }
+                writer.WriteEndMap();
+                break;
             case "app.bsky.feed.like":
-                return $$"""{"$type":"app.bsky.feed.like","subject":{"uri":"at://{{did}}/app.bsky.feed.post/{{RecordKeyAt(i, 0)}}","cid":"{{BlobCid(did, -i)}}"},"createdAt":"{{createdAt}}"}""";
+                writer.WriteStartMap(3);
+                Text(writer, "$type", collection);
+                writer.WriteTextString("subject");
+                writer.WriteStartMap(2);
+                Text(writer, "uri", $"at://{did}/app.bsky.feed.post/{RecordKeyAt(i, 0)}");
+                Text(writer, "cid", BlobCid(did, -i).ToString());
+                writer.WriteEndMap();
+                Text(writer, "createdAt", createdAt);
+                writer.WriteEndMap();
+                break;
             case "app.bsky.graph.follow":
-                return $$"""{"$type":"app.bsky.graph.follow","subject":"did:plc:{{i:x24}}","createdAt":"{{createdAt}}"}""";
+                writer.WriteStartMap(3);
+                Text(writer, "$type", collection);
+                Text(writer, "subject", $"did:plc:{i:x24}");
+                Text(writer, "createdAt", createdAt);
+                writer.WriteEndMap();
+                break;
             default:
-                return $$$"""{"$type":"{{{collection}}}","text":"{{{phrase}}} #{{{i}}}","createdAt":"{{{createdAt}}}","ref":{"$link":"{{{BlobCid(did, i)}}}"},"data":{"$bytes":"3q2+7w"}}""";
+                writer.WriteStartMap(5);
+                Text(writer, "$type", collection);
+                Text(writer, "text", $"{phrase} #{i}");
+                Text(writer, "createdAt", createdAt);
+                writer.WriteTextString("ref");
+                StreamingMstBuilder.WriteLink(writer, BlobCid(did, i));
+                writer.WriteTextString("data");
+                writer.WriteByteString([0xde, 0xad, 0xbe, 0xef]);
+                writer.WriteEndMap();
+                break;
         }
     }
 
-    private static string BlobCid(string did, int i) => Cid.Compute(Cid.RawCodec, Encoding.UTF8.GetBytes($"blob/{did}/{i}")).ToString();
+    private static void Text(CborWriter writer, string key, string value)
+    {
+        writer.WriteTextString(key);
+        writer.WriteTextString(value);
+    }
+
+    private static Cid BlobCid(string did, int i) => Cid.Compute(Cid.RawCodec, Encoding.UTF8.GetBytes($"blob/{did}/{i}"));
 }

@@ -1,0 +1,4 @@
+namespace Atproto.Emulator.Tests;
+
+[CollectionDefinition(nameof(MemoryTests), DisableParallelization = true)]
+public sealed class MemoryTestsCollection;
