@@ -3,10 +3,11 @@ using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.AddAtprotoEmulator();
-var app = builder.Build();
-app.MapAtprotoEmulator();
 try
 {
+    // Build is inside: the listeners are configured from the options, so a bad setting surfaces here already.
+    var app = builder.Build();
+    app.MapAtprotoEmulator();
     app.Run();
     return 0;
 }

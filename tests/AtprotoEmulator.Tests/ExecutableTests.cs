@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Text;
+using Jetstream.Atproto.Car;
+using Jetstream.Atproto.Identity;
+using Jetstream.Atproto.Repo;
+using Jetstream.Atproto.Sync;
+using Jetstream.TestSupport;
+
+namespace Atproto.Emulator.Tests;
+
+/// <summary>The emulator as the separate process the bench runs.</summary>
+public sealed class ExecutableTests
+{
+    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "Atproto.Emulator.dll");
+
+    [Fact]
+    public async Task The_executable_serves_the_network_configured_from_the_command_line()
+    {
+        var port = FreePort.Next();
+        var pds = FreePort.Next();
+        var (process, output) = Start($"--AtprotoEmulator:Port={port} --AtprotoEmulator:PdsBasePort={pds} --AtprotoEmulator:Accounts=3 --AtprotoEmulator:MatchingRecords=4 --AtprotoEmulator:Seed=9");
+        try
+        {
+            using var http = new HttpClient();
+            var main = new Uri($"http://127.0.0.1:{port}");
+            for (var wait = 0; wait < 200 && !await FreePort.IsListeningAsync(port); wait++)
+            {
+                Assert.False(process.HasExited, output.ToString());
+                await Task.Delay(100);
+            }
+            var page = await new AtprotoSyncClient(http, TimeProvider.System).ListReposByCollectionAsync(main, "app.bsky.feed.post");
+            Assert.Equal(3, page.Dids.Count);
+            var document = await new DidResolver(http, new DidResolverOptions { PlcUrl = main }, TimeProvider.System).ResolveAsync(page.Dids[1]);
+            Assert.Equal(pds, document.PdsEndpoint.Port);
+            await using var car = await new AtprotoSyncClient(http, TimeProvider.System).GetRepoAsync(document.PdsEndpoint, page.Dids[1]);
+            using var repo = await RepoSnapshot.ReadAsync(car, new CarReadOptions());
+            repo.Verify(repo.Did, document.SigningKey);
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            process.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task The_executable_refuses_to_start_with_a_bad_setting_and_names_it()
+    {
+        var (process, output) = Start($"--AtprotoEmulator:Port={FreePort.Next()} --AtprotoEmulator:Curves=ed25519");
+        using (process)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await process.WaitForExitAsync(timeout.Token);
+            Assert.Equal(2, process.ExitCode);
+            Assert.Contains("AtprotoEmulator:Curves", output.ToString(), StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>Starts the emulator; its stdout and stderr are collected so the pipes never fill up.</summary>
+    private static (Process Process, StringBuilder Output) Start(string arguments)
+    {
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+        var info = new ProcessStartInfo(dotnet, $"\"{Dll}\" {arguments}")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        var output = new StringBuilder();
+        var process = new Process { StartInfo = info };
+        process.OutputDataReceived += (_, e) => Append(output, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return (process, output);
+    }
+
+    private static void Append(StringBuilder output, string? line)
+    {
+        if (line is not null)
+        {
+            lock (output)
+            {
+                output.AppendLine(line);
+            }
+        }
+    }
+}
