@@ -18,7 +18,9 @@ public sealed class ExecutableTests
     {
         var port = FreePort.Next();
         var pds = FreePort.Next();
-        var (process, output) = Start($"--AtprotoEmulator:Port={port} --AtprotoEmulator:PdsBasePort={pds} --AtprotoEmulator:Accounts=3 --AtprotoEmulator:MatchingRecords=4 --AtprotoEmulator:Seed=9");
+        // Its own cache folder: the process is killed, so it cannot delete a temp folder of its own.
+        var cache = Directory.CreateTempSubdirectory("atproto-emulator-exe-");
+        var (process, output) = Start($"--AtprotoEmulator:Port={port} --AtprotoEmulator:PdsBasePort={pds} --AtprotoEmulator:Accounts=3 --AtprotoEmulator:MatchingRecords=4 --AtprotoEmulator:Seed=9 --AtprotoEmulator:CacheDirectory={cache.FullName}");
         try
         {
             using var http = new HttpClient();
@@ -41,6 +43,7 @@ public sealed class ExecutableTests
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
             process.Dispose();
+            cache.Delete(recursive: true);
         }
     }
 
