@@ -1,4 +1,5 @@
 using Jetstream.Api;
+using Jetstream.Api.Backfill;
 using Jetstream.Api.Dashboard;
 using Jetstream.Api.DeadLetters;
 using Jetstream.Api.Health;
@@ -20,6 +21,7 @@ app.MapStatsEndpoints();
 app.MapAdminEndpoints();
 app.MapDeadLetterEndpoints();
 app.MapSubscriptionEndpoints();
+app.MapBackfillEndpoints();
 app.MapApiDocument();
 app.MapHealthEndpoints();
 app.MapOrleansDashboardEndpoints();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Jetstream.Api.Backfill;
 using Jetstream.Api.DeadLetters;
 using Jetstream.Api.Health;
 using Jetstream.Api.Stats;
@@ -28,4 +29,6 @@ namespace Jetstream.Api.Json;
 [JsonSerializable(typeof(ReplayRequest))]
 [JsonSerializable(typeof(ReplayResponse))]
 [JsonSerializable(typeof(DeleteResponse))]
+[JsonSerializable(typeof(BackfillRequest))]
+[JsonSerializable(typeof(BackfillResponse))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

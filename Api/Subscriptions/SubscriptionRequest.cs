@@ -18,6 +18,15 @@ public sealed record SubscriptionRequest
     /// <summary>DIDs, at most 10,000; empty or left out: every repo.</summary>
     public string[]? WantedDids { get; init; }
 
+    /// <summary>
+    /// Exact NSIDs (at most 100) whose repositories a backfill lists at the relay; left out: the exact NSIDs of
+    /// <c>wantedCollections</c>. Only finds repositories: the records sent are those <c>wantedCollections</c> matches.
+    /// </summary>
+    public string[]? BackfillCollections { get; init; }
+
+    /// <summary>On create only: true starts a backfill of every existing record once the subscription is stored.</summary>
+    public bool? Backfill { get; init; }
+
     /// <summary>Jetstream subscribe URLs (<c>wss://…/subscribe</c>); empty or left out: the silo's <c>Jetstream:Endpoints</c>.</summary>
     public string[]? Endpoints { get; init; }
 

@@ -11,6 +11,10 @@ public sealed record SubscriptionResponse
 
     public required string[] WantedDids { get; init; }
 
+    /// <summary>Shown only when set: the exact NSIDs a backfill lists repositories by.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string[]? BackfillCollections { get; init; }
+
     /// <summary>Empty: the silo's configured endpoints.</summary>
     public required string[] Endpoints { get; init; }
 

@@ -132,6 +132,7 @@ public sealed class SubscriptionService(
             Id = document.Id,
             WantedCollections = document.WantedCollections,
             WantedDids = document.WantedDids,
+            BackfillCollections = document.BackfillCollections,
             Endpoints = document.Endpoints,
             ForwardKinds = document.ForwardKinds,
             Webhook = document.Webhook is { } w ? new WebhookResponse(w.Url, w.SecretCount, w.ProtectedBearerToken is not null, w.TimeoutSeconds)
@@ -166,6 +167,7 @@ public sealed class SubscriptionService(
             Id = id,
             WantedCollections = request.WantedCollections ?? [],
             WantedDids = (request.WantedDids ?? []).Distinct(StringComparer.Ordinal).ToArray(),
+            BackfillCollections = request.BackfillCollections?.Distinct(StringComparer.Ordinal).ToArray(),
             Endpoints = request.Endpoints ?? [],
             ForwardKinds = request.ForwardKinds ?? [SubscriptionKinds.Commit],
             Webhook = request.Webhook is { } webhook ? ToWebhook(webhook, existing?.Webhook) : null,

@@ -52,6 +52,7 @@ public sealed class SubscriptionValidator(Microsoft.Extensions.Options.IOptions<
             Add(field, message);
         }
 
+        BackfillRules.Check(request, routeId, Add);
         CheckEndpoints(request.Endpoints ?? [], Add);
         CheckKinds(request.ForwardKinds, Add);
 

@@ -17,6 +17,13 @@ public sealed record SubscriptionDocument
 
     public string[] WantedDids { get; init; } = [];
 
+    /// <summary>
+    /// Exact NSIDs whose repositories a backfill lists at the relay; null: the exact NSIDs of <see cref="WantedCollections"/>
+    /// (<see cref="BackfillDiscovery"/>). Left out of the stored JSON when unset, so older documents read as before.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string[]? BackfillCollections { get; init; }
+
     /// <summary>Subscribe URLs; empty: the silo's <c>Jetstream:Endpoints</c>.</summary>
     public string[] Endpoints { get; init; } = [];
 

@@ -1,0 +1,24 @@
+using Orleans.Concurrency;
+
+namespace Jetstream.Grains.Interfaces.Backfill;
+
+/// <summary>
+/// One subscription's backfill (keyed by the subscription id): finds the repositories, hands each to an
+/// <see cref="IBackfillRepoGrain"/> under the global and per-host limits, and records every repository's outcome, so a
+/// job survives the death of its silo and never fetches a finished repository again (docs/backfill.md).
+/// </summary>
+public interface IBackfillJobGrain : IGrainWithStringKey
+{
+    /// <summary>Starts a run over <paramref name="dids"/> (null: discover them from the subscription); refused while one runs.</summary>
+    Task<BackfillStartResult> Start(string[]? dids);
+
+    /// <summary>The current or last run; null if none ever ran.</summary>
+    [AlwaysInterleave]
+    Task<BackfillStatus?> GetStatus();
+
+    /// <summary>Stops the run: no repository is started any more, those in flight are told to stop. Null if none ever ran.</summary>
+    Task<BackfillStatus?> Cancel(string reason);
+
+    /// <summary>A repository grain's outcome for run <see cref="BackfillRepoOutcome.RunId"/>; outcomes of other runs are ignored.</summary>
+    Task Report(BackfillRepoOutcome outcome);
+}
