@@ -65,6 +65,19 @@ public static class EventIds
         return Prefix + Convert.ToHexStringLower(digest[..16]);
     }
 
+    /// <summary>
+    /// The id of a backfilled record version: <c>evt_</c> and 32 hex digits of SHA-256 over the subscription, DID,
+    /// collection, rkey and CID (and <c>delete</c> for a deletion, whose CID is the version deleted), so the same record
+    /// version always has the same id, and no live commit's id (whose fields are five, not six) can equal it.
+    /// </summary>
+    public static string ForBackfill(string subscriptionId, string did, string collection, string rkey, string cid, bool delete)
+    {
+        var text = "backfill\n" + subscriptionId + "\n" + did + "\n" + collection + "\n" + rkey + "\n" + cid + (delete ? "\ndelete" : string.Empty);
+        Span<byte> digest = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(text), digest);
+        return Prefix + Convert.ToHexStringLower(digest[..16]);
+    }
+
     private static int Append(Span<byte> destination, string value, bool separator)
     {
         var offset = 0;

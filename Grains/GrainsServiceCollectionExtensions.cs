@@ -1,4 +1,5 @@
 using Jetstream.EventQueue;
+using Jetstream.Grains.Backfill;
 using Jetstream.Grains.Connection;
 using Jetstream.Grains.Options;
 using Microsoft.Extensions.Configuration;
@@ -28,6 +29,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton<ProcessorMetrics>();
         services.TryAddSingleton<IZstdDictionarySource, StoredZstdDictionaries>();
+        services.AddBackfill();
         return services;
     }
 }

@@ -9,7 +9,8 @@ public sealed record BackfillRepoOutcome(
     [property: Id(3)] string? Reason,
     [property: Id(4)] long Records,
     [property: Id(5)] long Bytes,
-    [property: Id(6)] DateTimeOffset? RetryAfter = null);
+    [property: Id(6)] DateTimeOffset? RetryAfter = null,
+    [property: Id(7)] long DispatchId = 0);
 
 /// <summary>The kinds of end of one attempt; the job decides what each means for the repository.</summary>
 [GenerateSerializer]

@@ -1,10 +1,10 @@
 namespace Jetstream.Grains.Interfaces.Backfill;
 
-/// <summary>What the job asks of a repository grain: one attempt at one repository, on the PDS the job resolved.</summary>
+/// <summary>What the job asks of a repository grain: one attempt at one repository, on the PDS the job resolved; <see cref="DispatchId"/> tells a renewal of the same attempt from a new one.</summary>
 [GenerateSerializer, Immutable]
 public sealed record BackfillRepoWork(
     [property: Id(0)] string SubscriptionId,
     [property: Id(1)] long RunId,
     [property: Id(2)] string Did,
     [property: Id(3)] string PdsEndpoint,
-    [property: Id(4)] int Attempt);
+    [property: Id(4)] long DispatchId);

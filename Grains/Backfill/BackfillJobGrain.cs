@@ -1,0 +1,445 @@
+using Jetstream.EventQueue.Subscriptions;
+using Jetstream.Grains.Interfaces.Backfill;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Jetstream.Grains.Backfill;
+
+/// <summary>
+/// One subscription's backfill. The job decides and records; the repository grains, spread over the silos, do the work.
+/// Every repository of a run is a row of <see cref="BackfillRepoTable"/> written before it is started and after it
+/// ends, and a reminder brings the job back on another silo, so a silo's death costs the repositories in flight one
+/// more attempt and nothing else. It discovers, resolves each DID's PDS, starts repositories under the limits of
+/// <see cref="BackfillScheduler"/>, renews those in flight, and stops when the subscription is paused or deleted.
+/// </summary>
+public sealed class BackfillJobGrain(
+    [PersistentState("backfill", ProcessorStorage.Name)] IPersistentState<BackfillJobState> state,
+    IRepositorySource source,
+    BackfillRepoTable repos,
+    SubscriptionStore subscriptions,
+    IOptions<BackfillOptions> options,
+    BackfillMetrics metrics,
+    TimeProvider time,
+    ILogger<BackfillJobGrain> logger) : Grain, IBackfillJobGrain, IRemindable
+{
+    private const string ReminderName = "backfill";
+    private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Renewal = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan SubscriptionCheck = TimeSpan.FromSeconds(5);
+
+    private readonly BackfillOptions _options = options.Value;
+    private readonly BackfillRun _run = new();
+    private readonly Queue<string> _unresolved = new();
+    private readonly Dictionary<string, InFlight> _inFlight = new(StringComparer.Ordinal);
+    private BackfillScheduler _scheduler = null!;
+    private Task? _discovery;
+    private int _resolving;
+    private long _nextDispatch;
+    private DateTimeOffset _subscriptionCheckedAt;
+    private IGrainTimer? _timer;
+
+    private string Key => this.GetPrimaryKeyString();
+
+    private bool Running => state.State.RunId > 0 && state.State.State == BackfillState.Running;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // Dispatch ids only need to differ from those of an earlier activation: the clock gives that.
+        _nextDispatch = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+        if (Running)
+        {
+            await LoadAsync(cancellationToken);
+            StartTimer();
+        }
+    }
+
+    public async Task<BackfillStartResult> Start(string[]? dids)
+    {
+        if (Running)
+        {
+            return new BackfillStartResult(null, BackfillStartRefusal.AlreadyRunning, $"A backfill of '{Key}' is running since {state.State.StartedAt:O}; DELETE it first or wait.");
+        }
+
+        if (await subscriptions.GetAsync(Key) is not { Document: { Lifecycle: SubscriptionLifecycle.Active } subscription })
+        {
+            return new BackfillStartResult(null, BackfillStartRefusal.NoSuchSubscription, null);
+        }
+
+        var listed = dids is { Length: > 0 } ? dids : subscription.WantedDids.Length > 0 ? subscription.WantedDids : null;
+        if (listed is null && !BackfillDiscovery.CanDiscover(subscription))
+        {
+            return new BackfillStartResult(null, BackfillStartRefusal.NothingToDiscover, null);
+        }
+
+        var previous = state.State.RunId;
+        state.State = new BackfillJobState { RunId = previous + 1, State = BackfillState.Running, StartedAt = time.GetUtcNow(), Discovered = listed is not null };
+        ResetMemory();
+        if (listed is not null)
+        {
+            var distinct = listed.Distinct(StringComparer.Ordinal).ToArray();
+            await repos.AddPendingAsync(Key, state.State.RunId, distinct);
+            AddPending(distinct);
+        }
+
+        await state.WriteStateAsync();
+        await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        if (previous > 0)
+        {
+            _ = CleanUpAsync(previous);
+        }
+
+        BackfillLog.Started(logger, Key, state.State.RunId, listed is null ? "relay discovery" : $"{listed.Length} DIDs");
+        StartTimer();
+        return new BackfillStartResult(_run.Status(state.State, time.GetUtcNow()), null, null);
+    }
+
+    public Task<BackfillStatus?> GetStatus() =>
+        Task.FromResult(state.State.RunId == 0 ? null : _run.Status(state.State, time.GetUtcNow()));
+
+    public async Task<BackfillStatus?> Cancel(string reason)
+    {
+        if (state.State.RunId == 0)
+        {
+            return null;
+        }
+
+        if (Running)
+        {
+            await FinishAsync(BackfillState.Cancelled, reason);
+        }
+
+        return _run.Status(state.State, time.GetUtcNow());
+    }
+
+    public async Task Report(BackfillRepoOutcome outcome)
+    {
+        if (!Running || outcome.RunId != state.State.RunId || _run.Find(outcome.Did) is not { IsFinished: false } row)
+        {
+            return;
+        }
+
+        var current = _inFlight.TryGetValue(outcome.Did, out var flight) && flight.Work.DispatchId == outcome.DispatchId;
+        var terminal = outcome.Result is BackfillRepoResult.Done or BackfillRepoResult.Skipped or BackfillRepoResult.Invalid;
+        if (!current && !terminal)
+        {
+            // A stale attempt (from before this activation) that did not finish: the current one decides.
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var host = HostOf(row.Host!);
+        if (current)
+        {
+            _inFlight.Remove(outcome.Did);
+            _scheduler.Release(host, hostWorked: outcome.Result is not (BackfillRepoResult.RateLimited or BackfillRepoResult.HostFailed));
+        }
+
+        var next = outcome.Result switch
+        {
+            BackfillRepoResult.Done => row with { State = BackfillRepoRow.Done, Records = outcome.Records, Bytes = outcome.Bytes, Reason = null },
+            BackfillRepoResult.Skipped => row with { State = BackfillRepoRow.Skipped, Reason = outcome.Reason },
+            BackfillRepoResult.Invalid => row with { State = BackfillRepoRow.Failed, Reason = outcome.Reason },
+            BackfillRepoResult.RateLimited => Park(row, host, outcome.RetryAfter ?? now + TimeSpan.FromMilliseconds(_options.InitialRetryDelayMs), now),
+            BackfillRepoResult.HostFailed => Retry(row, host, outcome.Reason, now),
+            _ => Requeue(row, host),
+        };
+        if (next.IsFinished)
+        {
+            metrics.RepoFinished(next.State);
+            if (next.State != BackfillRepoRow.Done)
+            {
+                BackfillLog.RepoProblem(logger, Key, next.Did, next.State, next.Reason ?? string.Empty);
+            }
+        }
+
+        _run.Set(next);
+        await repos.SaveAsync(Key, state.State.RunId, next);
+        Dispatch(now);
+    }
+
+    /// <summary>The reminder only brings the job back (activation resumes a run); one left after a run ends goes.</summary>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (!Running && await this.GetReminder(ReminderName) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private BackfillRepoRow Park(BackfillRepoRow row, string host, DateTimeOffset until, DateTimeOffset now)
+    {
+        _scheduler.Park(host, until);
+        metrics.HostParked("rate_limited");
+        BackfillLog.HostParked(logger, Key, host, until, "429");
+        return Requeue(row, host);
+    }
+
+    private BackfillRepoRow Retry(BackfillRepoRow row, string host, string? reason, DateTimeOffset now)
+    {
+        var attempts = row.Attempts + 1;
+        if (attempts >= _options.MaxAttempts)
+        {
+            return row with { State = BackfillRepoRow.Failed, Attempts = attempts, Reason = $"{reason} (after {attempts} attempts)" };
+        }
+
+        var delay = _scheduler.BackOff(host, now);
+        metrics.HostParked("failing");
+        BackfillLog.HostParked(logger, Key, host, now + delay, reason ?? "failed");
+        return Requeue(row with { Attempts = attempts, Reason = reason }, host);
+    }
+
+    private BackfillRepoRow Requeue(BackfillRepoRow row, string host)
+    {
+        _scheduler.Enqueue(row.Did, host);
+        return row;
+    }
+
+    private void StartTimer() =>
+        _timer ??= this.RegisterGrainTimer(static (grain, cancellationToken) => grain.OnTickAsync(cancellationToken), this,
+            new GrainTimerCreationOptions(TimeSpan.Zero, Tick) { Interleave = false, KeepAlive = true });
+
+    private async Task OnTickAsync(CancellationToken cancellationToken)
+    {
+        if (!Running)
+        {
+            return;
+        }
+
+        try
+        {
+            var now = time.GetUtcNow();
+            if (now - _subscriptionCheckedAt >= SubscriptionCheck)
+            {
+                _subscriptionCheckedAt = now;
+                var stored = await subscriptions.GetAsync(Key, cancellationToken);
+                if (stored?.Document is not { Lifecycle: SubscriptionLifecycle.Active, Enabled: true })
+                {
+                    await FinishAsync(BackfillState.Cancelled, stored is null || stored.Document.Lifecycle != SubscriptionLifecycle.Active
+                        ? "the subscription was deleted" : "the subscription was paused");
+                    return;
+                }
+            }
+
+            if (!state.State.Discovered && _discovery is null or { IsCompleted: true })
+            {
+                _discovery = DiscoverAsync(cancellationToken);
+            }
+
+            while (_resolving < _options.ResolveConcurrency && _unresolved.TryDequeue(out var did))
+            {
+                _resolving++;
+                _ = ResolveAsync(did);
+            }
+
+            Dispatch(now);
+            foreach (var (did, flight) in _inFlight.Where(f => now - f.Value.SentAt >= Renewal).ToArray())
+            {
+                _inFlight[did] = flight with { SentAt = now };
+                _ = GrainFactory.GetGrain<IBackfillRepoGrain>(IBackfillRepoGrain.KeyOf(Key, did)).Run(flight.Work);
+            }
+
+            if (state.State.Discovered && _run.Pending == 0)
+            {
+                await FinishAsync(BackfillState.Completed, null);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            BackfillLog.StepFailed(logger, ex, Key);
+        }
+    }
+
+    private void Dispatch(DateTimeOffset now)
+    {
+        foreach (var (did, host) in _scheduler.Take(now))
+        {
+            if (_run.Find(did) is not { IsFinished: false } row)
+            {
+                // Finished by a stale attempt's report while it waited.
+                _scheduler.Release(host, hostWorked: true);
+                continue;
+            }
+
+            var work = new BackfillRepoWork(Key, state.State.RunId, did, row.Host!, ++_nextDispatch);
+            _inFlight[did] = new InFlight(work, now);
+            _ = GrainFactory.GetGrain<IBackfillRepoGrain>(IBackfillRepoGrain.KeyOf(Key, did)).Run(work);
+        }
+    }
+
+    private async Task DiscoverAsync(CancellationToken cancellationToken)
+    {
+        var runId = state.State.RunId;
+        var document = (await subscriptions.GetAsync(Key, cancellationToken))?.Document;
+        foreach (var collection in document is null ? [] : BackfillDiscovery.CollectionsOf(document))
+        {
+            try
+            {
+                var batch = new List<string>();
+                await foreach (var did in source.ListReposByCollectionAsync(collection, cancellationToken))
+                {
+                    if (!_run.Contains(did) && !batch.Contains(did))
+                    {
+                        batch.Add(did);
+                    }
+
+                    if (batch.Count >= 100)
+                    {
+                        await AddDiscoveredAsync(runId, batch);
+                        batch = [];
+                    }
+                }
+
+                await AddDiscoveredAsync(runId, batch);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The next tick starts discovery again; DIDs already added are not added twice.
+                BackfillLog.DiscoveryFailed(logger, ex, Key, collection);
+                return;
+            }
+        }
+
+        if (Running && state.State.RunId == runId)
+        {
+            state.State.Discovered = true;
+            await state.WriteStateAsync();
+        }
+    }
+
+    private async Task AddDiscoveredAsync(long runId, List<string> dids)
+    {
+        if (dids.Count == 0 || !Running || state.State.RunId != runId)
+        {
+            return;
+        }
+
+        await repos.AddPendingAsync(Key, runId, dids);
+        AddPending(dids);
+    }
+
+    private async Task ResolveAsync(string did)
+    {
+        var runId = state.State.RunId;
+        BackfillRepoRow? next = null;
+        try
+        {
+            var pds = await source.ResolvePdsAsync(did, CancellationToken.None);
+            next = _run.Find(did)! with { Host = pds.ToString() };
+        }
+        catch (RepositoryFetchException ex) when (ex.Problem is RepositoryProblem.Unavailable or RepositoryProblem.Invalid)
+        {
+            next = _run.Find(did)! with { State = ex.Problem == RepositoryProblem.Unavailable ? BackfillRepoRow.Skipped : BackfillRepoRow.Failed, Reason = ex.Message };
+        }
+        catch (Exception ex)
+        {
+            var row = _run.Find(did)!;
+            next = row.Attempts + 1 >= _options.MaxAttempts
+                ? row with { State = BackfillRepoRow.Failed, Attempts = row.Attempts + 1, Reason = $"the DID could not be resolved: {ex.Message}" }
+                : row with { Attempts = row.Attempts + 1, Reason = ex.Message };
+        }
+        finally
+        {
+            _resolving--;
+        }
+
+        if (!Running || state.State.RunId != runId)
+        {
+            return;
+        }
+
+        _run.Set(next);
+        await repos.SaveAsync(Key, runId, next);
+        if (next.IsFinished)
+        {
+            metrics.RepoFinished(next.State);
+        }
+        else if (next.Host is { } host)
+        {
+            _scheduler.Enqueue(did, HostOf(host));
+        }
+        else
+        {
+            _unresolved.Enqueue(did);
+        }
+    }
+
+    private async Task FinishAsync(BackfillState end, string? reason)
+    {
+        state.State.State = end;
+        state.State.CompletedAt = time.GetUtcNow();
+        state.State.CancelReason = reason;
+        foreach (var did in _inFlight.Keys)
+        {
+            _ = GrainFactory.GetGrain<IBackfillRepoGrain>(IBackfillRepoGrain.KeyOf(Key, did)).Stop(state.State.RunId);
+        }
+
+        _inFlight.Clear();
+        _unresolved.Clear();
+        await state.WriteStateAsync();
+        var status = _run.Status(state.State, time.GetUtcNow());
+        BackfillLog.Finished(logger, Key, state.State.RunId, end.ToString().ToLowerInvariant(), status.Repos.Done, status.Repos.Skipped, status.Repos.Failed, status.Records);
+        _timer?.Dispose();
+        _timer = null;
+        if (await this.GetReminder(ReminderName) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        ResetMemory();
+        var rows = await repos.LoadAsync(Key, state.State.RunId, cancellationToken);
+        foreach (var row in rows)
+        {
+            _run.Set(row);
+            if (row.IsFinished)
+            {
+                continue;
+            }
+
+            if (row.Host is { } host)
+            {
+                _scheduler.Enqueue(row.Did, HostOf(host));
+            }
+            else
+            {
+                _unresolved.Enqueue(row.Did);
+            }
+        }
+    }
+
+    private void AddPending(IEnumerable<string> dids)
+    {
+        foreach (var did in dids)
+        {
+            _run.Set(new BackfillRepoRow(did, BackfillRepoRow.Pending, null, 0, null, 0, 0));
+            _unresolved.Enqueue(did);
+        }
+    }
+
+    private void ResetMemory()
+    {
+        _run.Clear();
+        _unresolved.Clear();
+        _inFlight.Clear();
+        _scheduler = new BackfillScheduler(_options.MaxConcurrentRepos, _options.MaxConcurrentPerHost,
+            TimeSpan.FromMilliseconds(_options.InitialRetryDelayMs), TimeSpan.FromMilliseconds(_options.MaxRetryDelayMs));
+    }
+
+    private async Task CleanUpAsync(long runId)
+    {
+        try
+        {
+            await repos.DeleteRunAsync(Key, runId);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            BackfillLog.StepFailed(logger, ex, Key);
+        }
+    }
+
+    private static string HostOf(string pdsEndpoint) => new Uri(pdsEndpoint).Authority;
+
+    private sealed record InFlight(BackfillRepoWork Work, DateTimeOffset SentAt);
+}

@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Logging;
+
+namespace Jetstream.Grains.Backfill;
+
+internal static partial class BackfillLog
+{
+    [LoggerMessage(200, LogLevel.Information, "Backfill {Subscription}: run {Run} started ({Source})")]
+    public static partial void Started(ILogger logger, string subscription, long run, string source);
+
+    [LoggerMessage(201, LogLevel.Information, "Backfill {Subscription}: run {Run} {State}: {Done} done, {Skipped} skipped, {Failed} failed, {Records} records")]
+    public static partial void Finished(ILogger logger, string subscription, long run, string state, int done, int skipped, int failed, long records);
+
+    [LoggerMessage(202, LogLevel.Warning, "Backfill {Subscription}: discovery through {Collection} failed; retrying")]
+    public static partial void DiscoveryFailed(ILogger logger, Exception exception, string subscription, string collection);
+
+    [LoggerMessage(203, LogLevel.Warning, "Backfill {Subscription}: host {Host} parked until {Until} ({Reason})")]
+    public static partial void HostParked(ILogger logger, string subscription, string host, DateTimeOffset until, string reason);
+
+    [LoggerMessage(204, LogLevel.Warning, "Backfill {Subscription}: repository {Did} {State}: {Reason}")]
+    public static partial void RepoProblem(ILogger logger, string subscription, string did, string state, string reason);
+
+    [LoggerMessage(205, LogLevel.Warning, "Backfill {Subscription}: reporting {Did}'s outcome to the job failed (attempt {Attempt})")]
+    public static partial void ReportFailed(ILogger logger, Exception exception, string subscription, string did, int attempt);
+
+    [LoggerMessage(206, LogLevel.Warning, "Backfill {Subscription}: a step of the job failed; it is tried again")]
+    public static partial void StepFailed(ILogger logger, Exception exception, string subscription);
+}

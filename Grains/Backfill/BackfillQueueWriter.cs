@@ -1,0 +1,94 @@
+using Azure.Storage.Queues.Models;
+using Jetstream.EventQueue;
+
+namespace Jetstream.Grains.Backfill;
+
+/// <summary>
+/// Queues one repository's changes with the queue's codec (<see cref="MessagePacker"/>, large events to blobs), each
+/// message invisible for <c>Backfill:HoldSeconds</c>, and shows them all once the repository has been read to its end
+/// and verified (<see cref="RevealAsync"/>), or deletes them (<see cref="DiscardAsync"/>): a repository that fails a
+/// check late in its stream has nothing of it delivered, and nothing of it is held in memory meanwhile.
+/// Not thread-safe: one per attempt.
+/// </summary>
+internal sealed class BackfillQueueWriter(EventQueueClients queue, TimeSpan hold)
+{
+    private readonly MessagePacker _packer = MessagePacker.Create(queue.Options);
+    private readonly List<SendReceipt> _held = [];
+    private readonly List<(string BlobName, byte[] Body)> _blobs = [];
+
+    public int Events { get; private set; }
+
+    public async Task AddAsync(QueuedEvent queuedEvent, CancellationToken cancellationToken)
+    {
+        if (Events == 0)
+        {
+            await queue.EnsureCreatedAsync(cancellationToken);
+        }
+
+        if (!_packer.FitsAlone(queuedEvent))
+        {
+            var blobName = queue.BlobNameFor(queuedEvent.EventId);
+            _blobs.Add((blobName, queuedEvent.EventJson.ToArray()));
+            queuedEvent = queuedEvent with { EventJson = default, BlobName = blobName };
+        }
+
+        if (!_packer.TryAdd(queuedEvent))
+        {
+            await SendAsync(cancellationToken);
+            _packer.TryAdd(queuedEvent);
+        }
+
+        Events++;
+        if (_packer.IsFull)
+        {
+            await SendAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Sends what is packed and makes every message of this repository visible, in the order sent.</summary>
+    public async Task RevealAsync(CancellationToken cancellationToken)
+    {
+        if (_packer.Count > 0)
+        {
+            await SendAsync(cancellationToken);
+        }
+
+        foreach (var receipt in _held)
+        {
+            await queue.Queue.UpdateMessageAsync(receipt.MessageId, receipt.PopReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: cancellationToken);
+        }
+
+        _held.Clear();
+    }
+
+    /// <summary>Deletes the messages sent so far (best effort: one left shows after the hold, with its deterministic id).</summary>
+    public async Task DiscardAsync()
+    {
+        _packer.Clear();
+        foreach (var receipt in _held)
+        {
+            try
+            {
+                await queue.Queue.DeleteMessageAsync(receipt.MessageId, receipt.PopReceipt);
+            }
+            catch (Azure.RequestFailedException)
+            {
+                // Gone already or the queue is failing: the hold runs out, and its events carry the ids a retry would send.
+            }
+        }
+
+        _held.Clear();
+    }
+
+    private async Task SendAsync(CancellationToken cancellationToken)
+    {
+        foreach (var (blobName, body) in _blobs)
+        {
+            await queue.LargeEvents.GetBlobClient(blobName).UploadAsync(new BinaryData(body), overwrite: true, cancellationToken);
+        }
+
+        _blobs.Clear();
+        var receipt = await queue.Queue.SendMessageAsync(_packer.Finish(), visibilityTimeout: hold, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken);
+        _held.Add(receipt.Value);
+    }
+}

@@ -1,0 +1,93 @@
+using Jetstream.Grains.Interfaces.Backfill;
+using Microsoft.Extensions.Logging;
+
+namespace Jetstream.Grains.Backfill;
+
+/// <summary>
+/// Works on one repository of one subscription wherever Orleans placed it, and reports to the job. Holds nothing
+/// durable: the job's table is the record, and the job sends <see cref="Run"/> again while it waits, so an activation
+/// lost with its silo is replaced by a fresh one that starts the attempt over (its messages carry the same ids).
+/// </summary>
+public sealed class BackfillRepoGrain(RepositoryBackfill backfill, ILogger<BackfillRepoGrain> logger) : Grain, IBackfillRepoGrain
+{
+    private const int ReportAttempts = 5;
+    private BackfillRepoWork? _current;
+    private CancellationTokenSource? _stop;
+    private (BackfillRepoWork Work, BackfillRepoOutcome Outcome)? _last;
+
+    public Task Run(BackfillRepoWork work)
+    {
+        if (_current is { } current && current.RunId == work.RunId && current.DispatchId == work.DispatchId)
+        {
+            return Task.CompletedTask;
+        }
+
+        if (_last is { } last && last.Work.RunId == work.RunId && last.Work.DispatchId == work.DispatchId)
+        {
+            // Finished, but the job asked again: its report may have been lost. Report again rather than read again.
+            _ = ReportAsync(work, last.Outcome);
+            return Task.CompletedTask;
+        }
+
+        _stop?.Cancel();
+        _current = work;
+        _stop = new CancellationTokenSource();
+        // Runs on this activation's scheduler; the call returns at once so Stop and renewals are heard meanwhile.
+        _ = WorkAsync(work, _stop.Token);
+        return Task.CompletedTask;
+    }
+
+    public Task Stop(long runId)
+    {
+        if (_current?.RunId == runId)
+        {
+            _stop?.Cancel();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task WorkAsync(BackfillRepoWork work, CancellationToken stopping)
+    {
+        BackfillRepoOutcome outcome;
+        try
+        {
+            outcome = await backfill.RunAsync(work, stopping);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            outcome = new BackfillRepoOutcome(work.RunId, work.Did, BackfillRepoResult.HostFailed, $"{ex.GetType().Name}: {ex.Message}", 0, 0, null, work.DispatchId);
+        }
+
+        if (_current == work)
+        {
+            _current = null;
+        }
+
+        _last = (work, outcome);
+        await ReportAsync(work, outcome);
+    }
+
+    private async Task ReportAsync(BackfillRepoWork work, BackfillRepoOutcome outcome)
+    {
+        for (var attempt = 1; attempt <= ReportAttempts; attempt++)
+        {
+            try
+            {
+                await GrainFactory.GetGrain<IBackfillJobGrain>(work.SubscriptionId).Report(outcome);
+                return;
+            }
+            catch (Exception ex) when (attempt < ReportAttempts)
+            {
+                // The job's silo may be going away; the call activates it elsewhere. If every attempt fails, the job's
+                // renewal asks this grain again and the outcome is reported from _last.
+                BackfillLog.ReportFailed(logger, ex, work.SubscriptionId, work.Did, attempt);
+                await Task.Delay(TimeSpan.FromSeconds(attempt));
+            }
+            catch (Exception ex)
+            {
+                BackfillLog.ReportFailed(logger, ex, work.SubscriptionId, work.Did, attempt);
+            }
+        }
+    }
+}

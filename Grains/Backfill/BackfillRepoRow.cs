@@ -1,0 +1,12 @@
+namespace Jetstream.Grains.Backfill;
+
+/// <summary>One repository of a run as <see cref="BackfillRepoTable"/> keeps it. <see cref="Host"/> null: not resolved yet.</summary>
+internal sealed record BackfillRepoRow(string Did, string State, string? Host, int Attempts, string? Reason, long Records, long Bytes)
+{
+    public const string Pending = "pending";
+    public const string Done = "done";
+    public const string Skipped = "skipped";
+    public const string Failed = "failed";
+
+    public bool IsFinished => State != Pending;
+}

@@ -1,0 +1,104 @@
+using Azure.Data.Tables;
+using Jetstream.EventQueue;
+using Microsoft.Extensions.Options;
+
+namespace Jetstream.Grains.Backfill;
+
+/// <summary>
+/// Every repository of a run and its outcome (PartitionKey <c>{subscription}~{run}</c>, RowKey the DID) in
+/// <c>Backfill:RepoTable</c>: what lets a job that lost its silo go on where it was, never fetching a finished
+/// repository again. Written once per discovered repository and once per outcome.
+/// </summary>
+public sealed class BackfillRepoTable
+{
+    private const int BatchSize = 100;
+    private readonly TableClient _table;
+    private readonly SemaphoreSlim _createLock = new(1, 1);
+    private volatile bool _created;
+
+    public BackfillRepoTable(StorageConnection connection, IOptions<BackfillOptions> options) =>
+        _table = new TableClient(connection.ConnectionString, options.Value.RepoTable);
+
+    internal async Task<List<BackfillRepoRow>> LoadAsync(string subscriptionId, long runId, CancellationToken cancellationToken = default)
+    {
+        await EnsureCreatedAsync(cancellationToken);
+        var rows = new List<BackfillRepoRow>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionKey(subscriptionId, runId)}");
+        await foreach (var e in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
+        {
+            rows.Add(new BackfillRepoRow(e.RowKey, e.GetString("State") ?? BackfillRepoRow.Pending, e.GetString("Host"),
+                e.GetInt32("Attempts") ?? 0, e.GetString("Reason"), e.GetInt64("Records") ?? 0, e.GetInt64("Bytes") ?? 0));
+        }
+
+        return rows;
+    }
+
+    /// <summary>Adds discovered repositories as pending; the caller passes only DIDs the run does not have yet.</summary>
+    internal async Task AddPendingAsync(string subscriptionId, long runId, IReadOnlyList<string> dids, CancellationToken cancellationToken = default)
+    {
+        await EnsureCreatedAsync(cancellationToken);
+        foreach (var chunk in dids.Chunk(BatchSize))
+        {
+            await _table.SubmitTransactionAsync(chunk.Select(did => new TableTransactionAction(TableTransactionActionType.UpsertReplace,
+                ToEntity(subscriptionId, runId, new BackfillRepoRow(did, BackfillRepoRow.Pending, null, 0, null, 0, 0)))), cancellationToken);
+        }
+    }
+
+    internal async Task SaveAsync(string subscriptionId, long runId, BackfillRepoRow row, CancellationToken cancellationToken = default)
+    {
+        await EnsureCreatedAsync(cancellationToken);
+        await _table.UpsertEntityAsync(ToEntity(subscriptionId, runId, row), TableUpdateMode.Replace, cancellationToken);
+    }
+
+    /// <summary>Removes a finished run's rows (an earlier run's, when a new one starts).</summary>
+    internal async Task DeleteRunAsync(string subscriptionId, long runId, CancellationToken cancellationToken = default)
+    {
+        await EnsureCreatedAsync(cancellationToken);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionKey(subscriptionId, runId)}");
+        var keys = new List<string>();
+        await foreach (var e in _table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            keys.Add(e.RowKey);
+        }
+
+        foreach (var chunk in keys.Chunk(BatchSize))
+        {
+            await _table.SubmitTransactionAsync(chunk.Select(k => new TableTransactionAction(TableTransactionActionType.Delete,
+                new TableEntity(PartitionKey(subscriptionId, runId), k), Azure.ETag.All)), cancellationToken);
+        }
+    }
+
+    private static string PartitionKey(string subscriptionId, long runId) => subscriptionId + "~" + runId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static TableEntity ToEntity(string subscriptionId, long runId, BackfillRepoRow row) => new(PartitionKey(subscriptionId, runId), row.Did)
+    {
+        ["State"] = row.State,
+        ["Host"] = row.Host,
+        ["Attempts"] = row.Attempts,
+        ["Reason"] = row.Reason is { Length: > 1000 } reason ? reason[..1000] : row.Reason,
+        ["Records"] = row.Records,
+        ["Bytes"] = row.Bytes,
+    };
+
+    private async Task EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        if (_created)
+        {
+            return;
+        }
+
+        await _createLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_created)
+            {
+                await _table.CreateIfNotExistsAsync(cancellationToken);
+                _created = true;
+            }
+        }
+        finally
+        {
+            _createLock.Release();
+        }
+    }
+}

@@ -1,0 +1,23 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Jetstream.Grains.Backfill;
+
+public static class BackfillServiceCollectionExtensions
+{
+    /// <summary>What the backfill grains need: validated <c>Backfill</c> and <c>Atproto</c> options, its tables, metrics and the repository source.</summary>
+    public static IServiceCollection AddBackfill(this IServiceCollection services)
+    {
+        services.AddOptions<BackfillOptions>().BindConfiguration(BackfillOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AtprotoNetworkOptions>().BindConfiguration(AtprotoNetworkOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BackfillOptions>, BackfillOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AtprotoNetworkOptions>, BackfillOptionsValidator>());
+        services.TryAddSingleton<BackfillMetrics>();
+        services.TryAddSingleton<BackfillRepoTable>();
+        services.TryAddSingleton<DeliveredIndex>();
+        services.TryAddSingleton<RepositoryBackfill>();
+        services.TryAddSingleton<IRepositorySource, UnavailableRepositorySource>();
+        return services;
+    }
+}

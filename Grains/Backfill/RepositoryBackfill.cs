@@ -1,0 +1,99 @@
+using Jetstream.EventQueue;
+using Jetstream.EventQueue.Subscriptions;
+using Jetstream.Grains.Interfaces.Backfill;
+using Jetstream.Grains.Interfaces.Events;
+using Microsoft.Extensions.Options;
+
+namespace Jetstream.Grains.Backfill;
+
+/// <summary>
+/// One attempt at one repository: open it on its PDS (verified), compare it with what the subscription last delivered
+/// (<see cref="RepairWalk"/>), queue the differences held invisible, show them once the stream has ended well, then
+/// record them in the repair index. Queue before index: a crash between the two sends again (same ids), never loses.
+/// </summary>
+public sealed class RepositoryBackfill(
+    IRepositorySource source,
+    DeliveredIndex delivered,
+    EventQueueClientsFactory queues,
+    SubscriptionStore subscriptions,
+    IOptions<BackfillOptions> options,
+    BackfillMetrics metrics,
+    TimeProvider time)
+{
+    public async Task<BackfillRepoOutcome> RunAsync(BackfillRepoWork work, CancellationToken cancellationToken)
+    {
+        BackfillRepoOutcome Result(BackfillRepoResult result, string? reason, long records = 0, long bytes = 0, DateTimeOffset? retryAfter = null) =>
+            new(work.RunId, work.Did, result, reason, records, bytes, retryAfter, work.DispatchId);
+
+        if (await subscriptions.GetAsync(work.SubscriptionId, cancellationToken) is not { Document: { Lifecycle: SubscriptionLifecycle.Active } subscription })
+        {
+            return Result(BackfillRepoResult.Stopped, "the subscription is being deleted");
+        }
+
+        var writer = new BackfillQueueWriter(queues.For(work.SubscriptionId), TimeSpan.FromSeconds(options.Value.HoldSeconds));
+        long bytes = 0;
+        try
+        {
+            await using var reader = await source.OpenAsync(work.Did, new Uri(work.PdsEndpoint), options.Value.Verify, cancellationToken);
+            var filter = new CollectionFilter(subscription.WantedCollections);
+            var changes = new List<RepairChange>();
+            var diff = RepairWalk.DiffAsync(
+                reader.ReadRecordsAsync(filter, cancellationToken),
+                filter,
+                collection => delivered.ReadCollectionAsync(work.SubscriptionId, work.Did, collection, cancellationToken),
+                () => delivered.ReadAllAsync(work.SubscriptionId, work.Did, cancellationToken),
+                cancellationToken);
+            await foreach (var change in diff)
+            {
+                var timeUs = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+                await writer.AddAsync(new QueuedEvent
+                {
+                    EventId = EventIds.ForBackfill(work.SubscriptionId, work.Did, change.Collection, change.Rkey, change.Cid, change.IsDelete),
+                    QueuedAt = time.GetUtcNow(),
+                    Did = work.Did,
+                    TimeUs = timeUs,
+                    EventJson = BackfillEventJson.Write(work.Did, timeUs, reader.Rev, change),
+                }, cancellationToken);
+                // Only what the index needs is kept: the record's JSON is in the queue already.
+                changes.Add(change with { Record = change.Record is null ? null : change.Record with { Json = default } });
+            }
+
+            bytes = reader.BytesRead;
+            await writer.RevealAsync(cancellationToken);
+            await delivered.ApplyAsync(work.SubscriptionId, work.Did, changes, cancellationToken);
+            foreach (var group in changes.GroupBy(c => c.Operation))
+            {
+                metrics.Queued(group.Key, group.LongCount());
+            }
+
+            metrics.BytesRead(bytes);
+            return Result(BackfillRepoResult.Done, null, changes.Count, bytes);
+        }
+        catch (RepositoryFetchException ex)
+        {
+            await writer.DiscardAsync();
+            if (ex.Problem == RepositoryProblem.Invalid)
+            {
+                metrics.VerificationFailed();
+            }
+
+            return Result(ex.Problem switch
+            {
+                RepositoryProblem.Unavailable => BackfillRepoResult.Skipped,
+                RepositoryProblem.Invalid => BackfillRepoResult.Invalid,
+                RepositoryProblem.RateLimited => BackfillRepoResult.RateLimited,
+                _ => BackfillRepoResult.HostFailed,
+            }, ex.Message, 0, bytes, ex.RetryAfter);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await writer.DiscardAsync();
+            return Result(BackfillRepoResult.Stopped, "stopped");
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or Azure.RequestFailedException or TimeoutException or OperationCanceledException)
+        {
+            await writer.DiscardAsync();
+            return Result(BackfillRepoResult.HostFailed, $"{ex.GetType().Name}: {ex.Message}", 0, bytes);
+        }
+    }
+}
