@@ -28,10 +28,9 @@ public sealed class BackfillJobGrain(
     private static readonly TimeSpan SubscriptionCheck = TimeSpan.FromSeconds(5);
 
     private readonly BackfillOptions _options = options.Value;
-    private readonly BackfillRun _run = new();
-    private readonly Queue<string> _unresolved = new();
     private readonly Dictionary<string, InFlight> _inFlight = new(StringComparer.Ordinal);
-    private BackfillScheduler _scheduler = null!;
+    private BackfillRun _run = null!;
+    private OutcomeSettler _settler = null!;
     private Task? _discovery;
     private int _resolving;
     private long _nextDispatch;
@@ -127,31 +126,14 @@ public sealed class BackfillJobGrain(
         }
 
         var now = time.GetUtcNow();
-        var host = HostOf(row.Host!);
+        var host = BackfillRun.HostOf(row.Host!);
         if (current)
         {
             _inFlight.Remove(outcome.Did);
-            _scheduler.Release(host, hostWorked: outcome.Result is not (BackfillRepoResult.RateLimited or BackfillRepoResult.HostFailed));
+            _run.Scheduler.Release(host, hostWorked: outcome.Result is not (BackfillRepoResult.RateLimited or BackfillRepoResult.HostFailed));
         }
 
-        var next = outcome.Result switch
-        {
-            BackfillRepoResult.Done => row with { State = BackfillRepoRow.Done, Records = outcome.Records, Bytes = outcome.Bytes, Reason = null },
-            BackfillRepoResult.Skipped => row with { State = BackfillRepoRow.Skipped, Reason = outcome.Reason },
-            BackfillRepoResult.Invalid => row with { State = BackfillRepoRow.Failed, Reason = outcome.Reason },
-            BackfillRepoResult.RateLimited => Park(row, host, outcome.RetryAfter ?? now + TimeSpan.FromMilliseconds(_options.InitialRetryDelayMs), now),
-            BackfillRepoResult.HostFailed => Retry(row, host, outcome.Reason, now),
-            _ => Requeue(row, host),
-        };
-        if (next.IsFinished)
-        {
-            metrics.RepoFinished(next.State);
-            if (next.State != BackfillRepoRow.Done)
-            {
-                BackfillLog.RepoProblem(logger, Key, next.Did, next.State, next.Reason ?? string.Empty);
-            }
-        }
-
+        var next = _settler.Settle(row, outcome, host, now);
         _run.Set(next);
         await repos.SaveAsync(Key, state.State.RunId, next);
         Dispatch(now);
@@ -164,34 +146,6 @@ public sealed class BackfillJobGrain(
         {
             await this.UnregisterReminder(reminder);
         }
-    }
-
-    private BackfillRepoRow Park(BackfillRepoRow row, string host, DateTimeOffset until, DateTimeOffset now)
-    {
-        _scheduler.Park(host, until);
-        metrics.HostParked("rate_limited");
-        BackfillLog.HostParked(logger, Key, host, until, "429");
-        return Requeue(row, host);
-    }
-
-    private BackfillRepoRow Retry(BackfillRepoRow row, string host, string? reason, DateTimeOffset now)
-    {
-        var attempts = row.Attempts + 1;
-        if (attempts >= _options.MaxAttempts)
-        {
-            return row with { State = BackfillRepoRow.Failed, Attempts = attempts, Reason = $"{reason} (after {attempts} attempts)" };
-        }
-
-        var delay = _scheduler.BackOff(host, now);
-        metrics.HostParked("failing");
-        BackfillLog.HostParked(logger, Key, host, now + delay, reason ?? "failed");
-        return Requeue(row with { Attempts = attempts, Reason = reason }, host);
-    }
-
-    private BackfillRepoRow Requeue(BackfillRepoRow row, string host)
-    {
-        _scheduler.Enqueue(row.Did, host);
-        return row;
     }
 
     private void StartTimer() =>
@@ -225,7 +179,7 @@ public sealed class BackfillJobGrain(
                 _discovery = DiscoverAsync(cancellationToken);
             }
 
-            while (_resolving < _options.ResolveConcurrency && _unresolved.TryDequeue(out var did))
+            while (_resolving < _options.ResolveConcurrency && _run.Unresolved.TryDequeue(out var did))
             {
                 _resolving++;
                 _ = ResolveAsync(did);
@@ -251,12 +205,12 @@ public sealed class BackfillJobGrain(
 
     private void Dispatch(DateTimeOffset now)
     {
-        foreach (var (did, host) in _scheduler.Take(now))
+        foreach (var (did, host) in _run.Scheduler.Take(now))
         {
             if (_run.Find(did) is not { IsFinished: false } row)
             {
                 // Finished by a stale attempt's report while it waited.
-                _scheduler.Release(host, hostWorked: true);
+                _run.Scheduler.Release(host, hostWorked: true);
                 continue;
             }
 
@@ -270,33 +224,18 @@ public sealed class BackfillJobGrain(
     {
         var runId = state.State.RunId;
         var document = (await subscriptions.GetAsync(Key, cancellationToken))?.Document;
-        foreach (var collection in document is null ? [] : BackfillDiscovery.CollectionsOf(document))
+        try
         {
-            try
+            await foreach (var batch in RelayDiscovery.NewDidsAsync(source, document is null ? [] : BackfillDiscovery.CollectionsOf(document), _run.Contains, cancellationToken))
             {
-                var batch = new List<string>();
-                await foreach (var did in source.ListReposByCollectionAsync(collection, cancellationToken))
-                {
-                    if (!_run.Contains(did) && !batch.Contains(did))
-                    {
-                        batch.Add(did);
-                    }
-
-                    if (batch.Count >= 100)
-                    {
-                        await AddDiscoveredAsync(runId, batch);
-                        batch = [];
-                    }
-                }
-
                 await AddDiscoveredAsync(runId, batch);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // The next tick starts discovery again; DIDs already added are not added twice.
-                BackfillLog.DiscoveryFailed(logger, ex, Key, collection);
-                return;
-            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The next tick starts discovery again; DIDs already added are not added twice.
+            BackfillLog.DiscoveryFailed(logger, ex, Key);
+            return;
         }
 
         if (Running && state.State.RunId == runId)
@@ -320,22 +259,10 @@ public sealed class BackfillJobGrain(
     private async Task ResolveAsync(string did)
     {
         var runId = state.State.RunId;
-        BackfillRepoRow? next = null;
+        BackfillRepoRow next;
         try
         {
-            var pds = await source.ResolvePdsAsync(did, CancellationToken.None);
-            next = _run.Find(did)! with { Host = pds.ToString() };
-        }
-        catch (RepositoryFetchException ex) when (ex.Problem is RepositoryProblem.Unavailable or RepositoryProblem.Invalid)
-        {
-            next = _run.Find(did)! with { State = ex.Problem == RepositoryProblem.Unavailable ? BackfillRepoRow.Skipped : BackfillRepoRow.Failed, Reason = ex.Message };
-        }
-        catch (Exception ex)
-        {
-            var row = _run.Find(did)!;
-            next = row.Attempts + 1 >= _options.MaxAttempts
-                ? row with { State = BackfillRepoRow.Failed, Attempts = row.Attempts + 1, Reason = $"the DID could not be resolved: {ex.Message}" }
-                : row with { Attempts = row.Attempts + 1, Reason = ex.Message };
+            next = await PdsResolution.ResolveAsync(source, _run.Find(did)!, _options.MaxAttempts);
         }
         finally
         {
@@ -347,19 +274,11 @@ public sealed class BackfillJobGrain(
             return;
         }
 
-        _run.Set(next);
+        _run.Place(next);
         await repos.SaveAsync(Key, runId, next);
         if (next.IsFinished)
         {
             metrics.RepoFinished(next.State);
-        }
-        else if (next.Host is { } host)
-        {
-            _scheduler.Enqueue(did, HostOf(host));
-        }
-        else
-        {
-            _unresolved.Enqueue(did);
         }
     }
 
@@ -374,7 +293,7 @@ public sealed class BackfillJobGrain(
         }
 
         _inFlight.Clear();
-        _unresolved.Clear();
+        _run.Unresolved.Clear();
         await state.WriteStateAsync();
         var status = _run.Status(state.State, time.GetUtcNow());
         BackfillLog.Finished(logger, Key, state.State.RunId, end.ToString().ToLowerInvariant(), status.Repos.Done, status.Repos.Skipped, status.Repos.Failed, status.Records);
@@ -389,23 +308,9 @@ public sealed class BackfillJobGrain(
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
         ResetMemory();
-        var rows = await repos.LoadAsync(Key, state.State.RunId, cancellationToken);
-        foreach (var row in rows)
+        foreach (var row in await repos.LoadAsync(Key, state.State.RunId, cancellationToken))
         {
-            _run.Set(row);
-            if (row.IsFinished)
-            {
-                continue;
-            }
-
-            if (row.Host is { } host)
-            {
-                _scheduler.Enqueue(row.Did, HostOf(host));
-            }
-            else
-            {
-                _unresolved.Enqueue(row.Did);
-            }
+            _run.Place(row);
         }
     }
 
@@ -413,18 +318,17 @@ public sealed class BackfillJobGrain(
     {
         foreach (var did in dids)
         {
-            _run.Set(new BackfillRepoRow(did, BackfillRepoRow.Pending, null, 0, null, 0, 0));
-            _unresolved.Enqueue(did);
+            _run.Place(new BackfillRepoRow(did, BackfillRepoRow.Pending, null, 0, null, 0, 0));
         }
     }
 
     private void ResetMemory()
     {
-        _run.Clear();
-        _unresolved.Clear();
         _inFlight.Clear();
-        _scheduler = new BackfillScheduler(_options.MaxConcurrentRepos, _options.MaxConcurrentPerHost,
+        var scheduler = new BackfillScheduler(_options.MaxConcurrentRepos, _options.MaxConcurrentPerHost,
             TimeSpan.FromMilliseconds(_options.InitialRetryDelayMs), TimeSpan.FromMilliseconds(_options.MaxRetryDelayMs));
+        _run = new BackfillRun(scheduler);
+        _settler = new OutcomeSettler(scheduler, _options, metrics, logger, Key);
     }
 
     private async Task CleanUpAsync(long runId)
@@ -439,7 +343,5 @@ public sealed class BackfillJobGrain(
         }
     }
 
-    private static string HostOf(string pdsEndpoint) => new Uri(pdsEndpoint).Authority;
-
-    private sealed record InFlight(BackfillRepoWork Work, DateTimeOffset SentAt);
+        private sealed record InFlight(BackfillRepoWork Work, DateTimeOffset SentAt);
 }

@@ -10,8 +10,8 @@ internal static partial class BackfillLog
     [LoggerMessage(201, LogLevel.Information, "Backfill {Subscription}: run {Run} {State}: {Done} done, {Skipped} skipped, {Failed} failed, {Records} records")]
     public static partial void Finished(ILogger logger, string subscription, long run, string state, int done, int skipped, int failed, long records);
 
-    [LoggerMessage(202, LogLevel.Warning, "Backfill {Subscription}: discovery through {Collection} failed; retrying")]
-    public static partial void DiscoveryFailed(ILogger logger, Exception exception, string subscription, string collection);
+    [LoggerMessage(202, LogLevel.Warning, "Backfill {Subscription}: discovery at the relay failed; it starts again")]
+    public static partial void DiscoveryFailed(ILogger logger, Exception exception, string subscription);
 
     [LoggerMessage(203, LogLevel.Warning, "Backfill {Subscription}: host {Host} parked until {Until} ({Reason})")]
     public static partial void HostParked(ILogger logger, string subscription, string host, DateTimeOffset until, string reason);

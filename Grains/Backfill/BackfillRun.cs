@@ -4,14 +4,20 @@ namespace Jetstream.Grains.Backfill;
 
 /// <summary>
 /// A job's in-memory picture of its run: every repository's row (loaded from <see cref="BackfillRepoTable"/> on
-/// activation) and the problems in the order they came, from which the status is made.
+/// activation), the problems in the order they came, from which the status is made, and the lines its pending
+/// repositories wait in: to be resolved, or for a slot on their host (<see cref="Scheduler"/>).
 /// </summary>
-internal sealed class BackfillRun
+internal sealed class BackfillRun(BackfillScheduler scheduler)
 {
     public const int MaxProblems = 1000;
 
     private readonly Dictionary<string, BackfillRepoRow> _rows = new(StringComparer.Ordinal);
     private readonly List<BackfillProblem> _problems = [];
+
+    public BackfillScheduler Scheduler => scheduler;
+
+    /// <summary>Pending repositories whose PDS is not known yet.</summary>
+    public Queue<string> Unresolved { get; } = new();
 
     public int Pending { get; private set; }
 
@@ -41,13 +47,27 @@ internal sealed class BackfillRun
         }
     }
 
-    public void Clear()
+    /// <summary>Sets the row and puts a pending repository in its line: to be resolved, or waiting for its host.</summary>
+    public void Place(BackfillRepoRow row)
     {
-        _rows.Clear();
-        _problems.Clear();
-        Pending = 0;
-        Records = 0;
+        Set(row);
+        if (row.IsFinished)
+        {
+            return;
+        }
+
+        if (row.Host is { } endpoint)
+        {
+            scheduler.Enqueue(row.Did, HostOf(endpoint));
+        }
+        else
+        {
+            Unresolved.Enqueue(row.Did);
+        }
     }
+
+    /// <summary>The scheduler's host of a PDS endpoint: its authority (host and port).</summary>
+    public static string HostOf(string pdsEndpoint) => new Uri(pdsEndpoint).Authority;
 
     public BackfillStatus Status(BackfillJobState state, DateTimeOffset now)
     {
