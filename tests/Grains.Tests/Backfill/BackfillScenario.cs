@@ -1,0 +1,103 @@
+using System.Text.Json;
+using Jetstream.EventQueue;
+using Jetstream.EventQueue.Subscriptions;
+using Jetstream.Grains.Backfill;
+using Jetstream.Grains.Interfaces.Backfill;
+using Jetstream.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.TestingHost;
+
+namespace Jetstream.Grains.Tests.Backfill;
+
+/// <summary>
+/// A real in-process cluster (Azure Table grain state and reminders on Azurite) with the backfill grains reading
+/// <see cref="FakeNetwork"/>, one subscription in the store, its queue and the backfill tables all named for this test.
+/// </summary>
+internal sealed class BackfillScenario : IAsyncDisposable
+{
+    private BackfillScenario(InProcessTestCluster cluster, FakeNetwork network, string storage, Dictionary<string, string?> settings, string subscriptionId)
+    {
+        Cluster = cluster;
+        Network = network;
+        Storage = storage;
+        SubscriptionId = subscriptionId;
+        var connection = new StorageConnection(storage);
+        Store = new SubscriptionStore(connection, Microsoft.Extensions.Options.Options.Create(new SubscriptionOptions { Container = settings["Subscriptions:Container"]! }));
+        Queue = QueueReader.Client(storage, settings["Subscriptions:QueuePrefix"] + "-" + subscriptionId);
+        Repos = new BackfillRepoTable(connection, Microsoft.Extensions.Options.Options.Create(new BackfillOptions { RepoTable = settings["Backfill:RepoTable"]! }));
+    }
+
+    public InProcessTestCluster Cluster { get; }
+
+    public FakeNetwork Network { get; }
+
+    public string Storage { get; }
+
+    public string SubscriptionId { get; }
+
+    public SubscriptionStore Store { get; }
+
+    public Azure.Storage.Queues.QueueClient Queue { get; }
+
+    public BackfillRepoTable Repos { get; }
+
+    public IBackfillJobGrain Job => Cluster.Client.GetGrain<IBackfillJobGrain>(SubscriptionId);
+
+    public static async Task<BackfillScenario> StartAsync(FakeNetwork network, string[] wantedCollections, short silos = 1, Action<Dictionary<string, string?>>? tweak = null)
+    {
+        var storage = await SharedAzurite.GetConnectionStringAsync();
+        var name = TestNames.Queue("bf");
+        // Nothing listens there: the subscriptions' live side is not what these tests look at.
+        var settings = ProcessorTestCluster.Settings(new Uri("ws://127.0.0.1:9/subscribe"), name);
+        settings["Subscriptions:QueuePrefix"] = name;
+        settings["Backfill:RepoTable"] = TestNames.Table("bfrepos");
+        settings["Backfill:DeliveredTable"] = TestNames.Table("bfdelivered");
+        settings["Backfill:MaxConcurrentRepos"] = "4";
+        settings["Backfill:MaxConcurrentPerHost"] = "2";
+        settings["Backfill:MaxAttempts"] = "3";
+        settings["Backfill:InitialRetryDelayMs"] = "100";
+        settings["Backfill:MaxRetryDelayMs"] = "400";
+        tweak?.Invoke(settings);
+        var cluster = await ProcessorTestCluster.StartAsync(storage, settings, silos, silo =>
+        {
+            silo.Services.AddSingleton<IRepositorySource>(network);
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = TimeSpan.FromSeconds(1);
+                o.NumMissedProbesLimit = 2;
+                o.NumVotesForDeathDeclaration = 1;
+            });
+        });
+        var scenario = new BackfillScenario(cluster, network, storage, settings, "bf-" + Guid.NewGuid().ToString("N")[..8]);
+        Assert.True(await scenario.Store.TryCreateAsync(new SubscriptionDocument
+        {
+            Id = scenario.SubscriptionId,
+            WantedCollections = wantedCollections,
+            Webhook = new WebhookDocument { Url = "http://127.0.0.1:9/hook" },
+        }));
+        return scenario;
+    }
+
+    public async Task<BackfillStatus> WaitForEndAsync(TimeSpan timeout)
+    {
+        BackfillStatus? status = null;
+        await Eventually.HoldsAsync(async () => (status = await Job.GetStatus()) is { State: not BackfillState.Running }, timeout,
+            "the backfill to end");
+        return status!;
+    }
+
+    /// <summary>Every event queued so far (waits until <paramref name="expected"/> distinct ones), as parsed JSON.</summary>
+    public async Task<List<(QueuedEvent Queued, JsonElement Event)>> DrainAsync(int expected, TimeSpan? timeout = null)
+    {
+        var events = await QueueReader.DrainAsync(Queue, expected, timeout ?? TimeSpan.FromSeconds(20));
+        return events.Select(e => (e, JsonDocument.Parse(e.EventJson).RootElement.Clone())).ToList();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        await Queue.DeleteIfExistsAsync();
+    }
+}
