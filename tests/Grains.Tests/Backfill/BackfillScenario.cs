@@ -51,7 +51,7 @@ internal sealed class BackfillScenario : IAsyncDisposable
         var name = TestNames.Queue("bf");
         // Nothing listens there: the subscriptions' live side is not what these tests look at.
         var settings = ProcessorTestCluster.Settings(new Uri("ws://127.0.0.1:9/subscribe"), name);
-        settings["Subscriptions:QueuePrefix"] = name;
+        settings["Subscriptions:QueuePrefix"] = "bf" + Guid.NewGuid().ToString("N")[..10];
         settings["Backfill:RepoTable"] = TestNames.Table("bfrepos");
         settings["Backfill:DeliveredTable"] = TestNames.Table("bfdelivered");
         settings["Backfill:MaxConcurrentRepos"] = "4";
