@@ -29,6 +29,7 @@ public sealed class RouteTests(ApiClusterFixture cluster)
             "POST /subscriptions/{id}/pause", "POST /subscriptions/{id}/resume", "POST /subscriptions/{id}/replay",
             "/subscriptions/{id}/stats", "/subscriptions/{id}/status", "/subscriptions/{id}/stats/html",
             "POST /subscriptions/{id}/reset", "POST /subscriptions/{id}/reconnect",
+            "POST /subscriptions/{id}/backfill", "/subscriptions/{id}/backfill", "DELETE /subscriptions/{id}/backfill",
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), endpoints.Keys.Order(StringComparer.Ordinal));
         Assert.All(endpoints.Values, description => Assert.False(string.IsNullOrWhiteSpace(description)));
