@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Jetstream.Grains.Backfill.Network;
 using Microsoft.Extensions.Options;
 
 namespace Jetstream.Grains.Backfill;
@@ -17,7 +18,9 @@ public static class BackfillServiceCollectionExtensions
         services.TryAddSingleton<BackfillRepoTable>();
         services.TryAddSingleton<DeliveredIndex>();
         services.TryAddSingleton<RepositoryBackfill>();
-        services.TryAddSingleton<IRepositorySource, UnavailableRepositorySource>();
+        services.TryAddSingleton(sp => AtprotoClients.Create(sp.GetRequiredService<IOptions<AtprotoNetworkOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IRepositorySource>(sp => new AtprotoRepositorySource(sp.GetRequiredService<AtprotoClients>().Sync, sp.GetRequiredService<AtprotoClients>().Resolver,
+            sp.GetRequiredService<IOptions<AtprotoNetworkOptions>>(), sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 }

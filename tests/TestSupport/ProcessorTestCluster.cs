@@ -48,6 +48,12 @@ public static class ProcessorTestCluster
             ["Queue:Name"] = queueName,
             ["Queue:LargeEventContainer"] = queueName + "-large",
             ["Subscriptions:Container"] = queueName + "-subs",
+            // A backfill in a test never asks the public network: nothing listens on port 9.
+            ["Atproto:RelayUrl"] = "http://127.0.0.1:9",
+            ["Atproto:PlcUrl"] = "http://127.0.0.1:9",
+            ["Atproto:AllowPrivateNetworks"] = "true",
+            ["Backfill:InitialRetryDelayMs"] = "100",
+            ["Backfill:MaxRetryDelayMs"] = "400",
         };
         if (wantedCollections.Length == 0)
         {
