@@ -47,7 +47,7 @@ public sealed class BackfillRouteTests(ApiClusterFixture cluster)
         var id = SubscriptionClient.NewId("bfdids");
         await client.CreateOkAsync(SubscriptionClient.Body(id, ["app.example.*"]));
 
-        using var started = await client.Http.PostAsJsonAsync($"/subscriptions/{id}/backfill", new JsonObject { ["dids"] = new JsonArray("did:plc:aaaa", "did:plc:bbbb", "did:plc:aaaa") });
+        using var started = await client.Http.PostAsJsonAsync($"/subscriptions/{id}/backfill", new JsonObject { ["dids"] = new JsonArray("did:plc:aaaaaaaaaaaaaaaaaaaaaaaa", "did:plc:bbbbbbbbbbbbbbbbbbbbbbbb", "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa") });
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         JsonElement read = default;
         await Eventually.HoldsAsync(async () => (read = await client.GetJsonAsync($"/subscriptions/{id}/backfill")).GetProperty("state").GetString() == "completed",
