@@ -17,7 +17,7 @@ namespace Jetstream.Grains.Tests.Backfill;
 /// </summary>
 internal sealed class BackfillScenario : IAsyncDisposable
 {
-    private BackfillScenario(InProcessTestCluster cluster, FakeNetwork network, string storage, Dictionary<string, string?> settings, string subscriptionId)
+    private BackfillScenario(InProcessTestCluster cluster, FakeNetwork? network, string storage, Dictionary<string, string?> settings, string subscriptionId)
     {
         Cluster = cluster;
         Network = network;
@@ -31,7 +31,8 @@ internal sealed class BackfillScenario : IAsyncDisposable
 
     public InProcessTestCluster Cluster { get; }
 
-    public FakeNetwork Network { get; }
+    /// <summary>Null when the silo reads the network through the real AT Protocol client.</summary>
+    public FakeNetwork? Network { get; }
 
     public string Storage { get; }
 
@@ -45,7 +46,7 @@ internal sealed class BackfillScenario : IAsyncDisposable
 
     public IBackfillJobGrain Job => Cluster.Client.GetGrain<IBackfillJobGrain>(SubscriptionId);
 
-    public static async Task<BackfillScenario> StartAsync(FakeNetwork network, string[] wantedCollections, short silos = 1, Action<Dictionary<string, string?>>? tweak = null)
+    public static async Task<BackfillScenario> StartAsync(FakeNetwork? network, string[] wantedCollections, short silos = 1, Action<Dictionary<string, string?>>? tweak = null)
     {
         var storage = await SharedAzurite.GetConnectionStringAsync();
         var name = TestNames.Queue("bf");
@@ -62,7 +63,11 @@ internal sealed class BackfillScenario : IAsyncDisposable
         tweak?.Invoke(settings);
         var cluster = await ProcessorTestCluster.StartAsync(storage, settings, silos, silo =>
         {
-            silo.Services.AddSingleton<IRepositorySource>(network);
+            if (network is not null)
+            {
+                silo.Services.AddSingleton<IRepositorySource>(network);
+            }
+
             silo.Configure<ClusterMembershipOptions>(o =>
             {
                 o.ProbeTimeout = TimeSpan.FromSeconds(1);
