@@ -100,6 +100,13 @@ internal sealed class EndpointCircuit
     public DateTimeOffset? OpenUntil => State == EndpointCircuitState.Open ? ProbeAt : null;
 
     /// <summary>
+    /// Whether the loop may receive its next batch ahead, during this one's delivery: only while closed. Open (messages
+    /// kept in hand for <see cref="OpenUntil"/>) or with the probe on its way, the queue behind the messages in hand
+    /// stays untouched until the probe has answered.
+    /// </summary>
+    public bool ReceivesAhead => State == EndpointCircuitState.Closed;
+
+    /// <summary>
     /// Null: send now (closed, or the break is over and this request may be the probe). A time: the circuit is open, keep
     /// the event until then. While a probe is on its way this waits for its answer, up to <paramref name="deadline"/>
     /// (after which it answers now: too late in the batch to start a request).

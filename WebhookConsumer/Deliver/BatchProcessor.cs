@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using Jetstream.WebhookConsumer.Hosting;
 using Jetstream.WebhookConsumer.Receive;
 using Jetstream.WebhookConsumer.Schedule;
@@ -21,7 +23,7 @@ internal sealed class BatchProcessor(MessageDecoder decoder, ShardContext shards
     /// nothing is written to the main queue yet (see <see cref="SettleAsync"/>).
     /// </summary>
     /// <param name="cancellationToken">Abandons the batch as a crash would: nothing more is written, the messages reappear later.</param>
-    public async Task<IReadOnlyList<ReceivedMessage>> DeliverAsync(WebhookSender sender, ReceivedBatch batch, CancellationToken cancellationToken)
+    public async Task<DeliveredBatch> DeliverAsync(WebhookSender sender, ReceivedBatch batch, CancellationToken cancellationToken)
     {
         if (batch.DrainedAt is { } drainedAt)
         {
@@ -34,27 +36,23 @@ internal sealed class BatchProcessor(MessageDecoder decoder, ShardContext shards
         // Starting an attempt later than this could outlive the messages' invisibility and let another consumer
         // deliver the same events at the same time.
         var deadline = batch.ReceivedAt + options.VisibilityTimeout - TimeSpan.FromSeconds(sender.TimeoutSeconds + 1);
+        var outcomes = new ConcurrentBag<IReadOnlyDictionary<InFlightEvent, DeliveryOutcome>>();
         await Parallel.ForEachAsync(
             BatchShards.Deal(DidScheduler.ByDid(received), sender.BatchMaxEvents, options.MaxConcurrency),
             new ParallelOptions { MaxDegreeOfParallelism = options.MaxConcurrency, CancellationToken = cancellationToken },
-            (events, token) => new ValueTask(new DeliveryShard(shards, sender, events, deadline).RunAsync(token)));
+            async (events, token) => outcomes.Add(await new DeliveryShard(shards, sender, events, deadline).RunAsync(token)));
         Scheduler.Prune();
-        return received;
+
+        // Each event is in one shard only, so the shards' outcomes do not overlap.
+        return new DeliveredBatch(received, outcomes.SelectMany(o => o).ToFrozenDictionary());
     }
 
     /// <summary>
     /// Settles every message of a delivered batch: dead-letter copies first, then delete or update; with
     /// <paramref name="keepUntil"/> (the open circuit's next probe) the messages waiting for it are kept in hand.
     /// </summary>
-    public Task<IReadOnlyList<KeptMessage>> SettleAsync(IReadOnlyList<ReceivedMessage> delivered, DateTimeOffset? keepUntil, CancellationToken cancellationToken)
-    {
-        if (keepUntil is { } probeAt)
-        {
-            Scheduler.WaitForProbe(delivered, probeAt);
-        }
-
-        return settler.SettleAsync(delivered, keepUntil, cancellationToken);
-    }
+    public Task<IReadOnlyList<KeptMessage>> SettleAsync(DeliveredBatch delivered, DateTimeOffset? keepUntil, CancellationToken cancellationToken) =>
+        settler.SettleAsync(keepUntil is { } probeAt ? Scheduler.WaitForProbe(delivered, probeAt) : delivered, keepUntil, cancellationToken);
 
     /// <summary>A receive that found the queue empty: nothing it did not bring is waiting there to be seen.</summary>
     public void Drained(DateTimeOffset receivedAt) => Scheduler.Drained(receivedAt);

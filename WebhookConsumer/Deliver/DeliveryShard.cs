@@ -18,12 +18,15 @@ internal sealed class DeliveryShard(ShardContext context, WebhookSender sender, 
 {
     private readonly ShardPlanner _planner = new(context, sender, events, deadline);
 
-    public async Task RunAsync(CancellationToken cancellationToken)
+    /// <returns>The last outcome decided for each event of the shard that was reached, for the settler.</returns>
+    public async Task<IReadOnlyDictionary<InFlightEvent, DeliveryOutcome>> RunAsync(CancellationToken cancellationToken)
     {
         while (_planner.Next() is { } planned)
         {
             await SendAsync(planned, cancellationToken);
         }
+
+        return _planner.Outcomes;
     }
 
     private async Task SendAsync(PlannedRequest planned, CancellationToken cancellationToken)
@@ -62,7 +65,7 @@ internal sealed class DeliveryShard(ShardContext context, WebhookSender sender, 
         if (culprit is not null)
         {
             // Its body could not be read: it fails alone, the others go on without it.
-            Failed(culprit, context.Scheduler.RetryPolicy.AfterFailure(culprit.Updated, result, now, out var dead), dead, result);
+            Failed(culprit, context.Scheduler.RetryPolicy.AfterFailure(_planner.Turn(culprit).Current(culprit), result, now, out var dead), dead, result);
             var rest = planned.Events.Where(e => e != culprit).ToList();
             if (rest.Count > 0)
             {
@@ -88,9 +91,9 @@ internal sealed class DeliveryShard(ShardContext context, WebhookSender sender, 
         if (request.Single)
         {
             var inFlight = planned.Events[0];
-            if (_planner.Turn(inFlight).Finish(inFlight, result, circuitOpenUntil) == EventOutcome.Retry)
+            if (_planner.Turn(inFlight).Finish(inFlight, result, circuitOpenUntil) is { Kind: EventOutcome.Retry } retry)
             {
-                ConsumerLog.AttemptFailed(context.Logger, context.SubscriptionId, inFlight.Queued.EventId, inFlight.Updated.Attempts, result.Error);
+                ConsumerLog.AttemptFailed(context.Logger, context.SubscriptionId, inFlight.Queued.EventId, retry.Updated.Attempts, result.Error);
                 context.Metrics.Retried(context.SubscriptionId);
             }
 
@@ -106,7 +109,8 @@ internal sealed class DeliveryShard(ShardContext context, WebhookSender sender, 
         var anyDead = false;
         for (var i = 0; i < updated.Length; i++)
         {
-            updated[i] = context.Scheduler.RetryPolicy.AfterFailure(planned.Events[i].Updated, result, now, out var dead, circuitOpenUntil);
+            var member = planned.Events[i];
+            updated[i] = context.Scheduler.RetryPolicy.AfterFailure(_planner.Turn(member).Current(member), result, now, out var dead, circuitOpenUntil);
             anyDead |= dead;
         }
 
@@ -149,7 +153,8 @@ internal sealed class DeliveryShard(ShardContext context, WebhookSender sender, 
     {
         for (var i = 0; i < updated.Length; i++)
         {
-            planned.Events[i].Updated = updated[i] with { NotBefore = null, BatchId = null, BatchIndex = null, BatchSize = null };
+            var member = planned.Events[i];
+            _planner.Turn(member).Restate(member, updated[i] with { NotBefore = null, BatchId = null, BatchIndex = null, BatchSize = null });
         }
 
         var half = planned.Events.Count / 2;

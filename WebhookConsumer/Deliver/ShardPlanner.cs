@@ -19,6 +19,7 @@ internal sealed class ShardPlanner(ShardContext context, WebhookSender sender, I
     private const int LargeEventEstimate = 64 * 1024;
 
     private readonly Dictionary<string, DidTurn> _turns = new(StringComparer.Ordinal);
+    private readonly Dictionary<InFlightEvent, DeliveryOutcome> _outcomes = [];
     private readonly HashSet<InFlightEvent> _taken = [];
     private readonly HashSet<string> _forgotten = new(StringComparer.Ordinal);
     private readonly Stack<PlannedRequest> _planned = new();
@@ -30,11 +31,14 @@ internal sealed class ShardPlanner(ShardContext context, WebhookSender sender, I
     {
         if (!_turns.TryGetValue(inFlight.Did, out var turn))
         {
-            _turns[inFlight.Did] = turn = context.Scheduler.Begin(inFlight.Did);
+            _turns[inFlight.Did] = turn = context.Scheduler.Begin(inFlight.Did, _outcomes);
         }
 
         return turn;
     }
+
+    /// <summary>What this shard's turns decided for its events, each the last outcome decided for it.</summary>
+    public IReadOnlyDictionary<InFlightEvent, DeliveryOutcome> Outcomes => _outcomes;
 
     /// <summary>Goes next, before anything new: a split half, or what is left of a request after an unreadable event.</summary>
     public void Push(PlannedRequest request) => _planned.Push(request);
@@ -114,7 +118,7 @@ internal sealed class ShardPlanner(ShardContext context, WebhookSender sender, I
         }
 
         _taken.Add(inFlight);
-        if (inFlight.Outcome == EventOutcome.Copy)
+        if (Turn(inFlight).OutcomeOf(inFlight).Kind == EventOutcome.Copy)
         {
             context.CopySkipped(inFlight);
         }
@@ -153,7 +157,7 @@ internal sealed class ShardPlanner(ShardContext context, WebhookSender sender, I
             _forgotten.Add(batchId);
             foreach (var member in members)
             {
-                member.Updated = member.Updated with { BatchId = null, BatchIndex = null, BatchSize = null };
+                Turn(member).Restate(member, Turn(member).Current(member) with { BatchId = null, BatchIndex = null, BatchSize = null });
             }
 
             return null;
@@ -172,8 +176,9 @@ internal sealed class ShardPlanner(ShardContext context, WebhookSender sender, I
         }
 
         // One of them must wait (its DID, its own time): the batch waits whole, to go again as it was.
-        var until = members.Where(e => e.Outcome == EventOutcome.Held).Select(e => e.DueAt).DefaultIfEmpty(now + TimeSpan.FromSeconds(1)).Max();
-        foreach (var member in members.Where(e => e.Outcome != EventOutcome.Copy))
+        var outcomes = members.Select(e => Turn(e).OutcomeOf(e)).ToArray();
+        var until = outcomes.Where(o => o.Kind == EventOutcome.Held).Select(o => o.DueAt).DefaultIfEmpty(now + TimeSpan.FromSeconds(1)).Max();
+        foreach (var member in members.Where((_, i) => outcomes[i].Kind != EventOutcome.Copy))
         {
             Turn(member).Hold(member, until);
         }

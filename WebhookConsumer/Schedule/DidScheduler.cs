@@ -71,7 +71,9 @@ internal sealed class DidScheduler
     }
 
     /// <summary>Starts scheduling one DID's events of a batch; only one turn per DID at a time.</summary>
-    public DidTurn Begin(string did) => new(this, did, _pending.TryGetValue(did, out var pending) ? pending : null);
+    /// <param name="outcomes">Where the turn records what it decides: its shard's outcomes (a new set when not given).</param>
+    public DidTurn Begin(string did, Dictionary<InFlightEvent, DeliveryOutcome>? outcomes = null) =>
+        new(this, did, _pending.TryGetValue(did, out var pending) ? pending : null, outcomes ?? []);
 
     /// <summary>Forgets run-out entries and DIDs with nothing outstanding, so the map only holds DIDs with a pending retry.</summary>
     public void Prune()
@@ -87,26 +89,27 @@ internal sealed class DidScheduler
     }
 
     /// <summary>
-    /// The endpoint's circuit is open until <paramref name="probeAt"/>: every event of <paramref name="messages"/> that
-    /// waits for the endpoint (<see cref="InFlightEvent.WaitsForEndpoint"/>), on a wait of its own that ends later, is
+    /// The endpoint's circuit is open until <paramref name="probeAt"/>: every event of <paramref name="batch"/> that
+    /// waits for the endpoint (<see cref="DeliveryOutcome.WaitsForEndpoint"/>), on a wait of its own that ends later, is
     /// due at the probe instead, and remembered so: the probe decides when the endpoint takes requests again, and an
     /// event still waiting out its own wait then would hold its DID back behind an endpoint that works.
     /// </summary>
-    public void WaitForProbe(IReadOnlyList<ReceivedMessage> messages, DateTimeOffset probeAt)
+    /// <returns>The batch with those events' outcomes decided again.</returns>
+    public DeliveredBatch WaitForProbe(DeliveredBatch batch, DateTimeOffset probeAt)
     {
-        foreach (var inFlight in messages.SelectMany(m => m.Events))
+        var changed = new List<KeyValuePair<InFlightEvent, DeliveryOutcome>>();
+        foreach (var inFlight in batch.Messages.SelectMany(m => m.Events))
         {
-            if (inFlight is { WaitsForEndpoint: true, Outcome: EventOutcome.Held or EventOutcome.Retry } && inFlight.DueAt > probeAt)
+            var outcome = batch.OutcomeOf(inFlight);
+            if (outcome is { WaitsForEndpoint: true, Remains: true } && outcome.DueAt > probeAt)
             {
-                inFlight.DueAt = probeAt;
-                if (inFlight.Updated.NotBefore > probeAt)
-                {
-                    inFlight.Updated = inFlight.Updated with { NotBefore = probeAt };
-                }
-
-                PendingFor(inFlight.Did).Set(inFlight.Updated, probeAt);
+                var updated = outcome.Updated.NotBefore > probeAt ? outcome.Updated with { NotBefore = probeAt } : outcome.Updated;
+                changed.Add(new(inFlight, outcome with { Updated = updated, DueAt = probeAt }));
+                PendingFor(inFlight.Did).Set(updated, probeAt);
             }
         }
+
+        return changed.Count == 0 ? batch : batch.With(changed);
     }
 
     /// <summary>DIDs with an event remembered as outstanding.</summary>

@@ -31,7 +31,7 @@ internal sealed class KeptMessages(EventQueueClients clients, BatchProcessor pro
     }
 
     /// <summary>Settles a delivered batch while the circuit is open until <paramref name="probeAt"/>: what waits for the probe is kept, the rest goes back to the queue.</summary>
-    public async Task KeepAsync(IReadOnlyList<ReceivedMessage> delivered, DateTimeOffset probeAt, CancellationToken cancellationToken)
+    public async Task KeepAsync(DeliveredBatch delivered, DateTimeOffset probeAt, CancellationToken cancellationToken)
     {
         try
         {
@@ -39,7 +39,7 @@ internal sealed class KeptMessages(EventQueueClients clients, BatchProcessor pro
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            ConsumerLog.BatchFailed(logger, clients.SubscriptionId, ex, delivered.Count);
+            ConsumerLog.BatchFailed(logger, clients.SubscriptionId, ex, delivered.Messages.Count);
         }
     }
 

@@ -34,16 +34,17 @@ internal sealed class MessageSettler(
     /// returned to the queue, and is among the result. Null: every message goes back to the queue (or is deleted).
     /// </param>
     /// <returns>The messages kept in hand, to be delivered again from hand once the probe is due.</returns>
-    public async Task<IReadOnlyList<KeptMessage>> SettleAsync(IReadOnlyList<ReceivedMessage> messages, DateTimeOffset? keepUntil, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<KeptMessage>> SettleAsync(DeliveredBatch delivered, DateTimeOffset? keepUntil, CancellationToken cancellationToken)
     {
-        await RegroupAsync(messages, cancellationToken);
+        var regrouped = await RegroupAsync(delivered, cancellationToken);
         var kept = new ConcurrentBag<KeptMessage>();
         await Parallel.ForEachAsync(
-            messages,
+            delivered.Messages,
             new ParallelOptions { MaxDegreeOfParallelism = SettleConcurrency, CancellationToken = cancellationToken },
             async (message, token) =>
             {
-                if (await SettleAsync(message, keepUntil, token) is { } keptMessage)
+                var outcomes = message.Events.Select(e => regrouped.Contains(e) ? Regrouped(delivered.OutcomeOf(e)) : delivered.OutcomeOf(e)).ToArray();
+                if (await SettleAsync(message, outcomes, keepUntil, token) is { } keptMessage)
                 {
                     kept.Add(keptMessage);
                 }
@@ -63,6 +64,8 @@ internal sealed class MessageSettler(
         return wait >= MaxVisibility ? MaxVisibility : TimeSpan.FromSeconds(Math.Ceiling(wait.TotalSeconds));
     }
 
+    private static DeliveryOutcome Regrouped(DeliveryOutcome outcome) => outcome with { Kind = EventOutcome.Regrouped };
+
     /// <summary>
     /// Writes each batch that failed (batched webhooks) into a message of its own, before the messages it came from are
     /// settled without it: whole-second visibility would otherwise bring those messages back a fraction of a second
@@ -70,99 +73,69 @@ internal sealed class MessageSettler(
     /// gap. A batch that does not fit one message, or whose write fails, stays where it was (its events then regroup
     /// if they come back together, or go on in new batches).
     /// </summary>
-    private async Task RegroupAsync(IReadOnlyList<ReceivedMessage> messages, CancellationToken cancellationToken)
+    /// <returns>The events written into a message of their own, to be left out of the messages they came from.</returns>
+    private async Task<HashSet<InFlightEvent>> RegroupAsync(DeliveredBatch delivered, CancellationToken cancellationToken)
     {
-        var failed = messages.SelectMany(m => m.Events)
-            .Where(e => e.Outcome == EventOutcome.Retry && e.Updated.BatchId is not null)
-            .GroupBy(e => e.Updated.BatchId!, StringComparer.Ordinal);
-        foreach (var batch in failed)
+        var regrouped = new HashSet<InFlightEvent>();
+        foreach (var members in FailedBatches.ToRegroup(delivered, clients.Options.MaxMessageBytes))
         {
-            var members = batch.OrderBy(e => e.Updated.BatchIndex).ToArray();
-            if (members.Length < 2 || members.Select(e => e.Message).Distinct().Count() == 1)
-            {
-                continue;
-            }
-
-            var events = members.Select(e => e.Updated).ToArray();
-            // The version 1 estimate: an upper bound for version 2 too.
-            if (events.Sum(QueueMessageCodec.EstimateSize) + QueueMessageCodec.MessageOverheadBytes > clients.Options.MaxMessageBytes)
-            {
-                continue;
-            }
-
+            var events = members.Select(m => m.Outcome.Updated).ToArray();
             try
             {
-                var due = members.Max(e => e.DueAt);
-                await clients.Queue.SendMessageAsync(QueueMessageCodec.Encode(events, members[0].Message.Version), VisibilityUntil(due, timeProvider.GetUtcNow()), TimeSpan.FromSeconds(-1), cancellationToken);
-                foreach (var member in members)
-                {
-                    member.Outcome = EventOutcome.Regrouped;
-                }
+                var due = members.Max(m => m.Outcome.DueAt);
+                await clients.Queue.SendMessageAsync(QueueMessageCodec.Encode(events, members[0].Event.Message.Version), VisibilityUntil(due, timeProvider.GetUtcNow()), TimeSpan.FromSeconds(-1), cancellationToken);
+                regrouped.UnionWith(members.Select(m => m.Event));
             }
             catch (RequestFailedException ex)
             {
-                ConsumerLog.SettleFailed(logger, clients.SubscriptionId, batch.Key, ex.Status, ex.Message);
+                ConsumerLog.SettleFailed(logger, clients.SubscriptionId, events[0].BatchId!, ex.Status, ex.Message);
             }
         }
+
+        return regrouped;
     }
 
-    private async Task<KeptMessage?> SettleAsync(ReceivedMessage received, DateTimeOffset? keepUntil, CancellationToken cancellationToken)
+    private async Task<KeptMessage?> SettleAsync(ReceivedMessage received, DeliveryOutcome[] outcomes, DateTimeOffset? keepUntil, CancellationToken cancellationToken)
     {
-        foreach (var inFlight in received.Events)
+        var decision = MessageDecision.For(received, outcomes, keepUntil, clients.Options.MaxMessageBytes);
+        if (decision.DeadLetters.Count > 0)
         {
-            if (inFlight.Outcome == EventOutcome.DeadLetter)
+            var failed = false;
+            for (var i = 0; i < outcomes.Length; i++)
             {
-                await DeadLetterAsync(inFlight, cancellationToken);
-            }
-        }
-
-        var remaining = new List<(QueuedEvent Event, DateTimeOffset DueAt)>(received.Events.Count);
-        var changed = false;
-        foreach (var inFlight in received.Events)
-        {
-            if (inFlight.Outcome is EventOutcome.Held or EventOutcome.Retry)
-            {
-                remaining.Add((inFlight.Updated, inFlight.DueAt));
+                if (outcomes[i].Kind == EventOutcome.DeadLetter && !await DeadLetterAsync(outcomes[i].Updated, cancellationToken))
+                {
+                    // Not written to the poison queue, so it stays in its message (attempt recorded) and is tried again.
+                    outcomes[i] = DeliveryOutcome.Retry(outcomes[i].Updated, timeProvider.GetUtcNow(), forEndpoint: false);
+                    failed = true;
+                }
             }
 
-            // A held event changes too when the circuit stamped the start of its wait (firstAttemptAt).
-            changed |= inFlight.Outcome != EventOutcome.Held || !ReferenceEquals(inFlight.Updated, inFlight.Queued);
+            if (failed)
+            {
+                decision = MessageDecision.For(received, outcomes, keepUntil, clients.Options.MaxMessageBytes);
+            }
         }
 
         var message = received.Message;
         KeptMessage? kept = null;
         try
         {
-            if (remaining.Count == 0)
+            switch (decision.Action)
             {
-                await clients.Queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
-            }
-            else if (keepUntil is { } probeAt && remaining.Min(r => r.DueAt) <= probeAt)
-            {
-                kept = await KeepAsync(message, changed ? MessageRewrite.Build(remaining, received.Version, clients.Options.MaxMessageBytes) : null, probeAt, cancellationToken);
-            }
-            else if (!changed)
-            {
-                await clients.Queue.UpdateMessageAsync(
-                    message.MessageId, message.PopReceipt, (BinaryData?)null, VisibilityUntil(remaining.Min(r => r.DueAt), timeProvider.GetUtcNow()), cancellationToken);
-            }
-            else
-            {
-                var parts = MessageRewrite.Build(remaining, received.Version, clients.Options.MaxMessageBytes);
-
-                // The split-off parts first: a failure after them repeats events (same webhook-id), never loses one.
-                foreach (var part in parts.Skip(1))
-                {
-                    await clients.Queue.SendMessageAsync(part.Body, VisibilityUntil(part.DueAt, timeProvider.GetUtcNow()), TimeSpan.FromSeconds(-1), cancellationToken);
-                }
-
-                if (parts.Count > 1)
-                {
-                    ConsumerLog.RewriteSplit(logger, clients.SubscriptionId, message.MessageId, remaining.Count, parts.Count);
-                }
-
-                await clients.Queue.UpdateMessageAsync(
-                    message.MessageId, message.PopReceipt, parts[0].Body, VisibilityUntil(parts[0].DueAt, timeProvider.GetUtcNow()), cancellationToken);
+                case MessageAction.Delete:
+                    await clients.Queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+                    break;
+                case MessageAction.Keep:
+                    kept = await KeepAsync(message, decision.Parts, keepUntil!.Value, cancellationToken);
+                    break;
+                case MessageAction.PutBack:
+                    await clients.Queue.UpdateMessageAsync(
+                        message.MessageId, message.PopReceipt, (BinaryData?)null, VisibilityUntil(decision.DueAt, timeProvider.GetUtcNow()), cancellationToken);
+                    break;
+                default:
+                    await RewriteAsync(message, decision.Parts!, outcomes.Count(o => o.Remains), cancellationToken);
+                    break;
             }
         }
         catch (RequestFailedException ex)
@@ -173,15 +146,32 @@ internal sealed class MessageSettler(
             return null;
         }
 
-        foreach (var inFlight in received.Events)
+        for (var i = 0; i < outcomes.Length; i++)
         {
-            if (inFlight.Outcome is (EventOutcome.Delivered or EventOutcome.Copy) && inFlight.Queued.BlobName is { } blobName)
+            if (outcomes[i].Kind is (EventOutcome.Delivered or EventOutcome.Copy) && received.Events[i].Queued.BlobName is { } blobName)
             {
                 await DeleteBlobAsync(blobName, cancellationToken);
             }
         }
 
         return kept;
+    }
+
+    private async Task RewriteAsync(QueueMessage message, IReadOnlyList<MessageRewrite.Part> parts, int remaining, CancellationToken cancellationToken)
+    {
+        // The split-off parts first: a failure after them repeats events (same webhook-id), never loses one.
+        foreach (var part in parts.Skip(1))
+        {
+            await clients.Queue.SendMessageAsync(part.Body, VisibilityUntil(part.DueAt, timeProvider.GetUtcNow()), TimeSpan.FromSeconds(-1), cancellationToken);
+        }
+
+        if (parts.Count > 1)
+        {
+            ConsumerLog.RewriteSplit(logger, clients.SubscriptionId, message.MessageId, remaining, parts.Count);
+        }
+
+        await clients.Queue.UpdateMessageAsync(
+            message.MessageId, message.PopReceipt, parts[0].Body, VisibilityUntil(parts[0].DueAt, timeProvider.GetUtcNow()), cancellationToken);
     }
 
     /// <summary>
@@ -211,21 +201,20 @@ internal sealed class MessageSettler(
         return new KeptMessage(renewed, now + untilProbe);
     }
 
-    private async Task DeadLetterAsync(InFlightEvent inFlight, CancellationToken cancellationToken)
+    /// <returns>False when the poison queue could not be written.</returns>
+    private async Task<bool> DeadLetterAsync(QueuedEvent dead, CancellationToken cancellationToken)
     {
-        var dead = inFlight.Updated;
         try
         {
             await deadLetters.AddAsync(dead, cancellationToken);
             ConsumerLog.DeadLettered(logger, clients.SubscriptionId, dead.EventId, dead.Attempts, dead.LastStatus, dead.LastError);
             metrics.DeadLettered(clients.SubscriptionId);
+            return true;
         }
         catch (RequestFailedException ex)
         {
-            // Not written to the poison queue, so it stays in its message (attempt recorded) and is tried again.
             ConsumerLog.DeadLetterFailed(logger, clients.SubscriptionId, dead.EventId, ex.Status, ex.Message);
-            inFlight.Outcome = EventOutcome.Retry;
-            inFlight.DueAt = timeProvider.GetUtcNow();
+            return false;
         }
     }
 

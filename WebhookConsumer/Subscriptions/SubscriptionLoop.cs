@@ -1,4 +1,3 @@
-using Jetstream.EventQueue.Circuits;
 using Jetstream.EventQueue;
 using Jetstream.WebhookConsumer.Circuit;
 using Jetstream.WebhookConsumer.Deliver;
@@ -196,10 +195,10 @@ internal sealed class SubscriptionLoop(
                 // messages hidden for a whole visibility timeout. The batch it brings is delivered before stopping.
                 // Nor received ahead while new settings wait, so the switch comes right after this batch, nor while
                 // the endpoint's circuit is not closed: the queue behind the messages in hand stays untouched.
-                next = _stopping.IsCancellationRequested || Volatile.Read(ref _pending) is not null || sender.Circuit.State != EndpointCircuitState.Closed
+                next = _stopping.IsCancellationRequested || Volatile.Read(ref _pending) is not null || !sender.Circuit.ReceivesAhead
                     ? null
                     : receiver.ReceiveAsync(settings.Deleting, _abort.Token);
-                IReadOnlyList<ReceivedMessage> delivered;
+                DeliveredBatch delivered;
                 try
                 {
                     delivered = await processor.DeliverAsync(sender, batch, _abort.Token);
@@ -264,7 +263,7 @@ internal sealed class SubscriptionLoop(
         return await remover.RemoveIfDrainedAsync(clients, logger, _abort.Token);
     }
 
-    private async Task SettleAsync(IReadOnlyList<ReceivedMessage> delivered)
+    private async Task SettleAsync(DeliveredBatch delivered)
     {
         try
         {
@@ -272,7 +271,7 @@ internal sealed class SubscriptionLoop(
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
         {
-            ConsumerLog.BatchFailed(logger, Id, ex, delivered.Count);
+            ConsumerLog.BatchFailed(logger, Id, ex, delivered.Messages.Count);
         }
     }
 }
