@@ -50,11 +50,18 @@ internal sealed class DidTurn
     /// </summary>
     public bool TryStart(InFlightEvent inFlight, DateTimeOffset deadline)
     {
-        if (_scheduler.Delivered.Contains(inFlight.Queued) || IsCopyOfStarted(inFlight))
+        if (_scheduler.Delivered.Contains(inFlight.Queued))
         {
-            // Delivered (or carried by its first copy), so it holds nothing back: whatever came after it in its DID may go on.
+            // Delivered, so it holds nothing back: whatever came after it in its DID may go on.
             Record(inFlight, DeliveryOutcome.Copy(Current(inFlight)));
             _pending?.Remove(inFlight.Queued.EventId);
+            return false;
+        }
+
+        if (IsCopyOfStarted(inFlight))
+        {
+            // Carried by its first copy, whose memory (if it failed and waits) keeps holding the DID: left as it is.
+            Record(inFlight, DeliveryOutcome.Copy(Current(inFlight)));
             return false;
         }
 
