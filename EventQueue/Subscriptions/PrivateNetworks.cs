@@ -1,68 +1,42 @@
-using System.Net;
 using System.Net.Sockets;
+using Jetstream.Atproto.Network;
 
 namespace Jetstream.EventQueue.Subscriptions;
 
 /// <summary>
-/// Addresses a webhook URL a user supplies must not reach unless <c>Webhook:AllowPrivateNetworks</c> is set: loopback,
-/// private (RFC 1918, RFC 4193), link-local (which includes the cloud metadata address 169.254.169.254), carrier-grade
-/// NAT, unspecified, multicast and reserved ranges. Checked when a URL is saved and again on every connection, since a
-/// name can resolve elsewhere later (DNS rebinding).
+/// The subscription webhooks' use of the AT Protocol library's <see cref="PrivateNetworkGuard"/>: one classification of
+/// addresses (v4-mapped, NAT64 and 6to4 judged by the IPv4 address they reach) and one connect step for the Api, which
+/// checks a URL when it is saved, and the consumer, which checks again on every connection, since a name can resolve
+/// elsewhere later (DNS rebinding). Both are turned off by <see cref="Setting"/>.
 /// </summary>
 public static class PrivateNetworks
 {
-    public static bool IsPrivate(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
+    public const string Setting = "Webhook:AllowPrivateNetworks";
 
-        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.Broadcast))
-        {
-            return true;
-        }
+    /// <summary>The consumer's guard: installed on the webhook client's handler unless <see cref="Setting"/> is true.</summary>
+    public static PrivateNetworkGuard Guard(bool allowPrivateNetworks) => new(allowPrivateNetworks, Setting);
 
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            Span<byte> b = stackalloc byte[4];
-            address.TryWriteBytes(b, out _);
-            return b[0] == 0 || b[0] == 10 || b[0] == 127
-                || (b[0] == 100 && (b[1] & 0xC0) == 64)
-                || (b[0] == 169 && b[1] == 254)
-                || (b[0] == 172 && (b[1] & 0xF0) == 16)
-                || (b[0] == 192 && b[1] == 168)
-                || (b[0] == 192 && b[1] == 0 && b[2] == 0)
-                || (b[0] == 198 && (b[1] & 0xFE) == 18)
-                || b[0] >= 224;
-        }
-
-        return address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6UniqueLocal || address.IsIPv6Multicast;
-    }
-
-    /// <summary>Why <paramref name="url"/> may not be used (its host resolves to a private address), or null when it may.</summary>
+    /// <summary>
+    /// Why <paramref name="url"/> may not be saved (its host does not resolve, or resolves to a non-public address), or
+    /// null when it may. Unlike the library's <see cref="PrivateNetworkGuard.CheckAsync"/>, a name that does not resolve
+    /// is refused: a webhook saved so would fail every delivery.
+    /// </summary>
     public static async Task<string?> CheckAsync(Uri url, CancellationToken cancellationToken = default)
     {
-        IPAddress[] addresses;
-        if (IPAddress.TryParse(url.IdnHost.Trim('[', ']'), out var literal))
+        ArgumentNullException.ThrowIfNull(url);
+        try
         {
-            addresses = [literal];
+            var addresses = await PrivateNetworkGuard.ResolveAsync(url.IdnHost, cancellationToken);
+            Guard(allowPrivateNetworks: false).ThrowIfRefused(url.Host, addresses);
+            return null;
         }
-        else
+        catch (SocketException ex)
         {
-            try
-            {
-                addresses = await Dns.GetHostAddressesAsync(url.IdnHost, cancellationToken);
-            }
-            catch (SocketException ex)
-            {
-                return $"the host '{url.Host}' does not resolve ({ex.SocketErrorCode})";
-            }
+            return $"the host '{url.Host}' does not resolve ({ex.SocketErrorCode})";
         }
-
-        var blocked = addresses.FirstOrDefault(IsPrivate);
-        return blocked is null
-            ? null
-            : $"the host '{url.Host}' resolves to {blocked}, a loopback, private, link-local or reserved address; set Webhook:AllowPrivateNetworks=true to allow it";
+        catch (PrivateNetworkRefusedException ex)
+        {
+            return $"the host '{ex.Host}' resolves to {ex.Address}, a {PrivateNetworkGuard.Describe(ex.Range)} address; set {Setting}=true to allow it";
+        }
     }
 }

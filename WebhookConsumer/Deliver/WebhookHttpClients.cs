@@ -1,3 +1,4 @@
+using Jetstream.EventQueue.Subscriptions;
 using Jetstream.WebhookConsumer.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
@@ -10,7 +11,7 @@ namespace Jetstream.WebhookConsumer.Deliver;
 /// <summary>
 /// The two webhook HTTP clients: <see cref="Operator"/> for <c>Webhook:Url</c>, which the operator configured and may
 /// point anywhere, and <see cref="Subscription"/> for URLs from subscription documents, which anyone with the admin
-/// token can set, so it refuses private addresses at connect time (<see cref="PrivateNetworkConnector"/>). Both take
+/// token can set, so it refuses private addresses at connect time (<see cref="PrivateNetworks.Guard"/>). Both take
 /// each request's timeout from the request itself (<see cref="TimeoutKey"/>): one Polly timeout for every subscription.
 /// </summary>
 internal static class WebhookHttpClients
@@ -48,10 +49,7 @@ internal static class WebhookHttpClients
                 {
                     // A proxy would be the address checked instead of the receiver's.
                     handler.UseProxy = false;
-                    if (!options.AllowPrivateNetworks)
-                    {
-                        handler.ConnectCallback = PrivateNetworkConnector.ConnectAsync;
-                    }
+                    PrivateNetworks.Guard(options.AllowPrivateNetworks).Apply(handler);
                 }
 
                 return handler;

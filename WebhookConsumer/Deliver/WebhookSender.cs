@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Reflection;
+using Jetstream.Atproto.Network;
 using Jetstream.WebhookConsumer.Circuit;
 using Jetstream.WebhookConsumer.Hosting;
 using Microsoft.Extensions.Options;
@@ -98,7 +99,7 @@ internal sealed class WebhookSender
         catch (HttpRequestException ex)
         {
             // A refused private address is the subscription's configuration, not an outage: it follows the event's schedule.
-            var refused = ex is PrivateNetworkRefusedException || ex.InnerException is PrivateNetworkRefusedException;
+            var refused = ex.InnerException is PrivateNetworkRefusedException;
             return DeliveryResult.Failure(null, "Connection error: " + (ex.InnerException?.Message ?? ex.Message), endpoint: !refused);
         }
     }

@@ -97,12 +97,14 @@ public sealed class PrivateNetworkGuard(bool allowPrivateNetworks, string settin
         }
     }
 
-    private static async Task<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken) =>
+    /// <summary>The addresses <paramref name="host"/> stands for: itself when it is an IP literal, else DNS's answer (a <see cref="SocketException"/> when it does not resolve).</summary>
+    public static async Task<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken) =>
         IPAddress.TryParse(host.Trim('[', ']'), out var literal)
             ? [literal]
             : await Dns.GetHostAddressesAsync(host, cancellationToken);
 
-    private static string Describe(AddressRange range) => range switch
+    /// <summary>The range in words, for a refusal's message ("a {Describe(range)} address").</summary>
+    public static string Describe(AddressRange range) => range switch
     {
         AddressRange.Loopback => "loopback",
         AddressRange.Private => "private (RFC 1918 / site-local)",
