@@ -1,3 +1,5 @@
+using Jetstream.Grains.Interfaces;
+
 namespace Jetstream.Grains;
 
 /// <summary>
@@ -16,5 +18,5 @@ public readonly record struct CursorPosition(long? TimeUs, long? Seq, string? En
 
     /// <summary>The one lag formula (/status, /stats and the <c>jetstream.cursor.lag</c> metric).</summary>
     public static double? Lag(long? timeUs, DateTimeOffset now) =>
-        timeUs is { } us ? Math.Round(Math.Max(0, (now - ProcessorCounters.FromMicroseconds(us)).TotalSeconds), 3) : null;
+        timeUs is { } us ? Math.Round(Math.Max(0, (now - UnixMicroseconds.ToTime(us)).TotalSeconds), 3) : null;
 }

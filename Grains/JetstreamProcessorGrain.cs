@@ -31,7 +31,7 @@ public sealed class JetstreamProcessorGrain(
 {
     private readonly JetstreamOptions _options = options.Value;
     private readonly ActivityWindow _window = new(time);
-    private readonly RecentEventIds _recentIds = new((options.Value.ReconnectRewindSeconds + 10) * 1_000_000L);
+    private readonly RecentEventIds _recentIds = new(UnixMicroseconds.OfSeconds(options.Value.ReconnectRewindSeconds + 10));
     private readonly ReceiveRate _receiveRate = new(time);
     private readonly CancellationTokenSource _stopReading = new();
     private readonly CancellationTokenSource _stopSending = new();
@@ -65,7 +65,7 @@ public sealed class JetstreamProcessorGrain(
             Written = _watchers.Written,
         };
         _sink.Restore(state.State.GetPosition());
-        _cursors = new CursorPlanner(_recentIds, _options.ReconnectRewindSeconds * 1_000_000L);
+        _cursors = new CursorPlanner(_recentIds, UnixMicroseconds.OfSeconds(_options.ReconnectRewindSeconds));
         _frames = new FrameHandler(_sink, EventFilter.For(_subscription), _recentIds, time, metrics, logger, Key) { ForwardRaw = _options.ForwardRawBody };
         _checkpoint = new ProcessorCheckpoint(state, _options.CheckpointEveryCommits, ex => Log.CheckpointFailed(logger, ex, Key));
         _connection = new JetstreamConnection(_options, dictionaries, time, logger, Key);
@@ -153,7 +153,7 @@ public sealed class JetstreamProcessorGrain(
             return Task.FromResult(refused);
         }
 
-        var fromUs = ProcessorCounters.ToMicroseconds(from);
+        var fromUs = UnixMicroseconds.From(from);
         _cursors.RequestReplay(fromUs);
         Log.ReplayRequested(logger, Key, fromUs);
         Interrupt();

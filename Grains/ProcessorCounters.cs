@@ -110,17 +110,13 @@ public sealed class ProcessorCounters
         return events.Count;
     }
 
-    public static DateTimeOffset FromMicroseconds(long us) => DateTimeOffset.UnixEpoch.AddTicks(us * 10);
-
-    public static long ToMicroseconds(DateTimeOffset time) => (time - DateTimeOffset.UnixEpoch).Ticks / 10;
-
     public ProcessorStats ToStats(long? cursor, DateTimeOffset startedAt, ActivityWindow window) => new()
     {
         Cursor = cursor,
         EventCounts = EventCounts.ToImmutableDictionary(StringComparer.Ordinal),
         TotalEvents = TotalEvents,
         TotalReceived = TotalReceived,
-        LastEventTime = LastEventTimeUs is { } us ? FromMicroseconds(us) : null,
+        LastEventTime = LastEventTimeUs is { } us ? UnixMicroseconds.ToTime(us) : null,
         ParseErrors = ParseErrors,
         SkippedIdentityEvents = SkippedIdentityEvents,
         SkippedAccountEvents = SkippedAccountEvents,

@@ -68,7 +68,7 @@ public sealed class SessionGaps(TimeSpan serverRetention, TimeProvider time)
             return Gap(_endpoint, requested, to, "OutdatedCursor");
         }
 
-        var retentionUs = (long)serverRetention.TotalMicroseconds;
+        var retentionUs = UnixMicroseconds.Of(serverRetention);
         return _wire is { SequenceCursor: false } && to - requested > retentionUs ? Gap(_endpoint, requested, to, "RetentionExceeded") : null;
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Jetstream.Grains.Interfaces;
 
 namespace Jetstream.Grains.Connection;
 
@@ -135,9 +136,6 @@ public static class V2EventConverter
         return new WireFrame(WireFrameKind.Event, output.WrittenMemory, frame, seq, timeUs);
     }
 
-    /// <summary>RFC 3339 with six fractional digits (§3.2) to unix µs, exactly.</summary>
-    public static long ToMicroseconds(DateTimeOffset time) => (time - DateTimeOffset.UnixEpoch).Ticks / 10;
-
     private enum PayloadKind
     {
         None,
@@ -191,7 +189,7 @@ public static class V2EventConverter
                 }
 
                 if (reader.ValueTextEquals("seq"u8)) { reader.Read(); payload.Seq = reader.GetInt64(); continue; }
-                if (reader.ValueTextEquals("time"u8)) { reader.Read(); payload.TimeUs = reader.TryGetDateTimeOffset(out var time) ? ToMicroseconds(time) : null; continue; }
+                if (reader.ValueTextEquals("time"u8)) { reader.Read(); payload.TimeUs = reader.TryGetDateTimeOffset(out var time) ? UnixMicroseconds.From(time) : null; continue; }
                 if (reader.ValueTextEquals("name"u8)) { reader.Read(); payload.InfoName = reader.GetString(); continue; }
                 if (reader.ValueTextEquals("message"u8)) { reader.Read(); payload.InfoMessage = reader.GetString(); continue; }
                 var field = reader.ValueTextEquals("did"u8) ? 1 : reader.ValueTextEquals("rev"u8) ? 2 : reader.ValueTextEquals("operation"u8) ? 3

@@ -40,7 +40,7 @@ public sealed class GapTests(ITestOutputHelper output)
         var firstServed = scenario.Emulator.Log.First(e => e.Seq >= floor && e.Kind == "commit" && Wanted(e));
 
         // A replay resumes by time; the server clamps it to what it still has and says so with #info OutdatedCursor.
-        Assert.True((await scenario.Processor.Replay(ProcessorCounters.FromMicroseconds(from))).Accepted);
+        Assert.True((await scenario.Processor.Replay(UnixMicroseconds.ToTime(from))).Accepted);
 
         var gap = await WaitForGapAsync(scenario, "OutdatedCursor");
         Assert.Equal((from, firstServed.TimeUs, "time_us"), (gap.From, gap.To, gap.Unit));
@@ -60,7 +60,7 @@ public sealed class GapTests(ITestOutputHelper output)
         Assert.True(firstServed.TimeUs - from > 2_000_000, "precondition: the first batch has left the server's retention");
 
         // v1 clamps silently: only the distance between the cursor and the first event served shows the gap.
-        Assert.True((await scenario.Processor.Replay(ProcessorCounters.FromMicroseconds(from))).Accepted);
+        Assert.True((await scenario.Processor.Replay(UnixMicroseconds.ToTime(from))).Accepted);
 
         var gap = await WaitForGapAsync(scenario, "RetentionExceeded");
         Assert.Equal((from, firstServed.TimeUs, "time_us"), (gap.From, gap.To, gap.Unit));
