@@ -31,17 +31,9 @@ public sealed class EventQueueClients
         QueueName = isDefault ? options.Name : $"{subscriptions.QueuePrefix}-{subscriptionId}";
         PoisonQueueName = isDefault ? options.PoisonQueueName : QueueName + "-poison";
         BlobPrefix = isDefault ? string.Empty : subscriptionId + "/";
-        // Few, quick SDK retries: callers retry themselves and must learn of an outage fast (status, backpressure).
-        var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
-        queueOptions.Retry.MaxRetries = 1;
-        queueOptions.Retry.Delay = TimeSpan.FromMilliseconds(200);
-        queueOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
-        var blobOptions = new BlobClientOptions();
-        blobOptions.Retry.MaxRetries = 1;
-        blobOptions.Retry.Delay = TimeSpan.FromMilliseconds(200);
-        Queue = new QueueClient(connection.ConnectionString, QueueName, queueOptions);
-        PoisonQueue = new QueueClient(connection.ConnectionString, PoisonQueueName, queueOptions);
-        LargeEvents = new BlobContainerClient(connection.ConnectionString, Options.LargeEventContainer, blobOptions);
+        Queue = connection.Queue(QueueName);
+        PoisonQueue = connection.Queue(PoisonQueueName);
+        LargeEvents = connection.Container(Options.LargeEventContainer);
     }
 
     public QueueOptions Options { get; }

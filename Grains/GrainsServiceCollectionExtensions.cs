@@ -28,6 +28,7 @@ public static class GrainsServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<ProcessorMetrics>();
+        services.AddHttpClient(StoredZstdDictionaries.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(15));
         services.TryAddSingleton<IZstdDictionarySource, StoredZstdDictionaries>();
         services.AddBackfill();
         return services;

@@ -1,4 +1,4 @@
-using Azure.Data.Tables;
+using Jetstream.EventQueue;
 using Jetstream.Grains;
 
 namespace Jetstream.Silo;
@@ -12,9 +12,10 @@ public static class JetstreamSiloBuilderExtensions
     /// </summary>
     public static ISiloBuilder AddJetstreamProcessor(this ISiloBuilder silo, IConfiguration configuration, string storageConnectionString)
     {
+        var storage = new StorageConnection(storageConnectionString);
         silo.Services.AddJetstreamProcessor(configuration);
-        silo.AddAzureTableGrainStorage(ProcessorStorage.Name, options => options.TableServiceClient = new TableServiceClient(storageConnectionString));
-        silo.UseAzureTableReminderService(options => options.TableServiceClient = new TableServiceClient(storageConnectionString));
+        silo.AddAzureTableGrainStorage(ProcessorStorage.Name, options => options.TableServiceClient = storage.TableService());
+        silo.UseAzureTableReminderService(options => options.TableServiceClient = storage.TableService());
         silo.AddStartupTask(SubscriptionActivation.RunAsync);
         silo.Services.AddHostedService<SubscriptionWatchdog>();
         return silo;

@@ -1,4 +1,3 @@
-using Azure.Data.Tables;
 using System.Net;
 using System.Net.Sockets;
 using Jetstream.EventQueue;
@@ -28,7 +27,7 @@ public static class SiloHostingExtensions
         {
             if (orleans.Clustering == ClusteringMode.AzureStorage)
             {
-                silo.UseAzureStorageClustering(options => options.TableServiceClient = new TableServiceClient(storage));
+                silo.UseAzureStorageClustering(options => options.TableServiceClient = new StorageConnection(storage).TableService());
                 silo.Configure<ClusterOptions>(options =>
                 {
                     options.ClusterId = orleans.ClusterId;

@@ -18,7 +18,7 @@ public static class OrleansClientHostingExtensions
         // The client's start waits for a gateway (see GatewayConnectionRetryFilter); starting the hosted services
         // concurrently lets Kestrel answer /health/live and 503s meanwhile instead of refusing connections.
         builder.Services.Configure<HostOptions>(host => host.ServicesStartConcurrently = true);
-        builder.Services.AddJetstreamClusterClient(builder.Configuration, storage, client => client.AddDashboard());
+        builder.Services.AddJetstreamClusterClient(builder.Configuration, new StorageConnection(storage).TableService, client => client.AddDashboard());
         return builder;
     }
 }

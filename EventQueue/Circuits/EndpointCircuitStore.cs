@@ -17,14 +17,8 @@ public sealed class EndpointCircuitStore
     private readonly SemaphoreSlim _createLock = new(1, 1);
     private volatile bool _created;
 
-    public EndpointCircuitStore(StorageConnection connection, IOptions<SubscriptionOptions> options)
-    {
-        var tableOptions = new TableClientOptions();
-        tableOptions.Retry.MaxRetries = 1;
-        tableOptions.Retry.Delay = TimeSpan.FromMilliseconds(200);
-        tableOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
-        _table = new TableClient(connection.ConnectionString, options.Value.CircuitTable, tableOptions);
-    }
+    public EndpointCircuitStore(StorageConnection connection, IOptions<SubscriptionOptions> options) =>
+        _table = connection.Table(options.Value.CircuitTable);
 
     public async Task WriteAsync(EndpointCircuitReport report, CancellationToken cancellationToken = default)
     {

@@ -19,7 +19,7 @@ public static class SubscriptionSecretsExtensions
         services.AddDataProtection().SetApplicationName(ApplicationName);
         services.AddOptions<KeyManagementOptions>()
             .Configure<StorageConnection, IOptions<SubscriptionOptions>>((keys, connection, subscriptions) =>
-                keys.XmlRepository = new BlobXmlRepository(new BlobContainerClient(connection.ConnectionString, subscriptions.Value.KeyContainer)));
+                keys.XmlRepository = new BlobXmlRepository(connection.Container(subscriptions.Value.KeyContainer)));
         services.AddSingleton<WebhookSecrets>();
         return services;
     }

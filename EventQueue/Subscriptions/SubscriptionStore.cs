@@ -19,14 +19,8 @@ public sealed class SubscriptionStore
     private readonly SemaphoreSlim _createLock = new(1, 1);
     private volatile bool _created;
 
-    public SubscriptionStore(StorageConnection connection, IOptions<SubscriptionOptions> options)
-    {
-        var blobOptions = new BlobClientOptions();
-        blobOptions.Retry.MaxRetries = 2;
-        blobOptions.Retry.Delay = TimeSpan.FromMilliseconds(200);
-        blobOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
-        _container = new BlobContainerClient(connection.ConnectionString, options.Value.Container, blobOptions);
-    }
+    public SubscriptionStore(StorageConnection connection, IOptions<SubscriptionOptions> options) =>
+        _container = connection.Container(options.Value.Container);
 
     /// <summary>Every subscription's id and version (one listing request), to find what changed without reading each.</summary>
     public async Task<IReadOnlyList<(string Id, ETag Version)>> ListVersionsAsync(CancellationToken cancellationToken = default)

@@ -20,7 +20,7 @@ public static class ClusterClientHostingExtensions
     /// the host at start, naming the setting), with <paramref name="configure"/> for what the host adds on top.
     /// </summary>
     public static IServiceCollection AddJetstreamClusterClient(
-        this IServiceCollection services, IConfiguration configuration, string storageConnectionString, Action<IClientBuilder>? configure = null)
+        this IServiceCollection services, IConfiguration configuration, Func<TableServiceClient> clusteringTables, Action<IClientBuilder>? configure = null)
     {
         // The clustering provider is chosen while building, so the section is read (and checked) here, not at start.
         var options = ReadValidated(configuration);
@@ -41,7 +41,7 @@ public static class ClusterClientHostingExtensions
                         cluster.ClusterId = options.ClusterId;
                         cluster.ServiceId = options.ServiceId;
                     });
-                    client.UseAzureStorageClustering(table => table.TableServiceClient = new TableServiceClient(storageConnectionString));
+                    client.UseAzureStorageClustering(table => table.TableServiceClient = clusteringTables());
                     break;
             }
 

@@ -11,14 +11,16 @@ namespace Jetstream.Grains.Connection;
 /// one fetched from the endpoint's <c>getZstdDictionary</c> and stored, else the built-in 20260811 dictionary. A
 /// fetched dictionary is used only if its own header carries the id the server announced.
 /// </summary>
-public sealed class StoredZstdDictionaries(StorageConnection storage, TimeProvider time, ILogger<StoredZstdDictionaries> logger) : IZstdDictionarySource
+public sealed class StoredZstdDictionaries(StorageConnection storage, IHttpClientFactory http, TimeProvider time, ILogger<StoredZstdDictionaries> logger) : IZstdDictionarySource
 {
     public const string ContainerName = "jetstream-zstd-dictionaries";
     private const string GetZstdDictionaryPath = "/xrpc/network.bsky.jetstream.getZstdDictionary";
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(15) };
+
+    /// <summary>The named <see cref="HttpClient"/> of the fetch (15 s), registered by <c>AddJetstreamProcessor</c>.</summary>
+    public const string HttpClientName = "zstd-dictionaries";
 
     private readonly ConcurrentDictionary<string, ZstdDictionaryBytes> _known = new(StringComparer.Ordinal);
-    private readonly BlobContainerClient _container = new(storage.ConnectionString, ContainerName);
+    private readonly BlobContainerClient _container = storage.Container(ContainerName);
 
     public async ValueTask<ZstdDictionaryBytes?> GetAsync(string endpoint, CancellationToken cancellationToken)
     {
@@ -75,7 +77,7 @@ public sealed class StoredZstdDictionaries(StorageConnection storage, TimeProvid
         string? announced;
         try
         {
-            using var response = await Http.GetAsync(uri, cancellationToken);
+            using var response = await http.CreateClient(HttpClientName).GetAsync(uri, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
                 Log.DictionaryProblem(logger, "-", endpoint, $"getZstdDictionary answered HTTP {(int)response.StatusCode}");

@@ -93,7 +93,7 @@ internal sealed class ClusterConnection(
         builder.Services.AddSingleton(time);
         // The consumer's own host handles SIGTERM and stops this one, after its loops.
         builder.Services.AddSingleton<IHostLifetime, OwnedHostLifetime>();
-        builder.Services.AddJetstreamClusterClient(configuration, storage.ConnectionString, client => client.AddClusterConnectionStatusObserver(this));
+        builder.Services.AddJetstreamClusterClient(configuration, storage.TableService, client => client.AddClusterConnectionStatusObserver(this));
         _client = builder.Build();
         WakeLog.Connecting(_logger, orleans.Value.Clustering.ToString(), orleans.Value.ClusterId);
         try
