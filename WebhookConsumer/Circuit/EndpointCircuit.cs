@@ -218,12 +218,7 @@ internal sealed class EndpointCircuit
             retryAfter = _retryAfter;
         }
 
-        if (retryAfter is { } asked)
-        {
-            var honoured = asked < _options.MaxRetryAfter ? asked : _options.MaxRetryAfter;
-            duration = honoured > duration ? honoured : duration;
-        }
-
+        duration = _options.HonourRetryAfter(duration, retryAfter);
         Interlocked.Exchange(ref _probeAtTicks, (_timeProvider.GetUtcNow() + duration).UtcTicks);
         return ValueTask.FromResult(duration);
     }

@@ -14,9 +14,11 @@ namespace Jetstream.WebhookConsumer.Settle;
 /// longer than the schedule's total (<see cref="WebhookOptions.OutageLimit"/>, counted from its first attempt)
 /// dead-letters it.
 /// </summary>
-internal sealed class RetryPolicy(IOptions<WebhookOptions> options)
+/// <param name="jitter">A number in [0, 1) for each delay's jitter (<c>Webhook:RetryJitter</c>); tests pass their own.</param>
+internal sealed class RetryPolicy(IOptions<WebhookOptions> options, Func<double>? jitter = null)
 {
     private readonly WebhookOptions _options = options.Value;
+    private readonly Func<double> _jitter = jitter ?? Random.Shared.NextDouble;
 
     /// <summary>The event with this attempt recorded; <paramref name="deadLetter"/> says whether its retries are over.</summary>
     /// <param name="circuitOpenUntil">The endpoint circuit's next probe while it is open; an endpoint failure waits for it.</param>
@@ -45,12 +47,7 @@ internal sealed class RetryPolicy(IOptions<WebhookOptions> options)
         }
 
         var step = _options.RetrySchedule[attempts - 1];
-        var delay = step * (1 + (_options.RetryJitter * Random.Shared.NextDouble()));
-        if (result.RetryAfter is { } retryAfter)
-        {
-            var honoured = retryAfter < _options.MaxRetryAfter ? retryAfter : _options.MaxRetryAfter;
-            delay = honoured > delay ? honoured : delay;
-        }
+        var delay = _options.HonourRetryAfter(step * (1 + (_options.RetryJitter * _jitter())), result.RetryAfter);
 
         return updated with { NotBefore = now + delay };
     }
@@ -93,12 +90,7 @@ internal sealed class RetryPolicy(IOptions<WebhookOptions> options)
         var wait = failingFor < _options.CircuitBreakDuration ? _options.CircuitBreakDuration
             : failingFor > _options.CircuitMaxBreakDuration ? _options.CircuitMaxBreakDuration
             : failingFor;
-        var delay = wait * (1 + (_options.RetryJitter * Random.Shared.NextDouble()));
-        if (result.RetryAfter is { } retryAfter)
-        {
-            var honoured = retryAfter < _options.MaxRetryAfter ? retryAfter : _options.MaxRetryAfter;
-            delay = honoured > delay ? honoured : delay;
-        }
+        var delay = _options.HonourRetryAfter(wait * (1 + (_options.RetryJitter * _jitter())), result.RetryAfter);
 
         return updated with { NotBefore = now + delay };
     }
