@@ -17,7 +17,7 @@ public sealed class BackfillRepoTable
     private volatile bool _created;
 
     public BackfillRepoTable(StorageConnection connection, IOptions<BackfillOptions> options) =>
-        _table = new TableClient(connection.ConnectionString, options.Value.RepoTable);
+        _table = connection.Table(options.Value.RepoTable);
 
     internal async Task<List<BackfillRepoRow>> LoadAsync(string subscriptionId, long runId, CancellationToken cancellationToken = default)
     {

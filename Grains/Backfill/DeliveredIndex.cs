@@ -20,7 +20,7 @@ public sealed class DeliveredIndex
     private volatile bool _created;
 
     public DeliveredIndex(StorageConnection connection, IOptions<BackfillOptions> options) =>
-        _table = new TableClient(connection.ConnectionString, options.Value.DeliveredTable);
+        _table = connection.Table(options.Value.DeliveredTable);
 
     internal async IAsyncEnumerable<DeliveredRecord> ReadCollectionAsync(string subscriptionId, string did, string collection,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
