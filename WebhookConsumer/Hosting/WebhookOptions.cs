@@ -47,6 +47,15 @@ public sealed class WebhookOptions
     public int BatchSize { get; set; } = 32;
 
     /// <summary>
+    /// Most receives of <see cref="BatchSize"/> in flight at once for one subscription. While every receive fills (a
+    /// backlog), the next batch is that many receives wide, doubling from 1 up to this; one that brings fewer than it
+    /// asked for (the queue is drained) sets it back to 1. Their union is delivered as one batch, so a DID's events keep
+    /// queue order across them. 1 receives one batch at a time.
+    /// </summary>
+    [Range(1, 64, ErrorMessage = "Webhook:MaxParallelReceives must be between 1 and 64.")]
+    public int MaxParallelReceives { get; set; } = 8;
+
+    /// <summary>
     /// How long a received message stays hidden from other consumers. A consumer that dies mid-delivery leaves its
     /// messages to be delivered again after this; it must be at least twice <see cref="TimeoutSeconds"/>.
     /// </summary>

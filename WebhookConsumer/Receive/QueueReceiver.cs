@@ -10,12 +10,35 @@ namespace Jetstream.WebhookConsumer.Receive;
 /// One subscription's receives from its queue: up to <c>Webhook:BatchSize</c> messages hidden for
 /// <c>Webhook:VisibilityTimeout</c>, with when the receive was issued (their invisibility counts from then) and whether
 /// it brought every visible message (the per-DID memory needs to know, <see cref="PendingLifetime"/>).
+/// A backlog is received several batches wide (<see cref="ReceiveWidth"/>): one receive at a time bound the drain after
+/// an outage to one storage round trip and one delivery round per 32 messages (about 150 messages/s on the bench).
 /// </summary>
 internal sealed class QueueReceiver(EventQueueClients clients, ConsumerHealth health, WebhookOptions options, TimeProvider timeProvider, ILogger logger)
 {
-    /// <summary>One receive; null when it failed (logged), an empty batch when the queue had nothing visible.</summary>
+    private readonly ReceiveWidth _width = new(options.MaxParallelReceives);
+
+    /// <summary>
+    /// As many receives at once as the backlog calls for (<see cref="ReceiveWidth"/>), as one batch: null when every
+    /// receive failed (logged), an empty batch when the queue had nothing visible.
+    /// </summary>
     /// <param name="deleting">The subscription is being deleted: its queues are never created again (another consumer may just have removed them).</param>
     public async Task<ReceivedBatch?> ReceiveAsync(bool deleting, CancellationToken cancellationToken)
+    {
+        var width = _width.Current;
+        if (width == 1)
+        {
+            var single = await ReceiveOnceAsync(deleting, cancellationToken);
+            _width.Received(single is { DrainedAt: null, Messages.Length: > 0 });
+            return single;
+        }
+
+        var batches = await Task.WhenAll(Enumerable.Range(0, width).Select(_ => ReceiveOnceAsync(deleting, cancellationToken)));
+        var union = ReceivedBatch.Union(batches);
+        _width.Received(union is { DrainedAt: null, Messages.Length: > 0 });
+        return union;
+    }
+
+    private async Task<ReceivedBatch?> ReceiveOnceAsync(bool deleting, CancellationToken cancellationToken)
     {
         var receivedAt = timeProvider.GetUtcNow();
         try
