@@ -78,6 +78,9 @@ internal sealed record BenchSettings
     /// <summary>Longest wait for the last event after the feed stops (the issue saw 65 s before the circuit).</summary>
     public TimeSpan OutageDrainLimit { get; init; } = TimeSpan.FromSeconds(90);
 
+    /// <summary>Only the clean outage (<c>--outage-clean-only</c>), for A/B runs of the drain; the report then lacks the run with failures.</summary>
+    public bool OutageCleanOnly { get; init; }
+
     /// <summary>Issue 13 duplicates: 150 events/s, 45 % matching commits, for this long (2,700 matching events).</summary>
     public TimeSpan DuplicatesDuration { get; init; } = TimeSpan.FromSeconds(40);
 
@@ -168,6 +171,7 @@ internal sealed record BenchSettings
                     ColdWindow = TimeSpan.FromSeconds(10),
                 },
                 "--no-micro" => settings with { RunMicro = false },
+                "--outage-clean-only" => settings with { OutageCleanOnly = true },
                 "--azurite-in-memory" => settings with { AzuriteInMemory = true },
                 "--only" => settings with { Only = [.. settings.Only, Scenario(args[++i])] },
                 "--skip" => settings with { Skip = [.. settings.Skip, Scenario(args[++i])] },
@@ -181,7 +185,7 @@ internal sealed record BenchSettings
                 "--coldwarm-mix" => settings with { ColdWarmMixes = [.. settings.ColdWarmMixes, OneOf(args[++i], "capture", "nonascii")] },
                 "--coldwarm-seconds" => settings with { ColdWarmDuration = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture)) },
                 "--warmup-seconds" => settings with { Warmup = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture)) },
-                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use --quick, --no-micro, --report PATH, --firehose-seconds N, --warmup-seconds N, --coldwarm-seconds N, --coldwarm-mode batched|single, --coldwarm-mix capture|nonascii, --only SCENARIO ({string.Join(", ", AllScenarios)}), --skip SCENARIO, --subscriptions N, --silo-env KEY=VALUE, --consumer-env KEY=VALUE, --hosts DIR, --azurite-in-memory."),
+                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use --quick, --no-micro, --report PATH, --firehose-seconds N, --warmup-seconds N, --coldwarm-seconds N, --coldwarm-mode batched|single, --coldwarm-mix capture|nonascii, --only SCENARIO ({string.Join(", ", AllScenarios)}), --skip SCENARIO, --subscriptions N, --silo-env KEY=VALUE, --consumer-env KEY=VALUE, --hosts DIR, --azurite-in-memory, --outage-clean-only."),
             };
         }
 

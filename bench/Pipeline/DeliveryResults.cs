@@ -52,6 +52,12 @@ internal sealed record OutageResult
     /// </summary>
     public required long ArrivedLate { get; init; }
 
+    /// <summary>From the receiver's return to the first arrival of the last event published before it (the backlog).</summary>
+    public required double BacklogDeliveredAfterReturnSeconds { get; init; }
+
+    /// <summary>Publication to first arrival (ms) of the events published 5 s or more after the return.</summary>
+    public required Percentiles RecoveredLatency { get; init; }
+
     /// <summary>The longest time from an event's publication to its first arrival.</summary>
     public required double LongestWaitSeconds { get; init; }
 

@@ -68,6 +68,21 @@ internal sealed class EventTimingReport(Results results, BenchSettings settings)
                 o.ArrivedLate > 0 ? $"the first delivery came {F1(o.FirstArrivalAfterReturnSeconds)} s after the return and the last {F1(o.LastArrivalAfterReturnSeconds)} s, not within {late:F0}" : "",
             }.Where(x => x.Length > 0))),
         }));
+        var recovered = OutageScenario.RecoveredAfterReturn.TotalSeconds;
+        Table(["Issue 20 target", "Measured", "Met"], Results.Outages.SelectMany(o => new[]
+        {
+            new[]
+            {
+                $"{o.Name}: every event published before the return delivered ≤ 5 s after it",
+                $"{F1(o.BacklogDeliveredAfterReturnSeconds)} s after the return",
+                Met(o.BacklogDeliveredAfterReturnSeconds <= 5, $"{F1(o.BacklogDeliveredAfterReturnSeconds)} s"),
+            },
+            [
+                $"{o.Name}: events published ≥ {recovered:F0} s after the return, p99 ≤ 1 s",
+                $"p50 {o.RecoveredLatency.P50:F0} ms, p99 {o.RecoveredLatency.P99:F0} ms, max {o.RecoveredLatency.Max:F0} ms ({o.RecoveredLatency.Count:N0} events)",
+                Met(o.RecoveredLatency.P99 <= 1000, $"p99 {o.RecoveredLatency.P99:F0} ms"),
+            ],
+        }));
         Line($"Each run: a new Silo and consumer with default settings, the feed at {Settings.OutageRate:F0} matching commits/s; after {Settings.OutageLead.TotalSeconds:F0} s the receiver " +
              $"aborts every connection (no answer) for the outage, then answers again; the feed runs {Settings.OutageTail.TotalSeconds:F0} s more and stops; the bench waits until every " +
              $"queued event has arrived (at most {Settings.OutageDrainLimit.TotalSeconds:F0} s). An event counts at its first arrival; the dead-lettered count is the `-poison` queue's length. " +
