@@ -33,9 +33,8 @@ internal sealed class QueueReceiver(EventQueueClients clients, ConsumerHealth he
         }
 
         var batches = await Task.WhenAll(Enumerable.Range(0, width).Select(_ => ReceiveOnceAsync(deleting, cancellationToken)));
-        var union = ReceivedBatch.Union(batches);
-        _width.Received(union is { DrainedAt: null, Messages.Length: > 0 });
-        return union;
+        _width.Received(batches.All(b => b is { DrainedAt: null, Messages.Length: > 0 }));
+        return ReceivedBatch.Union(batches);
     }
 
     private async Task<ReceivedBatch?> ReceiveOnceAsync(bool deleting, CancellationToken cancellationToken)

@@ -9,20 +9,13 @@ internal sealed record ReceivedBatch(QueueMessage[] Messages, DateTimeOffset Rec
     /// <summary>
     /// Receives issued together, as one batch: their messages in receive order (the scheduler puts each DID's events
     /// back in queue order, <c>DidScheduler.ByDid</c>, since two receives at once can each bring part of a DID's run),
-    /// hidden from the earliest issue time, drained when any receive was; null when every receive failed.
+    /// hidden from the earliest issue time; null when every receive failed. Never drained: a receive that brings fewer
+    /// than it asked for while others run beside it may only have missed the messages they were hiding at that moment,
+    /// so only a receive alone tells the per-DID memory the queue was seen to the end (the next one is alone).
     /// </summary>
     public static ReceivedBatch? Union(IReadOnlyList<ReceivedBatch?> batches)
     {
         var received = batches.OfType<ReceivedBatch>().ToList();
-        if (received.Count == 0)
-        {
-            return null;
-        }
-
-        var drained = received.Select(b => b.DrainedAt).OfType<DateTimeOffset>().ToList();
-        return new ReceivedBatch(
-            [.. received.SelectMany(b => b.Messages)],
-            received.Min(b => b.ReceivedAt),
-            drained.Count == 0 ? null : drained.Max());
+        return received.Count == 0 ? null : new ReceivedBatch([.. received.SelectMany(b => b.Messages)], received.Min(b => b.ReceivedAt));
     }
 }
