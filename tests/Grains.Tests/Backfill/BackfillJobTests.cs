@@ -1,4 +1,5 @@
 using Jetstream.TestSupport;
+using Jetstream.TestSupport.Backfill;
 using Jetstream.Grains.Interfaces.Backfill;
 
 namespace Jetstream.Grains.Tests.Backfill;

@@ -1,5 +1,6 @@
 using Jetstream.Grains.Interfaces.Backfill;
 using Jetstream.TestSupport;
+using Jetstream.TestSupport.Backfill;
 
 namespace Jetstream.Grains.Tests.Backfill;
 

@@ -3,24 +3,25 @@ using Jetstream.EventQueue;
 using Jetstream.EventQueue.Subscriptions;
 using Jetstream.Grains.Backfill;
 using Jetstream.Grains.Interfaces.Backfill;
-using Jetstream.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.TestingHost;
+using Xunit;
 
-namespace Jetstream.Grains.Tests.Backfill;
+namespace Jetstream.TestSupport.Backfill;
 
 /// <summary>
-/// A real in-process cluster (Azure Table grain state and reminders on Azurite) with the backfill grains reading
-/// <see cref="FakeNetwork"/>, one subscription in the store, its queue and the backfill tables all named for this test.
+/// A real in-process cluster (Azure Table grain state and reminders on Azurite) with the backfill grains reading the
+/// given repository source (or, without one, the network at <c>Atproto:RelayUrl</c>/<c>PlcUrl</c> through the real
+/// AT Protocol client), one subscription in the store, its queue and the backfill tables all named for this test.
+/// Shared by the Grains tests (in-memory and signed HTTP networks) and the Backfill tests (the reference PDS and PLC).
 /// </summary>
-internal sealed class BackfillScenario : IAsyncDisposable
+public sealed class BackfillScenario : IAsyncDisposable
 {
-    private BackfillScenario(InProcessTestCluster cluster, FakeNetwork? network, string storage, Dictionary<string, string?> settings, string subscriptionId)
+    private BackfillScenario(InProcessTestCluster cluster, string storage, Dictionary<string, string?> settings, string subscriptionId)
     {
         Cluster = cluster;
-        Network = network;
         Storage = storage;
         SubscriptionId = subscriptionId;
         var connection = new StorageConnection(storage);
@@ -30,9 +31,6 @@ internal sealed class BackfillScenario : IAsyncDisposable
     }
 
     public InProcessTestCluster Cluster { get; }
-
-    /// <summary>Null when the silo reads the network through the real AT Protocol client.</summary>
-    public FakeNetwork? Network { get; }
 
     public string Storage { get; }
 
@@ -46,7 +44,7 @@ internal sealed class BackfillScenario : IAsyncDisposable
 
     public IBackfillJobGrain Job => Cluster.Client.GetGrain<IBackfillJobGrain>(SubscriptionId);
 
-    public static async Task<BackfillScenario> StartAsync(FakeNetwork? network, string[] wantedCollections, short silos = 1, Action<Dictionary<string, string?>>? tweak = null)
+    public static async Task<BackfillScenario> StartAsync(IRepositorySource? network, string[] wantedCollections, short silos = 1, Action<Dictionary<string, string?>>? tweak = null)
     {
         var storage = await SharedAzurite.GetConnectionStringAsync();
         var name = TestNames.Queue("bf");
@@ -75,7 +73,7 @@ internal sealed class BackfillScenario : IAsyncDisposable
                 o.NumVotesForDeathDeclaration = 1;
             });
         });
-        var scenario = new BackfillScenario(cluster, network, storage, settings, "bf-" + Guid.NewGuid().ToString("N")[..8]);
+        var scenario = new BackfillScenario(cluster, storage, settings, "bf-" + Guid.NewGuid().ToString("N")[..8]);
         Assert.True(await scenario.Store.TryCreateAsync(new SubscriptionDocument
         {
             Id = scenario.SubscriptionId,
