@@ -106,6 +106,9 @@ public sealed class BackfillAgainstDevNetTests(DevNetFixture fixture)
         ["text"] = text,
         ["langs"] = new JsonArray("fr", "ja"),
         ["reply"] = new JsonObject { ["depth"] = 2, ["note"] = "ñ \"quoted\" <&>" },
+        // A CID link and bytes: the PDS stores them as DAG-CBOR tag 42 and a byte string, listRecords gives them back as $link/$bytes.
+        ["embed"] = new JsonObject { ["$link"] = "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm" },
+        ["data"] = new JsonObject { ["$bytes"] = "AAEC/w" },
         ["createdAt"] = "2026-12-06T00:00:00.000Z",
     };
 
