@@ -10,7 +10,7 @@ namespace Jetstream.Grains.Backfill;
 /// Every repository of a run is a row of <see cref="BackfillRepoTable"/> written before it is started and after it
 /// ends, and a reminder brings the job back on another silo, so a silo's death costs the repositories in flight one
 /// more attempt and nothing else. It discovers, resolves each DID's PDS, starts repositories under the limits of
-/// <see cref="BackfillScheduler"/>, renews those in flight, and stops when the subscription is paused or deleted.
+/// <see cref="BackfillScheduler"/> (sent and kept alive by <see cref="RepoDispatcher"/>), and stops when the subscription is paused or deleted.
 /// </summary>
 public sealed class BackfillJobGrain(
     [PersistentState("backfill", ProcessorStorage.Name)] IPersistentState<BackfillJobState> state,
@@ -28,12 +28,11 @@ public sealed class BackfillJobGrain(
     private static readonly TimeSpan SubscriptionCheck = TimeSpan.FromSeconds(5);
 
     private readonly BackfillOptions _options = options.Value;
-    private readonly Dictionary<string, InFlight> _inFlight = new(StringComparer.Ordinal);
     private BackfillRun _run = null!;
     private OutcomeSettler _settler = null!;
     private Task? _discovery;
     private int _resolving;
-    private long _nextDispatch;
+    private RepoDispatcher _dispatcher = null!;
     private DateTimeOffset _subscriptionCheckedAt;
     private IGrainTimer? _timer;
 
@@ -43,8 +42,7 @@ public sealed class BackfillJobGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        // Dispatch ids only need to differ from those of an earlier activation: the clock gives that.
-        _nextDispatch = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+        _dispatcher = new RepoDispatcher(GrainFactory, Key, time.GetUtcNow().ToUnixTimeMilliseconds() * 1000, Renewal);
         if (Running)
         {
             await LoadAsync(cancellationToken);
@@ -117,7 +115,7 @@ public sealed class BackfillJobGrain(
             return;
         }
 
-        var current = _inFlight.TryGetValue(outcome.Did, out var flight) && flight.Work.DispatchId == outcome.DispatchId;
+        var current = _dispatcher.Complete(outcome.Did, outcome.DispatchId);
         var terminal = outcome.Result is BackfillRepoResult.Done or BackfillRepoResult.Skipped or BackfillRepoResult.Invalid;
         if (!current && !terminal)
         {
@@ -129,14 +127,13 @@ public sealed class BackfillJobGrain(
         var host = BackfillRun.HostOf(row.Host!);
         if (current)
         {
-            _inFlight.Remove(outcome.Did);
             _run.Scheduler.Release(host, hostWorked: outcome.Result is not (BackfillRepoResult.RateLimited or BackfillRepoResult.HostFailed));
         }
 
         var next = _settler.Settle(row, outcome, host, now);
         _run.Set(next);
         await repos.SaveAsync(Key, state.State.RunId, next);
-        Dispatch(now);
+        _dispatcher.Send(_run, state.State.RunId, now);
     }
 
     /// <summary>The reminder only brings the job back (activation resumes a run); one left after a run ends goes.</summary>
@@ -185,12 +182,8 @@ public sealed class BackfillJobGrain(
                 _ = ResolveAsync(did);
             }
 
-            Dispatch(now);
-            foreach (var (did, flight) in _inFlight.Where(f => now - f.Value.SentAt >= Renewal).ToArray())
-            {
-                _inFlight[did] = flight with { SentAt = now };
-                _ = GrainFactory.GetGrain<IBackfillRepoGrain>(IBackfillRepoGrain.KeyOf(Key, did)).Run(flight.Work);
-            }
+            _dispatcher.Send(_run, state.State.RunId, now);
+            _dispatcher.Renew(now);
 
             if (state.State.Discovered && _run.Pending == 0)
             {
@@ -200,23 +193,6 @@ public sealed class BackfillJobGrain(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             BackfillLog.StepFailed(logger, ex, Key);
-        }
-    }
-
-    private void Dispatch(DateTimeOffset now)
-    {
-        foreach (var (did, host) in _run.Scheduler.Take(now))
-        {
-            if (_run.Find(did) is not { IsFinished: false } row)
-            {
-                // Finished by a stale attempt's report while it waited.
-                _run.Scheduler.Release(host, hostWorked: true);
-                continue;
-            }
-
-            var work = new BackfillRepoWork(Key, state.State.RunId, did, row.Host!, ++_nextDispatch);
-            _inFlight[did] = new InFlight(work, now);
-            _ = GrainFactory.GetGrain<IBackfillRepoGrain>(IBackfillRepoGrain.KeyOf(Key, did)).Run(work);
         }
     }
 
@@ -287,12 +263,7 @@ public sealed class BackfillJobGrain(
         state.State.State = end;
         state.State.CompletedAt = time.GetUtcNow();
         state.State.CancelReason = reason;
-        foreach (var did in _inFlight.Keys)
-        {
-            _ = GrainFactory.GetGrain<IBackfillRepoGrain>(IBackfillRepoGrain.KeyOf(Key, did)).Stop(state.State.RunId);
-        }
-
-        _inFlight.Clear();
+        _dispatcher.StopAll(state.State.RunId);
         _run.Unresolved.Clear();
         await state.WriteStateAsync();
         var status = _run.Status(state.State, time.GetUtcNow());
@@ -324,7 +295,7 @@ public sealed class BackfillJobGrain(
 
     private void ResetMemory()
     {
-        _inFlight.Clear();
+        _dispatcher.Clear();
         var scheduler = new BackfillScheduler(_options.MaxConcurrentRepos, _options.MaxConcurrentPerHost,
             TimeSpan.FromMilliseconds(_options.InitialRetryDelayMs), TimeSpan.FromMilliseconds(_options.MaxRetryDelayMs));
         _run = new BackfillRun(scheduler);
@@ -342,6 +313,4 @@ public sealed class BackfillJobGrain(
             BackfillLog.StepFailed(logger, ex, Key);
         }
     }
-
-        private sealed record InFlight(BackfillRepoWork Work, DateTimeOffset SentAt);
 }

@@ -1,0 +1,73 @@
+using Jetstream.Grains.Interfaces.Backfill;
+
+namespace Jetstream.Grains.Backfill;
+
+/// <summary>
+/// The job's second job: sending repositories to their grains and keeping those sends alive. A repository grain's
+/// <c>Run</c> is fire-and-forget (the outcome comes back through <see cref="IBackfillJobGrain.Report"/>), so a send
+/// lost with a silo is only noticed by not hearing back: each one in flight is sent again after
+/// <paramref name="renewal"/> with the same dispatch id, which the grain treats as the same attempt.
+/// </summary>
+internal sealed class RepoDispatcher(IGrainFactory grains, string subscriptionId, long firstDispatchId, TimeSpan renewal)
+{
+    private readonly Dictionary<string, InFlight> _inFlight = new(StringComparer.Ordinal);
+
+    // Dispatch ids only need to differ from those of an earlier activation: the caller seeds them from the clock.
+    private long _nextDispatch = firstDispatchId;
+
+    /// <summary>Sends every repository the scheduler lets go now.</summary>
+    public void Send(BackfillRun run, long runId, DateTimeOffset now)
+    {
+        foreach (var (did, host) in run.Scheduler.Take(now))
+        {
+            if (run.Find(did) is not { IsFinished: false } row)
+            {
+                // Finished by a stale attempt's report while it waited.
+                run.Scheduler.Release(host, hostWorked: true);
+                continue;
+            }
+
+            var work = new BackfillRepoWork(subscriptionId, runId, did, row.Host!, ++_nextDispatch);
+            _inFlight[did] = new InFlight(work, now);
+            _ = Grain(did).Run(work);
+        }
+    }
+
+    /// <summary>Sends again what has not been heard of for a while (its silo may be gone).</summary>
+    public void Renew(DateTimeOffset now)
+    {
+        foreach (var (did, flight) in _inFlight.Where(f => now - f.Value.SentAt >= renewal).ToArray())
+        {
+            _inFlight[did] = flight with { SentAt = now };
+            _ = Grain(did).Run(flight.Work);
+        }
+    }
+
+    /// <summary>True, and no longer in flight, when the outcome is of the attempt this activation sent.</summary>
+    public bool Complete(string did, long dispatchId)
+    {
+        if (!_inFlight.TryGetValue(did, out var flight) || flight.Work.DispatchId != dispatchId)
+        {
+            return false;
+        }
+
+        _inFlight.Remove(did);
+        return true;
+    }
+
+    public void StopAll(long runId)
+    {
+        foreach (var did in _inFlight.Keys)
+        {
+            _ = Grain(did).Stop(runId);
+        }
+
+        _inFlight.Clear();
+    }
+
+    public void Clear() => _inFlight.Clear();
+
+    private IBackfillRepoGrain Grain(string did) => grains.GetGrain<IBackfillRepoGrain>(IBackfillRepoGrain.KeyOf(subscriptionId, did));
+
+    private sealed record InFlight(BackfillRepoWork Work, DateTimeOffset SentAt);
+}
