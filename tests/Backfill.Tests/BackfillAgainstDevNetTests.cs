@@ -27,7 +27,8 @@ public sealed class BackfillAgainstDevNetTests(DevNetFixture fixture)
         for (var i = 0; i < 3; i++)
         {
             var account = await _devNet.CreateAccountAsync();
-            await _devNet.WriteAsync(account.Did, [.. Enumerable.Range(0, 4 + i).Select(n => DevNetWrite.Create(wanted, Record(wanted, $"héllo wörld {n} — 日本語 🦋")))]);
+            var blob = i == 0 ? await UploadBlobAsync(account) : null;
+            await _devNet.WriteAsync(account.Did, [.. Enumerable.Range(0, 4 + i).Select(n => DevNetWrite.Create(wanted, Record(wanted, $"héllo wörld {n} — 日本語 🦋", blob)))]);
             await _devNet.WriteAsync(account.Did, [DevNetWrite.Create(other, Record(other, "not wanted ✗"))]);
             accounts.Add(account);
         }
@@ -100,8 +101,9 @@ public sealed class BackfillAgainstDevNetTests(DevNetFixture fixture)
             changes.Where(e => e.Event.GetProperty("commit").GetProperty("operation").GetString() != "delete").Select(e => e.Event).ToList());
     }
 
-    private static JsonObject Record(string collection, string text) => new()
+    private static JsonObject Record(string collection, string text, JsonNode? blob = null) => new()
     {
+        ["image"] = blob?.DeepClone(),
         ["$type"] = collection,
         ["text"] = text,
         ["langs"] = new JsonArray("fr", "ja"),
@@ -125,6 +127,19 @@ public sealed class BackfillAgainstDevNetTests(DevNetFixture fixture)
             var actual = JsonNode.Parse(commit.GetProperty("record").GetRawText());
             Assert.True(JsonNode.DeepEquals(record.Value, actual), $"{record.Rkey}: listRecords {record.Value} but queued {actual}");
         }
+    }
+
+    /// <summary>A blob of the account's, so its records hold a blob ref (DAG-CBOR <c>{$type: blob, ref, mimeType, size}</c>).</summary>
+    private async Task<JsonNode> UploadBlobAsync(DevNetAccount account)
+    {
+        using var pds = new HttpClient { BaseAddress = _devNet.PdsUrl };
+        using var content = new ByteArrayContent([0x89, .."PNG not really"u8]);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/xrpc/com.atproto.repo.uploadBlob") { Content = content };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", account.AccessJwt);
+        using var response = await pds.SendAsync(request);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!["blob"]!.DeepClone();
     }
 
     private async Task<DevNetAccount> AccountHoldingAsync(string collection)
