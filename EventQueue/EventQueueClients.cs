@@ -14,8 +14,7 @@ namespace Jetstream.EventQueue;
 /// </summary>
 public sealed class EventQueueClients
 {
-    private readonly SemaphoreSlim _createLock = new(1, 1);
-    private volatile bool _created;
+    private readonly CreateOnce _creation;
 
     /// <summary>The <c>default</c> subscription's clients.</summary>
     public EventQueueClients(StorageConnection connection, Microsoft.Extensions.Options.IOptions<QueueOptions> options)
@@ -34,6 +33,12 @@ public sealed class EventQueueClients
         Queue = connection.Queue(QueueName);
         PoisonQueue = connection.Queue(PoisonQueueName);
         LargeEvents = connection.Container(Options.LargeEventContainer);
+        _creation = new CreateOnce(async ct =>
+        {
+            await Queue.CreateIfNotExistsAsync(cancellationToken: ct);
+            await PoisonQueue.CreateIfNotExistsAsync(cancellationToken: ct);
+            await LargeEvents.CreateIfNotExistsAsync(cancellationToken: ct);
+        });
     }
 
     public QueueOptions Options { get; }
@@ -54,29 +59,7 @@ public sealed class EventQueueClients
     public BlobContainerClient LargeEvents { get; }
 
     /// <summary>Creates the queues and the container if missing; after the first success it returns at once.</summary>
-    public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
-    {
-        if (_created)
-        {
-            return;
-        }
-
-        await _createLock.WaitAsync(cancellationToken);
-        try
-        {
-            if (!_created)
-            {
-                await Queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-                await PoisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-                await LargeEvents.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-                _created = true;
-            }
-        }
-        finally
-        {
-            _createLock.Release();
-        }
-    }
+    public Task EnsureCreatedAsync(CancellationToken cancellationToken = default) => _creation.EnsureAsync(cancellationToken);
 
     /// <summary>The blob holding an event too large for a message.</summary>
     public string BlobNameFor(string eventId) => BlobPrefix + eventId + ".json";
@@ -94,6 +77,6 @@ public sealed class EventQueueClients
             }
         }
 
-        _created = false;
+        _creation.Reset();
     }
 }

@@ -14,15 +14,17 @@ namespace Jetstream.EventQueue.Circuits;
 public sealed class EndpointCircuitStore
 {
     private readonly TableClient _table;
-    private readonly SemaphoreSlim _createLock = new(1, 1);
-    private volatile bool _created;
+    private readonly CreateOnce _creation;
 
-    public EndpointCircuitStore(StorageConnection connection, IOptions<SubscriptionOptions> options) =>
+    public EndpointCircuitStore(StorageConnection connection, IOptions<SubscriptionOptions> options)
+    {
         _table = connection.Table(options.Value.CircuitTable);
+        _creation = new CreateOnce(ct => _table.CreateIfNotExistsAsync(ct));
+    }
 
     public async Task WriteAsync(EndpointCircuitReport report, CancellationToken cancellationToken = default)
     {
-        await EnsureCreatedAsync(cancellationToken);
+        await _creation.EnsureAsync(cancellationToken);
         var entity = new TableEntity(report.SubscriptionId, report.ConsumerId)
         {
             ["State"] = report.State.ToString(),
@@ -84,25 +86,4 @@ public sealed class EndpointCircuitStore
         return reports;
     }
 
-    private async Task EnsureCreatedAsync(CancellationToken cancellationToken)
-    {
-        if (_created)
-        {
-            return;
-        }
-
-        await _createLock.WaitAsync(cancellationToken);
-        try
-        {
-            if (!_created)
-            {
-                await _table.CreateIfNotExistsAsync(cancellationToken);
-                _created = true;
-            }
-        }
-        finally
-        {
-            _createLock.Release();
-        }
-    }
 }

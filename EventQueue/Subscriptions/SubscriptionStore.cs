@@ -16,16 +16,18 @@ public sealed class SubscriptionStore
     private const int MaxUpdateAttempts = 10;
 
     private readonly BlobContainerClient _container;
-    private readonly SemaphoreSlim _createLock = new(1, 1);
-    private volatile bool _created;
+    private readonly CreateOnce _creation;
 
-    public SubscriptionStore(StorageConnection connection, IOptions<SubscriptionOptions> options) =>
+    public SubscriptionStore(StorageConnection connection, IOptions<SubscriptionOptions> options)
+    {
         _container = connection.Container(options.Value.Container);
+        _creation = new CreateOnce(ct => _container.CreateIfNotExistsAsync(cancellationToken: ct));
+    }
 
     /// <summary>Every subscription's id and version (one listing request), to find what changed without reading each.</summary>
     public async Task<IReadOnlyList<(string Id, ETag Version)>> ListVersionsAsync(CancellationToken cancellationToken = default)
     {
-        await EnsureCreatedAsync(cancellationToken);
+        await _creation.EnsureAsync(cancellationToken);
         var versions = new List<(string, ETag)>();
         await foreach (var blob in _container.GetBlobsAsync(cancellationToken: cancellationToken))
         {
@@ -47,7 +49,7 @@ public sealed class SubscriptionStore
 
     public async Task<StoredSubscription?> GetAsync(string id, CancellationToken cancellationToken = default)
     {
-        await EnsureCreatedAsync(cancellationToken);
+        await _creation.EnsureAsync(cancellationToken);
         try
         {
             var download = await Blob(id).DownloadContentAsync(cancellationToken);
@@ -64,7 +66,7 @@ public sealed class SubscriptionStore
     /// <summary>Writes a new subscription; false when one with its id exists already.</summary>
     public async Task<bool> TryCreateAsync(SubscriptionDocument document, CancellationToken cancellationToken = default)
     {
-        await EnsureCreatedAsync(cancellationToken);
+        await _creation.EnsureAsync(cancellationToken);
         try
         {
             await Blob(document.Id).UploadAsync(Serialize(document), new BlobUploadOptions
@@ -116,7 +118,7 @@ public sealed class SubscriptionStore
 
     public async Task DeleteAsync(string id, CancellationToken cancellationToken = default)
     {
-        await EnsureCreatedAsync(cancellationToken);
+        await _creation.EnsureAsync(cancellationToken);
         await Blob(id).DeleteIfExistsAsync(cancellationToken: cancellationToken);
     }
 
@@ -126,25 +128,4 @@ public sealed class SubscriptionStore
     private static BinaryData Serialize(SubscriptionDocument document) =>
         new(JsonSerializer.SerializeToUtf8Bytes(document, SubscriptionJsonContext.Default.SubscriptionDocument));
 
-    private async Task EnsureCreatedAsync(CancellationToken cancellationToken)
-    {
-        if (_created)
-        {
-            return;
-        }
-
-        await _createLock.WaitAsync(cancellationToken);
-        try
-        {
-            if (!_created)
-            {
-                await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-                _created = true;
-            }
-        }
-        finally
-        {
-            _createLock.Release();
-        }
-    }
 }

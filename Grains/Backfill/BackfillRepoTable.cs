@@ -13,15 +13,17 @@ public sealed class BackfillRepoTable
 {
     private const int BatchSize = 100;
     private readonly TableClient _table;
-    private readonly SemaphoreSlim _createLock = new(1, 1);
-    private volatile bool _created;
+    private readonly CreateOnce _creation;
 
-    public BackfillRepoTable(StorageConnection connection, IOptions<BackfillOptions> options) =>
+    public BackfillRepoTable(StorageConnection connection, IOptions<BackfillOptions> options)
+    {
         _table = connection.Table(options.Value.RepoTable);
+        _creation = new CreateOnce(ct => _table.CreateIfNotExistsAsync(ct));
+    }
 
     internal async Task<List<BackfillRepoRow>> LoadAsync(string subscriptionId, long runId, CancellationToken cancellationToken = default)
     {
-        await EnsureCreatedAsync(cancellationToken);
+        await _creation.EnsureAsync(cancellationToken);
         var rows = new List<BackfillRepoRow>();
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionKey(subscriptionId, runId)}");
         await foreach (var e in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
@@ -36,7 +38,7 @@ public sealed class BackfillRepoTable
     /// <summary>Adds discovered repositories as pending; the caller passes only DIDs the run does not have yet.</summary>
     internal async Task AddPendingAsync(string subscriptionId, long runId, IReadOnlyList<string> dids, CancellationToken cancellationToken = default)
     {
-        await EnsureCreatedAsync(cancellationToken);
+        await _creation.EnsureAsync(cancellationToken);
         foreach (var chunk in dids.Chunk(BatchSize))
         {
             await _table.SubmitTransactionAsync(chunk.Select(did => new TableTransactionAction(TableTransactionActionType.UpsertReplace,
@@ -46,14 +48,14 @@ public sealed class BackfillRepoTable
 
     internal async Task SaveAsync(string subscriptionId, long runId, BackfillRepoRow row, CancellationToken cancellationToken = default)
     {
-        await EnsureCreatedAsync(cancellationToken);
+        await _creation.EnsureAsync(cancellationToken);
         await _table.UpsertEntityAsync(ToEntity(subscriptionId, runId, row), TableUpdateMode.Replace, cancellationToken);
     }
 
     /// <summary>Removes a finished run's rows (an earlier run's, when a new one starts).</summary>
     internal async Task DeleteRunAsync(string subscriptionId, long runId, CancellationToken cancellationToken = default)
     {
-        await EnsureCreatedAsync(cancellationToken);
+        await _creation.EnsureAsync(cancellationToken);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionKey(subscriptionId, runId)}");
         var keys = new List<string>();
         await foreach (var e in _table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
@@ -80,25 +82,4 @@ public sealed class BackfillRepoTable
         ["Bytes"] = row.Bytes,
     };
 
-    private async Task EnsureCreatedAsync(CancellationToken cancellationToken)
-    {
-        if (_created)
-        {
-            return;
-        }
-
-        await _createLock.WaitAsync(cancellationToken);
-        try
-        {
-            if (!_created)
-            {
-                await _table.CreateIfNotExistsAsync(cancellationToken);
-                _created = true;
-            }
-        }
-        finally
-        {
-            _createLock.Release();
-        }
-    }
 }

@@ -16,16 +16,18 @@ public sealed class DeliveredIndex
 {
     private const int BatchSize = 100;
     private readonly TableClient _table;
-    private readonly SemaphoreSlim _createLock = new(1, 1);
-    private volatile bool _created;
+    private readonly CreateOnce _creation;
 
-    public DeliveredIndex(StorageConnection connection, IOptions<BackfillOptions> options) =>
+    public DeliveredIndex(StorageConnection connection, IOptions<BackfillOptions> options)
+    {
         _table = connection.Table(options.Value.DeliveredTable);
+        _creation = new CreateOnce(ct => _table.CreateIfNotExistsAsync(ct));
+    }
 
     internal async IAsyncEnumerable<DeliveredRecord> ReadCollectionAsync(string subscriptionId, string did, string collection,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await EnsureCreatedAsync(cancellationToken);
+        await _creation.EnsureAsync(cancellationToken);
         var pk = PartitionKey(subscriptionId, did);
         // '}' follows '|': the range is exactly this collection's rows.
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {collection + "|"} and RowKey lt {collection + "}"}");
@@ -37,7 +39,7 @@ public sealed class DeliveredIndex
 
     internal async IAsyncEnumerable<DeliveredRecord> ReadAllAsync(string subscriptionId, string did, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await EnsureCreatedAsync(cancellationToken);
+        await _creation.EnsureAsync(cancellationToken);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionKey(subscriptionId, did)}");
         await foreach (var row in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["RowKey", "Cid"], cancellationToken: cancellationToken))
         {
@@ -48,7 +50,7 @@ public sealed class DeliveredIndex
     /// <summary>Records what was delivered: creates and updates set the CID, deletes remove the row. In transactions of 100.</summary>
     internal async Task ApplyAsync(string subscriptionId, string did, IReadOnlyList<RepairChange> changes, CancellationToken cancellationToken = default)
     {
-        await EnsureCreatedAsync(cancellationToken);
+        await _creation.EnsureAsync(cancellationToken);
         var pk = PartitionKey(subscriptionId, did);
         foreach (var chunk in changes.Chunk(BatchSize))
         {
@@ -88,25 +90,4 @@ public sealed class DeliveredIndex
         return new DeliveredRecord(row.RowKey[..cut], row.RowKey[(cut + 1)..], row.GetString("Cid") ?? string.Empty);
     }
 
-    private async Task EnsureCreatedAsync(CancellationToken cancellationToken)
-    {
-        if (_created)
-        {
-            return;
-        }
-
-        await _createLock.WaitAsync(cancellationToken);
-        try
-        {
-            if (!_created)
-            {
-                await _table.CreateIfNotExistsAsync(cancellationToken);
-                _created = true;
-            }
-        }
-        finally
-        {
-            _createLock.Release();
-        }
-    }
 }
