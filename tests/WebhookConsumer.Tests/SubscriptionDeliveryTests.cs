@@ -99,7 +99,8 @@ public sealed class SubscriptionDeliveryTests(ITestOutputHelper output)
         var events = TestEvents.Interleaved(dids: 4, perDid: 60);
         await harness.SendAsync(id, events, perMessage: 2);
 
-        await harness.StartConsumerAsync(new Dictionary<string, string?> { ["Webhook:BatchSize"] = "4" });
+        // One receive at a time (no widening over a backlog), so events are still queued when the webhook changes.
+        await harness.StartConsumerAsync(new Dictionary<string, string?> { ["Webhook:BatchSize"] = "4", ["Webhook:MaxParallelReceives"] = "1" });
         await ConsumerHarness.WaitUntilAsync(() => Task.FromResult(first.Stats.Delivered >= 20), TimeSpan.FromSeconds(30), "deliveries to the first webhook");
         await harness.Store.UpdateAsync(id, d => d with { Webhook = harness.Webhook(second.Url, [secondSecret]) });
 

@@ -6,6 +6,7 @@ using Xunit.Abstractions;
 namespace Jetstream.Atproto.Tests.Repo;
 
 /// <summary>The property that lets a silo read any repository: memory grows with the block count (the index), not with the bytes.</summary>
+[Collection(MemoryMeasurementCollection.Name)]
 public sealed class RepoMemoryTests(ITestOutputHelper output) : IDisposable
 {
     private const int Records = 200_000;
