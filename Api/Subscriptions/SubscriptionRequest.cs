@@ -63,4 +63,10 @@ public sealed record WebhookRequest
 
     /// <summary>Milliseconds a short receive waits for more events before its batches go, 0-10000; left out: the consumer's <c>Webhook:BatchMaxWait</c>.</summary>
     public int? BatchMaxWaitMs { get; init; }
+
+    /// <summary>
+    /// Most requests per second to this webhook, 1-10000, from each consumer process (N consumer replicas together send
+    /// up to N times as many); left out: no limit. Waiting for it spends no retry attempt and keeps each DID's order.
+    /// </summary>
+    public int? MaxRequestsPerSecond { get; init; }
 }

@@ -51,6 +51,10 @@ public sealed record WebhookResponse(string Url, int SecretCount, bool HasBearer
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? BatchMaxWaitMs { get; init; }
+
+    /// <summary>Per consumer process; shown only when set.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? MaxRequestsPerSecond { get; init; }
 }
 
 public sealed record SubscriptionStatusSummary

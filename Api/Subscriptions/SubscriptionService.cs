@@ -140,6 +140,7 @@ public sealed class SubscriptionService(
                 BatchMaxEvents = w.BatchMaxEvents,
                 BatchMaxBytes = w.BatchMaxBytes,
                 BatchMaxWaitMs = w.BatchMaxWaitMs,
+                MaxRequestsPerSecond = w.MaxRequestsPerSecond,
             } : null,
             Enabled = document.Enabled,
             Lifecycle = CamelCase(document.Lifecycle.ToString()),
@@ -189,6 +190,7 @@ public sealed class SubscriptionService(
         BatchMaxEvents = webhook.BatchMaxEvents,
         BatchMaxBytes = webhook.BatchMaxBytes,
         BatchMaxWaitMs = webhook.BatchMaxWaitMs,
+        MaxRequestsPerSecond = webhook.MaxRequestsPerSecond,
     };
 
     private static string CamelCase(string name) => char.ToLowerInvariant(name[0]) + name[1..];

@@ -184,6 +184,11 @@ public sealed class SubscriptionValidator(Microsoft.Extensions.Options.IOptions<
         {
             add("webhook.batchMaxWaitMs", "Between 0 and 10000.");
         }
+
+        if (webhook.MaxRequestsPerSecond is < 1 or > 10_000)
+        {
+            add("webhook.maxRequestsPerSecond", "Between 1 and 10000 requests per second (per consumer process); left out: no limit.");
+        }
     }
 
     private static bool IsSecret(string? secret)

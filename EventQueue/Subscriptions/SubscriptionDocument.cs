@@ -83,6 +83,10 @@ public sealed record WebhookDocument
     /// <summary>Milliseconds a short receive waits for more events; null: the consumer's <c>Webhook:BatchMaxWait</c>.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? BatchMaxWaitMs { get; init; }
+
+    /// <summary>Most requests per second to the webhook from each consumer process; null: no limit.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? MaxRequestsPerSecond { get; init; }
 }
 
 public enum SubscriptionLifecycle

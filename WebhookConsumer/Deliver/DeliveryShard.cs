@@ -45,6 +45,17 @@ internal sealed class DeliveryShard(ShardContext context, WebhookSender sender, 
                 return;
             }
 
+            // The webhook's maxRequestsPerSecond, waited for before a slot so the wait holds none (Limits/RequestRateLimit).
+            if (!await sender.RateLimit.WaitAsync(deadline, cancellationToken))
+            {
+                foreach (var member in planned.Events)
+                {
+                    _planner.Turn(member).Hold(member, context.TimeProvider.GetUtcNow());
+                }
+
+                return;
+            }
+
             using var slot = await context.Lane.AcquireAsync(cancellationToken);
             var request = new WebhookBatch(planned.Events, single: sender.BatchMaxEvents == 1);
             var (result, culprit) = await context.Attempt.RunAsync(sender, request, cancellationToken);

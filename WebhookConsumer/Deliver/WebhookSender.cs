@@ -3,6 +3,7 @@ using System.Reflection;
 using Jetstream.Atproto.Network;
 using Jetstream.WebhookConsumer.Circuit;
 using Jetstream.WebhookConsumer.Hosting;
+using Jetstream.WebhookConsumer.Limits;
 using Microsoft.Extensions.Options;
 using Polly.Timeout;
 
@@ -29,9 +30,11 @@ internal sealed class WebhookSender
 
     /// <param name="circuit">The endpoint's circuit every request goes through.</param>
     /// <param name="timeoutSetting">Where the timeout was set, for the error of a timed-out attempt.</param>
-    public WebhookSender(HttpClient client, WebhookSigner signer, IOptions<WebhookOptions> options, TimeProvider timeProvider, EndpointCircuit circuit, string timeoutSetting = "Webhook:TimeoutSeconds")
+    /// <param name="rateLimit">The subscription's requests per second; null: none.</param>
+    public WebhookSender(HttpClient client, WebhookSigner signer, IOptions<WebhookOptions> options, TimeProvider timeProvider, EndpointCircuit circuit, string timeoutSetting = "Webhook:TimeoutSeconds", RequestRateLimit? rateLimit = null)
     {
         Circuit = circuit;
+        RateLimit = rateLimit ?? RequestRateLimit.None;
         _client = client;
         _signer = signer;
         _timeProvider = timeProvider;
@@ -55,6 +58,9 @@ internal sealed class WebhookSender
 
     /// <summary>The endpoint's circuit: the scheduler asks it whether to send (<see cref="EndpointCircuit.WaitAsync"/>).</summary>
     public EndpointCircuit Circuit { get; }
+
+    /// <summary>The webhook's <c>maxRequestsPerSecond</c>: every request waits for a permit before it takes a slot.</summary>
+    public RequestRateLimit RateLimit { get; }
 
     /// <summary>
     /// One signed POST through the endpoint's circuit; <see cref="DeliveryResult.NotSent"/> when the circuit refused it

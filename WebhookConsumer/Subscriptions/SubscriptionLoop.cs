@@ -102,6 +102,7 @@ internal sealed class SubscriptionLoop(
         }
 
         lane.Dispose();
+        senders.Forget(Id);
         if (_circuit is not null)
         {
             circuits.Remove(_circuit);

@@ -20,6 +20,9 @@ internal sealed record SubscriptionSettings
 
     public string? WaitReason { get; init; }
 
+    /// <summary>The webhook's <c>maxRequestsPerSecond</c> in this consumer process; null: none.</summary>
+    public int? MaxRequestsPerSecond { get; init; }
+
     /// <summary>The URL came from a subscription document, so it goes through the client that refuses private addresses.</summary>
     public bool UserSuppliedUrl { get; init; }
 

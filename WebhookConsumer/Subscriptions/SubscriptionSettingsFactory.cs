@@ -79,6 +79,7 @@ internal sealed class SubscriptionSettingsFactory(IOptions<WebhookOptions> optio
             Id = id,
             Webhook = _options.WithReceiver(webhook.Url, secret, token, timeout)
                 .WithBatches(webhook.BatchMaxEvents, webhook.BatchMaxBytes, webhook.BatchMaxWaitMs is { } wait ? TimeSpan.FromMilliseconds(wait) : null),
+            MaxRequestsPerSecond = webhook.MaxRequestsPerSecond,
             UserSuppliedUrl = true,
             TimeoutSetting = webhook.TimeoutSeconds is null ? "Webhook:TimeoutSeconds" : "the subscription's webhook timeoutSeconds",
         };
