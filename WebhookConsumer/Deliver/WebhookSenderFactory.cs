@@ -21,6 +21,9 @@ internal sealed class WebhookSenderFactory(IHttpClientFactory clients, EndpointC
             rateLimits.For(settings.Id, settings.MaxRequestsPerSecond));
     }
 
+    /// <summary>New settings' <c>maxRequestsPerSecond</c>, for the requests already waiting on the subscription's limit.</summary>
+    public void ApplyRateLimit(SubscriptionSettings settings) => rateLimits.For(settings.Id, settings.MaxRequestsPerSecond);
+
     /// <summary>The subscription's loop has ended: what its senders shared goes.</summary>
     public void Forget(string subscriptionId) => rateLimits.Remove(subscriptionId);
 }

@@ -63,6 +63,9 @@ internal sealed class SubscriptionLoop(
     public void Apply(SubscriptionSettings settings)
     {
         Settings = settings;
+
+        // At once, not at the batch boundary: it protects the receiver, so the requests of the batch in hand obey it too.
+        senders.ApplyRateLimit(settings);
         Volatile.Write(ref _pending, settings);
         if (_changed.CurrentCount == 0)
         {

@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using Jetstream.EventQueue;
+using Jetstream.WebhookConsumer.Limits;
+using Jetstream.WebhookReceiver;
+using Xunit.Abstractions;
+
+namespace Jetstream.WebhookConsumer.Tests;
+
+/// <summary>
+/// A webhook's <c>maxRequestsPerSecond</c> against real receivers: a backlog arrives no faster than the limit, per-DID
+/// order and the attempt count are untouched by the wait, other subscriptions are not held back, and a changed limit
+/// applies while the consumer runs. The rate is an upper bound, so only upper bounds on arrivals are asserted, each with
+/// the bucket's burst (what may go at once above the rate), and no lower bound on speed that a loaded machine could miss.
+/// </summary>
+public sealed class RequestRateLimitTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Backlog_arrives_at_most_at_the_limit_in_order_while_an_unlimited_subscription_is_not_held_back()
+    {
+        const int limit = 4;
+        await using var harness = await ConsumerHarness.CreateAsync(output, "ratelimit");
+        await using var limited = await WebhookReceiverHost.StartAsync(new ReceiverOptions());
+        await using var free = await WebhookReceiverHost.StartAsync(new ReceiverOptions());
+        var limitedId = harness.NewSubscriptionId("limited");
+        var freeId = harness.NewSubscriptionId("free");
+        await CreateAsync(harness, limitedId, limited.Url, limit);
+        await CreateAsync(harness, freeId, free.Url, null);
+        var limitedEvents = TestEvents.Interleaved(dids: 4, perDid: 6, didPrefix: "did:plc:limited");
+        var freeEvents = TestEvents.Interleaved(dids: 4, perDid: 25, didPrefix: "did:plc:free");
+        await harness.SendAsync(limitedId, limitedEvents, perMessage: 2);
+        await harness.SendAsync(freeId, freeEvents, perMessage: 2);
+
+        var started = Stopwatch.StartNew();
+        await harness.StartConsumerAsync();
+        await free.WaitForUniqueAsync(freeEvents.Count, TimeSpan.FromSeconds(60));
+        var freeDone = started.Elapsed;
+        var limitedWhenFreeDone = limited.Stats.UniqueIds;
+        await limited.WaitForUniqueAsync(limitedEvents.Count, TimeSpan.FromSeconds(90));
+
+        var burst = RequestRateLimit.BurstOf(limit);
+        var busiest = BusiestSecond(limited.Requests);
+        harness.Report($"limit {limit}/s (burst {burst}): {limitedEvents.Count} requests, at most {busiest} in any 1 s, " +
+            $"first to last {Span(limited.Requests).TotalSeconds:F1} s; the unlimited subscription's {freeEvents.Count} events done after {freeDone.TotalSeconds:F1} s " +
+            $"with {limitedWhenFreeDone} of the limited one's delivered");
+        Assert.True(busiest <= limit + burst, $"{busiest} requests within one second; the limit is {limit} and the burst {burst}");
+
+        // Waiting for a permit is no attempt: one request per event, none retried, and each DID's order kept.
+        Assert.Equal(limitedEvents.Count, limited.Requests.Count);
+        Assert.Equal(0, harness.OvertakenWithinDid(limitedEvents, limited.Deliveries));
+        Assert.Equal(0, limited.Stats.Rejected);
+
+        // The unlimited subscription went at its own pace: its 100 events were done while the limited one (24 events at
+        // 4/s, at least 5 s) still had some to go.
+        Assert.True(limitedWhenFreeDone < limitedEvents.Count, $"the unlimited subscription finished only after the limited one ({freeDone.TotalSeconds:F1} s)");
+    }
+
+    [Fact]
+    public async Task Changed_limit_applies_to_the_waiting_requests_without_a_restart()
+    {
+        await using var harness = await ConsumerHarness.CreateAsync(output, "ratechange");
+        await using var receiver = await WebhookReceiverHost.StartAsync(new ReceiverOptions());
+        var id = harness.NewSubscriptionId("change");
+        await CreateAsync(harness, id, receiver.Url, 1);
+        var events = TestEvents.Interleaved(dids: 5, perDid: 8, didPrefix: "did:plc:change");
+        await harness.SendAsync(id, events, perMessage: 2);
+        await harness.StartConsumerAsync();
+
+        await ConsumerHarness.WaitUntilAsync(() => Task.FromResult(receiver.Stats.UniqueIds >= 3), TimeSpan.FromSeconds(30), "the first requests at 1/s");
+        var slowPart = BusiestSecond(receiver.Requests);
+        await harness.Store.UpdateAsync(id, d => d with { Webhook = d.Webhook! with { MaxRequestsPerSecond = 50 } });
+        var changedAt = DateTimeOffset.UtcNow;
+
+        // At 1/s the other 37 would take 37 s; the store is read every second (Subscriptions:RefreshSeconds).
+        await receiver.WaitForUniqueAsync(events.Count, TimeSpan.FromSeconds(25));
+        var took = DateTimeOffset.UtcNow - changedAt;
+        harness.Report($"at 1/s: at most {slowPart} requests in any 1 s; after the change to 50/s the rest took {took.TotalSeconds:F1} s");
+        Assert.True(slowPart <= 1 + RequestRateLimit.BurstOf(1), $"{slowPart} requests within one second at 1/s");
+        Assert.Equal(events.Count, receiver.Requests.Count);
+        Assert.Equal(0, harness.OvertakenWithinDid(events, receiver.Deliveries));
+    }
+
+    [Fact]
+    public async Task Requests_still_waiting_at_the_batch_deadline_go_back_to_the_queue_with_no_attempt_spent()
+    {
+        // A 6 s visibility and a 1 s timeout leave 4 s to start attempts of a received batch; at 2/s most of a batch of
+        // 32 events waits past that, is held, and comes back in a later receive.
+        await using var harness = await ConsumerHarness.CreateAsync(output, "ratedeadline");
+        await using var receiver = await WebhookReceiverHost.StartAsync(new ReceiverOptions());
+        var id = harness.NewSubscriptionId("deadline");
+        await CreateAsync(harness, id, receiver.Url, 2, timeoutSeconds: 1);
+        var events = TestEvents.Interleaved(dids: 4, perDid: 4, didPrefix: "did:plc:deadline");
+        await harness.SendAsync(id, events, perMessage: 1);
+        await harness.StartConsumerAsync(new Dictionary<string, string?>
+        {
+            ["Webhook:VisibilityTimeout"] = "00:00:06",
+            ["Webhook:TimeoutSeconds"] = "1",
+            ["Webhook:MaxParallelReceives"] = "1",
+        });
+
+        await receiver.WaitForUniqueAsync(events.Count, TimeSpan.FromSeconds(90));
+        await ConsumerHarness.WaitUntilAsync(async () => (await harness.Queues.For(id).Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0,
+            TimeSpan.FromSeconds(20), "the queue to empty");
+        harness.Report($"{events.Count} events at 2/s with a 4 s deadline per receive: {receiver.Requests.Count} requests, at most {BusiestSecond(receiver.Requests)} in any 1 s");
+        Assert.Equal(events.Count, receiver.Requests.Count);
+        Assert.Equal(0, await harness.Queues.DeadLettersFor(id).CountAsync());
+        Assert.Equal(0, harness.OvertakenWithinDid(events, receiver.Deliveries));
+    }
+
+    private static async Task CreateAsync(ConsumerHarness harness, string id, Uri url, int? perSecond, int? timeoutSeconds = null)
+    {
+        var now = DateTimeOffset.UtcNow;
+        Assert.True(await harness.Store.TryCreateAsync(new EventQueue.Subscriptions.SubscriptionDocument
+        {
+            Id = id,
+            WantedCollections = ["app.test.event"],
+            Webhook = harness.Webhook(url, [], timeoutSeconds: timeoutSeconds) with { MaxRequestsPerSecond = perSecond },
+            CreatedAt = now,
+            UpdatedAt = now,
+        }));
+    }
+
+    /// <summary>Most requests that arrived within any one second (a window starting at each arrival).</summary>
+    private static int BusiestSecond(IReadOnlyList<ReceivedRequest> requests)
+    {
+        var times = requests.Select(r => r.ArrivedAt).Order().ToArray();
+        var busiest = 0;
+        var end = 0;
+        for (var start = 0; start < times.Length; start++)
+        {
+            while (end < times.Length && times[end] < times[start] + TimeSpan.FromSeconds(1))
+            {
+                end++;
+            }
+
+            busiest = Math.Max(busiest, end - start);
+        }
+
+        return busiest;
+    }
+
+    private static TimeSpan Span(IReadOnlyList<ReceivedRequest> requests) =>
+        requests.Count == 0 ? TimeSpan.Zero : requests.Max(r => r.ArrivedAt) - requests.Min(r => r.ArrivedAt);
+}
