@@ -2,6 +2,7 @@ using Jetstream.Api.Stats;
 using Jetstream.EventQueue;
 using Jetstream.EventQueue.Subscriptions;
 using Jetstream.Grains.Interfaces;
+using Jetstream.Grains.Interfaces.Backfill;
 
 namespace Jetstream.Api.Subscriptions;
 
@@ -16,6 +17,7 @@ public sealed class SubscriptionService(
     StatsReader stats,
     QueueMetrics queueMetrics,
     WebhookCircuitReader circuits,
+    IGrainFactory grains,
     TimeProvider time,
     ILogger<SubscriptionService> logger)
 {
@@ -69,7 +71,7 @@ public sealed class SubscriptionService(
     }
 
     /// <summary>
-    /// Stops reading and removes the processor's state. With <paramref name="discard"/>, the queues go at once (what
+    /// Stops reading, removes the processor's state and the backfill's rows. With <paramref name="discard"/>, the queues go at once (what
     /// they hold is dropped, on purpose); otherwise the consumer delivers what is queued, then removes them.
     /// </summary>
     public async Task<DeleteResponse?> DeleteAsync(string id, bool discard, CancellationToken cancellationToken)
@@ -86,6 +88,9 @@ public sealed class SubscriptionService(
         }
 
         await stats.ProcessorOf(id).Delete();
+
+        // Its backfill stops, and its run rows and repair index go in the background (they can be millions of rows).
+        await grains.GetGrain<IBackfillCleanupGrain>(id).Start();
         var queued = (await queueMetrics.ReadMainQueueAsync(id, cancellationToken)).ApproximateCount;
         var dead = (await queueMetrics.ReadDeadLettersAsync(id, cancellationToken)).ApproximateCount;
         if (!discard)

@@ -69,6 +69,32 @@ public sealed class SubscriptionTests(ApiClusterFixture cluster)
     }
 
     [Fact]
+    public async Task Max_requests_per_second_is_stored_shown_and_changed_by_put()
+    {
+        using var client = new SubscriptionClient(cluster);
+        var id = SubscriptionClient.NewId("limited");
+        var body = SubscriptionClient.Body(id, ["app.example.one"]);
+        body["webhook"]!["maxRequestsPerSecond"] = 25;
+        using var created = await client.CreateAsync(body);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(25, (await client.GetJsonAsync("/subscriptions/" + id)).GetProperty("webhook").GetProperty("maxRequestsPerSecond").GetInt32());
+
+        body["webhook"]!["maxRequestsPerSecond"] = 3;
+        using (var replaced = await client.Http.PutAsJsonAsync("/subscriptions/" + id, body))
+        {
+            Assert.Equal(HttpStatusCode.OK, replaced.StatusCode);
+        }
+
+        Assert.Equal(3, (await client.GetJsonAsync("/subscriptions/" + id)).GetProperty("webhook").GetProperty("maxRequestsPerSecond").GetInt32());
+
+        // Left out of a PUT, like the other optional webhook settings: no limit.
+        body["webhook"]!.AsObject().Remove("maxRequestsPerSecond");
+        (await client.Http.PutAsJsonAsync("/subscriptions/" + id, body)).Dispose();
+        Assert.False((await client.GetJsonAsync("/subscriptions/" + id)).GetProperty("webhook").TryGetProperty("maxRequestsPerSecond", out _));
+        await client.Http.DeleteAsync($"/subscriptions/{id}?discard=true");
+    }
+
+    [Fact]
     public async Task Secrets_and_tokens_appear_in_no_log_line_at_any_level()
     {
         await using var api = cluster.StartApi(AdminTokens.Valid, new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Trace" }, captureLogs: true);
@@ -120,6 +146,8 @@ public sealed class SubscriptionTests(ApiClusterFixture cluster)
     [InlineData("""{"id":"ok-id","webhook":{"url":"http://127.0.0.1:9/","batchMaxEvents":0}}""", "webhook.batchMaxEvents")]
     [InlineData("""{"id":"ok-id","webhook":{"url":"http://127.0.0.1:9/","batchMaxBytes":100}}""", "webhook.batchMaxBytes")]
     [InlineData("""{"id":"ok-id","webhook":{"url":"http://127.0.0.1:9/","batchMaxWaitMs":60000}}""", "webhook.batchMaxWaitMs")]
+    [InlineData("""{"id":"ok-id","webhook":{"url":"http://127.0.0.1:9/","maxRequestsPerSecond":0}}""", "webhook.maxRequestsPerSecond")]
+    [InlineData("""{"id":"ok-id","webhook":{"url":"http://127.0.0.1:9/","maxRequestsPerSecond":10001}}""", "webhook.maxRequestsPerSecond")]
     [InlineData("""{"id":"ok-id","wantedCollection":["typo.in.name"],"webhook":{"url":"http://127.0.0.1:9/"}}""", "wantedCollection")]
     [InlineData("""{"id":"ok-id","wantedCollections":"app.bsky.feed.post"}""", "wantedCollections")]
     [InlineData("""{"id":"ok-id",""", "$")]
@@ -165,5 +193,25 @@ public sealed class SubscriptionTests(ApiClusterFixture cluster)
         Assert.Equal("bearer", document.GetProperty("components").GetProperty("securitySchemes").GetProperty("adminToken").GetProperty("scheme").GetString());
         Assert.True(post.TryGetProperty("security", out _));
         Assert.True(document.GetProperty("components").GetProperty("schemas").TryGetProperty("SubscriptionResponse", out _));
+    }
+
+    [Fact]
+    public async Task The_OpenAPI_document_describes_the_backfill_routes_and_fields()
+    {
+        using var http = cluster.Api.CreateHttpClient();
+        var document = JsonDocument.Parse(await http.GetStringAsync("/openapi/v1.json")).RootElement;
+        var backfill = document.GetProperty("paths").GetProperty("/subscriptions/{id}/backfill");
+        Assert.Equal(["delete", "get", "post"], backfill.EnumerateObject().Select(p => p.Name).Where(n => n is "get" or "post" or "delete").Order());
+        Assert.True(backfill.GetProperty("post").GetProperty("responses").TryGetProperty("202", out _));
+        Assert.True(backfill.GetProperty("post").GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _));
+
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        var request = schemas.GetProperty("SubscriptionRequest").GetProperty("properties");
+        Assert.True(request.TryGetProperty("backfill", out _));
+        Assert.True(request.TryGetProperty("backfillCollections", out _));
+        Assert.True(schemas.GetProperty("WebhookRequest").GetProperty("properties").TryGetProperty("maxRequestsPerSecond", out _));
+        Assert.True(schemas.GetProperty("WebhookResponse").GetProperty("properties").TryGetProperty("maxRequestsPerSecond", out _));
+        Assert.True(schemas.GetProperty("BackfillResponse").GetProperty("properties").TryGetProperty("repos", out _));
+        Assert.True(schemas.GetProperty("BackfillRequest").GetProperty("properties").TryGetProperty("dids", out _));
     }
 }
