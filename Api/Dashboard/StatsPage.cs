@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
+using Jetstream.Api.Backfill;
 using Jetstream.Api.Stats;
 using Jetstream.Api.Subscriptions;
 using Jetstream.Grains.Interfaces;
@@ -18,6 +19,7 @@ public static class StatsPage
 
     /// <param name="subscriptionId">Whose page this is; the title names it unless it is <c>default</c>.</param>
     /// <param name="overview">Every subscription, shown above the page's own figures; null leaves the overview out.</param>
+    /// <param name="backfill">The subscription's backfill, shown in its own panel; null when none ever ran.</param>
     public static string Render(
         StatsResponse stats,
         ConnectionStatus status,
@@ -25,7 +27,8 @@ public static class StatsPage
         DateTimeOffset now,
         string nonce,
         string subscriptionId = IJetstreamProcessorGrain.DefaultKey,
-        IReadOnlyList<SubscriptionResponse>? overview = null)
+        IReadOnlyList<SubscriptionResponse>? overview = null,
+        BackfillResponse? backfill = null)
     {
         var encoder = HtmlEncoder.Default;
         var html = new StringBuilder(16 * 1024);
@@ -41,7 +44,7 @@ public static class StatsPage
             .Append("\">Orleans Dashboard</a></div>")
             .Append("<p class=\"meta\">Updated <time data-testid=\"generated-at\" datetime=\"").Append(encoder.Encode(now.ToString("O")))
             .Append("\">").Append(encoder.Encode(DisplayFormat.Time(now))).Append("</time> · next refresh in <span id=\"countdown\">")
-            .Append(RefreshSeconds).Append("</span> s</p></header>");
+            .Append(BackfillPanel.RefreshSeconds(backfill)).Append("</span> s</p></header>");
 
         if (overview is not null)
         {
@@ -50,6 +53,7 @@ public static class StatsPage
 
         RenderConnection(html, encoder, status);
         RenderCircuit(html, encoder, stats.WebhookCircuit);
+        BackfillPanel.Render(html, encoder, backfill);
 
         html.Append("<section class=\"stat-grid\" aria-label=\"Statistics\">");
         Card(html, encoder, "total-events", "Commit Events Processed", DisplayFormat.Count(stats.TotalEvents), stats.TotalEvents.ToString());
@@ -158,7 +162,8 @@ public static class StatsPage
           const reload = () => window.location.reload();
           document.getElementById('refresh').addEventListener('click', reload);
           const countdown = document.getElementById('countdown');
-          let remaining = {{RefreshSeconds}};
+          // The server sets the first value: shorter while a backfill runs.
+          let remaining = Number(countdown.textContent) || {{RefreshSeconds}};
           window.setInterval(() => {
             remaining = Math.max(0, remaining - 1);
             countdown.textContent = String(remaining);

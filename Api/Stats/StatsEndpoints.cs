@@ -4,6 +4,7 @@ using Jetstream.Api.Dashboard;
 using Jetstream.Api.Json;
 using Jetstream.Api.Subscriptions;
 using Jetstream.Grains.Interfaces;
+using Jetstream.Grains.Interfaces.Backfill;
 using Microsoft.Extensions.Options;
 
 namespace Jetstream.Api.Stats;
@@ -52,9 +53,11 @@ public static class StatsEndpoints
     public static async Task<IResult> RenderPageAsync(HttpContext http, string id, StatsReader reader, ApiOptions options, TimeProvider time, IReadOnlyList<SubscriptionResponse>? overview)
     {
         var statusTask = reader.ProcessorOf(id).GetStatus();
+        var backfillTask = http.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IBackfillJobGrain>(id).GetStatus();
         var circuit = overview?.FirstOrDefault(s => s.Id == id)?.Status?.WebhookCircuit;
         var stats = await reader.ReadAsync(id, http.RequestAborted, circuit);
         var status = await statusTask;
+        var backfill = await backfillTask is { } running ? Backfill.BackfillResponse.From(running) : null;
         var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
         var headers = http.Response.Headers;
         headers.ContentSecurityPolicy =
@@ -62,7 +65,7 @@ public static class StatsEndpoints
         headers.XContentTypeOptions = "nosniff";
         headers.CacheControl = "no-store";
         headers["Referrer-Policy"] = "no-referrer";
-        var html = StatsPage.Render(stats, status, options.OrleansDashboardUrl, time.GetUtcNow(), nonce, id, overview);
+        var html = StatsPage.Render(stats, status, options.OrleansDashboardUrl, time.GetUtcNow(), nonce, id, overview, backfill);
         return TypedResults.Content(html, "text/html; charset=utf-8");
     }
 
