@@ -9,7 +9,4 @@ public interface IBackfillCleanupGrain : IGrainWithStringKey
 {
     /// <summary>Cancels the subscription's backfill and starts removing its rows; a second call while it runs does nothing more.</summary>
     Task Start();
-
-    /// <summary>Rows removed so far, and whether the removal has ended.</summary>
-    Task<(long Removed, bool Done)> GetProgress();
 }

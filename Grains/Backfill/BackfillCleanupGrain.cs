@@ -34,8 +34,6 @@ public sealed class BackfillCleanupGrain(StorageConnection storage, IOptions<Bac
         _removal = RemoveAllAsync();
     }
 
-    public Task<(long Removed, bool Done)> GetProgress() => Task.FromResult((_removed, _removal is null or { IsCompleted: true }));
-
     private async Task RemoveAllAsync()
     {
         try
