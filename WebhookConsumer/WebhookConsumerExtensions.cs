@@ -4,7 +4,6 @@ using Jetstream.Grains.Interfaces.Hosting;
 using Jetstream.WebhookConsumer.Circuit;
 using Jetstream.WebhookConsumer.Deliver;
 using Jetstream.WebhookConsumer.Hosting;
-using Jetstream.WebhookConsumer.Limits;
 using Jetstream.WebhookConsumer.Settle;
 using Jetstream.WebhookConsumer.Subscriptions;
 using Jetstream.WebhookConsumer.WakeOnWrite;
@@ -57,7 +56,6 @@ public static class WebhookConsumerExtensions
         services.AddSingleton<SubscriptionSettingsFactory>();
         services.AddSingleton<EndpointCircuits>();
         services.AddHostedService<CircuitReporter>();
-        services.AddSingleton<RequestRateLimits>();
         services.AddSingleton<WebhookSenderFactory>();
         services.AddSingleton<SubscriptionRemover>();
         services.AddSingleton<SubscriptionLoopFactory>();

@@ -8,7 +8,7 @@ namespace Jetstream.WebhookConsumer.Limits;
 /// so a request waiting for a permit holds no slot of other subscriptions and spends no attempt. A changed limit
 /// replaces the bucket at once: requests waiting on the old one wait again on the new one.
 /// </summary>
-internal sealed class RequestRateLimit(TimeProvider timeProvider) : IDisposable
+internal sealed class RequestRateLimit : IDisposable
 {
     /// <summary>No limit: every request may go at once.</summary>
     public static readonly RequestRateLimit None = new(TimeProvider.System);
@@ -18,7 +18,16 @@ internal sealed class RequestRateLimit(TimeProvider timeProvider) : IDisposable
     private const int RefillsPerSecond = 10;
 
     private readonly Lock _lock = new();
+    private readonly TimeProvider _timeProvider;
     private TokenBucketRateLimiter? _bucket;
+
+    /// <param name="timeProvider">For the deadline of a wait (the bucket itself refills on the system clock: the library takes no TimeProvider).</param>
+    /// <param name="perSecond">The limit to start with; null: none.</param>
+    public RequestRateLimit(TimeProvider timeProvider, int? perSecond = null)
+    {
+        _timeProvider = timeProvider;
+        Set(perSecond);
+    }
 
     /// <summary>The limit in force; null: none.</summary>
     public int? PerSecond { get; private set; }
@@ -60,13 +69,13 @@ internal sealed class RequestRateLimit(TimeProvider timeProvider) : IDisposable
                 return true;
             }
 
-            var wait = deadline - timeProvider.GetUtcNow();
+            var wait = deadline - _timeProvider.GetUtcNow();
             if (wait <= TimeSpan.Zero)
             {
                 return false;
             }
 
-            using var timeout = new CancellationTokenSource(wait, timeProvider);
+            using var timeout = new CancellationTokenSource(wait, _timeProvider);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
             try
             {
@@ -88,7 +97,7 @@ internal sealed class RequestRateLimit(TimeProvider timeProvider) : IDisposable
             if (ReferenceEquals(bucket, Volatile.Read(ref _bucket)))
             {
                 // Not a replacement (the queue holds int.MaxValue, so this should not happen): no busy loop.
-                await Task.Delay(TimeSpan.FromMilliseconds(10), timeProvider, cancellationToken);
+                await Task.Delay(TimeSpan.FromMilliseconds(10), _timeProvider, cancellationToken);
             }
         }
     }

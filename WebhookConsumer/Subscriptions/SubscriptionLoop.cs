@@ -2,6 +2,7 @@ using Jetstream.EventQueue;
 using Jetstream.WebhookConsumer.Circuit;
 using Jetstream.WebhookConsumer.Deliver;
 using Jetstream.WebhookConsumer.Hosting;
+using Jetstream.WebhookConsumer.Limits;
 using Jetstream.WebhookConsumer.Receive;
 using Jetstream.WebhookConsumer.Settle;
 using Jetstream.WebhookConsumer.WakeOnWrite;
@@ -43,6 +44,9 @@ internal sealed class SubscriptionLoop(
     private readonly CancellationTokenSource _abort = new();
     private readonly SemaphoreSlim _changed = new(0, 1);
     private EndpointCircuit? _circuit;
+
+    // The loop's own, for its whole life: a loop of the same id that replaces this one never shares it.
+    private readonly RequestRateLimit _rateLimit = new(timeProvider, settings.MaxRequestsPerSecond);
     private SubscriptionSettings? _pending = settings;
     private Task _run = Task.CompletedTask;
 
@@ -65,7 +69,7 @@ internal sealed class SubscriptionLoop(
         Settings = settings;
 
         // At once, not at the batch boundary: it protects the receiver, so the requests of the batch in hand obey it too.
-        senders.ApplyRateLimit(settings);
+        _rateLimit.Set(settings.MaxRequestsPerSecond);
         Volatile.Write(ref _pending, settings);
         if (_changed.CurrentCount == 0)
         {
@@ -105,7 +109,7 @@ internal sealed class SubscriptionLoop(
         }
 
         lane.Dispose();
-        senders.Forget(Id);
+        _rateLimit.Dispose();
         if (_circuit is not null)
         {
             circuits.Remove(_circuit);
@@ -130,7 +134,7 @@ internal sealed class SubscriptionLoop(
                 if (next is null && Interlocked.Exchange(ref _pending, null) is { } changed)
                 {
                     settings = changed;
-                    sender = settings.Webhook is null ? null : senders.Create(settings);
+                    sender = settings.Webhook is null ? null : senders.Create(settings, _rateLimit);
                     _circuit = sender?.Circuit ?? _circuit;
                     announcer.Announce(settings);
                 }
