@@ -14,6 +14,9 @@ namespace Jetstream.WebhookConsumer.Tests;
 /// </summary>
 public sealed class RequestRateLimitTests(ITestOutputHelper output)
 {
+    private static readonly QueuedEvent WarmUp = TestEvents.Commit("did:plc:warmup", 0);
+    private static readonly string WarmUpId = WarmUp.EventId;
+
     [Fact]
     public async Task Backlog_arrives_at_most_at_the_limit_in_order_while_an_unlimited_subscription_is_not_held_back()
     {
@@ -27,26 +30,28 @@ public sealed class RequestRateLimitTests(ITestOutputHelper output)
         await CreateAsync(harness, freeId, free.Url, null);
         var limitedEvents = TestEvents.Interleaved(dids: 4, perDid: 6, didPrefix: "did:plc:limited");
         var freeEvents = TestEvents.Interleaved(dids: 4, perDid: 25, didPrefix: "did:plc:free");
+        await harness.StartConsumerAsync();
+        await WarmUpAsync(harness, limitedId, limited);
         await harness.SendAsync(limitedId, limitedEvents, perMessage: 2);
         await harness.SendAsync(freeId, freeEvents, perMessage: 2);
-
         var started = Stopwatch.StartNew();
-        await harness.StartConsumerAsync();
         await free.WaitForUniqueAsync(freeEvents.Count, TimeSpan.FromSeconds(60));
         var freeDone = started.Elapsed;
-        var limitedWhenFreeDone = limited.Stats.UniqueIds;
-        await limited.WaitForUniqueAsync(limitedEvents.Count, TimeSpan.FromSeconds(90));
+        var limitedWhenFreeDone = limited.Stats.UniqueIds - 1;
+        await limited.WaitForUniqueAsync(limitedEvents.Count + 1, TimeSpan.FromSeconds(90));
 
         var burst = RequestRateLimit.BurstOf(limit);
-        var busiest = BusiestSecond(limited.Requests);
+        var backlog = Of(limited.Requests, limitedEvents);
+        var busiest = BusiestSecond(backlog);
         harness.Report($"limit {limit}/s (burst {burst}): {limitedEvents.Count} requests, at most {busiest} in any 1 s, " +
-            $"first to last {Span(limited.Requests).TotalSeconds:F1} s; the unlimited subscription's {freeEvents.Count} events done after {freeDone.TotalSeconds:F1} s " +
+            $"first to last {Span(backlog).TotalSeconds:F1} s; the unlimited subscription's {freeEvents.Count} events done after {freeDone.TotalSeconds:F1} s " +
             $"with {limitedWhenFreeDone} of the limited one's delivered");
         Assert.True(busiest <= limit + burst, $"{busiest} requests within one second; the limit is {limit} and the burst {burst}");
 
         // Waiting for a permit is no attempt: one request per event, none retried, and each DID's order kept.
-        Assert.Equal(limitedEvents.Count, limited.Requests.Count);
-        Assert.Equal(0, harness.OvertakenWithinDid(limitedEvents, limited.Deliveries));
+        Assert.Equal(limitedEvents.Count, backlog.Count);
+        Assert.Equal(limitedEvents.Count + 1, limited.Requests.Count);
+        Assert.Equal(0, harness.OvertakenWithinDid(limitedEvents, limited.Deliveries.Where(d => d.Id != WarmUpId)));
         Assert.Equal(0, limited.Stats.Rejected);
 
         // The unlimited subscription went at its own pace: its 100 events were done while the limited one (24 events at
@@ -62,21 +67,22 @@ public sealed class RequestRateLimitTests(ITestOutputHelper output)
         var id = harness.NewSubscriptionId("change");
         await CreateAsync(harness, id, receiver.Url, 1);
         var events = TestEvents.Interleaved(dids: 5, perDid: 8, didPrefix: "did:plc:change");
-        await harness.SendAsync(id, events, perMessage: 2);
         await harness.StartConsumerAsync();
+        await WarmUpAsync(harness, id, receiver);
+        await harness.SendAsync(id, events, perMessage: 2);
 
-        await ConsumerHarness.WaitUntilAsync(() => Task.FromResult(receiver.Stats.UniqueIds >= 3), TimeSpan.FromSeconds(30), "the first requests at 1/s");
-        var slowPart = BusiestSecond(receiver.Requests);
+        await ConsumerHarness.WaitUntilAsync(() => Task.FromResult(receiver.Stats.UniqueIds >= 4), TimeSpan.FromSeconds(30), "the first requests at 1/s");
+        var slowPart = BusiestSecond(Of(receiver.Requests, events));
         await harness.Store.UpdateAsync(id, d => d with { Webhook = d.Webhook! with { MaxRequestsPerSecond = 50 } });
         var changedAt = DateTimeOffset.UtcNow;
 
         // At 1/s the other 37 would take 37 s; the store is read every second (Subscriptions:RefreshSeconds).
-        await receiver.WaitForUniqueAsync(events.Count, TimeSpan.FromSeconds(25));
+        await receiver.WaitForUniqueAsync(events.Count + 1, TimeSpan.FromSeconds(25));
         var took = DateTimeOffset.UtcNow - changedAt;
         harness.Report($"at 1/s: at most {slowPart} requests in any 1 s; after the change to 50/s the rest took {took.TotalSeconds:F1} s");
         Assert.True(slowPart <= 1 + RequestRateLimit.BurstOf(1), $"{slowPart} requests within one second at 1/s");
-        Assert.Equal(events.Count, receiver.Requests.Count);
-        Assert.Equal(0, harness.OvertakenWithinDid(events, receiver.Deliveries));
+        Assert.Equal(events.Count, Of(receiver.Requests, events).Count);
+        Assert.Equal(0, harness.OvertakenWithinDid(events, receiver.Deliveries.Where(d => d.Id != WarmUpId)));
     }
 
     [Fact]
@@ -104,6 +110,23 @@ public sealed class RequestRateLimitTests(ITestOutputHelper output)
         Assert.Equal(events.Count, receiver.Requests.Count);
         Assert.Equal(0, await harness.Queues.DeadLettersFor(id).CountAsync());
         Assert.Equal(0, harness.OvertakenWithinDid(events, receiver.Deliveries));
+    }
+
+    /// <summary>
+    /// One event delivered before the backlog is queued: the first request of a fresh consumer (connection, JIT) can
+    /// take over a second on a loaded machine and then arrive together with the next ones, which says nothing about
+    /// the limit. The windows are measured over the backlog's requests only.
+    /// </summary>
+    private static async Task WarmUpAsync(ConsumerHarness harness, string id, WebhookReceiverHost receiver)
+    {
+        await harness.SendAsync(id, [WarmUp], perMessage: 1);
+        await receiver.WaitForUniqueAsync(1, TimeSpan.FromSeconds(60));
+    }
+
+    private static List<ReceivedRequest> Of(IReadOnlyList<ReceivedRequest> requests, IReadOnlyList<QueuedEvent> events)
+    {
+        var ids = events.Select(e => e.EventId).ToHashSet(StringComparer.Ordinal);
+        return requests.Where(r => r.Id is { } id && ids.Contains(id)).ToList();
     }
 
     private static async Task CreateAsync(ConsumerHarness harness, string id, Uri url, int? perSecond, int? timeoutSeconds = null)
