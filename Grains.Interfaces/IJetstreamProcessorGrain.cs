@@ -42,6 +42,15 @@ public interface IJetstreamProcessorGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task WatchQueueWrites(IQueueWriteObserver observer, TimeSpan lease);
 
+    /// <summary>
+    /// Another writer (a backfill's repository) made messages visible in this subscription's queue: wake the watching
+    /// consumers as after the processor's own writes, so they do not find them only at their idle poll. One-way: the
+    /// writer never waits for a consumer.
+    /// </summary>
+    [AlwaysInterleave]
+    [OneWay]
+    Task QueueWrittenElsewhere();
+
     /// <summary>Stops reading for good, finishes the queue writes in flight, and removes the cursor, statistics and reminder.</summary>
     Task Delete();
 }

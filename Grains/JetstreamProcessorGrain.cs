@@ -166,6 +166,12 @@ public sealed class JetstreamProcessorGrain(
         return Task.CompletedTask;
     }
 
+    public Task QueueWrittenElsewhere()
+    {
+        _watchers.Written();
+        return Task.CompletedTask;
+    }
+
     public async Task Delete()
     {
         _checkpoint.Disabled = true;

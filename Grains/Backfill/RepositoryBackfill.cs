@@ -1,5 +1,6 @@
 using Jetstream.EventQueue;
 using Jetstream.EventQueue.Subscriptions;
+using Jetstream.Grains.Interfaces;
 using Jetstream.Grains.Interfaces.Backfill;
 using Jetstream.Grains.Interfaces.Events;
 using Microsoft.Extensions.Options;
@@ -18,6 +19,7 @@ public sealed class RepositoryBackfill(
     SubscriptionStore subscriptions,
     IOptions<BackfillOptions> options,
     BackfillMetrics metrics,
+    IGrainFactory grains,
     TimeProvider time)
 {
     public async Task<BackfillRepoOutcome> RunAsync(BackfillRepoWork work, CancellationToken cancellationToken)
@@ -60,6 +62,13 @@ public sealed class RepositoryBackfill(
 
             bytes = reader.BytesRead;
             await writer.RevealAsync(cancellationToken);
+            if (writer.Events > 0)
+            {
+                // The consumers are woken by the subscription's processor (wake-on-write); without this they would find
+                // a backfill's messages only at their idle poll, seconds later, whenever the live stream is quiet.
+                grains.GetGrain<IJetstreamProcessorGrain>(work.SubscriptionId).QueueWrittenElsewhere().Ignore();
+            }
+
             await delivered.ApplyAsync(work.SubscriptionId, work.Did, changes, cancellationToken);
             foreach (var group in changes.GroupBy(c => c.Operation))
             {

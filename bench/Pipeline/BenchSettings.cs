@@ -97,6 +97,29 @@ internal sealed record BenchSettings
 
     public string[] ColdWarmMixes { get; init; } = [];
 
+    /// <summary>Issue 18's backfill rows (<c>--backfill-…</c>): repositories and records of rows a, b and d, the one large repository of row c.</summary>
+    public int BackfillRepos { get; init; } = 10_000;
+
+    public int BackfillMatching { get; init; } = 20;
+
+    public int BackfillOther { get; init; } = 200;
+
+    public int BackfillSmallMatching { get; init; } = 5;
+
+    public int BackfillLargeRecords { get; init; } = 1_000_000;
+
+    /// <summary>PDS hosts the repositories are spread over, so <c>Backfill:MaxConcurrentPerHost</c> (4) limits as well as the global 32.</summary>
+    public int BackfillPdsHosts { get; init; } = 8;
+
+    /// <summary>Row d: live matching commits per second (Jetstream emulator, DIDs not under backfill).</summary>
+    public double BackfillLiveRate { get; init; } = 50;
+
+    /// <summary>The longest wait for one row's last delivery.</summary>
+    public TimeSpan BackfillTimeout { get; init; } = TimeSpan.FromMinutes(20);
+
+    /// <summary>Rows of the backfill scenario to run (a, b, c, d); empty = all.</summary>
+    public string[] BackfillRows { get; init; } = [];
+
     public bool RunMicro { get; init; } = true;
 
     /// <summary>Where the report goes; default docs/performance.md.</summary>
@@ -122,7 +145,7 @@ internal sealed record BenchSettings
     public bool AzuriteInMemory { get; init; }
 
     /// <summary>Scenarios whose report section stands alone: run by themselves, each replaces only its own section.</summary>
-    public static readonly string[] SectionScenarios = ["subscriptions", "wires", "batched", "single", "coldwarm", "sparse", "outage", "duplicates"];
+    public static readonly string[] SectionScenarios = ["subscriptions", "wires", "batched", "single", "coldwarm", "sparse", "outage", "duplicates", "backfill"];
 
     public static readonly string[] AllScenarios = ["firehose", "seed", "latency", .. SectionScenarios];
 
@@ -169,6 +192,8 @@ internal sealed record BenchSettings
                     DuplicatesDuration = TimeSpan.FromSeconds(12),
                     ColdWarmDuration = TimeSpan.FromSeconds(30),
                     ColdWindow = TimeSpan.FromSeconds(10),
+                    BackfillRepos = 500,
+                    BackfillLargeRecords = 100_000,
                 },
                 "--no-micro" => settings with { RunMicro = false },
                 "--outage-clean-only" => settings with { OutageCleanOnly = true },
@@ -184,13 +209,24 @@ internal sealed record BenchSettings
                 "--coldwarm-mode" => settings with { ColdWarmModes = [.. settings.ColdWarmModes, OneOf(args[++i], "batched", "single")] },
                 "--coldwarm-mix" => settings with { ColdWarmMixes = [.. settings.ColdWarmMixes, OneOf(args[++i], "capture", "nonascii")] },
                 "--coldwarm-seconds" => settings with { ColdWarmDuration = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture)) },
+                "--backfill-repos" => settings with { BackfillRepos = Positive(args[++i], "--backfill-repos") },
+                "--backfill-records" => settings with { BackfillMatching = Positive(args[++i], "--backfill-records") },
+                "--backfill-other-records" => settings with { BackfillOther = int.Parse(args[++i], CultureInfo.InvariantCulture) },
+                "--backfill-small-records" => settings with { BackfillSmallMatching = Positive(args[++i], "--backfill-small-records") },
+                "--backfill-large-records" => settings with { BackfillLargeRecords = Positive(args[++i], "--backfill-large-records") },
+                "--backfill-pds-hosts" => settings with { BackfillPdsHosts = Positive(args[++i], "--backfill-pds-hosts") },
+                "--backfill-live-rate" => settings with { BackfillLiveRate = Positive(args[++i], "--backfill-live-rate") },
+                "--backfill-row" => settings with { BackfillRows = [.. settings.BackfillRows, OneOf(args[++i], "a", "b", "c", "d")] },
                 "--warmup-seconds" => settings with { Warmup = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture)) },
-                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use --quick, --no-micro, --report PATH, --firehose-seconds N, --warmup-seconds N, --coldwarm-seconds N, --coldwarm-mode batched|single, --coldwarm-mix capture|nonascii, --only SCENARIO ({string.Join(", ", AllScenarios)}), --skip SCENARIO, --subscriptions N, --silo-env KEY=VALUE, --consumer-env KEY=VALUE, --hosts DIR, --azurite-in-memory, --outage-clean-only."),
+                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use --quick, --no-micro, --report PATH, --firehose-seconds N, --warmup-seconds N, --coldwarm-seconds N, --coldwarm-mode batched|single, --coldwarm-mix capture|nonascii, --backfill-repos N, --backfill-records N, --backfill-other-records N, --backfill-small-records N, --backfill-large-records N, --backfill-pds-hosts N, --backfill-live-rate N, --backfill-row a|b|c|d, --only SCENARIO ({string.Join(", ", AllScenarios)}), --skip SCENARIO, --subscriptions N, --silo-env KEY=VALUE, --consumer-env KEY=VALUE, --hosts DIR, --azurite-in-memory, --outage-clean-only."),
             };
         }
 
         return settings;
     }
+
+    private static int Positive(string value, string flag) =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new ArgumentException($"{flag} '{value}' must be a whole number above 0.");
 
     private static string OneOf(string value, params string[] allowed) =>
         allowed.Contains(value) ? value : throw new ArgumentException($"'{value}' is not one of {string.Join(", ", allowed)}.");

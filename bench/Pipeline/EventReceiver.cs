@@ -33,6 +33,8 @@ internal sealed class EventReceiver : IBenchReceiver, IAsyncDisposable
     private long _eventsInDuplicateIds;
     private long _rejected;
     private long _failed;
+    private long _backfillEvents;
+    private long _lastBackfillTicks;
 
     private EventReceiver(WebApplication app) => _app = app;
 
@@ -43,6 +45,18 @@ internal sealed class EventReceiver : IBenchReceiver, IAsyncDisposable
 
     /// <summary>Keep each event's first arrival (sparse, outage and duplicate scenarios).</summary>
     public bool TrackEvents { get; init; }
+
+    /// <summary>
+    /// Count a backfill's events (<c>"live":false</c>) apart (issue 18): they are in <see cref="BackfillEvents"/> and the
+    /// counts, but not in <see cref="Latency"/>, which is then the live events' alone.
+    /// </summary>
+    public bool SplitBackfill { get; init; }
+
+    /// <summary>Accepted backfill events (<see cref="SplitBackfill"/>), repeats included.</summary>
+    public long BackfillEvents => Interlocked.Read(ref _backfillEvents);
+
+    /// <summary>When the last accepted request with a backfill event arrived (<see cref="SplitBackfill"/>); null if none.</summary>
+    public DateTime? LastBackfillArrival => Interlocked.Read(ref _lastBackfillTicks) is var ticks and > 0 ? new DateTime(ticks, DateTimeKind.Utc) : null;
 
     /// <summary>Requests failed on purpose by <see cref="Behaviour"/>.</summary>
     public long Failed => Interlocked.Read(ref _failed);
@@ -60,7 +74,7 @@ internal sealed class EventReceiver : IBenchReceiver, IAsyncDisposable
         }
     }
 
-    public static async Task<EventReceiver> StartAsync(bool trackEvents)
+    public static async Task<EventReceiver> StartAsync(bool trackEvents, bool splitBackfill = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -70,7 +84,7 @@ internal sealed class EventReceiver : IBenchReceiver, IAsyncDisposable
             kestrel.AddServerHeader = false;
         });
         var app = builder.Build();
-        var receiver = new EventReceiver(app) { TrackEvents = trackEvents };
+        var receiver = new EventReceiver(app) { TrackEvents = trackEvents, SplitBackfill = splitBackfill };
         app.Run(receiver.HandleAsync);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -107,6 +121,8 @@ internal sealed class EventReceiver : IBenchReceiver, IAsyncDisposable
         Interlocked.Exchange(ref _eventsInDuplicateIds, 0);
         Interlocked.Exchange(ref _rejected, 0);
         Interlocked.Exchange(ref _failed, 0);
+        Interlocked.Exchange(ref _backfillEvents, 0);
+        Interlocked.Exchange(ref _lastBackfillTicks, 0);
     }
 
     public async ValueTask DisposeAsync()
@@ -145,12 +161,20 @@ internal sealed class EventReceiver : IBenchReceiver, IAsyncDisposable
             return;
         }
 
-        var times = WebhookBodies.EventTimes(body);
+        var backfill = SplitBackfill ? new List<long>() : null;
+        var times = WebhookBodies.EventTimes(body, backfill);
+        if (backfill is { Count: > 0 })
+        {
+            Interlocked.Add(ref _backfillEvents, backfill.Count);
+            Interlocked.Exchange(ref _lastBackfillTicks, Math.Max(arrived.Ticks, Interlocked.Read(ref _lastBackfillTicks)));
+            Interlocked.Add(ref _events, backfill.Count);
+        }
+
         Interlocked.Add(ref _events, times.Count);
         if (!_acceptedIds.TryAdd(id, 0))
         {
             Interlocked.Increment(ref _duplicateIds);
-            Interlocked.Add(ref _eventsInDuplicateIds, times.Count);
+            Interlocked.Add(ref _eventsInDuplicateIds, times.Count + (backfill?.Count ?? 0));
         }
 
         var nowMicros = (arrived - DateTime.UnixEpoch).Ticks / 10;

@@ -86,6 +86,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
             ("sparse", async () => results.Sparse = await new SparseScenario(_context).RunAsync(azurite)),
             ("outage", () => new OutageScenario(_context).RunAsync(azurite)),
             ("duplicates", async () => results.Duplicates = await new DuplicatesScenario(_context).RunAsync(azurite)),
+            ("backfill", () => new BackfillScenario(_context).RunAsync(azurite)),
         ];
         foreach (var (name, run) in scenarios.Where(s => settings.Runs(s.Name)))
         {

@@ -31,6 +31,8 @@ internal sealed class RepoLayout
 
     public string EmulatorDll => HostDll(Path.Combine("tools", "Jetstream.Emulator"), "Jetstream.Emulator");
 
+    public string AtprotoEmulatorDll => HostDll(Path.Combine("tools", "Atproto.Emulator"), "Atproto.Emulator");
+
     public string MicroDll => HostDll(Path.Combine("bench", "Micro"), "Micro");
 
     /// <summary>This program, started again as a limit loop in its own process.</summary>

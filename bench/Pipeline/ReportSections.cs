@@ -15,6 +15,7 @@ internal static class ReportSections
         ("sparse", EventTimingReport.SparseHeading, standalone => new EventTimingReport(results, settings).Sparse(standalone)),
         ("outage", EventTimingReport.OutageHeading, standalone => new EventTimingReport(results, settings).Outage(standalone)),
         ("duplicates", EventTimingReport.DuplicatesHeading, standalone => new EventTimingReport(results, settings).Duplicates(standalone)),
+        ("backfill", BackfillReport.Heading, standalone => new BackfillReport(results, settings).ToMarkdown(standalone)),
         ("subscriptions", SubscriptionReport.Heading, standalone => new SubscriptionReport(results, settings).ToMarkdown(standalone)),
     ];
 

@@ -22,6 +22,9 @@ internal sealed class Results
 
     public SubscriptionResults? Subscriptions { get; set; }
 
+    /// <summary>Issue 18: the backfill rows.</summary>
+    public List<BackfillRowResult> Backfill { get; } = [];
+
     /// <summary>Issue 12: each wire on the firehose and the seed profile.</summary>
     public List<WireResult> Wires { get; } = [];
 

@@ -56,6 +56,34 @@ internal sealed class SubscriptionCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Creates a subscription of batched webhooks (<c>webhook.batchMaxEvents</c>), reading <paramref name="collection"/>,
+    /// with nothing backfilled yet (<see cref="StartBackfillAsync"/>).
+    /// </summary>
+    public async Task CreateBatchedAsync(string id, string collection, Uri webhook, int batchMaxEvents)
+    {
+        var body = $$$"""{"id":"{{{id}}}","wantedCollections":["{{{collection}}}"],"webhook":{"url":"{{{webhook}}}","secrets":["{{{ScenarioStack.WebhookSecret}}}"],"batchMaxEvents":{{{batchMaxEvents}}}}}""";
+        using var response = await _api.PostAsync("/subscriptions", new StringContent(body, Encoding.UTF8, "application/json"));
+        if (response.StatusCode != System.Net.HttpStatusCode.Created)
+        {
+            throw new InvalidOperationException($"POST /subscriptions {id} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    /// <summary><c>POST /subscriptions/{id}/backfill</c> (issue 18): every repository the relay lists for its collections.</summary>
+    public async Task StartBackfillAsync(string id)
+    {
+        using var response = await _api.PostAsync($"/subscriptions/{id}/backfill", null);
+        if (response.StatusCode != System.Net.HttpStatusCode.Accepted)
+        {
+            throw new InvalidOperationException($"POST /subscriptions/{id}/backfill answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    /// <summary><c>GET /subscriptions/{id}/backfill</c>: the status JSON (docs/backfill.md).</summary>
+    public async Task<System.Text.Json.JsonDocument> BackfillStatusAsync(string id) =>
+        System.Text.Json.JsonDocument.Parse(await _api.GetStringAsync($"/subscriptions/{id}/backfill"));
+
     /// <summary><c>DELETE /subscriptions/{id}?discard=true</c>: stops it and drops its queues with what they hold.</summary>
     public async Task DiscardAsync(string id)
     {

@@ -4,11 +4,12 @@ namespace Jetstream.Bench.Pipeline;
 
 /// <summary>
 /// The events of a webhook body: one v1 event JSON, or a batch <c>{"events":[…]}</c> of them (issue 13), each known by
-/// its top-level <c>time_us</c>.
+/// its top-level <c>time_us</c>. A backfill's events (<c>"live":false</c>, issue 18) go to <c>backfill</c> when it is
+/// given: their <c>time_us</c> is when the Silo read the record, not when an emulator published it.
 /// </summary>
 internal static class WebhookBodies
 {
-    public static List<long> EventTimes(ReadOnlySpan<byte> body)
+    public static List<long> EventTimes(ReadOnlySpan<byte> body, List<long>? backfill = null)
     {
         var times = new List<long>(1);
         try
@@ -25,12 +26,12 @@ internal static class WebhookBodies
                 while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
                 {
                     reader.Read();
-                    AddTime(ref reader, times);
+                    AddTime(ref reader, times, backfill);
                 }
             }
             else
             {
-                AddTime(ref reader, times);
+                AddTime(ref reader, times, backfill);
             }
         }
         catch (JsonException)
@@ -41,16 +42,22 @@ internal static class WebhookBodies
     }
 
     /// <summary>Reads an event's properties from the current property name to its end object, keeping its <c>time_us</c>.</summary>
-    private static void AddTime(ref Utf8JsonReader reader, List<long> times)
+    private static void AddTime(ref Utf8JsonReader reader, List<long> times, List<long>? backfill)
     {
         long? time = null;
+        var live = true;
         while (reader.TokenType == JsonTokenType.PropertyName)
         {
             var isTime = reader.ValueTextEquals("time_us"u8);
+            var isLive = reader.ValueTextEquals("live"u8);
             reader.Read();
             if (isTime && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value))
             {
                 time = value;
+            }
+            else if (isLive && reader.TokenType == JsonTokenType.False)
+            {
+                live = false;
             }
             else
             {
@@ -62,7 +69,7 @@ internal static class WebhookBodies
 
         if (time is { } t)
         {
-            times.Add(t);
+            (live || backfill is null ? times : backfill).Add(t);
         }
     }
 }

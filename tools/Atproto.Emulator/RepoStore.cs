@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Jetstream.Atproto.Syntax;
 
 namespace Atproto.Emulator;
 
@@ -39,8 +40,7 @@ internal sealed class RepoStore : IDisposable
         {
             var rev = account.Rev;
             var key = $"{account.Did.Value.Replace(':', '_')}-{rev.Value}";
-            var entry = _cached.GetOrAdd(key, k => new Lazy<Task<RepoImage>>(
-                () => _builder.BuildAsync(account, faults, Path.Combine(_directory, k + ".body"), CancellationToken.None)));
+            var entry = _cached.GetOrAdd(key, k => new Lazy<Task<RepoImage>>(() => BuildOrLoadAsync(account, faults, Path.Combine(_directory, k + ".body"), rev)));
             var image = await entry.Value.WaitAsync(cancellationToken);
             if (image.Rev == account.Rev)
             {
@@ -49,6 +49,16 @@ internal sealed class RepoStore : IDisposable
             // The account changed while it was built: that image is stale for everyone.
             _cached.TryRemove(key, out _);
         }
+    }
+
+    private async Task<RepoImage> BuildOrLoadAsync(EmulatedAccount account, FaultSet faults, string bodyPath, Tid rev)
+    {
+        if (!_options.KeepCache)
+        {
+            return await _builder.BuildAsync(account, faults, bodyPath, CancellationToken.None);
+        }
+        return KeptImages.TryLoad(bodyPath, rev)
+            ?? KeptImages.Keep(await _builder.BuildAsync(account, faults, bodyPath, CancellationToken.None), bodyPath);
     }
 
     public void Dispose()

@@ -1,0 +1,173 @@
+using System.Text.Json;
+
+namespace Jetstream.Bench.Pipeline;
+
+/// <summary>
+/// Issue 18's backfill rows (<c>--only backfill</c>). Per row, new processes: the AT Protocol emulator (PLC, relay,
+/// several PDS hosts, repositories prebuilt), a Jetstream emulator (the live side), one Silo, the Api and a
+/// WebhookConsumer as deployed (<see cref="SubscriptionCluster"/>), and the receiver in this process, which checks every
+/// signature and counts the backfill's events (<c>"live":false</c>) apart from live ones. One subscription with batched
+/// webhooks; the backfill is started through the Api and timed to its last delivery.
+/// </summary>
+internal sealed class BackfillScenario(BenchContext context)
+{
+    private const string Collection = "app.bsky.feed.post";
+    private const string SubscriptionId = "bench-backfill";
+    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(20);
+
+    /// <summary>The live side: commits of the subscription's collection only, by the Jetstream emulator's own DIDs (none under backfill).</summary>
+    private static readonly StreamProfile LiveProfile = new("backfill-live", 1.0, [$"--Emulator:Collections:0={Collection}"]);
+
+    private BenchSettings Settings => context.Settings;
+
+    public async Task RunAsync(Azurite azurite)
+    {
+        var s = Settings;
+        BackfillRowResult[] rows =
+        [
+            new("a", s.BackfillRepos, s.BackfillMatching, s.BackfillOther, Live: false),
+            new("b", s.BackfillRepos, s.BackfillSmallMatching, 0, Live: false),
+            new("c", 1, s.BackfillLargeRecords, 0, Live: false),
+            new("d", s.BackfillRepos, s.BackfillMatching, s.BackfillOther, Live: true),
+        ];
+        foreach (var row in rows.Where(r => s.BackfillRows.Length == 0 || s.BackfillRows.Contains(r.Row)))
+        {
+            try
+            {
+                context.Results.Backfill.Add(await RunRowAsync(azurite, row));
+            }
+            catch (Exception ex) when (!azurite.Process.HasExited)
+            {
+                BenchContext.Log($"backfill {row.Row} failed: {ex}");
+                context.Results.Backfill.Add(row with { Error = ex.Message.Split('\n')[0] });
+            }
+        }
+    }
+
+    private async Task<BackfillRowResult> RunRowAsync(Azurite azurite, BackfillRowResult row)
+    {
+        context.Phase($"backfill {row.Row}: {row.Repos:N0} repositories × ({row.MatchingPerRepo:N0} matching + {row.OtherPerRepo:N0} other){(row.Live ? $", {Settings.BackfillLiveRate:N0} live/s" : "")}");
+        var loadBefore = MachineInfo.LoadAverage().Split(' ')[0];
+        await using var network = await AtprotoNetwork.StartAsync(context.Layout, row.Repos, row.MatchingPerRepo, row.OtherPerRepo, Settings.BackfillPdsHosts, Collection);
+        BenchContext.Log($"backfill {row.Row}: repositories ready in {network.Prebuild.TotalSeconds:F1} s{(network.FromKeptCache ? " (kept from an earlier run)" : "")}");
+        await using var jetstream = await ScenarioStack.StartEmulatorAsync(context.Layout, azurite, LiveProfile);
+        await using var receiver = await EventReceiver.StartAsync(trackEvents: false, splitBackfill: true);
+        var clusterSettings = Settings with { SiloEnvironment = [.. network.SiloEnvironment, .. Settings.SiloEnvironment] };
+        await using var cluster = await SubscriptionCluster.StartAsync(context.Layout, clusterSettings, azurite.ConnectionString, jetstream.Control, 1, receiver.Url);
+        await cluster.CreateBatchedAsync(SubscriptionId, Collection, receiver.Url, DeliveryFeatures.BatchEvents);
+        if (row.Live)
+        {
+            await jetstream.Control.SetRateAsync(Settings.BackfillLiveRate);
+        }
+
+        // The subscription's processor connects and the consumer finds the new queue before the clock starts.
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        receiver.Reset();
+        var silo = cluster.Silos[0];
+        var rssBefore = silo.Sample().RssBytes;
+        silo.ResetPeakRss();
+        var window = UsageWindow.Start(
+        [
+            .. cluster.Hosts(),
+            ("Azurite (node)", azurite.Process.Sample),
+            ("AT Protocol emulator", network.Process.Sample),
+            ("Jetstream emulator", jetstream.Emulator.Sample),
+            ("Bench process (receiver)", () => ProcSample.Read(Environment.ProcessId)),
+        ]);
+        var started = DateTime.UtcNow;
+        await cluster.StartBackfillAsync(SubscriptionId);
+        var (status, error) = await WaitForEndAsync(cluster, receiver, row, started);
+        var last = receiver.LastBackfillArrival ?? DateTime.UtcNow;
+        var live = receiver.Latency();
+        var livePerSecond = live.Count / Math.Max(0.001, (last - started).TotalSeconds);
+        if (row.Live)
+        {
+            await jetstream.Control.SetRateAsync(0);
+        }
+
+        var usage = window.Stop();
+        var counts = receiver.Counts;
+        var stats = await network.StatsAsync();
+        var result = row with
+        {
+            Delivered = receiver.BackfillEvents,
+            DuplicateIds = counts.DuplicateIds,
+            Rejected = counts.Rejected,
+            Seconds = (last - started).TotalSeconds,
+            JobStatus = status,
+            GetRepoRequests = stats.GetProperty("dids").EnumerateArray().Sum(d => d.GetProperty("getRepo").GetInt64()),
+            Usage = usage,
+            SiloRssBefore = rssBefore,
+            SiloPeakRss = silo.Sample().PeakRssBytes,
+            LiveLatency = row.Live ? live : null,
+            LivePerSecond = row.Live ? livePerSecond : 0,
+            Prebuild = network.Prebuild,
+            FromKeptCache = network.FromKeptCache,
+            Load = $"{loadBefore} → {MachineInfo.LoadAverage().Split(' ')[0]}",
+            Error = error,
+        };
+        BenchContext.Log($"backfill {row.Row}: {result.Delivered:N0} of {row.Expected:N0} records in {result.Seconds:F1} s: {result.RecordsPerSecond:N0} records/s, " +
+                         $"{result.ReposPerSecond:N1} repositories/s; {status}; {result.GetRepoRequests:N0} getRepo; duplicates {result.DuplicateIds}, rejected {result.Rejected}; " +
+                         $"Silo RSS {rssBefore / 1048576.0:F0} MiB before, peak {result.SiloPeakRss / 1048576.0:F0} MiB" +
+                         (row.Live ? $"; live {live.Count} events, p50 {live.P50:F0} ms p99 {live.P99:F0} ms max {live.Max:F0} ms" : ""));
+        BenchContext.LogUsage(usage);
+        return result;
+    }
+
+    /// <summary>
+    /// Until every expected record arrived, or the job ended and nothing more arrived for a while (a repository that
+    /// failed), or the timeout; the job's counts at the end, and what went wrong if anything.
+    /// </summary>
+    private async Task<(string Status, string? Error)> WaitForEndAsync(SubscriptionCluster cluster, EventReceiver receiver, BackfillRowResult row, DateTime started)
+    {
+        var deadline = started + Settings.BackfillTimeout;
+        var lastCount = -1L;
+        var lastChange = DateTime.UtcNow;
+        var lastLog = DateTime.UtcNow;
+        var state = "";
+        while (true)
+        {
+            var delivered = receiver.BackfillEvents;
+            if (delivered >= row.Expected)
+            {
+                return (await StatusAsync(cluster), null);
+            }
+
+            if (delivered != lastCount)
+            {
+                lastCount = delivered;
+                lastChange = DateTime.UtcNow;
+            }
+
+            if (DateTime.UtcNow - lastLog > TimeSpan.FromSeconds(10))
+            {
+                lastLog = DateTime.UtcNow;
+                state = await StatusAsync(cluster);
+                BenchContext.Log($"backfill {row.Row}: {delivered:N0} of {row.Expected:N0} records delivered after {(DateTime.UtcNow - started).TotalSeconds:F0} s; job {state}");
+            }
+
+            if (!state.StartsWith("running", StringComparison.Ordinal) && state.Length > 0 && DateTime.UtcNow - lastChange > Quiet)
+            {
+                return (state, $"the job ended ({state}) with {delivered:N0} of {row.Expected:N0} records delivered");
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                return (await StatusAsync(cluster), $"{delivered:N0} of {row.Expected:N0} records delivered after {Settings.BackfillTimeout.TotalMinutes:F0} min");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    private static async Task<string> StatusAsync(SubscriptionCluster cluster)
+    {
+        using var status = await cluster.BackfillStatusAsync(SubscriptionId);
+        var root = status.RootElement;
+        var repos = root.GetProperty("repos");
+        int N(string name) => repos.GetProperty(name).GetInt32();
+        var problems = root.GetProperty("problems").EnumerateArray().Take(3).Select(p => $"{p.GetProperty("did").GetString()}: {p.GetProperty("reason").GetString()}").ToList();
+        return $"{root.GetProperty("state").GetString()}, {N("done"):N0} done, {N("skipped")} skipped, {N("failed")} failed, {N("pending"):N0} pending of {N("total"):N0}" +
+               (problems.Count > 0 ? $" ({string.Join("; ", problems)})" : "");
+    }
+}
