@@ -176,12 +176,7 @@ public sealed class BackfillJobGrain(
                 _discovery = DiscoverAsync(cancellationToken);
             }
 
-            while (_resolving < _options.ResolveConcurrency && _run.Unresolved.TryDequeue(out var did))
-            {
-                _resolving++;
-                _ = ResolveAsync(did);
-            }
-
+            ResolveMore();
             _dispatcher.Send(_run, state.State.RunId, now);
             _dispatcher.Renew(now);
 
@@ -255,6 +250,19 @@ public sealed class BackfillJobGrain(
         if (next.IsFinished)
         {
             metrics.RepoFinished(next.State);
+        }
+
+        // At once, not at the next tick, which held a job to ResolveConcurrency repositories a second (bench row b).
+        ResolveMore();
+        _dispatcher.Send(_run, runId, time.GetUtcNow());
+    }
+
+    private void ResolveMore()
+    {
+        while (_resolving < _options.ResolveConcurrency && _run.Unresolved.TryDequeue(out var did))
+        {
+            _resolving++;
+            _ = ResolveAsync(did);
         }
     }
 
