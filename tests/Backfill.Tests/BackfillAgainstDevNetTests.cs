@@ -19,7 +19,7 @@ public sealed class BackfillAgainstDevNetTests(DevNetFixture fixture)
     private readonly AtprotoDevNet _devNet = fixture.DevNet;
 
     [Fact]
-    public async Task Backfill_queues_every_record_listRecords_serves_once_skips_takendown_and_deactivated_and_a_second_run_repairs_a_gap()
+    public async Task Backfill_queues_every_record_listRecords_serves_once_skips_takendown_and_deactivated_fails_tampered_and_a_second_run_repairs_a_gap()
     {
         var wanted = TestNames.Collection("bfwant");
         var other = TestNames.Collection("bfother");
@@ -37,6 +37,10 @@ public sealed class BackfillAgainstDevNetTests(DevNetFixture fixture)
         await _devNet.TakedownAsync(takendown.Did);
         var deactivated = await AccountHoldingAsync(wanted);
         await _devNet.DeactivateAsync(deactivated.Did);
+        // Served tampered by the PDS itself: one of its records' blocks no longer hashes to its CID.
+        var tampered = await AccountHoldingAsync(wanted);
+        await _devNet.WriteAsync(tampered.Did, [.. Enumerable.Range(0, 3).Select(n => DevNetWrite.Create(wanted, Record(wanted, $"tampered {n}")))]);
+        var spoiled = await _devNet.TamperAsync(tampered.Did, wanted);
         await using var scenario = await BackfillScenario.StartAsync(null, [wanted], tweak: settings =>
         {
             settings["Atproto:RelayUrl"] = _devNet.RelayUrl.ToString();
@@ -55,10 +59,12 @@ public sealed class BackfillAgainstDevNetTests(DevNetFixture fixture)
         var events = await scenario.DrainAsync(expected.Count);
 
         Assert.Equal(BackfillState.Completed, status.State);
-        Assert.Equal(new BackfillRepoCounts(5, 0, 3, 2, 0), status.Repos);
+        Assert.Equal(new BackfillRepoCounts(6, 0, 3, 2, 1), status.Repos);
         Assert.Equal(expected.Count, status.Records);
         Assert.Contains(status.Problems, p => p.Did == takendown.Did && p.State == "skipped" && p.Reason.Contains("RepoTakendown", StringComparison.Ordinal));
         Assert.Contains(status.Problems, p => p.Did == deactivated.Did && p.State == "skipped" && p.Reason.Contains("RepoDeactivated", StringComparison.Ordinal));
+        Assert.Contains(status.Problems, p => p.Did == tampered.Did && p.State == "failed" && p.Reason.Contains(spoiled.GetProperty("cid").GetString()!, StringComparison.Ordinal));
+        Assert.DoesNotContain(events, e => e.Queued.Did == tampered.Did);
         Assert.Equal(expected.Count, events.Count);
         Assert.Equal(events.Count, events.Select(e => e.Queued.EventId).Distinct().Count());
         foreach (var account in accounts)

@@ -82,6 +82,22 @@ const routes = {
     await setTakedown(did, false)
     return {}
   },
+  // A tampered repository served by the reference PDS itself: one record block's last byte flipped in the account's
+  // own SQLite store, so getRepo serves a block that no longer hashes to its CID (the commit and tree are untouched).
+  'POST /accounts/:did/tamper': async (body, did) => {
+    account(did)
+    return network.pds.ctx.actorStore.read(did, async (store) => {
+      let query = store.db.db.selectFrom('record').select(['uri', 'cid']).orderBy('uri').limit(1)
+      if (body.collection) query = query.where('collection', '=', body.collection)
+      const record = await query.executeTakeFirst()
+      if (!record) throw new XrpcError(400, 'InvalidRequest', `${did} has no record${body.collection ? ` in ${body.collection}` : ''} to tamper with`)
+      const block = await store.db.db.selectFrom('repo_block').select('content').where('cid', '=', record.cid).executeTakeFirstOrThrow()
+      const content = Buffer.from(block.content)
+      content[content.length - 1] ^= 0x01
+      await store.db.db.updateTable('repo_block').set({ content }).where('cid', '=', record.cid).execute()
+      return { uri: record.uri, cid: record.cid }
+    })
+  },
   'POST /accounts/:did/deactivate': async (_, did) => {
     await xrpc('POST', 'com.atproto.server.deactivateAccount', { body: {}, auth: `Bearer ${account(did).accessJwt}` })
     return {}

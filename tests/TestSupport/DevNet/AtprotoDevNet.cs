@@ -129,6 +129,13 @@ public sealed class AtprotoDevNet : IAsyncDisposable
 
     public Task ReverseTakedownAsync(string did) => PostAsync<JsonElement>($"/accounts/{Uri.EscapeDataString(did)}/untakedown", new { });
 
+    /// <summary>
+    /// Flips the last byte of one record block (of <paramref name="collection"/>) in the PDS's own store: its
+    /// <c>getRepo</c> then serves a block that does not hash to its CID. Answers the record's URI and CID.
+    /// </summary>
+    public Task<JsonElement> TamperAsync(string did, string collection) =>
+        PostAsync<JsonElement>($"/accounts/{Uri.EscapeDataString(did)}/tamper", new { collection });
+
     /// <summary>The account deactivates itself: <c>getRepo</c> then answers <c>RepoDeactivated</c>.</summary>
     public Task DeactivateAsync(string did) => PostAsync<JsonElement>($"/accounts/{Uri.EscapeDataString(did)}/deactivate", new { });
 
