@@ -85,6 +85,11 @@ internal sealed class BackfillScenario(BenchContext context)
             await jetstream.Control.SetRateAsync(0);
         }
 
+        if (error is not null)
+        {
+            BenchContext.Log($"backfill {row.Row}: {error}; the Silo's last output:\n{silo.Tail(30)}\nthe consumer's:\n{cluster.Consumer.Tail(30)}");
+        }
+
         var usage = window.Stop();
         var counts = receiver.Counts;
         var stats = await network.StatsAsync();
@@ -143,7 +148,10 @@ internal sealed class BackfillScenario(BenchContext context)
             {
                 lastLog = DateTime.UtcNow;
                 state = await StatusAsync(cluster);
-                BenchContext.Log($"backfill {row.Row}: {delivered:N0} of {row.Expected:N0} records delivered after {(DateTime.UtcNow - started).TotalSeconds:F0} s; job {state}");
+                var events = receiver.Counts.Events;
+                var backfilled = receiver.BackfillEvents;
+                BenchContext.Log($"backfill {row.Row}: {backfilled:N0} of {row.Expected:N0} records delivered after {(DateTime.UtcNow - started).TotalSeconds:F0} s " +
+                                 $"({Math.Max(0, events - backfilled):N0} live events); job {state}");
             }
 
             if (!state.StartsWith("running", StringComparison.Ordinal) && state.Length > 0 && DateTime.UtcNow - lastChange > Quiet)
@@ -167,7 +175,7 @@ internal sealed class BackfillScenario(BenchContext context)
         var repos = root.GetProperty("repos");
         int N(string name) => repos.GetProperty(name).GetInt32();
         var problems = root.GetProperty("problems").EnumerateArray().Take(3).Select(p => $"{p.GetProperty("did").GetString()}: {p.GetProperty("reason").GetString()}").ToList();
-        return $"{root.GetProperty("state").GetString()}, {N("done"):N0} done, {N("skipped")} skipped, {N("failed")} failed, {N("pending"):N0} pending of {N("total"):N0}" +
+        return $"{root.GetProperty("state").GetString()}, {N("done"):N0} done, {N("skipped")} skipped, {N("failed")} failed, {N("pending"):N0} pending of {N("total"):N0}, {root.GetProperty("records").GetInt64():N0} records" +
                (problems.Count > 0 ? $" ({string.Join("; ", problems)})" : "");
     }
 }
