@@ -12,7 +12,6 @@ namespace Jetstream.Bench.Pipeline;
 internal sealed class BackfillScenario(BenchContext context)
 {
     private const string Collection = "app.bsky.feed.post";
-    private const string SubscriptionId = "bench-backfill";
     private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(20);
 
     /// <summary>The live side: commits of the subscription's collection only, by the Jetstream emulator's own DIDs (none under backfill).</summary>
@@ -52,9 +51,16 @@ internal sealed class BackfillScenario(BenchContext context)
         BenchContext.Log($"backfill {row.Row}: repositories ready in {network.Prebuild.TotalSeconds:F1} s{(network.FromKeptCache ? " (kept from an earlier run)" : "")}");
         await using var jetstream = await ScenarioStack.StartEmulatorAsync(context.Layout, azurite, LiveProfile);
         await using var receiver = await EventReceiver.StartAsync(trackEvents: false, splitBackfill: true);
-        var clusterSettings = Settings with { SiloEnvironment = [.. network.SiloEnvironment, .. Settings.SiloEnvironment] };
+        // A subscription and tables of this row's own: the repair index is keyed by subscription and DID, and every row's
+        // network has the same DIDs (seed 1), so a shared one would make a later row a repair of an earlier one.
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var subscriptionId = "bench-backfill-" + run;
+        var clusterSettings = Settings with
+        {
+            SiloEnvironment = [.. network.SiloEnvironment, $"Backfill__RepoTable=bfrepos{run}", $"Backfill__DeliveredTable=bfdelivered{run}", .. Settings.SiloEnvironment],
+        };
         await using var cluster = await SubscriptionCluster.StartAsync(context.Layout, clusterSettings, azurite.ConnectionString, jetstream.Control, 1, receiver.Url);
-        await cluster.CreateBatchedAsync(SubscriptionId, Collection, receiver.Url, DeliveryFeatures.BatchEvents);
+        await cluster.CreateBatchedAsync(subscriptionId, Collection, receiver.Url, DeliveryFeatures.BatchEvents);
         if (row.Live)
         {
             await jetstream.Control.SetRateAsync(Settings.BackfillLiveRate);
@@ -75,8 +81,8 @@ internal sealed class BackfillScenario(BenchContext context)
             ("Bench process (receiver)", () => ProcSample.Read(Environment.ProcessId)),
         ]);
         var started = DateTime.UtcNow;
-        await cluster.StartBackfillAsync(SubscriptionId);
-        var (status, error) = await WaitForEndAsync(cluster, receiver, row, started);
+        await cluster.StartBackfillAsync(subscriptionId);
+        var (status, error) = await WaitForEndAsync(cluster, subscriptionId, receiver, row, started);
         var last = receiver.LastBackfillArrival ?? DateTime.UtcNow;
         var live = receiver.Latency();
         var livePerSecond = live.Count / Math.Max(0.001, (last - started).TotalSeconds);
@@ -123,7 +129,7 @@ internal sealed class BackfillScenario(BenchContext context)
     /// Until every expected record arrived, or the job ended and nothing more arrived for a while (a repository that
     /// failed), or the timeout; the job's counts at the end, and what went wrong if anything.
     /// </summary>
-    private async Task<(string Status, string? Error)> WaitForEndAsync(SubscriptionCluster cluster, EventReceiver receiver, BackfillRowResult row, DateTime started)
+    private async Task<(string Status, string? Error)> WaitForEndAsync(SubscriptionCluster cluster, string subscriptionId, EventReceiver receiver, BackfillRowResult row, DateTime started)
     {
         var deadline = started + Settings.BackfillTimeout;
         var lastCount = -1L;
@@ -135,7 +141,7 @@ internal sealed class BackfillScenario(BenchContext context)
             var delivered = receiver.BackfillEvents;
             if (delivered >= row.Expected)
             {
-                return (await StatusAsync(cluster), null);
+                return (await StatusAsync(cluster, subscriptionId), null);
             }
 
             if (delivered != lastCount)
@@ -147,7 +153,7 @@ internal sealed class BackfillScenario(BenchContext context)
             if (DateTime.UtcNow - lastLog > TimeSpan.FromSeconds(10))
             {
                 lastLog = DateTime.UtcNow;
-                state = await StatusAsync(cluster);
+                state = await StatusAsync(cluster, subscriptionId);
                 var events = receiver.Counts.Events;
                 var backfilled = receiver.BackfillEvents;
                 BenchContext.Log($"backfill {row.Row}: {backfilled:N0} of {row.Expected:N0} records delivered after {(DateTime.UtcNow - started).TotalSeconds:F0} s " +
@@ -161,16 +167,16 @@ internal sealed class BackfillScenario(BenchContext context)
 
             if (DateTime.UtcNow > deadline)
             {
-                return (await StatusAsync(cluster), $"{delivered:N0} of {row.Expected:N0} records delivered after {Settings.BackfillTimeout.TotalMinutes:F0} min");
+                return (await StatusAsync(cluster, subscriptionId), $"{delivered:N0} of {row.Expected:N0} records delivered after {Settings.BackfillTimeout.TotalMinutes:F0} min");
             }
 
             await Task.Delay(100);
         }
     }
 
-    private static async Task<string> StatusAsync(SubscriptionCluster cluster)
+    private static async Task<string> StatusAsync(SubscriptionCluster cluster, string subscriptionId)
     {
-        using var status = await cluster.BackfillStatusAsync(SubscriptionId);
+        using var status = await cluster.BackfillStatusAsync(subscriptionId);
         var root = status.RootElement;
         var repos = root.GetProperty("repos");
         int N(string name) => repos.GetProperty(name).GetInt32();
