@@ -46,6 +46,15 @@ internal sealed class BackfillReport(Results results, BenchSettings settings) : 
             Line($"- **Row {r.Row}**: {CpuBound(r.Usage, r.Delivered)}.");
         }
 
+        if (Results.Backfill.FirstOrDefault(r => r.Row == "c" && r.Usage.Count > 0) is { } large
+            && Results.Backfill.FirstOrDefault(r => r.Row == "b" && r.Usage.Count > 0) is { } small)
+        {
+            Line($"- **Row c against row b**: the Silo grew {large.SiloPeakGrowth / 1e6:N0} MB for one repository of {large.MatchingPerRepo:N0} records and " +
+                 $"{small.SiloPeakGrowth / 1e6:N0} MB for {small.Repos:N0} repositories of {small.MatchingPerRepo} records: most of the growth is the Silo's " +
+                 "first backfill (its HTTP and storage clients, the code jitted, the GC's budgets), not the repository's size; the size's part is " +
+                 $"about the difference, {(large.SiloPeakGrowth - small.SiloPeakGrowth) / 1e6:N0} MB (docs/backfill.md: about 100 bytes a record for the repair index's list).");
+        }
+
         Line();
         Line("Changes for issue 18's bench in the code measured here:");
         Line();
