@@ -53,6 +53,37 @@ public sealed class BackfillJobTests
     }
 
     [Fact]
+    public async Task A_repository_shown_in_the_queue_wakes_the_consumers_watching_the_subscription()
+    {
+        var network = new FakeNetwork();
+        network.Add("did:plc:woken", "pds1.example", records: 3);
+        await using var scenario = await BackfillScenario.StartAsync(network, [Wanted]);
+        var processor = scenario.Cluster.Client.GetGrain<Jetstream.Grains.Interfaces.IJetstreamProcessorGrain>(scenario.SubscriptionId);
+        var observer = new CountingObserver();
+        await processor.WatchQueueWrites(scenario.Cluster.Client.CreateObjectReference<Jetstream.Grains.Interfaces.IQueueWriteObserver>(observer), TimeSpan.FromMinutes(1));
+
+        await scenario.Job.Start(null);
+        await scenario.WaitForEndAsync(Timeout);
+
+        // Nothing is published on the live side here: the only writes are the backfill's.
+        await Eventually.HoldsAsync(() => Task.FromResult(observer.Calls >= 1), TimeSpan.FromSeconds(10), "a wake-up after the repository's messages were shown");
+        Assert.Equal(3, (await scenario.DrainAsync(3)).Count);
+    }
+
+    private sealed class CountingObserver : Jetstream.Grains.Interfaces.IQueueWriteObserver
+    {
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public Task QueueWritten()
+        {
+            Interlocked.Increment(ref _calls);
+            return Task.CompletedTask;
+        }
+    }
+
+    [Fact]
     public async Task A_second_backfill_of_some_dids_sends_nothing_for_unchanged_records_and_create_update_delete_for_the_rest()
     {
         var network = new FakeNetwork();
