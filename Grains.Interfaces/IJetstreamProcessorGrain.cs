@@ -1,3 +1,4 @@
+using Jetstream.Grains.Interfaces.Backfill;
 using Orleans.Concurrency;
 
 namespace Jetstream.Grains.Interfaces;
@@ -50,6 +51,21 @@ public interface IJetstreamProcessorGrain : IGrainWithStringKey
     [AlwaysInterleave]
     [OneWay]
     Task QueueWrittenElsewhere();
+
+    /// <summary>
+    /// The backfill is about to fetch these repositories: from when this returns, their live commits are held (stored,
+    /// not queued) until <see cref="ReleaseHeld"/> hands them over (docs/backfill.md, the seam with live).
+    /// </summary>
+    Task HoldForBackfill(string[] dids);
+
+    /// <summary>
+    /// Hands over the held commits of repositories whose backfill ended; returns once each hand-over is recorded (it
+    /// runs on, and resumes after a silo's death). A DID not held is ignored, so asking twice is harmless.
+    /// </summary>
+    Task ReleaseHeld(HeldRelease[] releases);
+
+    /// <summary>Hands over every repository held (a cancelled run, a paused subscription): each commit is queued.</summary>
+    Task ReleaseAllHeld();
 
     /// <summary>Stops reading for good, finishes the queue writes in flight, and removes the cursor, statistics and reminder.</summary>
     Task Delete();

@@ -1,6 +1,7 @@
 using Jetstream.EventQueue.Subscriptions;
 using Jetstream.Grains.Connection;
 using Jetstream.Grains.Interfaces;
+using Jetstream.Grains.Interfaces.Backfill;
 using Jetstream.Grains.Options;
 using Jetstream.Grains.Processing;
 using Microsoft.Extensions.Logging;
@@ -24,6 +25,7 @@ public sealed class JetstreamProcessorGrain(
     IOptions<JetstreamOptions> options,
     EventQueue.EventQueueClientsFactory queues,
     SubscriptionStore subscriptions,
+    Backfill.HeldEventTable held,
     IZstdDictionarySource dictionaries,
     TimeProvider time,
     ProcessorMetrics metrics,
@@ -35,8 +37,10 @@ public sealed class JetstreamProcessorGrain(
     private readonly ReceiveRate _receiveRate = new(time);
     private readonly CancellationTokenSource _stopReading = new();
     private readonly CancellationTokenSource _stopSending = new();
+    private readonly CancellationTokenSource _stopSeam = new();
     private SubscriptionDocument _subscription = null!;
     private QueueSink _sink = null!;
+    private LiveSeam _seam = null!;
     private FrameHandler _frames = null!;
     private CursorPlanner _cursors = null!;
     private ProcessorCheckpoint _checkpoint = null!;
@@ -60,18 +64,18 @@ public sealed class JetstreamProcessorGrain(
         var queue = queues.For(Key);
         _subscription = new SubscriptionDocument { Id = Key, Enabled = false };
         _watchers = new QueueWriteWatchers(time, logger, Key);
-        _sink = new QueueSink(new StorageEventQueueWriter(queue), _options.MaxQueueSendsInFlight, TimeSpan.FromMilliseconds(_options.MaxQueueRetryDelayMs), time, metrics, logger, Key)
-        {
-            Written = _watchers.Written,
-        };
+        var writer = new StorageEventQueueWriter(queue);
+        var retryDelay = TimeSpan.FromMilliseconds(_options.MaxQueueRetryDelayMs);
+        _seam = new LiveSeam(held, writer, _watchers.Written, time, retryDelay, logger, Key, _stopSeam.Token);
+        _sink = new QueueSink(writer, _options.MaxQueueSendsInFlight, retryDelay, time, metrics, logger, Key) { Written = _watchers.Written, Holds = _seam };
         _sink.Restore(state.State.GetPosition());
         _cursors = new CursorPlanner(_recentIds, UnixMicroseconds.OfSeconds(_options.ReconnectRewindSeconds));
-        _frames = new FrameHandler(_sink, EventFilter.For(_subscription), _recentIds, time, metrics, logger, Key) { ForwardRaw = _options.ForwardRawBody };
+        _frames = new FrameHandler(_sink, EventFilter.For(_subscription), _recentIds, time, metrics, logger, Key) { ForwardRaw = _options.ForwardRawBody, Seam = _seam };
         _checkpoint = new ProcessorCheckpoint(state, _options.CheckpointEveryCommits, ex => Log.CheckpointFailed(logger, ex, Key));
         _connection = new JetstreamConnection(_options, dictionaries, time, logger, Key);
         _reminder = new ProcessorReminder(this, TimeSpan.FromSeconds(_options.KeepAliveReminderSeconds), logger, Key);
         _ingest = new StreamIngest(state, _sink, _frames, _checkpoint, _window, time, metrics, logger, Key, _stopSending.Token);
-        _startup = new StartupGate(subscriptions, queue, _reminder, time, TimeSpan.FromMilliseconds(_options.MaxQueueRetryDelayMs), logger, Key);
+        _startup = new StartupGate(subscriptions, queue, _reminder, time, retryDelay, logger, Key);
         metrics.Cursor(state.State.Cursor);
         Log.Starting(logger, Key, state.State.Cursor, state.State.CursorEndpoint);
         var interval = TimeSpan.FromMilliseconds(_options.CheckpointIntervalMs);
@@ -84,6 +88,7 @@ public sealed class JetstreamProcessorGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         await StopReadingAsync(TimeSpan.FromSeconds(5));
+        _stopSeam.Cancel();
         Log.Stopping(logger, Key, _sink.Position.TimeUs);
         // Only what this activation changed: a duplicate activation that lived for a moment while membership settled
         // must not write its empty cursor over the one the real activation keeps.
@@ -172,11 +177,18 @@ public sealed class JetstreamProcessorGrain(
         return Task.CompletedTask;
     }
 
+    public Task HoldForBackfill(string[] dids) => _seam.HoldAsync(dids);
+
+    public Task ReleaseHeld(HeldRelease[] releases) => _seam.ReleaseAsync(releases);
+
+    public Task ReleaseAllHeld() => _seam.ReleaseAllAsync(drop: false);
+
     public async Task Delete()
     {
         _checkpoint.Disabled = true;
         // What was read is queued, so the consumer delivers (or, when discarding, drops) it with the rest.
         await StopReadingAsync(TimeSpan.FromSeconds(10));
+        await _seam.DropAllAsync();
         await state.ClearStateAsync();
         await _reminder.UnregisterAsync();
         Log.Deleted(logger, Key);
@@ -214,6 +226,7 @@ public sealed class JetstreamProcessorGrain(
         }
 
         Use(subscription);
+        await _seam.LoadAsync();
         await _connection.UpdateFiltersAsync(WireFilters.For(subscription), stopping);
         try
         {

@@ -24,4 +24,10 @@ internal static partial class BackfillLog
 
     [LoggerMessage(206, LogLevel.Warning, "Backfill {Subscription}: a step of the job failed; it is tried again")]
     public static partial void StepFailed(ILogger logger, Exception exception, string subscription);
+
+    [LoggerMessage(207, LogLevel.Information, "Backfill {Subscription}: {Did} handed over to live: {Queued} held commits queued, {Dropped} dropped (in the snapshot at {Rev})")]
+    public static partial void HandedOver(ILogger logger, string subscription, string did, int queued, int dropped, string? rev);
+
+    [LoggerMessage(208, LogLevel.Warning, "Backfill {Subscription}: the seam's storage failed ({Step}); it is tried again")]
+    public static partial void SeamStepFailed(ILogger logger, Exception exception, string subscription, string step);
 }

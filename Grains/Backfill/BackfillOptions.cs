@@ -41,6 +41,13 @@ public sealed class BackfillOptions
     [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")]
     public string DeliveredTable { get; set; } = "backfilldelivered";
 
+    /// <summary>
+    /// Azure Table of the live commits held while their repository is backfilled, and of the repositories under backfill
+    /// per subscription (the processor's hot-path set, read again when it activates).
+    /// </summary>
+    [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")]
+    public string HeldTable { get; set; } = "backfillheld";
+
     /// <summary>How long a repository's messages stay invisible in the queue while it is read: they show once it verified.</summary>
     [Range(10, 7 * 24 * 3600)]
     public int HoldSeconds { get; set; } = 3600;

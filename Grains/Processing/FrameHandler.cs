@@ -33,6 +33,9 @@ public sealed class FrameHandler(
     private int _parseErrorsLogged;
     private long _parseErrorsSuppressed;
 
+    /// <summary>Repositories under backfill, whose commits are held (identity and account events are not: they carry no rev).</summary>
+    public LiveSeam? Seam { get; init; }
+
     /// <summary>Forward what the wire carried (<c>Webhook:Body=raw</c>) instead of the v1 event JSON.</summary>
     public bool ForwardRaw { get; init; }
 
@@ -95,11 +98,12 @@ public sealed class FrameHandler(
         var did = parsed.Did.ToString(frame);
         var collection = parsed.Collection.ToString(frame);
         var eventId = EventIds.ForCommit(did, collection, parsed.Rkey.ToString(frame), parsed.Rev.ToString(frame), parsed.Operation.ToString(frame));
-        return Queue(body, parsed, seq, did, collection, eventId, stopping);
+        var heldRev = Seam is { } seam && seam.IsHeld(did) ? parsed.Rev.ToString(frame) : null;
+        return Queue(body, parsed, seq, did, collection, eventId, stopping, heldRev);
     }
 
     /// <summary>Queues a kept event unless it is a replayed duplicate; <paramref name="collection"/> is what it is counted under.</summary>
-    private FrameOutcome Queue(ReadOnlySpan<byte> body, in ParsedEvent parsed, long? seq, string did, string collection, string eventId, CancellationToken stopping)
+    private FrameOutcome Queue(ReadOnlySpan<byte> body, in ParsedEvent parsed, long? seq, string did, string collection, string eventId, CancellationToken stopping, string? heldRev = null)
     {
         if (!recentIds.Add(eventId, parsed.TimeUs))
         {
@@ -111,19 +115,22 @@ public sealed class FrameHandler(
         using var activity = ProcessorMetrics.ActivitySource.StartActivity("jetstream.receive", ActivityKind.Producer);
         activity?.SetTag("jetstream.event_id", eventId);
         activity?.SetTag("jetstream.collection", collection);
-        sink.Add(
-            new QueuedEvent
-            {
-                EventId = eventId,
-                QueuedAt = time.GetUtcNow(),
-                Did = did,
-                TimeUs = parsed.TimeUs,
-                EventJson = body.ToArray(),
-                TraceParent = activity?.Id,
-            },
-            collection,
-            seq,
-            stopping);
+        var queued = new QueuedEvent
+        {
+            EventId = eventId,
+            QueuedAt = time.GetUtcNow(),
+            Did = did,
+            TimeUs = parsed.TimeUs,
+            EventJson = body.ToArray(),
+            TraceParent = activity?.Id,
+        };
+        if (heldRev is not null)
+        {
+            sink.Hold(queued, collection, heldRev, seq, stopping);
+            return FrameOutcome.Held;
+        }
+
+        sink.Add(queued, collection, seq, stopping);
         return FrameOutcome.Queued;
     }
 

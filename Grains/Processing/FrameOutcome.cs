@@ -23,4 +23,7 @@ public enum FrameOutcome
 
     /// <summary>Handed to the sink.</summary>
     Queued,
+
+    /// <summary>A commit of a repository under backfill, handed to the sink to be held until the hand-over (<see cref="LiveSeam"/>).</summary>
+    Held,
 }

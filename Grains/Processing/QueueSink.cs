@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Jetstream.EventQueue;
 using Microsoft.Extensions.Logging;
 
@@ -22,7 +21,8 @@ public sealed class QueueSink(
     ILogger logger,
     string processorKey)
 {
-    private readonly Queue<Batch> _inFlight = new();
+    private readonly Queue<SinkBatch> _inFlight = new();
+    private readonly RetriedWrites _writes = new(maxRetryDelay, time, metrics, logger, processorKey);
     private readonly MessagePacker _packer = MessagePacker.Create(queue.Options);
     private List<PendingEvent> _pending = [];
     private List<PendingEvent> _acknowledged = [];
@@ -30,7 +30,6 @@ public sealed class QueueSink(
     private long _seenTimeUs;
     private long? _seenSeq;
     private string? _endpoint;
-    private int _failingWrites;
     private bool _readerIdle;
     private CancellationToken _stopping;
 
@@ -38,15 +37,18 @@ public sealed class QueueSink(
     public CursorPosition Position { get; private set; }
 
     /// <summary>True while a write is failing and being retried: the reader must not go on.</summary>
-    public bool IsPaused => _failingWrites > 0;
+    public bool IsPaused => _writes.IsFailing;
 
-    public string? LastError { get; private set; }
+    public string? LastError => _writes.LastError;
 
     /// <summary>
     /// Called on the owner's scheduler as each message write is acknowledged: the message is visible from then on, so
     /// this is when a consumer can be woken (<see cref="QueueWriteWatchers"/>, which never calls back into the sink).
     /// </summary>
     public Action? Written { get; init; }
+
+    /// <summary>Where <see cref="Hold"/> writes (the processor's <see cref="LiveSeam"/>).</summary>
+    public IHeldEventWriter? Holds { get; init; }
 
     public bool HasCapacity => _inFlight.Count < maxInFlight;
 
@@ -84,9 +86,7 @@ public sealed class QueueSink(
     {
         _stopping = stopping;
         See(queuedEvent.TimeUs, seq);
-        var pending = _packer.FitsAlone(queuedEvent)
-            ? new PendingEvent(queuedEvent, collection, default)
-            : new PendingEvent(queuedEvent with { EventJson = default, BlobName = queue.BlobNameFor(queuedEvent.EventId) }, collection, queuedEvent.EventJson);
+        var pending = Prepare(queuedEvent, collection);
         if (!_packer.TryAdd(pending.Event))
         {
             Flush(stopping);
@@ -98,6 +98,25 @@ public sealed class QueueSink(
         {
             Flush(stopping);
         }
+    }
+
+    /// <summary>
+    /// Holds a live commit of a repository under backfill (<see cref="Holds"/>, docs/backfill.md) instead of queueing
+    /// it: a write of its own, in line with the queue's, so the position moves over it once it is stored, as over an
+    /// acknowledged message. What is pending goes first, or the position could pass it.
+    /// </summary>
+    public void Hold(QueuedEvent queuedEvent, string collection, string rev, long? seq, CancellationToken stopping)
+    {
+        _stopping = stopping;
+        Flush(stopping);
+        See(queuedEvent.TimeUs, seq);
+        var pending = Prepare(queuedEvent, collection);
+        var holds = Holds ?? throw new InvalidOperationException("The sink has no store for held events.");
+        var batch = new SinkBatch([], null, _seenTimeUs, _seenSeq, _endpoint);
+        batch.Completion = _writes.RunAsync(ct => holds.WriteAsync(pending, rev, ct), null, stopping);
+        holds.Started(queuedEvent.Did, batch.Completion);
+        _inFlight.Enqueue(batch);
+        _ = FlushWhenWrittenAsync(batch.Completion);
     }
 
     /// <summary>
@@ -130,9 +149,9 @@ public sealed class QueueSink(
         // Taken before the write starts: a write can complete synchronously (its response already in the socket's
         // buffer when it is read, seen on a loaded machine), and FlushWhenWrittenAsync then flushes again at once, which
         // with the list still pending wrote the same events into a second (and third) message.
-        var batch = new Batch(_pending, _packer.Finish(), _seenTimeUs, _seenSeq, _endpoint);
+        var batch = new SinkBatch(_pending, _packer.Finish(), _seenTimeUs, _seenSeq, _endpoint);
         _pending = [];
-        batch.Completion = SendAsync(batch, stopping);
+        batch.Completion = _writes.RunAsync(ct => queue.WriteAsync(batch.Events, batch.Body!, ct), Written, stopping);
         _inFlight.Enqueue(batch);
         _ = FlushWhenWrittenAsync(batch.Completion);
     }
@@ -242,55 +261,7 @@ public sealed class QueueSink(
         }
     }
 
-    private async Task SendAsync(Batch batch, CancellationToken stopping)
-    {
-        var backoff = ReconnectBackoff.ForStorage(maxRetryDelay, time);
-        for (var attempt = 1; ; attempt++)
-        {
-            var started = time.GetTimestamp();
-            try
-            {
-                await queue.WriteAsync(batch.Events, batch.Body, stopping);
-                Written?.Invoke();
-                metrics.QueueSent(time.GetElapsedTime(started));
-                if (attempt > 1)
-                {
-                    _failingWrites--;
-                    LastError = null;
-                    Log.QueueRecovered(logger, processorKey, attempt);
-                }
-
-                return;
-            }
-            catch (Exception ex) when (!stopping.IsCancellationRequested)
-            {
-                if (attempt == 1)
-                {
-                    _failingWrites++;
-                }
-
-                metrics.QueueSendFailed();
-                LastError = $"Queue write failed: {ErrorText.Of(ex)}";
-                var delay = backoff.NextDelay();
-                Log.QueueWriteFailed(logger, ex, processorKey, attempt, delay);
-                await backoff.WaitAsync(delay, stopping);
-            }
-        }
-    }
-
-    [DebuggerDisplay("{Events.Count} events up to {TimeUsAfter}")]
-    private sealed class Batch(List<PendingEvent> events, BinaryData body, long timeUsAfter, long? seqAfter, string? endpoint)
-    {
-        public List<PendingEvent> Events { get; } = events;
-
-        public BinaryData Body { get; } = body;
-
-        public long TimeUsAfter { get; } = timeUsAfter;
-
-        public long? SeqAfter { get; } = seqAfter;
-
-        public string? Endpoint { get; } = endpoint;
-
-        public Task Completion { get; set; } = Task.CompletedTask;
-    }
+    private PendingEvent Prepare(QueuedEvent queuedEvent, string collection) => _packer.FitsAlone(queuedEvent)
+        ? new PendingEvent(queuedEvent, collection, default)
+        : new PendingEvent(queuedEvent with { EventJson = default, BlobName = queue.BlobNameFor(queuedEvent.EventId) }, collection, queuedEvent.EventJson);
 }

@@ -9,13 +9,16 @@ public sealed class StorageEventQueueWriter(EventQueueClients queue) : IEventQue
 
     public string BlobNameFor(string eventId) => queue.BlobNameFor(eventId);
 
+    public async Task WriteBlobAsync(string blobName, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+        await queue.LargeEvents.GetBlobClient(blobName).UploadAsync(new BinaryData(body), overwrite: true, cancellationToken);
+
     public async Task WriteAsync(IReadOnlyList<PendingEvent> events, BinaryData body, CancellationToken cancellationToken)
     {
         foreach (var e in events)
         {
             if (e.Event.BlobName is { } blobName)
             {
-                await queue.LargeEvents.GetBlobClient(blobName).UploadAsync(new BinaryData(e.BlobBody), overwrite: true, cancellationToken);
+                await WriteBlobAsync(blobName, e.BlobBody, cancellationToken);
             }
         }
 

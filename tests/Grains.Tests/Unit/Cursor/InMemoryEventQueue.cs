@@ -20,6 +20,8 @@ public sealed class InMemoryEventQueue : IEventQueueWriter
 
     public string BlobNameFor(string eventId) => eventId + ".json";
 
+    public Task WriteBlobAsync(string blobName, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task WriteAsync(IReadOnlyList<PendingEvent> events, BinaryData body, CancellationToken cancellationToken)
     {
         var attempt = new Attempt(this, [.. events]);

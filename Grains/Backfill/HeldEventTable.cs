@@ -1,0 +1,156 @@
+using Azure.Data.Tables;
+using Jetstream.EventQueue;
+using Jetstream.Grains.Interfaces.Backfill;
+using Microsoft.Extensions.Options;
+
+namespace Jetstream.Grains.Backfill;
+
+/// <summary>
+/// The live side of the seam, in <c>Backfill:HeldTable</c>. Two kinds of partition:
+/// <list type="bullet">
+/// <item><c>set~{subscription}</c>: a row per repository under backfill (RowKey the DID), with the hand-over once it is
+/// asked for (<c>ReleaseRev</c>, <c>Drop</c>), so a processor that activates again knows its set and resumes hand-overs.</item>
+/// <item><c>ev~{subscription}~{did}</c>: the held commits, RowKey <c>{rev}~{event id}</c> so a partition reads in rev order
+/// (TIDs sort as strings) and a commit read twice (a replay) is one row. The exact bytes are in binary properties of at
+/// most 60,000 bytes each (a property holds 64 KiB); an event too large for a queue message is in the queue's blob
+/// container already and the row names the blob.</item>
+/// </list>
+/// </summary>
+public sealed class HeldEventTable
+{
+    private const int BatchSize = 100;
+    private const int ChunkBytes = 60_000;
+    private readonly TableClient _table;
+    private readonly CreateOnce _creation;
+
+    public HeldEventTable(StorageConnection connection, IOptions<BackfillOptions> options)
+    {
+        _table = connection.Table(options.Value.HeldTable);
+        _creation = new CreateOnce(ct => _table.CreateIfNotExistsAsync(ct));
+    }
+
+    public async Task<List<HeldRelease?>> LoadSetAsync(string subscriptionId, Action<string> add, CancellationToken cancellationToken)
+    {
+        await _creation.EnsureAsync(cancellationToken);
+        var releases = new List<HeldRelease?>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {SetKey(subscriptionId)}");
+        await foreach (var e in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
+        {
+            add(e.RowKey);
+            if (e.GetBoolean("Releasing") == true)
+            {
+                releases.Add(new HeldRelease(e.RowKey, e.GetString("ReleaseRev"), e.GetBoolean("Drop") == true));
+            }
+        }
+
+        return releases;
+    }
+
+    public async Task AddToSetAsync(string subscriptionId, IReadOnlyCollection<string> dids, CancellationToken cancellationToken)
+    {
+        await _creation.EnsureAsync(cancellationToken);
+        foreach (var chunk in dids.Chunk(BatchSize))
+        {
+            await _table.SubmitTransactionAsync(chunk.Select(did => new TableTransactionAction(TableTransactionActionType.UpsertReplace,
+                new TableEntity(SetKey(subscriptionId), did))), cancellationToken);
+        }
+    }
+
+    /// <summary>Records that the repository's hand-over was asked for, so it is finished after a silo's death.</summary>
+    public async Task MarkReleasingAsync(string subscriptionId, HeldRelease release, CancellationToken cancellationToken)
+    {
+        await _creation.EnsureAsync(cancellationToken);
+        await _table.UpsertEntityAsync(new TableEntity(SetKey(subscriptionId), release.Did)
+        {
+            ["Releasing"] = true,
+            ["ReleaseRev"] = release.SnapshotRev,
+            ["Drop"] = release.Drop,
+        }, TableUpdateMode.Replace, cancellationToken);
+    }
+
+    public async Task RemoveFromSetAsync(string subscriptionId, string did, CancellationToken cancellationToken)
+    {
+        await _creation.EnsureAsync(cancellationToken);
+        await IgnoreMissing(_table.DeleteEntityAsync(SetKey(subscriptionId), did, Azure.ETag.All, cancellationToken));
+    }
+
+    public async Task AddAsync(string subscriptionId, string did, string rev, QueuedEvent queuedEvent, CancellationToken cancellationToken)
+    {
+        await _creation.EnsureAsync(cancellationToken);
+        var entity = new TableEntity(EventsKey(subscriptionId, did), rev + "~" + queuedEvent.EventId)
+        {
+            ["Rev"] = rev,
+            ["EventId"] = queuedEvent.EventId,
+            ["TimeUs"] = queuedEvent.TimeUs,
+            ["BlobName"] = queuedEvent.BlobName,
+            ["TraceParent"] = queuedEvent.TraceParent,
+        };
+        var json = queuedEvent.EventJson;
+        for (var i = 0; i * ChunkBytes < json.Length; i++)
+        {
+            entity["B" + i] = json.Slice(i * ChunkBytes, Math.Min(ChunkBytes, json.Length - (i * ChunkBytes))).ToArray();
+        }
+
+        await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+    }
+
+    /// <summary>A repository's held commits in rev order (then event id).</summary>
+    public async Task<List<HeldEvent>> ReadAsync(string subscriptionId, string did, CancellationToken cancellationToken)
+    {
+        await _creation.EnsureAsync(cancellationToken);
+        var held = new List<HeldEvent>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {EventsKey(subscriptionId, did)}");
+        await foreach (var e in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
+        {
+            held.Add(new HeldEvent(e.RowKey, e.GetString("Rev") ?? string.Empty, new QueuedEvent
+            {
+                EventId = e.GetString("EventId")!,
+                QueuedAt = default,
+                Did = did,
+                TimeUs = e.GetInt64("TimeUs") ?? 0,
+                EventJson = Join(e),
+                BlobName = e.GetString("BlobName"),
+                TraceParent = e.GetString("TraceParent"),
+            }));
+        }
+
+        held.Sort((a, b) => string.CompareOrdinal(a.RowKey, b.RowKey));
+        return held;
+    }
+
+    public async Task DeleteAsync(string subscriptionId, string did, IEnumerable<HeldEvent> held, CancellationToken cancellationToken)
+    {
+        var partition = EventsKey(subscriptionId, did);
+        foreach (var chunk in held.Chunk(BatchSize))
+        {
+            await _table.SubmitTransactionAsync(chunk.Select(h => new TableTransactionAction(TableTransactionActionType.Delete,
+                new TableEntity(partition, h.RowKey), Azure.ETag.All)), cancellationToken);
+        }
+    }
+
+    private static byte[] Join(TableEntity entity)
+    {
+        var parts = new List<byte[]>();
+        while (entity.GetBinary("B" + parts.Count) is { } part)
+        {
+            parts.Add(part);
+        }
+
+        return parts.Count == 1 ? parts[0] : [.. parts.SelectMany(p => p)];
+    }
+
+    private static async Task IgnoreMissing(Task delete)
+    {
+        try
+        {
+            await delete;
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 404)
+        {
+        }
+    }
+
+    private static string SetKey(string subscriptionId) => "set~" + subscriptionId;
+
+    private static string EventsKey(string subscriptionId, string did) => "ev~" + subscriptionId + "~" + did;
+}

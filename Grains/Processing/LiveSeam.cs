@@ -1,0 +1,194 @@
+using Jetstream.EventQueue;
+using Jetstream.Grains.Backfill;
+using Jetstream.Grains.Interfaces.Backfill;
+using Microsoft.Extensions.Logging;
+
+namespace Jetstream.Grains.Processing;
+
+/// <summary>
+/// The processor's side of the hand-over from backfill to live (docs/backfill.md, "The seam with live"). The set of
+/// repositories under backfill is in memory, so a live commit asks a hash lookup (<see cref="IsHeld"/>); a held commit
+/// is stored in <see cref="HeldEventTable"/> through the sink's line of writes. When a repository's backfill ends, its
+/// held commits go to the queue in rev order (those the snapshot holds dropped), and only when none is left or on its
+/// way does the DID leave the set, in the same synchronous step as the last check: on the grain's scheduler no commit
+/// can come between, so none is lost and none overtakes a held one. Single-threaded: the grain's scheduler.
+/// </summary>
+public sealed class LiveSeam(
+    HeldEventTable table,
+    IEventQueueWriter queue,
+    Action? written,
+    TimeProvider time,
+    TimeSpan maxRetryDelay,
+    ILogger logger,
+    string subscriptionId,
+    CancellationToken stopping) : IHeldEventWriter
+{
+    private readonly HashSet<string> _held = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _holdsStarted = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<Task>> _writing = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Task> _releasing = new(StringComparer.Ordinal);
+    private Task? _loaded;
+
+    public int Count => _held.Count;
+
+    /// <summary>The hot path: is <paramref name="did"/> under backfill in the subscription's current run.</summary>
+    public bool IsHeld(string did) => _held.Count > 0 && _held.Contains(did);
+
+    /// <summary>
+    /// Reads the set (and the hand-overs asked for before a silo died, which go on), once: before the first frame, and
+    /// before a call changes the set (a release of a DID not loaded yet would be ignored).
+    /// </summary>
+    public Task LoadAsync() => _loaded ??= RetryAsync("load", async () =>
+    {
+        foreach (var release in await table.LoadSetAsync(subscriptionId, did => _held.Add(did), stopping))
+        {
+            StartRelease(release!);
+        }
+    });
+
+    /// <summary>Stored first, then in memory: once this returns, the job may fetch them.</summary>
+    public async Task HoldAsync(IReadOnlyCollection<string> dids)
+    {
+        await LoadAsync();
+        await table.AddToSetAsync(subscriptionId, dids, stopping);
+        _held.UnionWith(dids);
+    }
+
+    /// <summary>Records each hand-over and starts it; it runs on after this returns, and again after a silo's death.</summary>
+    public async Task ReleaseAsync(IEnumerable<HeldRelease> releases)
+    {
+        await LoadAsync();
+        foreach (var release in releases)
+        {
+            if (_held.Contains(release.Did) && !_releasing.ContainsKey(release.Did))
+            {
+                await table.MarkReleasingAsync(subscriptionId, release, stopping);
+                StartRelease(release);
+            }
+        }
+    }
+
+    public async Task ReleaseAllAsync(bool drop)
+    {
+        await LoadAsync();
+        await ReleaseAsync([.. _held.Select(did => new HeldRelease(did, null, drop))]);
+    }
+
+    /// <summary>The subscription is deleted: every held commit goes, nothing is queued.</summary>
+    public async Task DropAllAsync()
+    {
+        await ReleaseAllAsync(drop: true);
+        await Task.WhenAll(_releasing.Values).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+    }
+
+    public async Task WriteAsync(PendingEvent held, string rev, CancellationToken cancellationToken)
+    {
+        if (held.Event.BlobName is { } blobName)
+        {
+            await queue.WriteBlobAsync(blobName, held.BlobBody, cancellationToken);
+        }
+
+        await table.AddAsync(subscriptionId, held.Event.Did, rev, held.Event, cancellationToken);
+    }
+
+    /// <summary>The sink started holding a commit (<paramref name="write"/> ends once it is stored, after its retries).</summary>
+    public void Started(string did, Task write)
+    {
+        _holdsStarted[did] = _holdsStarted.GetValueOrDefault(did) + 1;
+        if (!_writing.TryGetValue(did, out var writes))
+        {
+            _writing[did] = writes = [];
+        }
+
+        writes.RemoveAll(w => w.IsCompleted);
+        writes.Add(write);
+    }
+
+    private void StartRelease(HeldRelease release)
+    {
+        if (!_releasing.ContainsKey(release.Did))
+        {
+            _releasing[release.Did] = HandOverAsync(release);
+        }
+    }
+
+    private async Task HandOverAsync(HeldRelease release)
+    {
+        var did = release.Did;
+        int queued = 0, dropped = 0;
+        while (true)
+        {
+            var seen = _holdsStarted.GetValueOrDefault(did);
+            if (_writing.TryGetValue(did, out var writes))
+            {
+                await Task.WhenAll([.. writes]).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+            }
+
+            var held = new List<HeldEvent>();
+            await RetryAsync("read", async () => held = await table.ReadAsync(subscriptionId, did, stopping));
+            var keep = release.Drop ? [] : held.Where(h => release.SnapshotRev is null || string.CompareOrdinal(h.Rev, release.SnapshotRev) > 0).ToList();
+            await RetryAsync("queue", () => QueueAsync(keep));
+            await RetryAsync("delete", () => table.DeleteAsync(subscriptionId, did, held, stopping));
+            queued += keep.Count;
+            dropped += held.Count - keep.Count;
+            if (_holdsStarted.GetValueOrDefault(did) == seen)
+            {
+                // Synchronous with the check above: the next commit of this DID goes straight to the queue, after these.
+                _held.Remove(did);
+                _holdsStarted.Remove(did);
+                _writing.Remove(did);
+                break;
+            }
+        }
+
+        await RetryAsync("set", () => table.RemoveFromSetAsync(subscriptionId, did, stopping));
+        _releasing.Remove(did);
+        BackfillLog.HandedOver(logger, subscriptionId, did, queued, dropped, release.SnapshotRev);
+    }
+
+    /// <summary>
+    /// Queued now, in rev order, stamped after the snapshot's records (queued earlier): the consumer orders a DID's
+    /// events by that stamp, then queue order. Ids and bytes are the live ones.
+    /// </summary>
+    private async Task QueueAsync(List<HeldEvent> held)
+    {
+        if (held.Count == 0)
+        {
+            return;
+        }
+
+        var packer = MessagePacker.Create(queue.Options);
+        var now = time.GetUtcNow();
+        for (var i = 0; i < held.Count; i++)
+        {
+            var e = held[i].Event with { QueuedAt = now.AddTicks(i) };
+            if (!packer.TryAdd(e))
+            {
+                await queue.WriteAsync([], packer.Finish(), stopping);
+                packer.TryAdd(e);
+            }
+        }
+
+        // Large events' blobs were written when they were held: no blob is written again here.
+        await queue.WriteAsync([], packer.Finish(), stopping);
+        written?.Invoke();
+    }
+
+    private async Task RetryAsync(string step, Func<Task> action)
+    {
+        var backoff = ReconnectBackoff.ForStorage(maxRetryDelay, time);
+        while (true)
+        {
+            try
+            {
+                await action();
+                return;
+            }
+            catch (Exception ex) when (!stopping.IsCancellationRequested)
+            {
+                BackfillLog.SeamStepFailed(logger, ex, subscriptionId, step);
+                await backoff.WaitAsync(backoff.NextDelay(), stopping);
+            }
+        }
+    }
+}
