@@ -1,6 +1,6 @@
 namespace Jetstream.Grains.Interfaces.Backfill;
 
-/// <summary>How one attempt at a repository ended.</summary>
+/// <summary>How one attempt at a repository ended; <see cref="Rev"/> is the snapshot's when it is done (the seam drops held commits up to it).</summary>
 [GenerateSerializer, Immutable]
 public sealed record BackfillRepoOutcome(
     [property: Id(0)] long RunId,
@@ -10,7 +10,8 @@ public sealed record BackfillRepoOutcome(
     [property: Id(4)] long Records,
     [property: Id(5)] long Bytes,
     [property: Id(6)] DateTimeOffset? RetryAfter = null,
-    [property: Id(7)] long DispatchId = 0);
+    [property: Id(7)] long DispatchId = 0,
+    [property: Id(8)] string? Rev = null);
 
 /// <summary>The kinds of end of one attempt; the job decides what each means for the repository.</summary>
 [GenerateSerializer]

@@ -31,8 +31,9 @@ public sealed class BackfillJobGrain(
     private BackfillRun _run = null!;
     private OutcomeSettler _settler = null!;
     private Task? _discovery;
-    private int _resolving;
+    private RunIntake _intake = null!;
     private RepoDispatcher _dispatcher = null!;
+    private LiveHandOver _handOver = null!;
     private DateTimeOffset _subscriptionCheckedAt;
     private IGrainTimer? _timer;
 
@@ -43,6 +44,7 @@ public sealed class BackfillJobGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _dispatcher = new RepoDispatcher(GrainFactory, Key, time.GetUtcNow().ToUnixTimeMilliseconds() * 1000, Renewal);
+        _handOver = new LiveHandOver(GrainFactory, Key, logger);
         if (Running)
         {
             await LoadAsync(cancellationToken);
@@ -68,14 +70,20 @@ public sealed class BackfillJobGrain(
             return new BackfillStartResult(null, BackfillStartRefusal.NothingToDiscover, null);
         }
 
+        var distinct = listed?.Distinct(StringComparer.Ordinal).ToArray();
+        if (distinct is not null)
+        {
+            // Before any of them can be fetched: their live commits wait for the hand-over from now on.
+            await _handOver.HoldAsync(distinct);
+        }
+
         var previous = state.State.RunId;
         state.State = new BackfillJobState { RunId = previous + 1, State = BackfillState.Running, StartedAt = time.GetUtcNow(), Discovered = listed is not null };
         ResetMemory();
-        if (listed is not null)
+        if (distinct is not null)
         {
-            var distinct = listed.Distinct(StringComparer.Ordinal).ToArray();
             await repos.AddPendingAsync(Key, state.State.RunId, distinct);
-            AddPending(distinct);
+            _intake.AddPending(distinct);
         }
 
         await state.WriteStateAsync();
@@ -133,6 +141,11 @@ public sealed class BackfillJobGrain(
         var next = _settler.Settle(row, outcome, host, now);
         _run.Set(next);
         await repos.SaveAsync(Key, state.State.RunId, next);
+        if (next.IsFinished)
+        {
+            await _handOver.ReleaseAsync([LiveHandOver.For(next)]);
+        }
+
         _dispatcher.Send(_run, state.State.RunId, now);
     }
 
@@ -165,8 +178,8 @@ public sealed class BackfillJobGrain(
                 var stored = await subscriptions.GetAsync(Key, cancellationToken);
                 if (stored?.Document is not { Lifecycle: SubscriptionLifecycle.Active, Enabled: true })
                 {
-                    await FinishAsync(BackfillState.Cancelled, stored is null || stored.Document.Lifecycle != SubscriptionLifecycle.Active
-                        ? "the subscription was deleted" : "the subscription was paused");
+                    var deleted = stored is null || stored.Document.Lifecycle != SubscriptionLifecycle.Active;
+                    await FinishAsync(BackfillState.Cancelled, deleted ? "the subscription was deleted" : "the subscription was paused", deleted);
                     return;
                 }
             }
@@ -176,9 +189,10 @@ public sealed class BackfillJobGrain(
                 _discovery = DiscoverAsync(cancellationToken);
             }
 
-            ResolveMore();
+            _intake.ResolveMore();
             _dispatcher.Send(_run, state.State.RunId, now);
             _dispatcher.Renew(now);
+            await _handOver.RetryFailedAsync();
 
             if (state.State.Discovered && _run.Pending == 0)
             {
@@ -194,79 +208,14 @@ public sealed class BackfillJobGrain(
     private async Task DiscoverAsync(CancellationToken cancellationToken)
     {
         var runId = state.State.RunId;
-        var document = (await subscriptions.GetAsync(Key, cancellationToken))?.Document;
-        try
-        {
-            await foreach (var batch in RelayDiscovery.NewDidsAsync(source, document is null ? [] : BackfillDiscovery.CollectionsOf(document), _run.Contains, cancellationToken))
-            {
-                await AddDiscoveredAsync(runId, batch);
-            }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // The next tick starts discovery again; DIDs already added are not added twice.
-            BackfillLog.DiscoveryFailed(logger, ex, Key);
-            return;
-        }
-
-        if (Running && state.State.RunId == runId)
+        if (await _intake.DiscoverAsync(cancellationToken) && Running && state.State.RunId == runId)
         {
             state.State.Discovered = true;
             await state.WriteStateAsync();
         }
     }
 
-    private async Task AddDiscoveredAsync(long runId, List<string> dids)
-    {
-        if (dids.Count == 0 || !Running || state.State.RunId != runId)
-        {
-            return;
-        }
-
-        await repos.AddPendingAsync(Key, runId, dids);
-        AddPending(dids);
-    }
-
-    private async Task ResolveAsync(string did)
-    {
-        var runId = state.State.RunId;
-        BackfillRepoRow next;
-        try
-        {
-            next = await PdsResolution.ResolveAsync(source, _run.Find(did)!, _options.MaxAttempts);
-        }
-        finally
-        {
-            _resolving--;
-        }
-
-        if (!Running || state.State.RunId != runId)
-        {
-            return;
-        }
-
-        _run.Place(next);
-        await repos.SaveAsync(Key, runId, next);
-        if (next.IsFinished)
-        {
-            metrics.RepoFinished(next.State);
-        }
-
-        // At once, not at the next tick, which held a job to ResolveConcurrency repositories a second (bench row b).
-        ResolveMore();
-        _dispatcher.Send(_run, runId, time.GetUtcNow());
-    }
-
-    private void ResolveMore()
-    {
-        while (_resolving < _options.ResolveConcurrency && _run.Unresolved.TryDequeue(out var did))
-        {
-            _resolving++;
-            _ = ResolveAsync(did);
-        }
-    }
-
-    private async Task FinishAsync(BackfillState end, string? reason)
+    private async Task FinishAsync(BackfillState end, string? reason, bool deleted = false)
     {
         state.State.State = end;
         state.State.CompletedAt = time.GetUtcNow();
@@ -278,6 +227,7 @@ public sealed class BackfillJobGrain(
         BackfillLog.Finished(logger, Key, state.State.RunId, end.ToString().ToLowerInvariant(), status.Repos.Done, status.Repos.Skipped, status.Repos.Failed, status.Records);
         _timer?.Dispose();
         _timer = null;
+        await _handOver.EndAsync(_run.Rows, end == BackfillState.Cancelled, deleted);
         if (await this.GetReminder(ReminderName) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
@@ -291,14 +241,9 @@ public sealed class BackfillJobGrain(
         {
             _run.Place(row);
         }
-    }
 
-    private void AddPending(IEnumerable<string> dids)
-    {
-        foreach (var did in dids)
-        {
-            _run.Place(new BackfillRepoRow(did, BackfillRepoRow.Pending, null, 0, null, 0, 0));
-        }
+        // A hand-over asked for just before the silo died may not have reached the processor.
+        await _handOver.ReleaseAsync(_run.Rows.Where(r => r.IsFinished).Select(LiveHandOver.For).ToList());
     }
 
     private void ResetMemory()
@@ -308,6 +253,8 @@ public sealed class BackfillJobGrain(
             TimeSpan.FromMilliseconds(_options.InitialRetryDelayMs), TimeSpan.FromMilliseconds(_options.MaxRetryDelayMs));
         _run = new BackfillRun(scheduler);
         _settler = new OutcomeSettler(scheduler, _options, metrics, logger, Key);
+        var runId = state.State.RunId;
+        _intake = new RunIntake(runId, () => Running && state.State.RunId == runId, () => _dispatcher.Send(_run, runId, time.GetUtcNow()), _run, source, subscriptions, repos, _handOver, metrics, _options, logger, Key);
     }
 
     private async Task CleanUpAsync(long runId)

@@ -29,7 +29,7 @@ public sealed class BackfillRepoTable
         await foreach (var e in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
         {
             rows.Add(new BackfillRepoRow(e.RowKey, e.GetString("State") ?? BackfillRepoRow.Pending, e.GetString("Host"),
-                e.GetInt32("Attempts") ?? 0, e.GetString("Reason"), e.GetInt64("Records") ?? 0, e.GetInt64("Bytes") ?? 0));
+                e.GetInt32("Attempts") ?? 0, e.GetString("Reason"), e.GetInt64("Records") ?? 0, e.GetInt64("Bytes") ?? 0, e.GetString("Rev")));
         }
 
         return rows;
@@ -80,6 +80,7 @@ public sealed class BackfillRepoTable
         ["Reason"] = row.Reason is { Length: > 1000 } reason ? reason[..1000] : row.Reason,
         ["Records"] = row.Records,
         ["Bytes"] = row.Bytes,
+        ["Rev"] = row.Rev,
     };
 
 }

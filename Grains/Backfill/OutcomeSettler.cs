@@ -14,7 +14,7 @@ internal sealed class OutcomeSettler(BackfillScheduler scheduler, BackfillOption
     {
         var next = outcome.Result switch
         {
-            BackfillRepoResult.Done => row with { State = BackfillRepoRow.Done, Records = outcome.Records, Bytes = outcome.Bytes, Reason = null },
+            BackfillRepoResult.Done => row with { State = BackfillRepoRow.Done, Records = outcome.Records, Bytes = outcome.Bytes, Reason = null, Rev = outcome.Rev },
             BackfillRepoResult.Skipped => row with { State = BackfillRepoRow.Skipped, Reason = outcome.Reason },
             BackfillRepoResult.Invalid => row with { State = BackfillRepoRow.Failed, Reason = outcome.Reason },
             BackfillRepoResult.RateLimited => Park(row, host, outcome.RetryAfter ?? now + TimeSpan.FromMilliseconds(options.InitialRetryDelayMs)),

@@ -24,8 +24,8 @@ public sealed class RepositoryBackfill(
 {
     public async Task<BackfillRepoOutcome> RunAsync(BackfillRepoWork work, CancellationToken cancellationToken)
     {
-        BackfillRepoOutcome Result(BackfillRepoResult result, string? reason, long records = 0, long bytes = 0, DateTimeOffset? retryAfter = null) =>
-            new(work.RunId, work.Did, result, reason, records, bytes, retryAfter, work.DispatchId);
+        BackfillRepoOutcome Result(BackfillRepoResult result, string? reason, long records = 0, long bytes = 0, DateTimeOffset? retryAfter = null, string? rev = null) =>
+            new(work.RunId, work.Did, result, reason, records, bytes, retryAfter, work.DispatchId, rev);
 
         if (await subscriptions.GetAsync(work.SubscriptionId, cancellationToken) is not { Document: { Lifecycle: SubscriptionLifecycle.Active } subscription })
         {
@@ -76,7 +76,7 @@ public sealed class RepositoryBackfill(
             }
 
             metrics.BytesRead(bytes);
-            return Result(BackfillRepoResult.Done, null, changes.Count, bytes);
+            return Result(BackfillRepoResult.Done, null, changes.Count, bytes, rev: reader.Rev);
         }
         catch (RepositoryFetchException ex)
         {

@@ -1,0 +1,86 @@
+using Jetstream.Grains.Interfaces;
+using Jetstream.Grains.Interfaces.Backfill;
+using Microsoft.Extensions.Logging;
+
+namespace Jetstream.Grains.Backfill;
+
+/// <summary>
+/// The job's side of the seam with live (the processor's is <see cref="Processing.LiveSeam"/>): the processor is told
+/// which repositories to hold before any of them can be fetched, and each is handed over as it ends. A hand-over the
+/// processor could not take is asked for again at the next tick and when the run ends; asking twice is harmless.
+/// </summary>
+internal sealed class LiveHandOver(IGrainFactory grains, string subscriptionId, ILogger logger)
+{
+    private const int CallSize = 1000;
+    private readonly List<HeldRelease> _failed = [];
+
+    private IJetstreamProcessorGrain Processor => grains.GetGrain<IJetstreamProcessorGrain>(subscriptionId);
+
+    /// <summary>Before the repositories are pending in the run; throws if the processor did not take them (they are not started then).</summary>
+    public async Task HoldAsync(IReadOnlyCollection<string> dids)
+    {
+        foreach (var chunk in dids.Chunk(CallSize))
+        {
+            await Processor.HoldForBackfill(chunk);
+        }
+    }
+
+    /// <summary>A finished repository's hand-over: done drops the held commits its snapshot holds; skipped or failed drops none.</summary>
+    public static HeldRelease For(BackfillRepoRow row) => new(row.Did, row.State == BackfillRepoRow.Done ? row.Rev : null);
+
+    public async Task ReleaseAsync(IEnumerable<HeldRelease> releases)
+    {
+        foreach (var chunk in releases.Chunk(CallSize))
+        {
+            try
+            {
+                await Processor.ReleaseHeld(chunk);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                BackfillLog.StepFailed(logger, ex, subscriptionId);
+                _failed.AddRange(chunk);
+            }
+        }
+    }
+
+    public Task RetryFailedAsync()
+    {
+        if (_failed.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var again = _failed.ToArray();
+        _failed.Clear();
+        return ReleaseAsync(again);
+    }
+
+    /// <summary>
+    /// The run ended: every finished repository is handed over again (in case a hand-over was lost), then, for a
+    /// cancelled run, every repository still held, all its commits queued. A deleted subscription's processor drops
+    /// its held commits itself (calling it would only activate it again).
+    /// </summary>
+    public async Task EndAsync(IEnumerable<BackfillRepoRow> rows, bool cancelled, bool deleted)
+    {
+        _failed.Clear();
+        if (deleted)
+        {
+            return;
+        }
+
+        await ReleaseAsync(rows.Where(r => r.IsFinished).Select(For));
+        try
+        {
+            if (cancelled)
+            {
+                await Processor.ReleaseAllHeld();
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // They stay held, nothing lost: a later run of the subscription hands its repositories over at its end.
+            BackfillLog.StepFailed(logger, ex, subscriptionId);
+        }
+    }
+}
