@@ -60,12 +60,10 @@ public interface IJetstreamProcessorGrain : IGrainWithStringKey
 
     /// <summary>
     /// Hands over the held commits of repositories whose backfill ended; returns once each hand-over is recorded (it
-    /// runs on, and resumes after a silo's death). A DID not held is ignored, so asking twice is harmless.
+    /// runs on, and resumes after a silo's death). A DID not held is ignored, so asking twice is harmless. Null: every
+    /// repository held, each commit queued (a cancelled run, a paused subscription).
     /// </summary>
-    Task ReleaseHeld(HeldRelease[] releases);
-
-    /// <summary>Hands over every repository held (a cancelled run, a paused subscription): each commit is queued.</summary>
-    Task ReleaseAllHeld();
+    Task ReleaseHeld(HeldRelease[]? releases);
 
     /// <summary>Stops reading for good, finishes the queue writes in flight, and removes the cursor, statistics and reminder.</summary>
     Task Delete();

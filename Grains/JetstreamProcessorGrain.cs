@@ -179,9 +179,7 @@ public sealed class JetstreamProcessorGrain(
 
     public Task HoldForBackfill(string[] dids) => _seam.HoldAsync(dids);
 
-    public Task ReleaseHeld(HeldRelease[] releases) => _seam.ReleaseAsync(releases);
-
-    public Task ReleaseAllHeld() => _seam.ReleaseAllAsync(drop: false);
+    public Task ReleaseHeld(HeldRelease[]? releases) => releases is null ? _seam.ReleaseAllAsync(drop: false) : _seam.ReleaseAsync(releases);
 
     public async Task Delete()
     {
@@ -226,6 +224,7 @@ public sealed class JetstreamProcessorGrain(
         }
 
         Use(subscription);
+        _cursors.StartFromCreation(_sink.Position, subscription.CreatedAt, time.GetUtcNow(), _options.ReplayWindowHours);
         await _seam.LoadAsync();
         await _connection.UpdateFiltersAsync(WireFilters.For(subscription), stopping);
         try

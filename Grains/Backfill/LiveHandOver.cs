@@ -74,7 +74,7 @@ internal sealed class LiveHandOver(IGrainFactory grains, string subscriptionId, 
         {
             if (cancelled)
             {
-                await Processor.ReleaseAllHeld();
+                await Processor.ReleaseHeld(null);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

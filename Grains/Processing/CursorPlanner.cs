@@ -24,6 +24,20 @@ public sealed class CursorPlanner(RecentEventIds recentIds, long rewindUs)
             : null;
     }
 
+    /// <summary>
+    /// A subscription with no position yet owes every matching event from the moment its creation was answered (its
+    /// document is stored before the answer): the first connection asks from then, exactly, as a replay does, rather
+    /// than from whenever the socket happens to open. Not beyond the servers' retention (the subscription is old and
+    /// its position was lost): then it starts live.
+    /// </summary>
+    public void StartFromCreation(CursorPosition position, DateTimeOffset createdAt, DateTimeOffset now, int windowHours)
+    {
+        if (position.TimeUs is null && _replayFromUs is null && createdAt != default && Refuse(createdAt, now, windowHours) is null)
+        {
+            _replayFromUs = UnixMicroseconds.From(createdAt);
+        }
+    }
+
     /// <summary>Replays from <paramref name="fromUs"/> at the next session (no rewind; the recent ids are forgotten).</summary>
     public void RequestReplay(long fromUs) => _replayFromUs = fromUs;
 

@@ -126,7 +126,7 @@ public sealed class LiveSeam(
 
             var held = new List<HeldEvent>();
             await RetryAsync("read", async () => held = await table.ReadAsync(subscriptionId, did, stopping));
-            var keep = release.Drop ? [] : held.Where(h => release.SnapshotRev is null || string.CompareOrdinal(h.Rev, release.SnapshotRev) > 0).ToList();
+            var keep = ToQueue(held, release);
             await RetryAsync("queue", () => QueueAsync(keep));
             await RetryAsync("delete", () => table.DeleteAsync(subscriptionId, did, held, stopping));
             queued += keep.Count;
@@ -145,6 +145,14 @@ public sealed class LiveSeam(
         _releasing.Remove(did);
         BackfillLog.HandedOver(logger, subscriptionId, did, queued, dropped, release.SnapshotRev);
     }
+
+    /// <summary>
+    /// What of a repository's held commits (read in rev order) goes to the queue: those after the snapshot's rev (the
+    /// snapshot holds the rest; TIDs compare as strings), all without a snapshot, none when dropped.
+    /// </summary>
+    public static List<HeldEvent> ToQueue(IEnumerable<HeldEvent> held, HeldRelease release) =>
+        release.Drop ? [] : [.. held.Where(h => release.SnapshotRev is null || string.CompareOrdinal(h.Rev, release.SnapshotRev) > 0)
+            .OrderBy(h => h.RowKey, StringComparer.Ordinal)];
 
     /// <summary>
     /// Queued now, in rev order, stamped after the snapshot's records (queued earlier): the consumer orders a DID's

@@ -24,6 +24,7 @@ public sealed class BackfillScenario : IAsyncDisposable
         Cluster = cluster;
         Storage = storage;
         SubscriptionId = subscriptionId;
+        Settings = settings;
         var connection = new StorageConnection(storage);
         Store = new SubscriptionStore(connection, Microsoft.Extensions.Options.Options.Create(new SubscriptionOptions { Container = settings["Subscriptions:Container"]! }));
         Queue = QueueReader.Client(storage, settings["Subscriptions:QueuePrefix"] + "-" + subscriptionId);
@@ -35,6 +36,8 @@ public sealed class BackfillScenario : IAsyncDisposable
     public string Storage { get; }
 
     public string SubscriptionId { get; }
+
+    public IReadOnlyDictionary<string, string?> Settings { get; }
 
     public SubscriptionStore Store { get; }
 
@@ -53,6 +56,7 @@ public sealed class BackfillScenario : IAsyncDisposable
         settings["Subscriptions:QueuePrefix"] = "bf" + Guid.NewGuid().ToString("N")[..10];
         settings["Backfill:RepoTable"] = TestNames.Table("bfrepos");
         settings["Backfill:DeliveredTable"] = TestNames.Table("bfdelivered");
+        settings["Backfill:HeldTable"] = TestNames.Table("bfheld");
         settings["Backfill:MaxConcurrentRepos"] = "4";
         settings["Backfill:MaxConcurrentPerHost"] = "2";
         settings["Backfill:MaxAttempts"] = "3";

@@ -22,11 +22,11 @@ public sealed class SinkHarness : IDisposable
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly SynchronizationContext? _context = SynchronizationContext.Current;
 
-    public SinkHarness(int maxInFlight = 4)
+    public SinkHarness(int maxInFlight = 4, IHeldEventWriter? holds = null)
     {
         SynchronizationContext.SetSynchronizationContext(null);
         Metrics = new ProcessorMetrics(_services.GetRequiredService<IMeterFactory>(), Time);
-        Sink = new QueueSink(Queue, maxInFlight, TimeSpan.FromSeconds(5), Time, Metrics, NullLogger.Instance, "unit");
+        Sink = new QueueSink(Queue, maxInFlight, TimeSpan.FromSeconds(5), Time, Metrics, NullLogger.Instance, "unit") { Holds = holds };
     }
 
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.Parse("2026-12-06T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
