@@ -82,6 +82,7 @@ public sealed class BackfillScenario : IAsyncDisposable
         {
             Id = scenario.SubscriptionId,
             WantedCollections = wantedCollections,
+            CreatedAt = DateTimeOffset.UtcNow,
             Webhook = new WebhookDocument { Url = "http://127.0.0.1:9/hook" },
         }));
         return scenario;
