@@ -63,12 +63,19 @@ public sealed class SeamAgainstDevNetTests(DevNetFixture fixture)
             expected[account.Did] = (await ListRecordsAsync(account.Did, wanted)).ToDictionary(r => r.Rkey, r => (r.Cid, r.Value));
         }
 
-        await Eventually.HoldsAsync(async () =>
+        try
+        {
+            await Eventually.HoldsAsync(async () =>
         {
             delivered.AddRange(await QueueReader.DrainAsync(scenario.Queue, int.MaxValue, TimeSpan.FromSeconds(2)));
             copy = Apply(delivered);
             return accounts.All(a => copy.TryGetValue(a.Did, out var records) && Same(expected[a.Did], records));
         }, Timeout, "the receiver's copy to equal listRecords");
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail(Diff(expected, copy, delivered));
+        }
 
         Assert.Equal(BackfillState.Completed, status.State);
         Assert.Equal(new BackfillRepoCounts(3, 0, 3, 0, 0), status.Repos);
@@ -111,6 +118,18 @@ public sealed class SeamAgainstDevNetTests(DevNetFixture fixture)
         }
 
         return copy;
+    }
+
+    private static string Diff(Dictionary<string, Dictionary<string, (string Cid, JsonNode? Value)>> expected, Dictionary<string, Dictionary<string, (string Cid, JsonNode? Value)>> copy, List<QueuedEvent> delivered)
+    {
+        var lines = new List<string> { $"{delivered.Count} delivered, {delivered.Count(e => !Json(e).Contains("\"live\":false", StringComparison.Ordinal))} live" };
+        foreach (var (did, records) in expected)
+        {
+            var actual = copy.GetValueOrDefault(did) ?? [];
+            lines.Add($"{did}: expected {records.Count}, copy {actual.Count}; missing [{string.Join(", ", records.Keys.Except(actual.Keys))}], extra [{string.Join(", ", actual.Keys.Except(records.Keys))}], differ [{string.Join(", ", records.Where(r => actual.TryGetValue(r.Key, out var a) && a.Cid != r.Value.Cid).Select(r => r.Key))}]");
+        }
+
+        return string.Join("\n", lines);
     }
 
     private static string Json(QueuedEvent e) => System.Text.Encoding.UTF8.GetString(e.EventJson.Span);
