@@ -9,4 +9,12 @@ namespace Jetstream.Grains.Interfaces.Backfill;
 public sealed record HeldRelease(
     [property: Id(0)] string Did,
     [property: Id(1)] string? SnapshotRev,
-    [property: Id(2)] bool Drop = false);
+    [property: Id(2)] bool Drop = false)
+{
+    /// <summary>
+    /// Stands for every repository while a run discovers its repositories at the relay: a commit of a repository
+    /// discovered later must not reach the receiver before that repository's snapshot (it would come twice). Released
+    /// when discovery ends: the repositories not discovered get their commits queued, the others wait for their hand-over.
+    /// </summary>
+    public const string Everyone = "*";
+}

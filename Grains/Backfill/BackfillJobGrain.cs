@@ -71,11 +71,8 @@ public sealed class BackfillJobGrain(
         }
 
         var distinct = listed?.Distinct(StringComparer.Ordinal).ToArray();
-        if (distinct is not null)
-        {
-            // Before any of them can be fetched: their live commits wait for the hand-over from now on.
-            await _handOver.HoldAsync(distinct);
-        }
+        // Before any of them can be fetched their live commits wait for the hand-over; while discovery runs, everyone's.
+        await _handOver.HoldAsync(distinct ?? [HeldRelease.Everyone]);
 
         var previous = state.State.RunId;
         state.State = new BackfillJobState { RunId = previous + 1, State = BackfillState.Running, StartedAt = time.GetUtcNow(), Discovered = listed is not null };
@@ -212,6 +209,7 @@ public sealed class BackfillJobGrain(
         {
             state.State.Discovered = true;
             await state.WriteStateAsync();
+            await _handOver.ReleaseAsync([LiveHandOver.DiscoveryEnded]);
         }
     }
 
@@ -243,7 +241,7 @@ public sealed class BackfillJobGrain(
         }
 
         // A hand-over asked for just before the silo died may not have reached the processor.
-        await _handOver.ReleaseAsync(_run.Rows.Where(r => r.IsFinished).Select(LiveHandOver.For).ToList());
+        await _handOver.ReleaseAsync([.. _run.Rows.Where(r => r.IsFinished).Select(LiveHandOver.For), .. state.State.Discovered ? [LiveHandOver.DiscoveryEnded] : Array.Empty<HeldRelease>()]);
     }
 
     private void ResetMemory()

@@ -94,6 +94,21 @@ public sealed class HeldEventTable
         await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
     }
 
+    /// <summary>The repositories with held commits (those held for <see cref="HeldRelease.Everyone"/> among them).</summary>
+    public async Task<HashSet<string>> HeldDidsAsync(string subscriptionId, CancellationToken cancellationToken)
+    {
+        await _creation.EnsureAsync(cancellationToken);
+        var prefix = EventsKey(subscriptionId, string.Empty);
+        var dids = new HashSet<string>(StringComparer.Ordinal);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey ge {prefix} and PartitionKey lt {prefix + "\u007f"}");
+        await foreach (var e in _table.QueryAsync<TableEntity>(filter, select: ["PartitionKey"], cancellationToken: cancellationToken))
+        {
+            dids.Add(e.PartitionKey[prefix.Length..]);
+        }
+
+        return dids;
+    }
+
     /// <summary>A repository's held commits in rev order (then event id).</summary>
     public async Task<List<HeldEvent>> ReadAsync(string subscriptionId, string did, CancellationToken cancellationToken)
     {

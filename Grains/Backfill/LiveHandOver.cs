@@ -26,6 +26,8 @@ internal sealed class LiveHandOver(IGrainFactory grains, string subscriptionId, 
     }
 
     /// <summary>A finished repository's hand-over: done drops the held commits its snapshot holds; skipped or failed drops none.</summary>
+    public static HeldRelease DiscoveryEnded { get; } = new(HeldRelease.Everyone, null);
+
     public static HeldRelease For(BackfillRepoRow row) => new(row.Did, row.State == BackfillRepoRow.Done ? row.Rev : null);
 
     public async Task ReleaseAsync(IEnumerable<HeldRelease> releases)
@@ -69,7 +71,7 @@ internal sealed class LiveHandOver(IGrainFactory grains, string subscriptionId, 
             return;
         }
 
-        await ReleaseAsync(rows.Where(r => r.IsFinished).Select(For));
+        await ReleaseAsync([DiscoveryEnded, .. rows.Where(r => r.IsFinished).Select(For)]);
         try
         {
             if (cancelled)

@@ -28,11 +28,12 @@ public sealed class LiveSeam(
     private readonly Dictionary<string, List<Task>> _writing = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Task> _releasing = new(StringComparer.Ordinal);
     private Task? _loaded;
+    private bool _holdAll;
 
     public int Count => _held.Count;
 
     /// <summary>The hot path: is <paramref name="did"/> under backfill in the subscription's current run.</summary>
-    public bool IsHeld(string did) => _held.Count > 0 && _held.Contains(did);
+    public bool IsHeld(string did) => _holdAll || (_held.Count > 0 && _held.Contains(did));
 
     /// <summary>
     /// Reads the set (and the hand-overs asked for before a silo died, which go on), once: before the first frame, and
@@ -40,7 +41,7 @@ public sealed class LiveSeam(
     /// </summary>
     public Task LoadAsync() => _loaded ??= RetryAsync("load", async () =>
     {
-        foreach (var release in await table.LoadSetAsync(subscriptionId, did => _held.Add(did), stopping))
+        foreach (var release in await table.LoadSetAsync(subscriptionId, Add, stopping))
         {
             StartRelease(release!);
         }
@@ -51,7 +52,10 @@ public sealed class LiveSeam(
     {
         await LoadAsync();
         await table.AddToSetAsync(subscriptionId, dids, stopping);
-        _held.UnionWith(dids);
+        foreach (var did in dids)
+        {
+            Add(did);
+        }
     }
 
     /// <summary>Records each hand-over and starts it; it runs on after this returns, and again after a silo's death.</summary>
@@ -60,7 +64,11 @@ public sealed class LiveSeam(
         await LoadAsync();
         foreach (var release in releases)
         {
-            if (_held.Contains(release.Did) && !_releasing.ContainsKey(release.Did))
+            if (release.Did == HeldRelease.Everyone)
+            {
+                await EndHoldAllAsync();
+            }
+            else if (_held.Contains(release.Did) && !_releasing.ContainsKey(release.Did))
             {
                 await table.MarkReleasingAsync(subscriptionId, release, stopping);
                 StartRelease(release);
@@ -71,6 +79,7 @@ public sealed class LiveSeam(
     public async Task ReleaseAllAsync(bool drop)
     {
         await LoadAsync();
+        await EndHoldAllAsync();
         await ReleaseAsync([.. _held.Select(did => new HeldRelease(did, null, drop))]);
     }
 
@@ -102,6 +111,46 @@ public sealed class LiveSeam(
 
         writes.RemoveAll(w => w.IsCompleted);
         writes.Add(write);
+    }
+
+    private void Add(string did)
+    {
+        if (did == HeldRelease.Everyone)
+        {
+            _holdAll = true;
+        }
+        else
+        {
+            _held.Add(did);
+        }
+    }
+
+    /// <summary>
+    /// Discovery ended: the repositories whose commits were held for <see cref="HeldRelease.Everyone"/> and that are not
+    /// under backfill join the set (so their next commits wait behind the held ones) in the same synchronous step that
+    /// ends the hold on everyone, and are handed over with nothing dropped.
+    /// </summary>
+    private async Task EndHoldAllAsync()
+    {
+        if (!_holdAll)
+        {
+            return;
+        }
+
+        var stored = new HashSet<string>(StringComparer.Ordinal);
+        await RetryAsync("list", async () => stored = await table.HeldDidsAsync(subscriptionId, stopping));
+        stored.UnionWith(_holdsStarted.Keys);
+        stored.ExceptWith(_held);
+        _held.UnionWith(stored);
+        _holdAll = false;
+        foreach (var did in stored)
+        {
+            var release = new HeldRelease(did, null);
+            await RetryAsync("mark", () => table.MarkReleasingAsync(subscriptionId, release, stopping));
+            StartRelease(release);
+        }
+
+        await RetryAsync("set", () => table.RemoveFromSetAsync(subscriptionId, HeldRelease.Everyone, stopping));
     }
 
     private void StartRelease(HeldRelease release)
