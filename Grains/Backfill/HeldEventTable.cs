@@ -138,8 +138,19 @@ public sealed class HeldEventTable
         var partition = EventsKey(subscriptionId, did);
         foreach (var chunk in held.Chunk(BatchSize))
         {
-            await _table.SubmitTransactionAsync(chunk.Select(h => new TableTransactionAction(TableTransactionActionType.Delete,
-                new TableEntity(partition, h.RowKey), Azure.ETag.All)), cancellationToken);
+            try
+            {
+                await _table.SubmitTransactionAsync(chunk.Select(h => new TableTransactionAction(TableTransactionActionType.Delete,
+                    new TableEntity(partition, h.RowKey), Azure.ETag.All)), cancellationToken);
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == 404)
+            {
+                // A hand-over resumed after a silo's death finds some rows gone already: one at a time, the missing ignored.
+                foreach (var h in chunk)
+                {
+                    await IgnoreMissing(_table.DeleteEntityAsync(partition, h.RowKey, Azure.ETag.All, cancellationToken));
+                }
+            }
         }
     }
 

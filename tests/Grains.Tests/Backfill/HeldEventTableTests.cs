@@ -1,0 +1,48 @@
+using Jetstream.EventQueue;
+using Jetstream.Grains.Backfill;
+using Jetstream.Grains.Interfaces.Backfill;
+using Jetstream.TestSupport;
+
+namespace Jetstream.Grains.Tests.Backfill;
+
+/// <summary>The seam's table on Azurite: exact bytes over the 64 KiB property limit, rev order, a replayed commit one row, deletes resumed.</summary>
+public sealed class HeldEventTableTests
+{
+    [Fact]
+    public async Task Held_commits_read_back_in_rev_order_with_their_exact_bytes_once_each_and_a_resumed_delete_ignores_rows_gone()
+    {
+        var table = new HeldEventTable(new StorageConnection(await SharedAzurite.GetConnectionStringAsync()),
+            Microsoft.Extensions.Options.Options.Create(new BackfillOptions { HeldTable = TestNames.Table("bfheldunit") }));
+        var big = new byte[150_000];
+        Random.Shared.NextBytes(big);
+        await table.AddAsync("sub", "did:plc:a", "3lrev00000020", Event("b", big), CancellationToken.None);
+        await table.AddAsync("sub", "did:plc:a", "3lrev00000010", Event("a", "{\"x\":\"é\"}"u8.ToArray()), CancellationToken.None);
+        await table.AddAsync("sub", "did:plc:a", "3lrev00000010", Event("a", "{\"x\":\"é\"}"u8.ToArray()), CancellationToken.None);
+        await table.AddAsync("sub", "did:plc:a", "3lrev00000030", Event("c", []) with { BlobName = "evt_c.json" }, CancellationToken.None);
+        await table.AddToSetAsync("sub", ["did:plc:a", HeldRelease.Everyone], CancellationToken.None);
+
+        var held = await table.ReadAsync("sub", "did:plc:a", CancellationToken.None);
+        var set = new List<string>();
+        await table.LoadSetAsync("sub", set.Add, CancellationToken.None);
+
+        Assert.Equal(["3lrev00000010", "3lrev00000020", "3lrev00000030"], held.Select(h => h.Rev));
+        Assert.Equal("{\"x\":\"é\"}"u8.ToArray(), held[0].Event.EventJson.ToArray());
+        Assert.Equal(big, held[1].Event.EventJson.ToArray());
+        Assert.Equal("evt_c.json", held[2].Event.BlobName);
+        Assert.Equal(["did:plc:a"], await table.HeldDidsAsync("sub", CancellationToken.None));
+        Assert.Equal([HeldRelease.Everyone, "did:plc:a"], set.Order(StringComparer.Ordinal));
+
+        await table.DeleteAsync("sub", "did:plc:a", held.Take(1), CancellationToken.None);
+        await table.DeleteAsync("sub", "did:plc:a", held, CancellationToken.None);
+        Assert.Empty(await table.ReadAsync("sub", "did:plc:a", CancellationToken.None));
+    }
+
+    private static QueuedEvent Event(string rkey, byte[] json) => new()
+    {
+        EventId = EventIds.ForCommit("did:plc:a", "app.test.item", rkey, "rev", "create"),
+        QueuedAt = DateTimeOffset.UnixEpoch,
+        Did = "did:plc:a",
+        TimeUs = 1,
+        EventJson = json,
+    };
+}
