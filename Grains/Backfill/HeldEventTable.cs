@@ -29,10 +29,11 @@ public sealed class HeldEventTable
         _creation = new CreateOnce(ct => _table.CreateIfNotExistsAsync(ct));
     }
 
-    public async Task<List<HeldRelease?>> LoadSetAsync(string subscriptionId, Action<string> add, CancellationToken cancellationToken)
+    /// <summary>Calls <paramref name="add"/> for each repository of the set; returns the hand-overs asked for and not finished.</summary>
+    public async Task<List<HeldRelease>> LoadSetAsync(string subscriptionId, Action<string> add, CancellationToken cancellationToken)
     {
         await _creation.EnsureAsync(cancellationToken);
-        var releases = new List<HeldRelease?>();
+        var releases = new List<HeldRelease>();
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {SetKey(subscriptionId)}");
         await foreach (var e in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
         {

@@ -30,8 +30,6 @@ public sealed class LiveSeam(
     private Task? _loaded;
     private bool _holdAll;
 
-    public int Count => _held.Count;
-
     /// <summary>The hot path: is <paramref name="did"/> under backfill in the subscription's current run.</summary>
     public bool IsHeld(string did) => _holdAll || (_held.Count > 0 && _held.Contains(did));
 
@@ -43,7 +41,7 @@ public sealed class LiveSeam(
     {
         foreach (var release in await table.LoadSetAsync(subscriptionId, Add, stopping))
         {
-            StartRelease(release!);
+            StartRelease(release);
         }
     });
 
