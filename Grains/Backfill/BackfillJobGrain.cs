@@ -225,6 +225,8 @@ public sealed class BackfillJobGrain(
         BackfillLog.Finished(logger, Key, state.State.RunId, end.ToString().ToLowerInvariant(), status.Repos.Done, status.Repos.Skipped, status.Repos.Failed, status.Records);
         _timer?.Dispose();
         _timer = null;
+        // A cancel through the Api may come from the subscription's deletion (its cleanup stops the job).
+        deleted = deleted || await subscriptions.GetAsync(Key) is not { Document.Lifecycle: SubscriptionLifecycle.Active };
         await _handOver.EndAsync(_run.Rows, end == BackfillState.Cancelled, deleted);
         if (await this.GetReminder(ReminderName) is { } reminder)
         {
