@@ -113,6 +113,12 @@ internal sealed class EndpointCircuit
     /// </summary>
     public async ValueTask<DateTimeOffset?> WaitAsync(DateTimeOffset deadline, CancellationToken cancellationToken)
     {
+        // Asked before every request: while closed (nearly always) it answers without the lock or the clock.
+        if (State == EndpointCircuitState.Closed)
+        {
+            return null;
+        }
+
         while (true)
         {
             // Taken before the state is read, so a transition between the two still wakes this wait.

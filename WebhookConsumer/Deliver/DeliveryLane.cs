@@ -29,6 +29,9 @@ internal sealed class DeliveryLane : IDisposable
     /// <summary>Waits for a slot; dispose the slot when the attempt is over.</summary>
     public ValueTask<DeliverySlot> AcquireAsync(CancellationToken cancellationToken) => _slots.AcquireAsync(this, cancellationToken);
 
+    /// <summary>Whether the slot of an attempt that is over may go on to the same shard's next request (<see cref="DeliverySlots.MayKeep"/>).</summary>
+    public bool MayKeep() => _slots.MayKeep(this);
+
     /// <summary>Records an attempt's outcome; a lane that recovers may use idle slots again at once.</summary>
     public void Record(bool delivered)
     {

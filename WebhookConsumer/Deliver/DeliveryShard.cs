@@ -17,16 +17,34 @@ namespace Jetstream.WebhookConsumer.Deliver;
 internal sealed class DeliveryShard(ShardContext context, WebhookSender sender, IReadOnlyList<InFlightEvent> events, DateTimeOffset deadline)
 {
     private readonly ShardPlanner _planner = new(context, sender, events, deadline);
+    private readonly AttemptTally _attempts = new();
+
+    // Kept from one request to the next while nobody else wants it (DeliveryLane.MayKeep).
+    private DeliverySlot _slot;
 
     /// <returns>The last outcome decided for each event of the shard that was reached, for the settler.</returns>
     public async Task<IReadOnlyDictionary<InFlightEvent, DeliveryOutcome>> RunAsync(CancellationToken cancellationToken)
     {
-        while (_planner.Next() is { } planned)
+        try
         {
-            await SendAsync(planned, cancellationToken);
+            while (_planner.Next() is { } planned)
+            {
+                await SendAsync(planned, cancellationToken);
+            }
+        }
+        finally
+        {
+            ReleaseSlot();
+            _attempts.Record(context.Metrics, context.SubscriptionId);
         }
 
         return _planner.Outcomes;
+    }
+
+    private void ReleaseSlot()
+    {
+        _slot.Dispose();
+        _slot = default;
     }
 
     private async Task SendAsync(PlannedRequest planned, CancellationToken cancellationToken)
@@ -37,6 +55,7 @@ internal sealed class DeliveryShard(ShardContext context, WebhookSender sender, 
             // Asked before taking a slot: a request held for the endpoint's next probe holds none.
             if (await circuit.WaitAsync(deadline, cancellationToken) is { } openUntil)
             {
+                ReleaseSlot();
                 foreach (var member in planned.Events)
                 {
                     _planner.Turn(member).HoldForCircuit(member, openUntil, circuit.Snapshot.LastError);
@@ -45,9 +64,17 @@ internal sealed class DeliveryShard(ShardContext context, WebhookSender sender, 
                 return;
             }
 
-            // The webhook's maxRequestsPerSecond, waited for before a slot so the wait holds none (Limits/RequestRateLimit).
-            if (!await sender.RateLimit.WaitAsync(deadline, cancellationToken))
+            // The webhook's maxRequestsPerSecond, waited for before a slot so the wait holds none (Limits/RequestRateLimit):
+            // a slot kept from the shard's last request goes back unless the permit is there at once.
+            var permit = sender.RateLimit.WaitAsync(deadline, cancellationToken);
+            if (!permit.IsCompleted)
             {
+                ReleaseSlot();
+            }
+
+            if (!await permit)
+            {
+                ReleaseSlot();
                 foreach (var member in planned.Events)
                 {
                     _planner.Turn(member).Hold(member, context.TimeProvider.GetUtcNow());
@@ -56,9 +83,24 @@ internal sealed class DeliveryShard(ShardContext context, WebhookSender sender, 
                 return;
             }
 
-            using var slot = await context.Lane.AcquireAsync(cancellationToken);
+            if (!_slot.Held)
+            {
+                _slot = await context.Lane.AcquireAsync(cancellationToken);
+            }
+
             var request = new WebhookBatch(planned.Events, single: sender.BatchMaxEvents == 1);
             var (result, culprit) = await context.Attempt.RunAsync(sender, request, cancellationToken);
+            if (culprit is null && result.Sent)
+            {
+                // Recorded before the slot is kept or released: a lane that just failed is held to its fair share.
+                context.Lane.Record(result.Delivered);
+            }
+
+            if (!context.Lane.MayKeep())
+            {
+                ReleaseSlot();
+            }
+
             if (culprit is null && !result.Sent)
             {
                 // The circuit opened, or another request became the probe, since it was asked: ask again.
@@ -86,8 +128,7 @@ internal sealed class DeliveryShard(ShardContext context, WebhookSender sender, 
             return;
         }
 
-        context.Lane.Record(result.Delivered);
-        context.Metrics.Attempted(context.SubscriptionId, result);
+        _attempts.Add(result);
         if (result.Delivered)
         {
             foreach (var member in planned.Events)

@@ -124,6 +124,14 @@ internal sealed class DeliverySlots(int capacity)
         return new ValueTask<DeliverySlot>(waiter.Task);
     }
 
+    /// <summary>
+    /// Whether an attempt that is over may keep its slot for the same shard's next request instead of releasing it and
+    /// taking one again (two turns of the lock per request): only while nobody waits and the lane is not failing, so a
+    /// waiting lane still gets the next slot released and a failing lane is held to its fair share. Read without the
+    /// lock: a waiter that comes at this moment gets the slot one request later.
+    /// </summary>
+    internal bool MayKeep(DeliveryLane lane) => Volatile.Read(ref _waiting) == 0 && !lane.IsFailing && !lane.Removed;
+
     internal void Release(DeliveryLane lane)
     {
         lock (_lock)

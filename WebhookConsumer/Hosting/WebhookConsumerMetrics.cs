@@ -40,15 +40,21 @@ public sealed class WebhookConsumerMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
     }
 
-    internal void Attempted(string subscription, DeliveryResult result) =>
-        _attempts.Add(1, new KeyValuePair<string, object?>("outcome", result.Status switch
-        {
-            >= 200 and < 300 => "2xx",
-            >= 300 and < 400 => "3xx",
-            >= 400 and < 500 => "4xx",
-            >= 500 => "5xx",
-            _ => "timeout_or_connection",
-        }), Subscription(subscription));
+    /// <summary>The <c>outcome</c> tag of <c>webhook.deliveries</c>, by the answer's status.</summary>
+    internal static readonly string[] Outcomes = ["2xx", "3xx", "4xx", "5xx", "timeout_or_connection"];
+
+    internal static int OutcomeOf(DeliveryResult result) => result.Status switch
+    {
+        >= 200 and < 300 => 0,
+        >= 300 and < 400 => 1,
+        >= 400 and < 500 => 2,
+        >= 500 => 3,
+        _ => 4,
+    };
+
+    /// <summary><paramref name="count"/> attempts whose answers were <see cref="Outcomes"/>[<paramref name="outcome"/>].</summary>
+    internal void Attempted(string subscription, int outcome, long count) =>
+        _attempts.Add(count, new KeyValuePair<string, object?>("outcome", Outcomes[outcome]), Subscription(subscription));
 
     internal void Retried(string subscription) => _retries.Add(1, Subscription(subscription));
 

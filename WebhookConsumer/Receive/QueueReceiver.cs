@@ -37,6 +37,9 @@ internal sealed class QueueReceiver(EventQueueClients clients, ConsumerHealth he
         return ReceivedBatch.Union(batches);
     }
 
+    /// <summary>The next receive goes at full width (<see cref="ReceiveWidth.Widen"/>): a backlog is known to wait.</summary>
+    public void Widen() => _width.Widen();
+
     private async Task<ReceivedBatch?> ReceiveOnceAsync(bool deleting, CancellationToken cancellationToken)
     {
         var receivedAt = timeProvider.GetUtcNow();

@@ -11,4 +11,10 @@ internal sealed class ReceiveWidth(int max)
 
     /// <param name="filled">Every receive of the last batch brought as many messages as it asked for.</param>
     public void Received(bool filled) => Current = filled ? Math.Min(Current * 2, max) : 1;
+
+    /// <summary>
+    /// The next batch at full width at once: after an outage the queue behind the messages kept in hand is known to hold
+    /// the whole backlog, and doubling from 1 spent three delivery rounds of the drain on narrow batches.
+    /// </summary>
+    public void Widen() => Current = max;
 }

@@ -164,6 +164,9 @@ internal sealed class SubscriptionLoop(
                     }
 
                     batch = kept.Take();
+
+                    // The queue behind the kept messages was left untouched for the whole outage: a backlog waits.
+                    receiver.Widen();
                 }
                 else
                 {

@@ -11,7 +11,10 @@ namespace Jetstream.WebhookConsumer.WakeOnWrite;
 /// <summary>
 /// The consumer's Orleans client, set up as the Api's is (<see cref="ClusterClientHostingExtensions"/>) but in a host of
 /// its own, started in the background: an Orleans client's start waits until a gateway answers, and the consumer must
-/// start, poll and deliver while no silo is reachable. <see cref="Connected"/> completes when the client first reaches
+/// start, poll and deliver while no silo is reachable. Not before a loop first finds its queue empty
+/// (<see cref="Start"/>): the client only shortens idle waits, and built at once it compiled about 3,000 methods
+/// (Orleans, its serializer) while a backlog waited, a third of the consumer's JIT in its first minute
+/// (docs/cold-start.md). <see cref="Connected"/> completes when the client first reaches
 /// the cluster; after that Orleans reconnects by itself, and <see cref="Recovered"/> and <see cref="Lost"/> say when.
 /// Stopped after the delivery loops (registered before them), so they can unregister on the way out.
 /// </summary>
@@ -26,11 +29,15 @@ internal sealed class ClusterConnection(
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
     private readonly TaskCompletionSource<IClusterClient> _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _wanted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ILogger _logger = loggerFactory.CreateLogger<ClusterConnection>();
     private IHost? _client;
 
     /// <summary>The client once it has reached the cluster; never completes while wake-on-write is off.</summary>
     public Task<IClusterClient> Connected => _connected.Task;
+
+    /// <summary>A loop is idle and would wait less with the client: builds and connects it, once (later calls do nothing).</summary>
+    public void Start() => _wanted.TrySetResult();
 
     /// <summary>The client is connected again after it had lost every gateway: registrations may be gone.</summary>
     public event Action? Recovered;
@@ -84,6 +91,15 @@ internal sealed class ClusterConnection(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.Value.Enabled)
+        {
+            return;
+        }
+
+        try
+        {
+            await _wanted.Task.WaitAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
         {
             return;
         }

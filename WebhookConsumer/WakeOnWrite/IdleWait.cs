@@ -54,6 +54,7 @@ internal sealed class IdleWait(QueueWriteSignal? signal, QueueClient queue, Time
             return;
         }
 
+        signal.Idle();
         if (!signal.Live)
         {
             // A signal that becomes live ends the wait too: writes since the last receive were not announced.

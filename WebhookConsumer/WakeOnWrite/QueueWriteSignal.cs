@@ -68,6 +68,9 @@ internal sealed class QueueWriteSignal : IQueueWriteObserver, IAsyncDisposable
         }
     }
 
+    /// <summary>The loop is idle: the cluster client is wanted now (<see cref="ClusterConnection.Start"/>).</summary>
+    public void Idle() => _cluster.Start();
+
     /// <summary>Renews the registration now instead of at the next interval.</summary>
     public void RenewSoon() => _renew.Writer.TryWrite(true);
 
