@@ -27,7 +27,9 @@ public sealed class CircuitOutageTests(ITestOutputHelper output)
 
         // Slow answers: a second request while one is in progress would arrive within 300 ms of it.
         harness.Receiver.Behaviour = new ReceiverBehaviour { StatusCode = 503, Delay = TimeSpan.FromMilliseconds(300) };
-        var host = await harness.StartConsumerAsync();
+
+        // A cap above the default 2 s, so the doubling shows within the 14 s watched: 1 s, 2 s, 4 s, 8 s.
+        var host = await harness.StartConsumerAsync(new Dictionary<string, string?> { ["Webhook:CircuitMaxBreakDuration"] = "00:00:10" });
         var open = await WaitForStateAsync(harness.CircuitReports, EndpointCircuitState.Open, TimeSpan.FromSeconds(20));
         Assert.Contains("503", open.LastError);
         Assert.NotNull(open.NextProbeAt);

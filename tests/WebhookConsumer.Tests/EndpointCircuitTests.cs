@@ -41,7 +41,8 @@ public sealed class EndpointCircuitTests
             Assert.Equal(EndpointCircuitState.Open, circuit.State);
         }
 
-        Assert.Equal([1, 2, 4, 8, 10, 10], breaks.Select(b => b.TotalSeconds));
+        // Doubling from Webhook:CircuitBreakDuration (1 s) to the default cap of 2 s (issue 20: the first probe soon after the return).
+        Assert.Equal([1, 2, 2, 2, 2, 2], breaks.Select(b => b.TotalSeconds));
         var snapshot = circuit.Snapshot;
         Assert.Equal((EndpointCircuitState.Open, opened), (snapshot.State, snapshot.Since));
         Assert.Equal(circuit.ProbeAt, snapshot.NextProbeAt);
