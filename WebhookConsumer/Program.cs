@@ -1,7 +1,9 @@
 using Jetstream.ServiceDefaults;
 using Jetstream.WebhookConsumer;
+using Jetstream.WebhookConsumer.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.WithHttpClientSpansOnlyWhenExported();
 builder.AddServiceDefaults();
 builder.AddWebhookConsumer();
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Reflection;
 using Jetstream.Atproto.Network;
@@ -27,6 +28,7 @@ internal sealed class WebhookSender
     private readonly AuthenticationHeaderValue? _authorization;
     private readonly TimeSpan _timeout;
     private readonly string _timeoutSetting;
+    private readonly bool _handlerCarriesTrace = HttpClientSpans.HandlerCarriesTrace();
 
     /// <param name="circuit">The endpoint's circuit every request goes through.</param>
     /// <param name="timeoutSetting">Where the timeout was set, for the error of a timed-out attempt.</param>
@@ -83,6 +85,16 @@ internal sealed class WebhookSender
         if (_signer.IsEnabled)
         {
             request.Headers.TryAddWithoutValidation("webhook-signature", _signer.Sign(eventId, timestamp, body.Span));
+        }
+
+        // Without HttpClient's own span (HttpClientSpans: unless traces are exported) nothing else carries the trace on.
+        if (!_handlerCarriesTrace && Activity.Current is { IdFormat: ActivityIdFormat.W3C, Id: { } traceParent } activity)
+        {
+            request.Headers.TryAddWithoutValidation("traceparent", traceParent);
+            if (activity.TraceStateString is { Length: > 0 } traceState)
+            {
+                request.Headers.TryAddWithoutValidation("tracestate", traceState);
+            }
         }
 
         try
