@@ -52,8 +52,15 @@ internal sealed class DeliveryShard(ShardContext context, WebhookSender sender, 
         var circuit = sender.Circuit;
         while (true)
         {
-            // Asked before taking a slot: a request held for the endpoint's next probe holds none.
-            if (await circuit.WaitAsync(deadline, cancellationToken) is { } openUntil)
+            // A request held for the endpoint's next probe holds no slot, nor one that waits for the probe's answer:
+            // the probe may need the slot (kept slots waiting on it stalled every shard until the batch's deadline).
+            var gate = circuit.WaitAsync(deadline, cancellationToken);
+            if (!gate.IsCompleted)
+            {
+                ReleaseSlot();
+            }
+
+            if (await gate is { } openUntil)
             {
                 ReleaseSlot();
                 foreach (var member in planned.Events)
