@@ -6,7 +6,8 @@ namespace Jetstream.WebhookConsumer.Schedule;
 /// whole-second rounding of its visibility, and a receive then brings it unless older-visible messages come first or
 /// the loop is not receiving. So an entry lives for a grace (that rounding and two poll intervals) after its due time,
 /// and beyond it until the loop has seen its queue to the end since the event came due (a receive that brought fewer
-/// messages than it asked for): only then can the message be elsewhere. That wait is capped at a visibility timeout,
+/// messages than it asked for, issued with nothing in hand or being settled: <c>SubscriptionLoop</c> passes no other):
+/// only then can the message be elsewhere. That wait is capped at a visibility timeout,
 /// the longest another consumer keeps a message unseen, so a queue that never empties cannot hold a DID for ever.
 /// Without it, an event due while the endpoint's circuit kept the loop from receiving, or behind the backlog an outage
 /// leaves, was forgotten before it could come back, and its DID's later events went first (issue 19).

@@ -168,10 +168,24 @@ internal sealed class SubscriptionLoop(
                     // The queue behind the kept messages was left untouched for the whole outage: a backlog waits.
                     receiver.Widen();
                 }
+                else if (next is null)
+                {
+                    // Settled first, so a receive that sees the queue to the end also sees every message put back.
+                    await settling;
+                    batch = await receiver.ReceiveAsync(settings.Deleting, _stopping.Token);
+                }
                 else
                 {
-                    batch = next is null ? await receiver.ReceiveAsync(settings.Deleting, _stopping.Token) : await next;
+                    // Issued while the batch before was in hand, and maybe the one before that still being settled:
+                    // their messages were hidden, so a receive that found the rest of the queue empty did not see
+                    // them. Taken as drained, it let the per-DID memory forget an event that had failed moments ago
+                    // and its DID's next event go first (OrderThroughOutageTests, 15 inversions under heavy load).
+                    batch = await next;
                     next = null;
+                    if (batch is { DrainedAt: not null })
+                    {
+                        batch = batch with { DrainedAt = null };
+                    }
                 }
 
                 if (batch is null)
