@@ -36,7 +36,12 @@ public sealed class EndpointFailureRetryTests
     [InlineData(60, 10)]
     public void With_the_circuit_closed_it_waits_as_long_as_it_has_been_failing_within_the_circuits_bounds(int failingSeconds, int waitSeconds)
     {
-        var policy = RetryPolicyTests.Policy(o => o.RetryJitter = 0);
+        // A cap above the default 2 s, so the growing wait shows between the bounds.
+        var policy = RetryPolicyTests.Policy(o =>
+        {
+            o.RetryJitter = 0;
+            o.CircuitMaxBreakDuration = TimeSpan.FromSeconds(10);
+        });
         var queued = TestEvents.Commit("did:plc:a", 1) with { FirstAttemptAt = failingSeconds == 0 ? null : Now - TimeSpan.FromSeconds(failingSeconds) };
 
         var updated = policy.AfterFailure(queued, Unavailable, Now, out _);
