@@ -1,6 +1,7 @@
 using Jetstream.EventQueue.Subscriptions;
 using Jetstream.Grains;
 using Jetstream.Grains.Interfaces;
+using Jetstream.Grains.Interfaces.Retries;
 using Jetstream.Grains.Options;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +14,7 @@ namespace Jetstream.Silo;
 /// </summary>
 internal static partial class SubscriptionActivation
 {
-    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(5);
+    private static readonly Backoff Retry = Backoff.Fixed(TimeSpan.FromSeconds(5));
 
     public static async Task RunAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
@@ -26,11 +27,12 @@ internal static partial class SubscriptionActivation
         if (!await TryActivateAsync(services, options, cancellationToken))
         {
             var lifetime = services.GetRequiredService<IHostApplicationLifetime>();
+            var failures = new FailureStreak(Retry, services.GetRequiredService<TimeProvider>());
             _ = Task.Run(async () =>
             {
                 while (!lifetime.ApplicationStopping.IsCancellationRequested && !await TryActivateAsync(services, options, lifetime.ApplicationStopping))
                 {
-                    await Task.Delay(RetryDelay, lifetime.ApplicationStopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    await failures.FailedAndWaitAsync(lifetime.ApplicationStopping);
                 }
             });
         }
@@ -54,7 +56,7 @@ internal static partial class SubscriptionActivation
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            ActivationFailed(logger, ex, RetryDelay);
+            ActivationFailed(logger, ex, Retry.First);
             return false;
         }
     }

@@ -1,3 +1,4 @@
+using Jetstream.Grains.Interfaces.Retries;
 using Microsoft.Extensions.Logging;
 
 namespace Jetstream.Grains.Interfaces.Hosting;
@@ -9,12 +10,14 @@ namespace Jetstream.Grains.Interfaces.Hosting;
 internal sealed class GatewayConnectionRetryFilter(ILogger<GatewayConnectionRetryFilter> logger, TimeProvider timeProvider)
     : IClientConnectionRetryFilter
 {
-    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(2);
+    private static readonly Backoff Retry = Backoff.Fixed(TimeSpan.FromSeconds(2));
+    private readonly FailureStreak _failures = new(Retry, timeProvider);
 
     public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
     {
-        HostingLog.GatewayUnreachable(logger, exception.Message, RetryDelay.TotalSeconds);
-        await Task.Delay(RetryDelay, timeProvider, cancellationToken);
+        var delay = _failures.NextDelay();
+        HostingLog.GatewayUnreachable(logger, exception.Message, delay.TotalSeconds);
+        await _failures.WaitAsync(delay, cancellationToken);
         return true;
     }
 }

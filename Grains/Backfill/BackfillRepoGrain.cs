@@ -1,4 +1,5 @@
 using Jetstream.Grains.Interfaces.Backfill;
+using Jetstream.Grains.Interfaces.Retries;
 using Microsoft.Extensions.Logging;
 
 namespace Jetstream.Grains.Backfill;
@@ -8,9 +9,10 @@ namespace Jetstream.Grains.Backfill;
 /// durable: the job's table is the record, and the job sends <see cref="Run"/> again while it waits, so an activation
 /// lost with its silo is replaced by a fresh one that starts the attempt over (its messages carry the same ids).
 /// </summary>
-public sealed class BackfillRepoGrain(RepositoryBackfill backfill, ILogger<BackfillRepoGrain> logger) : Grain, IBackfillRepoGrain
+public sealed class BackfillRepoGrain(RepositoryBackfill backfill, TimeProvider time, ILogger<BackfillRepoGrain> logger) : Grain, IBackfillRepoGrain
 {
     private const int ReportAttempts = 5;
+    private static readonly Backoff ReportBackoff = Backoff.Steps([TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(4)]);
     private BackfillRepoWork? _current;
     private CancellationTokenSource? _stop;
     private (BackfillRepoWork Work, BackfillRepoOutcome Outcome)? _last;
@@ -82,7 +84,7 @@ public sealed class BackfillRepoGrain(RepositoryBackfill backfill, ILogger<Backf
                 // The job's silo may be going away; the call activates it elsewhere. If every attempt fails, the job's
                 // renewal asks this grain again and the outcome is reported from _last.
                 BackfillLog.ReportFailed(logger, ex, work.SubscriptionId, work.Did, attempt);
-                await Task.Delay(TimeSpan.FromSeconds(attempt));
+                await Task.Delay(ReportBackoff.After(attempt), time);
             }
             catch (Exception ex)
             {

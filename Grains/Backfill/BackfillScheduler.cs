@@ -1,3 +1,5 @@
+using Jetstream.Grains.Interfaces.Retries;
+
 namespace Jetstream.Grains.Backfill;
 
 /// <summary>
@@ -8,6 +10,7 @@ namespace Jetstream.Grains.Backfill;
 /// </summary>
 internal sealed class BackfillScheduler(int maxRepos, int maxPerHost, TimeSpan initialRetryDelay, TimeSpan maxRetryDelay)
 {
+    private readonly Backoff _backoff = Backoff.Doubling(initialRetryDelay, maxRetryDelay);
     private readonly Dictionary<string, HostLine> _hosts = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<HostLine> _order = [];
     private int _next;
@@ -78,8 +81,7 @@ internal sealed class BackfillScheduler(int maxRepos, int maxPerHost, TimeSpan i
     {
         var line = Line(host);
         line.FailuresInARow++;
-        var delay = TimeSpan.FromMilliseconds(Math.Min(maxRetryDelay.TotalMilliseconds,
-            initialRetryDelay.TotalMilliseconds * Math.Pow(2, Math.Min(30, line.FailuresInARow - 1))));
+        var delay = _backoff.After(line.FailuresInARow);
         Park(host, now + delay);
         return delay;
     }

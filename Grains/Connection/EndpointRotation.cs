@@ -1,3 +1,5 @@
+using Jetstream.Grains.Interfaces.Retries;
+
 namespace Jetstream.Grains.Connection;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace Jetstream.Grains.Connection;
 /// <c>failoverAfter</c> failures in a row on one endpoint, the next one in the list is used. The one place a session's
 /// progress is kept.
 /// </summary>
-public sealed class EndpointRotation(ReconnectBackoff backoff, int failoverAfter)
+public sealed class EndpointRotation(FailureStreak backoff, int failoverAfter)
 {
     private string[] _endpoints = [];
     private int _index;
@@ -14,7 +16,7 @@ public sealed class EndpointRotation(ReconnectBackoff backoff, int failoverAfter
     private bool _madeProgress;
     private bool _opened;
 
-    public int ConsecutiveFailures => backoff.ConsecutiveFailures;
+    public int ConsecutiveFailures => backoff.Count;
 
     public string Current => _endpoints[_index % _endpoints.Length];
 

@@ -41,7 +41,7 @@ public sealed class JetstreamConnection : IDisposable
         _time = time;
         _logger = logger;
         _key = key;
-        _endpoints = new EndpointRotation(ReconnectBackoff.ForReconnects(options, time), options.FailoverAfterAttempts);
+        _endpoints = new EndpointRotation(ProcessorBackoff.ForReconnects(options, time), options.FailoverAfterAttempts);
         _compression = new CompressionPlanner(options.Compress, dictionaries, options.MaxFrameBytes);
         _track = new ConnectionTracker();
         _receiver = new FrameReceiver(options.MaxFrameBytes, _track, time);

@@ -231,7 +231,7 @@ public sealed class LiveSeam(
 
     private async Task RetryAsync(string step, Func<Task> action)
     {
-        var backoff = ReconnectBackoff.ForStorage(maxRetryDelay, time);
+        var backoff = ProcessorBackoff.ForStorage(maxRetryDelay, time);
         while (true)
         {
             try

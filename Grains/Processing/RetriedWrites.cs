@@ -17,7 +17,7 @@ internal sealed class RetriedWrites(TimeSpan maxRetryDelay, TimeProvider time, P
     /// <param name="written">Called once the write succeeded (the consumers' wake, for a queue message).</param>
     public async Task RunAsync(Func<CancellationToken, Task> write, Action? written, CancellationToken stopping)
     {
-        var backoff = ReconnectBackoff.ForStorage(maxRetryDelay, time);
+        var backoff = ProcessorBackoff.ForStorage(maxRetryDelay, time);
         for (var attempt = 1; ; attempt++)
         {
             var started = time.GetTimestamp();

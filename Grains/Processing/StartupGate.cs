@@ -13,7 +13,7 @@ public sealed class StartupGate(SubscriptionStore subscriptions, EventQueueClien
     /// <summary>The active subscription, or null when there is none (its reminder is then removed) or the grain stops.</summary>
     public async Task<SubscriptionDocument?> PrepareAsync(Action<string> unavailable, CancellationToken stopping)
     {
-        var backoff = ReconnectBackoff.ForStorage(maxRetryDelay, time);
+        var backoff = ProcessorBackoff.ForStorage(maxRetryDelay, time);
         for (var attempt = 1; ; attempt++)
         {
             var step = "Subscription store";

@@ -1,4 +1,5 @@
 using Jetstream.EventQueue.Circuits;
+using Jetstream.Grains.Interfaces.Retries;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -17,8 +18,10 @@ internal sealed class CircuitReporter(EndpointCircuits circuits, EndpointCircuit
     : BackgroundService
 {
     public static readonly TimeSpan Heartbeat = TimeSpan.FromMinutes(1);
+    private static readonly Backoff WriteRetry = Backoff.Fixed(TimeSpan.FromSeconds(5));
 
     private readonly HashSet<string> _written = new(StringComparer.Ordinal);
+    private readonly FailureStreak _writeFailures = new(WriteRetry, timeProvider);
 
     /// <summary>This consumer process in the table's row keys: its host name and a per-start suffix.</summary>
     public string ConsumerId { get; } = $"{Environment.MachineName}-{Guid.NewGuid():N}"[..Math.Min(Environment.MachineName.Length + 9, 72)];
@@ -92,7 +95,7 @@ internal sealed class CircuitReporter(EndpointCircuits circuits, EndpointCircuit
             if (due.Count > 0)
             {
                 // Storage is failing: try again at the next heartbeat, or sooner with the next change.
-                await Task.Delay(TimeSpan.FromSeconds(5), timeProvider, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await _writeFailures.FailedAndWaitAsync(stoppingToken);
             }
         }
     }

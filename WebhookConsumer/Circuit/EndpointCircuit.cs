@@ -1,5 +1,6 @@
 using Jetstream.EventQueue.Circuits;
 using Jetstream.EventQueue;
+using Jetstream.Grains.Interfaces.Retries;
 using Jetstream.WebhookConsumer.Deliver;
 using Jetstream.WebhookConsumer.Hosting;
 using Polly.CircuitBreaker;
@@ -26,6 +27,7 @@ internal sealed class EndpointCircuit
     private readonly CircuitBreakerStateProvider _stateProvider = new();
     private readonly TimeProvider _timeProvider;
     private readonly WebhookOptions _options;
+    private readonly Backoff _breaks;
     private readonly Action<EndpointCircuit>? _changed;
     private readonly string[] _redactions;
     private readonly Lock _lock = new();
@@ -43,6 +45,7 @@ internal sealed class EndpointCircuit
         SubscriptionId = subscriptionId;
         Url = url;
         _options = options;
+        _breaks = Backoff.Doubling(options.CircuitBreakDuration, options.CircuitMaxBreakDuration);
         _timeProvider = timeProvider;
         _changed = changed;
         _redactions = Uri.TryCreate(url, UriKind.Absolute, out var uri)
@@ -216,15 +219,13 @@ internal sealed class EndpointCircuit
     /// </summary>
     private ValueTask<TimeSpan> NextBreak(BreakDurationGeneratorArguments args)
     {
-        var doubled = _options.CircuitBreakDuration * Math.Pow(2, Math.Min(args.HalfOpenAttempts, 30));
-        var duration = doubled < _options.CircuitMaxBreakDuration ? doubled : _options.CircuitMaxBreakDuration;
         TimeSpan? retryAfter;
         lock (_lock)
         {
             retryAfter = _retryAfter;
         }
 
-        duration = _options.HonourRetryAfter(duration, retryAfter);
+        var duration = _breaks.After(args.HalfOpenAttempts + 1, retryAfter, _options.MaxRetryAfter);
         Interlocked.Exchange(ref _probeAtTicks, (_timeProvider.GetUtcNow() + duration).UtcTicks);
         return ValueTask.FromResult(duration);
     }

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Jetstream.EventQueue;
+using Jetstream.Grains.Interfaces.Retries;
 
 namespace Jetstream.WebhookConsumer.Hosting;
 
@@ -92,19 +93,10 @@ public sealed class WebhookOptions
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>
-    /// The one <c>Retry-After</c> rule (an event's retry, its wait for the endpoint, the circuit's break): the endpoint's
-    /// <paramref name="asked"/> wait is honoured up to <see cref="MaxRetryAfter"/> and never shortens our own.
+    /// <see cref="Backoff.HonourRetryAfter"/> with this consumer's cap: the endpoint's <paramref name="asked"/> wait is
+    /// honoured up to <see cref="MaxRetryAfter"/> and never shortens our own.
     /// </summary>
-    public TimeSpan HonourRetryAfter(TimeSpan own, TimeSpan? asked)
-    {
-        if (asked is not { } wait)
-        {
-            return own;
-        }
-
-        var honoured = wait < MaxRetryAfter ? wait : MaxRetryAfter;
-        return honoured > own ? honoured : own;
-    }
+    public TimeSpan HonourRetryAfter(TimeSpan own, TimeSpan? asked) => Backoff.HonourRetryAfter(own, asked, MaxRetryAfter);
 
     /// <summary>
     /// Share (0 to 1) of a subscription's requests within <see cref="CircuitSamplingDuration"/> that must be the

@@ -1,4 +1,5 @@
 using Jetstream.EventQueue;
+using Jetstream.Grains.Interfaces.Retries;
 using Jetstream.WebhookConsumer.Deliver;
 using Jetstream.WebhookConsumer.Hosting;
 using Microsoft.Extensions.Options;
@@ -18,7 +19,11 @@ namespace Jetstream.WebhookConsumer.Settle;
 internal sealed class RetryPolicy(IOptions<WebhookOptions> options, Func<double>? jitter = null)
 {
     private readonly WebhookOptions _options = options.Value;
-    private readonly Func<double> _jitter = jitter ?? Random.Shared.NextDouble;
+    private readonly Backoff _endpointWait = Backoff.Doubling(options.Value.CircuitBreakDuration, options.Value.CircuitMaxBreakDuration, Jitter.Stretch(options.Value.RetryJitter), jitter);
+    private Backoff? _schedule;
+
+    // Made when first needed: options built in code may set the schedule after construction.
+    private Backoff Schedule => _schedule ??= Backoff.Steps(_options.RetrySchedule, Jitter.Stretch(_options.RetryJitter), jitter);
 
     /// <summary>The event with this attempt recorded; <paramref name="deadLetter"/> says whether its retries are over.</summary>
     /// <param name="circuitOpenUntil">The endpoint circuit's next probe while it is open; an endpoint failure waits for it.</param>
@@ -46,8 +51,7 @@ internal sealed class RetryPolicy(IOptions<WebhookOptions> options, Func<double>
             return updated;
         }
 
-        var step = _options.RetrySchedule[attempts - 1];
-        var delay = _options.HonourRetryAfter(step * (1 + (_options.RetryJitter * _jitter())), result.RetryAfter);
+        var delay = Schedule.After(attempts, result.RetryAfter, _options.MaxRetryAfter);
 
         return updated with { NotBefore = now + delay };
     }
@@ -87,10 +91,7 @@ internal sealed class RetryPolicy(IOptions<WebhookOptions> options, Func<double>
         }
 
         // Doubling without a counter: each wait is as long as the event has been failing, within the circuit's bounds.
-        var wait = failingFor < _options.CircuitBreakDuration ? _options.CircuitBreakDuration
-            : failingFor > _options.CircuitMaxBreakDuration ? _options.CircuitMaxBreakDuration
-            : failingFor;
-        var delay = _options.HonourRetryAfter(wait * (1 + (_options.RetryJitter * _jitter())), result.RetryAfter);
+        var delay = _endpointWait.AfterFailingFor(failingFor, result.RetryAfter, _options.MaxRetryAfter);
 
         return updated with { NotBefore = now + delay };
     }

@@ -1,5 +1,6 @@
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
+using Jetstream.Grains.Interfaces.Retries;
 using Microsoft.Extensions.Logging;
 
 namespace Jetstream.WebhookConsumer.WakeOnWrite;
@@ -22,7 +23,7 @@ internal sealed class IdleWait(QueueWriteSignal? signal, QueueClient queue, Time
     private static readonly TimeSpan FirstWait = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan RecountAfter = TimeSpan.FromMinutes(1);
 
-    private TimeSpan _backoff = FirstWait;
+    private readonly FailureStreak _empty = new(Backoff.Doubling(FirstWait, maxPollInterval), time);
 
     // Bumped by every receive that finds messages: a count started before it says nothing about the queue after it.
     private int _generation;
@@ -39,7 +40,7 @@ internal sealed class IdleWait(QueueWriteSignal? signal, QueueClient queue, Time
         }
 
         _quietWaitRanOut = false;
-        _backoff = FirstWait;
+        _empty.Reset();
         _generation++;
     }
 
@@ -49,8 +50,7 @@ internal sealed class IdleWait(QueueWriteSignal? signal, QueueClient queue, Time
         _quietWaitRanOut = false;
         if (signal is null)
         {
-            await Task.Delay(_backoff, time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            Grow();
+            await _empty.FailedAndWaitAsync(cancellationToken);
             return;
         }
 
@@ -58,9 +58,9 @@ internal sealed class IdleWait(QueueWriteSignal? signal, QueueClient queue, Time
         if (!signal.Live)
         {
             // A signal that becomes live ends the wait too: writes since the last receive were not announced.
-            if (!await signal.WaitAsync(_backoff, cancellationToken))
+            if (!await signal.WaitAsync(_empty.Delay, cancellationToken))
             {
-                Grow();
+                _empty.Failed();
             }
 
             return;
@@ -78,8 +78,6 @@ internal sealed class IdleWait(QueueWriteSignal? signal, QueueClient queue, Time
             _quietWaitRanOut = true;
         }
     }
-
-    private void Grow() => _backoff = _backoff * 2 < maxPollInterval ? _backoff * 2 : maxPollInterval;
 
     private async Task<bool> IsEmptyAsync(Task settling, CancellationToken cancellationToken)
     {
