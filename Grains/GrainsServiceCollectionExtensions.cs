@@ -29,6 +29,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton<ProcessorMetrics>();
         services.AddHttpClient(StoredZstdDictionaries.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(15));
+        services.AddHttpClient(XrpcRejection.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10));
         services.TryAddSingleton<IZstdDictionarySource, StoredZstdDictionaries>();
         services.AddBackfill();
         return services;

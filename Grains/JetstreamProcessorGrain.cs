@@ -27,6 +27,7 @@ public sealed class JetstreamProcessorGrain(
     SubscriptionStore subscriptions,
     Backfill.HeldEventTable held,
     IZstdDictionarySource dictionaries,
+    IHttpClientFactory http,
     TimeProvider time,
     ProcessorMetrics metrics,
     ILogger<JetstreamProcessorGrain> logger) : Grain, IJetstreamProcessorGrain, IRemindable
@@ -72,7 +73,7 @@ public sealed class JetstreamProcessorGrain(
         _cursors = new CursorPlanner(_recentIds, UnixMicroseconds.OfSeconds(_options.ReconnectRewindSeconds));
         _frames = new FrameHandler(_sink, EventFilter.For(_subscription), _recentIds, time, metrics, logger, Key) { ForwardRaw = _options.ForwardRawBody, Seam = _seam };
         _checkpoint = new ProcessorCheckpoint(state, _options.CheckpointEveryCommits, ex => Log.CheckpointFailed(logger, ex, Key));
-        _connection = new JetstreamConnection(_options, dictionaries, time, logger, Key);
+        _connection = new JetstreamConnection(_options, dictionaries, http, time, logger, Key);
         _reminder = new ProcessorReminder(this, TimeSpan.FromSeconds(_options.KeepAliveReminderSeconds), logger, Key);
         _ingest = new StreamIngest(state, _sink, _frames, _checkpoint, _window, time, metrics, logger, Key, _stopSending.Token);
         _startup = new StartupGate(subscriptions, queue, _reminder, time, retryDelay, logger, Key);

@@ -8,13 +8,13 @@ namespace Jetstream.Grains.Connection;
 /// <c>UnknownZstdDictionary</c> refetches the dictionary (or gives up compression) and retries at once,
 /// <c>CursorTooOld</c> resumes at the floor with a gap; anything else is a configuration error.
 /// </summary>
-public sealed class HandshakeRejections(CompressionPlanner compression, SessionGaps gaps, ILogger logger, string key)
+public sealed class HandshakeRejections(CompressionPlanner compression, SessionGaps gaps, IHttpClientFactory http, ILogger logger, string key)
 {
     /// <returns>A gap to report, or whether to retry at once; when neither, the configuration error to show.</returns>
     public async Task<(StreamGap? Gap, bool RetryNow, string? ConfigurationError)> ExplainAsync(
         string endpoint, IJetstreamWire wire, Uri uri, long? cursor, int status, CancellationToken cancellationToken)
     {
-        var rejection = wire.SequenceCursor ? await XrpcRejection.ReadAsync(uri, cancellationToken) : null;
+        var rejection = wire.SequenceCursor ? await XrpcRejection.ReadAsync(http, uri, cancellationToken) : null;
         if (rejection?.Error == "UnknownZstdDictionary")
         {
             var refetched = await compression.OnUnknownDictionaryAsync(endpoint, cancellationToken);

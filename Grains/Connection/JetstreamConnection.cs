@@ -35,7 +35,7 @@ public sealed class JetstreamConnection : IDisposable
     private WireFilters _filters = new([], [], false, false);
     private WireFilters? _filtersOnSocket;
 
-    public JetstreamConnection(JetstreamOptions options, IZstdDictionarySource? dictionaries, TimeProvider time, ILogger logger, string key)
+    public JetstreamConnection(JetstreamOptions options, IZstdDictionarySource? dictionaries, IHttpClientFactory http, TimeProvider time, ILogger logger, string key)
     {
         _options = options;
         _time = time;
@@ -47,7 +47,7 @@ public sealed class JetstreamConnection : IDisposable
         _receiver = new FrameReceiver(options.MaxFrameBytes, _track, time);
         _wait = new AttemptWait(time);
         _gaps = new SessionGaps(TimeSpan.FromSeconds(options.ServerRetentionSeconds), time);
-        _rejections = new HandshakeRejections(_compression, _gaps, logger, key);
+        _rejections = new HandshakeRejections(_compression, _gaps, http, logger, key);
     }
 
     public bool IsOpen => _socket is { State: WebSocketState.Open } && _track.State == ConnectionState.Connected;

@@ -7,18 +7,19 @@ namespace Jetstream.Grains.Connection;
 /// <summary>
 /// The XRPC error of a handshake the server refused (PROTOCOL.md §3.1). <c>ClientWebSocket</c> shows the status but not
 /// the body, and validation runs before the upgrade, so the same URL read as a plain GET returns the error envelope.
+/// The GET goes through the factory's client <see cref="HttpClientName"/> (10 s timeout, registered by <c>AddGrains</c>).
 /// </summary>
 public sealed partial record XrpcRejection(string Error, string? Message)
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    public const string HttpClientName = "jetstream-handshake-errors";
 
     /// <summary>The error named by <paramref name="uri"/>'s pre-upgrade answer, or null when it gives none.</summary>
-    public static async Task<XrpcRejection?> ReadAsync(Uri uri, CancellationToken cancellationToken)
+    public static async Task<XrpcRejection?> ReadAsync(IHttpClientFactory http, Uri uri, CancellationToken cancellationToken)
     {
-        var http = new UriBuilder(uri) { Scheme = uri.Scheme == "wss" ? "https" : "http" }.Uri;
+        var plain = new UriBuilder(uri) { Scheme = uri.Scheme == "wss" ? "https" : "http" }.Uri;
         try
         {
-            using var response = await Http.GetAsync(http, cancellationToken);
+            using var response = await http.CreateClient(HttpClientName).GetAsync(plain, cancellationToken);
             var envelope = await response.Content.ReadFromJsonAsync(XrpcJsonContext.Default.XrpcEnvelope, cancellationToken);
             return envelope?.Error is { } error ? new XrpcRejection(error, envelope.Message) : null;
         }
