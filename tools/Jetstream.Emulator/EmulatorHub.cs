@@ -234,29 +234,7 @@ internal sealed class EmulatorHub(IOptions<EmulatorOptions> options, TimeProvide
     private CursorPlan ResolveLocked(CursorRequest cursor)
     {
         ApplyRetention();
-        switch (cursor.Kind)
-        {
-            case CursorKind.TimeUs when cursor.Value <= NowUs:
-                // Some event at or after the cursor was trimmed: the client's start is gone (v2 says OutdatedCursor).
-                var outdated = cursor.Value <= _log.LastTrimmedTimeUs;
-                return new CursorPlan(_log.FirstSeqAtOrAfterTime(cursor.Value), outdated, 0);
-            case CursorKind.Seq:
-                // [V2] cursor.go: seq 0 means "before the first event"; at or past the next seq is a live tail.
-                var seq = Math.Max(cursor.Value, 1);
-                if (seq >= _log.NextSeq)
-                {
-                    return new CursorPlan(CursorPlan.Live, false, 0);
-                }
-
-                if (seq < _log.FloorSeq)
-                {
-                    return cursor.RejectSeqBelowFloor ? new CursorPlan(CursorPlan.Live, false, _log.FloorSeq) : new CursorPlan(_log.FloorSeq, false, 0);
-                }
-
-                return new CursorPlan(seq, false, 0);
-            default:
-                return new CursorPlan(CursorPlan.Live, false, 0);
-        }
+        return _log.Plan(cursor, NowUs);
     }
 
     private void ApplyRetention()

@@ -14,32 +14,7 @@ namespace Jetstream.Emulator;
 /// </summary>
 public sealed class EventGenerator : IEventSource
 {
-    private const string CidAlphabet = "abcdefghijklmnopqrstuvwxyz234567";
-    private const string TidAlphabet = "234567abcdefghijklmnopqrstuvwxyz";
     private const int RecentPerCollection = 256;
-
-    private static readonly string[] Texts =
-    [
-        "Good morning everyone ☀️",
-        "日本語のテキスト、こんにちは世界",
-        "Ça va ? Très bien, merci 🇫🇷",
-        "¿Dónde está la biblioteca? 📚",
-        "Rock & roll <3 > everything",
-        "مرحبا بالعالم",
-        "Zürich, Łódź, Ærøskøbing",
-        "two\nlines\tand a tab",
-        "family 👩‍👩‍👧‍👦 thumbs 👍🏽",
-        "\"quoted\" and back\\slash",
-        "한국어 게시물입니다",
-        "just setting up my bsky",
-    ];
-
-    // The texts with a byte outside ASCII: a queue event carrying one travels base64 (docs/queue-contract.md).
-    private static readonly string[] NonAsciiTexts = [.. Texts.Where(t => t.Any(c => c > '\u007f'))];
-
-    private static readonly string[] Langs = ["en", "ja", "pt", "de", "es", "ko", "fr"];
-
-    private static readonly string[] Statuses = ["takendown", "suspended", "deleted", "deactivated", "desynchronized", "throttled"];
 
     private static readonly JsonWriterOptions WriterOptions = new()
     {
@@ -48,6 +23,7 @@ public sealed class EventGenerator : IEventSource
     };
 
     private readonly Random _random;
+    private readonly RandomValues _values;
     private readonly GeneratorProfile _profile;
     private readonly string[] _dids;
     private readonly string[] _collections;
@@ -72,6 +48,7 @@ public sealed class EventGenerator : IEventSource
         }
 
         _random = new Random(seed);
+        _values = new RandomValues(_random);
         _writer = new Utf8JsonWriter(_buffer, WriterOptions);
         _clockUs = ToMicroseconds(_profile.StartTime);
 
@@ -87,7 +64,7 @@ public sealed class EventGenerator : IEventSource
             _cumulativeWeights = Cumulative(GeneratorProfile.NetworkMix.Select(m => m.Weight).ToArray());
         }
 
-        _dids = Enumerable.Range(0, _profile.DidCount).Select(_ => "did:plc:" + RandomString(CidAlphabet, 24)).ToArray();
+        _dids = Enumerable.Range(0, _profile.DidCount).Select(_ => _values.Did()).ToArray();
     }
 
     public string Next() => Encoding.UTF8.GetString(NextUtf8());
@@ -146,7 +123,7 @@ public sealed class EventGenerator : IEventSource
         else
         {
             did = PickDid();
-            rkey = isProfile ? "self" : Tid(_clockUs - _random.Next(5_000_000));
+            rkey = isProfile ? "self" : _values.Tid(_clockUs - _random.Next(5_000_000));
             if (operation == "create")
             {
                 if (recent.Count == RecentPerCollection)
@@ -160,7 +137,7 @@ public sealed class EventGenerator : IEventSource
 
         WriteEnvelopeStart(did, "commit");
         _writer.WriteStartObject("commit");
-        _writer.WriteString("rev", Tid(_clockUs));
+        _writer.WriteString("rev", _values.Tid(_clockUs));
         _writer.WriteString("operation", operation);
         _writer.WriteString("collection", collection);
         _writer.WriteString("rkey", rkey);
@@ -168,7 +145,7 @@ public sealed class EventGenerator : IEventSource
         {
             _writer.WritePropertyName("record");
             WriteRecord(collection);
-            _writer.WriteString("cid", Cid("bafyrei"));
+            _writer.WriteString("cid", _values.Cid("bafyrei"));
         }
 
         _writer.WriteEndObject();
@@ -190,7 +167,7 @@ public sealed class EventGenerator : IEventSource
             case "app.bsky.feed.post":
                 _writer.WriteString("createdAt", CreatedAt());
                 _writer.WriteStartArray("langs");
-                _writer.WriteStringValue(Langs[_random.Next(Langs.Length)]);
+                _writer.WriteStringValue(_values.Lang());
                 _writer.WriteEndArray();
                 if (_random.NextDouble() < 0.3)
                 {
@@ -204,7 +181,7 @@ public sealed class EventGenerator : IEventSource
                     _writer.WriteEndObject();
                 }
 
-                _writer.WriteString("text", Text());
+                _writer.WriteString("text", _values.Text(_profile.NonAsciiTextOnly));
                 break;
             case "app.bsky.graph.follow" or "app.bsky.graph.block":
                 _writer.WriteString("createdAt", CreatedAt());
@@ -212,17 +189,17 @@ public sealed class EventGenerator : IEventSource
                 break;
             case "app.bsky.graph.listitem":
                 _writer.WriteString("createdAt", CreatedAt());
-                _writer.WriteString("list", $"at://{PickDid()}/app.bsky.graph.list/{Tid(_clockUs - 86_400_000_000L)}");
+                _writer.WriteString("list", $"at://{PickDid()}/app.bsky.graph.list/{_values.Tid(_clockUs - 86_400_000_000L)}");
                 _writer.WriteString("subject", PickDid());
                 break;
             case "app.bsky.actor.profile":
                 _writer.WriteString("createdAt", CreatedAt());
-                _writer.WriteString("description", Text());
+                _writer.WriteString("description", _values.Text(_profile.NonAsciiTextOnly));
                 _writer.WriteString("displayName", $"User {_random.Next(10_000)} ✨");
                 break;
             default:
                 _writer.WriteString("createdAt", CreatedAt());
-                _writer.WriteString("text", Text());
+                _writer.WriteString("text", _values.Text(_profile.NonAsciiTextOnly));
                 break;
         }
 
@@ -257,7 +234,7 @@ public sealed class EventGenerator : IEventSource
         _writer.WriteNumber("seq", ++_relaySeq);
         if (!active)
         {
-            _writer.WriteString("status", Statuses[_random.Next(Statuses.Length)]);
+            _writer.WriteString("status", _values.Status());
         }
 
         _writer.WriteString("time", CreatedAt());
@@ -275,8 +252,8 @@ public sealed class EventGenerator : IEventSource
 
     private void WriteStrongRef()
     {
-        _writer.WriteString("cid", Cid("bafyrei"));
-        _writer.WriteString("uri", $"at://{PickDid()}/app.bsky.feed.post/{Tid(_clockUs - _random.Next(1, int.MaxValue))}");
+        _writer.WriteString("cid", _values.Cid("bafyrei"));
+        _writer.WriteString("uri", $"at://{PickDid()}/app.bsky.feed.post/{_values.Tid(_clockUs - _random.Next(1, int.MaxValue))}");
     }
 
     private string PickCollection()
@@ -288,40 +265,8 @@ public sealed class EventGenerator : IEventSource
 
     private string PickDid() => _dids[_random.Next(_dids.Length)];
 
-    private string Text()
-    {
-        var texts = _profile.NonAsciiTextOnly ? NonAsciiTexts : Texts;
-        return $"{texts[_random.Next(texts.Length)]} #{_random.Next(1_000)}";
-    }
-
     private string CreatedAt() =>
         DateTimeOffset.UnixEpoch.AddTicks(_clockUs * 10).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-
-    private string Cid(string prefix) => prefix + RandomString(CidAlphabet, 52);
-
-    /// <summary>atproto TID: 53-bit µs timestamp and 10-bit clock id, base32-sortable, 13 characters.</summary>
-    private string Tid(long timestampUs)
-    {
-        var value = ((ulong)Math.Max(0, timestampUs) << 10) | (uint)_random.Next(1024);
-        return string.Create(13, value, static (chars, v) =>
-        {
-            for (var i = 0; i < 13; i++)
-            {
-                chars[i] = TidAlphabet[(int)((v >> (60 - (5 * i))) & 31)];
-            }
-        });
-    }
-
-    private string RandomString(string alphabet, int length)
-    {
-        Span<char> chars = stackalloc char[length];
-        for (var i = 0; i < length; i++)
-        {
-            chars[i] = alphabet[_random.Next(alphabet.Length)];
-        }
-
-        return new string(chars);
-    }
 
     private static double[] Cumulative(double[] weights)
     {

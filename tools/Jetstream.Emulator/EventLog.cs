@@ -78,4 +78,35 @@ internal sealed class EventLog
     public void TrimOlderThan(long timeUs) => TrimBelow(FirstSeqAtOrAfterTime(timeUs));
 
     public void TrimToCount(int max) => TrimBelow(NextSeq - max);
+
+    /// <summary>
+    /// Where a connection asking for <paramref name="cursor"/> starts in this log at <paramref name="nowUs"/>: a
+    /// replay from a seq (a trimmed start flagged outdated, a seq below the floor clamped or refused) or the live tail.
+    /// </summary>
+    public CursorPlan Plan(CursorRequest cursor, long nowUs)
+    {
+        switch (cursor.Kind)
+        {
+            case CursorKind.TimeUs when cursor.Value <= nowUs:
+                // Some event at or after the cursor was trimmed: the client's start is gone (v2 says OutdatedCursor).
+                var outdated = cursor.Value <= LastTrimmedTimeUs;
+                return new CursorPlan(FirstSeqAtOrAfterTime(cursor.Value), outdated, 0);
+            case CursorKind.Seq:
+                // [V2] cursor.go: seq 0 means "before the first event"; at or past the next seq is a live tail.
+                var seq = Math.Max(cursor.Value, 1);
+                if (seq >= NextSeq)
+                {
+                    return new CursorPlan(CursorPlan.Live, false, 0);
+                }
+
+                if (seq < FloorSeq)
+                {
+                    return cursor.RejectSeqBelowFloor ? new CursorPlan(CursorPlan.Live, false, FloorSeq) : new CursorPlan(FloorSeq, false, 0);
+                }
+
+                return new CursorPlan(seq, false, 0);
+            default:
+                return new CursorPlan(CursorPlan.Live, false, 0);
+        }
+    }
 }

@@ -19,7 +19,7 @@ internal abstract class Subscriber
     private readonly HttpContext _http;
     private readonly Outbox _outbox;
     private readonly ConnectionEnding _ending = new();
-    private WebSocket _socket = null!;
+    private SubscriberSocket _socket = null!;
     private long _eventsSent;
     private readonly ByteCounters _counters = new();
     private long _resumeSeq;
@@ -94,7 +94,7 @@ internal abstract class Subscriber
     /// </summary>
     public async Task<string> RunAsync(WebSocket socket)
     {
-        _socket = socket;
+        _socket = new SubscriberSocket(socket, Hub.Options.FragmentBytes, _counters);
         var receiving = ReceiveLoopAsync();
         var sending = SendLoopAsync();
         if (await Task.WhenAny(sending, _ending.AbruptRequested) != sending
@@ -108,33 +108,13 @@ internal abstract class Subscriber
         Hub.Remove(this);
         if (_ending.FinalFrame is { } final && !_http.RequestAborted.IsCancellationRequested)
         {
-            using var timeout = new CancellationTokenSource(FinalFrameTimeout);
-            try
-            {
-                var frame = EncodeControl(final());
-                await _socket.SendAsync(frame.Payload, frame.Type, endOfMessage: true, timeout.Token);
-                _counters.Add(frame);
-            }
-            catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException)
-            {
-                how += " (error frame not sent)";
-            }
-
             // [V2] returns right after an error frame: the connection closes with no close frame.
-            return how;
+            return await _socket.TrySendFinalAsync(EncodeControl(final()), FinalFrameTimeout) ? how : how + " (error frame not sent)";
         }
 
-        if (how == "closed")
+        if (how == "closed" && !await _socket.TryCloseAsync(_ending.CloseStatus, _ending.Reason, receiving, CloseHandshakeTimeout))
         {
-            try
-            {
-                await _socket.CloseOutputAsync(_ending.CloseStatus, _ending.Reason, CancellationToken.None);
-                await receiving.WaitAsync(CloseHandshakeTimeout);
-            }
-            catch (Exception ex) when (ex is WebSocketException or IOException or TimeoutException or ObjectDisposedException)
-            {
-                how = "closed (handshake not completed)";
-            }
+            how = "closed (handshake not completed)";
         }
 
         // Returning without a close frame ends the connection with a plain TCP close, the way the real server
@@ -184,20 +164,7 @@ internal abstract class Subscriber
     /// <summary>A whole message from the client (<paramref name="tooBig"/>: over 10 MB, its bytes not kept).</summary>
     protected abstract void OnClientMessage(WebSocketMessageType type, ReadOnlySpan<byte> message, bool tooBig);
 
-    protected async ValueTask SendAsync(SentFrame frame)
-    {
-        // Optionally in fragments (continuation frames), cut at any byte, so clients' reassembly can be tested.
-        var fragment = Hub.Options.FragmentBytes;
-        var payload = frame.Payload;
-        while (fragment > 0 && payload.Length > fragment)
-        {
-            await _socket.SendAsync(payload[..fragment], frame.Type, endOfMessage: false, CancellationToken.None);
-            payload = payload[fragment..];
-        }
-
-        await _socket.SendAsync(payload, frame.Type, endOfMessage: true, CancellationToken.None);
-        _counters.Add(frame);
-    }
+    protected ValueTask SendAsync(SentFrame frame) => _socket.SendAsync(frame);
 
     private bool End(string reason, Func<byte[]>? finalFrame)
     {
@@ -299,7 +266,7 @@ internal abstract class Subscriber
     {
         try
         {
-            await ClientMessageReader.ReadAsync(_socket, OnClientMessage);
+            await ClientMessageReader.ReadAsync(_socket.Socket, OnClientMessage);
             // The client closes: answer with our close frame (the sender owns all sends).
             Close(WebSocketCloseStatus.NormalClosure, "");
         }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -25,8 +24,7 @@ public sealed class WebhookReceiverHost : IAsyncDisposable
     private readonly ConcurrentDictionary<string, int> _deliveredIds = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<Delivery> _deliveries = new();
     private readonly ConcurrentQueue<ReceivedRequest> _requests = new();
-    private readonly List<long> _latenciesMicros = [];
-    private readonly Lock _latencyLock = new();
+    private readonly LatencySamples _latencies = new();
     private readonly Lock _outputLock = new();
     private long _requestCount;
     private long _deliveredCount;
@@ -113,23 +111,7 @@ public sealed class WebhookReceiverHost : IAsyncDisposable
     }
 
     /// <summary>Latency percentiles over first deliveries so far.</summary>
-    public LatencySummary Latency()
-    {
-        long[] samples;
-        lock (_latencyLock)
-        {
-            samples = [.. _latenciesMicros];
-        }
-
-        if (samples.Length == 0)
-        {
-            return new LatencySummary(0, 0, 0, 0, 0);
-        }
-
-        Array.Sort(samples);
-        double At(double quantile) => samples[Math.Min(samples.Length - 1, (int)Math.Ceiling(quantile * samples.Length) - 1)] / 1000.0;
-        return new LatencySummary(samples.Length, At(0.50), At(0.95), At(0.99), samples[^1] / 1000.0);
-    }
+    public LatencySummary Latency() => _latencies.Summary();
 
     /// <summary>Forgets every count, delivery and latency sample (between benchmark phases).</summary>
     public void Reset()
@@ -137,10 +119,7 @@ public sealed class WebhookReceiverHost : IAsyncDisposable
         _deliveredIds.Clear();
         _deliveries.Clear();
         _requests.Clear();
-        lock (_latencyLock)
-        {
-            _latenciesMicros.Clear();
-        }
+        _latencies.Clear();
 
         Interlocked.Exchange(ref _requestCount, 0);
         Interlocked.Exchange(ref _deliveredCount, 0);
@@ -197,7 +176,7 @@ public sealed class WebhookReceiverHost : IAsyncDisposable
             return;
         }
 
-        var body = await ReadBodyAsync(request, context.RequestAborted);
+        var body = await RequestBody.ReadAsync(request, context.RequestAborted);
         var signatureValid = _verifier?.Verify(id, request.Headers["webhook-timestamp"], request.Headers["webhook-signature"], body, arrivedAt) ?? false;
         if (_verifier is not null && !signatureValid)
         {
@@ -233,13 +212,9 @@ public sealed class WebhookReceiverHost : IAsyncDisposable
 
         Interlocked.Increment(ref _deliveredCount);
         var first = _deliveredIds.AddOrUpdate(id, 1, static (_, n) => n + 1) == 1;
-        if (first && TryReadTimeUs(body) is { } timeUs)
+        if (first && RequestBody.TryReadTimeUs(body) is { } timeUs)
         {
-            var latency = ((arrivedAt - DateTimeOffset.UnixEpoch).Ticks / 10) - timeUs;
-            lock (_latencyLock)
-            {
-                _latenciesMicros.Add(latency);
-            }
+            _latencies.Add(arrivedAt, timeUs);
         }
 
         if (_options.RecordDeliveries)
@@ -266,7 +241,7 @@ public sealed class WebhookReceiverHost : IAsyncDisposable
 
         if (_options.Output is { } output)
         {
-            var (collection, did) = body is null ? ("-", "-") : Describe(body);
+            var (collection, did) = body is null ? ("-", "-") : RequestBody.Describe(body);
             var signature = _verifier is null ? "unchecked" : signatureValid ? "verified" : "INVALID";
             var line = $"{arrivedAt:HH:mm:ss.fff} {(id.Length == 0 ? "-" : id)} {collection} {did} signature={signature} status={status}";
             lock (_outputLock)
@@ -274,66 +249,6 @@ public sealed class WebhookReceiverHost : IAsyncDisposable
                 output.WriteLine(line);
                 output.Flush();
             }
-        }
-    }
-
-    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength is { } length and <= int.MaxValue)
-        {
-            var buffer = new byte[length];
-            await request.Body.ReadExactlyAsync(buffer, cancellationToken);
-            return buffer;
-        }
-
-        using var copy = new MemoryStream();
-        await request.Body.CopyToAsync(copy, cancellationToken);
-        return copy.ToArray();
-    }
-
-    /// <summary>The top-level <c>time_us</c>; Jetstream writes it near the start, so the scan stops early.</summary>
-    private static long? TryReadTimeUs(byte[] body)
-    {
-        try
-        {
-            var reader = new Utf8JsonReader(body);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return null;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var isTime = reader.ValueTextEquals("time_us"u8);
-                reader.Read();
-                if (isTime)
-                {
-                    return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value) ? value : null;
-                }
-
-                reader.Skip();
-            }
-        }
-        catch (JsonException)
-        {
-        }
-
-        return null;
-    }
-
-    private static (string Collection, string Did) Describe(byte[] body)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            var root = document.RootElement;
-            var did = root.TryGetProperty("did", out var d) ? d.GetString() : null;
-            var collection = root.TryGetProperty("commit", out var commit) && commit.TryGetProperty("collection", out var c) ? c.GetString() : null;
-            return (collection ?? "-", did ?? "-");
-        }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
-        {
-            return ("(not JSON)", "-");
         }
     }
 }
