@@ -1,6 +1,6 @@
 using Jetstream.EventQueue.Subscriptions;
 using Jetstream.EventQueue;
-using Jetstream.Grains.Interfaces.Hosting;
+using Jetstream.OrleansHosting;
 using Jetstream.WebhookConsumer.Circuit;
 using Jetstream.WebhookConsumer.Deliver;
 using Jetstream.WebhookConsumer.Hosting;

@@ -1,5 +1,5 @@
 using Jetstream.EventQueue;
-using Jetstream.Grains.Interfaces.Hosting;
+using Jetstream.OrleansHosting;
 using Orleans.Dashboard;
 
 namespace Jetstream.Api.Orleans;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Jetstream.Deploy.Tests.Files;
 using Jetstream.EventQueue;
-using Jetstream.Grains.Interfaces.Hosting;
+using Jetstream.OrleansHosting;
 using Jetstream.TestSupport;
 
 namespace Jetstream.Deploy.Tests.Checks;

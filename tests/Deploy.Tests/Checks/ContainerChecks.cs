@@ -1,6 +1,6 @@
 using Jetstream.Deploy.Tests.Hosts;
 using Jetstream.EventQueue;
-using Jetstream.Grains.Interfaces.Hosting;
+using Jetstream.OrleansHosting;
 using Microsoft.Extensions.Configuration;
 
 namespace Jetstream.Deploy.Tests.Checks;

@@ -1,6 +1,6 @@
 using System.Reflection;
 using Jetstream.Deploy.Tests.Hosts;
-using Jetstream.Grains.Interfaces.Hosting;
+using Jetstream.OrleansHosting;
 using Microsoft.Extensions.Configuration;
 
 namespace Jetstream.Deploy.Tests.Checks;

@@ -1,6 +1,6 @@
 using Jetstream.Deploy.Tests.Files;
 using Jetstream.EventQueue;
-using Jetstream.Grains.Interfaces.Hosting;
+using Jetstream.OrleansHosting;
 using Jetstream.TestSupport;
 
 namespace Jetstream.Deploy.Tests.Checks;

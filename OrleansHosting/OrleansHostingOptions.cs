@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Jetstream.Grains.Interfaces.Hosting;
+namespace Jetstream.OrleansHosting;
 
 /// <summary>
 /// How a silo or a client finds the cluster (section <c>Orleans</c>). Shared by the Silo and the Api so both read the

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 
-namespace Jetstream.Grains.Interfaces.Hosting;
+namespace Jetstream.OrleansHosting;
 
 /// <summary>
 /// How the Api and the WebhookConsumer join the processors' cluster as Orleans clients: the same <c>Orleans:*</c>

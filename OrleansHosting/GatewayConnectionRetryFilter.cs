@@ -1,7 +1,7 @@
 using Jetstream.Grains.Interfaces.Retries;
 using Microsoft.Extensions.Logging;
 
-namespace Jetstream.Grains.Interfaces.Hosting;
+namespace Jetstream.OrleansHosting;
 
 /// <summary>
 /// Keeps trying to reach a gateway instead of failing the client's start: the Api and the WebhookConsumer may start

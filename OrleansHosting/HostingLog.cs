@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Jetstream.Grains.Interfaces.Hosting;
+namespace Jetstream.OrleansHosting;
 
 internal static partial class HostingLog
 {

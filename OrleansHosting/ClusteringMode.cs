@@ -1,4 +1,4 @@
-namespace Jetstream.Grains.Interfaces.Hosting;
+namespace Jetstream.OrleansHosting;
 
 public enum ClusteringMode
 {
