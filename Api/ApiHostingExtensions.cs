@@ -2,8 +2,8 @@ using Jetstream.Api.Auth;
 using Jetstream.Api.Health;
 using Jetstream.Api.Json;
 using Jetstream.Api.Stats;
-using Jetstream.EventQueue;
-using Jetstream.EventQueue.Subscriptions;
+using Jetstream.Storage;
+using Jetstream.Storage.Subscriptions;
 using Jetstream.Api.Subscriptions;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 

@@ -1,4 +1,4 @@
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.Grains.Backfill;
 using Jetstream.Grains.Connection;
 using Jetstream.Grains.Options;

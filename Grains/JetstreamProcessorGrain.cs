@@ -1,4 +1,4 @@
-using Jetstream.EventQueue.Subscriptions;
+using Jetstream.Storage.Subscriptions;
 using Jetstream.Grains.Connection;
 using Jetstream.Grains.Interfaces;
 using Jetstream.Grains.Interfaces.Backfill;
@@ -23,7 +23,7 @@ namespace Jetstream.Grains;
 public sealed class JetstreamProcessorGrain(
     [PersistentState("processor", ProcessorStorage.Name)] IPersistentState<ProcessorState> state,
     IOptions<JetstreamOptions> options,
-    EventQueue.EventQueueClientsFactory queues,
+    Storage.EventQueueClientsFactory queues,
     SubscriptionStore subscriptions,
     Backfill.HeldEventTable held,
     IZstdDictionarySource dictionaries,

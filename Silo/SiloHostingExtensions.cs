@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.OrleansHosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,4 @@
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Jetstream.Silo;

@@ -1,4 +1,4 @@
-using Jetstream.EventQueue.Subscriptions;
+using Jetstream.Storage.Subscriptions;
 using Jetstream.Grains;
 using Jetstream.Grains.Interfaces;
 using Jetstream.Grains.Interfaces.Retries;

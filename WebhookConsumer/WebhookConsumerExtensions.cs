@@ -1,5 +1,5 @@
-using Jetstream.EventQueue.Subscriptions;
-using Jetstream.EventQueue;
+using Jetstream.Storage.Subscriptions;
+using Jetstream.Storage;
 using Jetstream.OrleansHosting;
 using Jetstream.WebhookConsumer.Circuit;
 using Jetstream.WebhookConsumer.Deliver;

@@ -2,7 +2,7 @@ using Jetstream.Api.Auth;
 using Jetstream.Api.Json;
 using Jetstream.Api.Stats;
 using Jetstream.Api.Subscriptions;
-using Jetstream.EventQueue.Subscriptions;
+using Jetstream.Storage.Subscriptions;
 using Jetstream.Grains.Interfaces.Backfill;
 using Jetstream.Grains.Interfaces.Events;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Jetstream.Api.Auth;
 using Jetstream.Api.Json;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 
 namespace Jetstream.Api.DeadLetters;
 
@@ -13,7 +13,7 @@ public static class DeadLetterEndpoints
 
     /// <summary>
     /// <c>GET /deadletter</c> (count and a peek) and <c>POST /deadletter/redrive</c> (all, or one by <c>?id=</c>, the
-    /// event id or the message id), through the EventQueue's <see cref="DeadLetterQueue"/>.
+    /// event id or the message id), through the Storage project's <see cref="DeadLetterQueue"/>.
     /// </summary>
     public static WebApplication MapDeadLetterEndpoints(this WebApplication app)
     {

@@ -1,4 +1,4 @@
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.OrleansHosting;
 using Orleans.Dashboard;
 

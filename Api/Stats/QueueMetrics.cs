@@ -1,6 +1,6 @@
 using Azure;
-using Jetstream.EventQueue;
-using Jetstream.EventQueue.Subscriptions;
+using Jetstream.Storage;
+using Jetstream.Storage.Subscriptions;
 
 namespace Jetstream.Api.Stats;
 

@@ -1,5 +1,5 @@
 using Azure;
-using Jetstream.EventQueue.Circuits;
+using Jetstream.Storage.Circuits;
 
 namespace Jetstream.Api.Stats;
 

@@ -1,7 +1,7 @@
 using Jetstream.Api.Auth;
 using Jetstream.Api.Json;
 using Jetstream.Api.Stats;
-using Jetstream.EventQueue.Subscriptions;
+using Jetstream.Storage.Subscriptions;
 using Microsoft.Extensions.Options;
 
 namespace Jetstream.Api.Subscriptions;

@@ -1,6 +1,6 @@
 using Jetstream.Api.Stats;
-using Jetstream.EventQueue;
-using Jetstream.EventQueue.Subscriptions;
+using Jetstream.Storage;
+using Jetstream.Storage.Subscriptions;
 using Jetstream.Grains.Interfaces;
 using Jetstream.Grains.Interfaces.Backfill;
 

@@ -1,6 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.Grains.Interfaces.Backfill;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

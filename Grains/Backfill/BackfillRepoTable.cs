@@ -1,5 +1,5 @@
 using Azure.Data.Tables;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Jetstream.Grains.Backfill;

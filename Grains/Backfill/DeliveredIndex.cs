@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Data.Tables;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Jetstream.Grains.Backfill;

@@ -1,5 +1,5 @@
 using Azure.Data.Tables;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.Grains.Interfaces.Backfill;
 using Microsoft.Extensions.Options;
 

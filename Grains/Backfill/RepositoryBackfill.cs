@@ -1,5 +1,5 @@
-using Jetstream.EventQueue;
-using Jetstream.EventQueue.Subscriptions;
+using Jetstream.Storage;
+using Jetstream.Storage.Subscriptions;
 using Jetstream.Grains.Interfaces;
 using Jetstream.Grains.Interfaces.Backfill;
 using Jetstream.Grains.Interfaces.Events;

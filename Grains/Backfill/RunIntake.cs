@@ -1,4 +1,4 @@
-using Jetstream.EventQueue.Subscriptions;
+using Jetstream.Storage.Subscriptions;
 using Microsoft.Extensions.Logging;
 
 namespace Jetstream.Grains.Backfill;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Azure;
 using Azure.Storage.Blobs;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Jetstream.Grains.Connection;

@@ -1,4 +1,4 @@
-using Jetstream.EventQueue.Subscriptions;
+using Jetstream.Storage.Subscriptions;
 
 namespace Jetstream.Grains.Connection;
 

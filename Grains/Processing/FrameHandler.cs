@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.Grains.Connection;
 using Jetstream.Grains.Events;
 using Jetstream.Grains.Interfaces.Events;

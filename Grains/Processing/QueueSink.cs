@@ -1,4 +1,4 @@
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Jetstream.Grains.Processing;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 
 namespace Jetstream.Grains.Processing;
 

@@ -1,5 +1,5 @@
-using Jetstream.EventQueue;
-using Jetstream.EventQueue.Subscriptions;
+using Jetstream.Storage;
+using Jetstream.Storage.Subscriptions;
 using Microsoft.Extensions.Logging;
 
 namespace Jetstream.Grains.Processing;

@@ -1,4 +1,4 @@
-using Jetstream.EventQueue.Circuits;
+using Jetstream.Storage.Circuits;
 using Jetstream.Grains.Interfaces.Retries;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -1,5 +1,5 @@
-using Jetstream.EventQueue.Circuits;
-using Jetstream.EventQueue;
+using Jetstream.Storage.Circuits;
+using Jetstream.Storage;
 using Jetstream.Grains.Interfaces.Retries;
 using Jetstream.WebhookConsumer.Deliver;
 using Jetstream.WebhookConsumer.Hosting;

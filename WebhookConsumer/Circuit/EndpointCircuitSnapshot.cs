@@ -1,4 +1,4 @@
-using Jetstream.EventQueue.Circuits;
+using Jetstream.Storage.Circuits;
 
 namespace Jetstream.WebhookConsumer.Circuit;
 

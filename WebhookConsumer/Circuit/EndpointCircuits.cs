@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
-using Jetstream.EventQueue.Circuits;
+using Jetstream.Storage.Circuits;
 using Jetstream.WebhookConsumer.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Azure;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.WebhookConsumer.Hosting;
 using Jetstream.WebhookConsumer.Receive;
 

@@ -1,4 +1,4 @@
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.WebhookConsumer.Hosting;
 using Jetstream.WebhookConsumer.Receive;
 using Jetstream.WebhookConsumer.Settle;

@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.Grains.Interfaces.Retries;
 
 namespace Jetstream.WebhookConsumer.Hosting;

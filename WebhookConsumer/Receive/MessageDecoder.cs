@@ -1,6 +1,6 @@
 using Azure.Storage.Queues.Models;
 using Azure;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.WebhookConsumer.Hosting;
 using Microsoft.Extensions.Logging;
 

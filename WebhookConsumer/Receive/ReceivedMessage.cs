@@ -1,5 +1,5 @@
 using Azure.Storage.Queues.Models;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 
 namespace Jetstream.WebhookConsumer.Receive;
 

@@ -1,5 +1,5 @@
 using Azure;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.WebhookConsumer.Deliver;
 using Jetstream.WebhookConsumer.Hosting;
 using Jetstream.WebhookConsumer.Receive;

@@ -1,4 +1,4 @@
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.WebhookConsumer.Receive;
 
 namespace Jetstream.WebhookConsumer.Settle;

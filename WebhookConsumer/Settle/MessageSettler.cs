@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Azure.Storage.Queues.Models;
 using Azure;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.WebhookConsumer.Hosting;
 using Jetstream.WebhookConsumer.Receive;
 using Microsoft.Extensions.Logging;

@@ -1,7 +1,7 @@
 using Azure.Storage.Queues.Models;
 using Azure;
-using Jetstream.EventQueue.Subscriptions;
-using Jetstream.EventQueue;
+using Jetstream.Storage.Subscriptions;
+using Jetstream.Storage;
 using Jetstream.WebhookConsumer.Hosting;
 using Microsoft.Extensions.Logging;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using Jetstream.EventQueue.Subscriptions;
+using Jetstream.Storage.Subscriptions;
 using Jetstream.WebhookConsumer.Deliver;
 using Jetstream.WebhookConsumer.Hosting;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.Grains;
 using Jetstream.Grains.Interfaces.Events;
 using Jetstream.Grains.Connection;
@@ -37,7 +37,7 @@ public sealed class HotPath
     {
         var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         _metrics = new ProcessorMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), _time);
-        var clients = new EventQueueClients(new StorageConnection(StorageConnection.DevelopmentStorage), new QueueOptions(), new Jetstream.EventQueue.Subscriptions.SubscriptionOptions(), "default");
+        var clients = new EventQueueClients(new StorageConnection(StorageConnection.DevelopmentStorage), new QueueOptions(), new Jetstream.Storage.Subscriptions.SubscriptionOptions(), "default");
         _sink = new QueueSink(new StorageEventQueueWriter(clients), 4, TimeSpan.FromSeconds(5), _time, _metrics, NullLogger.Instance, "bench");
         _matcher = new Utf8CollectionMatcher(new CollectionFilter(wantedCollections));
         _handler = new FrameHandler(_sink, new EventFilter(_matcher, identity: false, account: false), new RecentEventIds(0), _time, _metrics, NullLogger.Instance, "bench");

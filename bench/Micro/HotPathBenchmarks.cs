@@ -1,7 +1,7 @@
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using Jetstream.Emulator;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.Grains.Connection;
 
 namespace Jetstream.Bench.Micro;

@@ -27,7 +27,7 @@ internal sealed record BenchSettings
     public int QueueSendsInFlight { get; init; } = 4;
 
     /// <summary>Events per message (Queue:MaxEventsPerMessage default).</summary>
-    public int MaxEventsPerMessage { get; init; } = new Jetstream.EventQueue.QueueOptions().MaxEventsPerMessage;
+    public int MaxEventsPerMessage { get; init; } = new Jetstream.Storage.QueueOptions().MaxEventsPerMessage;
 
     /// <summary>The consumer's concurrency (Webhook:MaxConcurrency default).</summary>
     public int DeliveryConcurrency { get; init; } = 64;

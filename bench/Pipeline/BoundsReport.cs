@@ -130,7 +130,7 @@ internal sealed class BoundsReport(Results results, BenchSettings settings)
              "write finishes, so a message carries what arrived meanwhile instead of one event each: fewer, fuller queue writes at moderate rates " +
              "(Grains/JetstreamProcessorGrain.cs, Grains/Processing/QueueSink.cs).");
         Line("- `Queue:MaxEventsPerMessage` defaults to 256 instead of 64, so the 60 KiB byte cap decides how full a message is (the events per " +
-             "message are above): fewer queue writes, deletes and receives per event (EventQueue/QueueOptions.cs).");
+             "message are above): fewer queue writes, deletes and receives per event (Storage/QueueOptions.cs).");
         Line("- The Silo runs Workstation GC without background collections and with the large-object threshold at 1 MiB " +
              "(Silo/Silo.csproj): the SDK's per-message strings and buffers (100-250 KB) die in gen 0 instead of piling up on the large-object heap " +
              "until a gen-2 collection. The consumer has the same large-object threshold (WebhookConsumer/WebhookConsumer.csproj).");

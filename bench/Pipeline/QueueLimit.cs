@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Azure.Storage.Queues;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 
 namespace Jetstream.Bench.Pipeline;
 

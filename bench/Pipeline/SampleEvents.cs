@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Jetstream.Emulator;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 
 namespace Jetstream.Bench.Pipeline;
 

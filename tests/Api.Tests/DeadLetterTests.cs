@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 

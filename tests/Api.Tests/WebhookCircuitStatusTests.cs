@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Azure.Data.Tables;
-using Jetstream.EventQueue;
-using Jetstream.EventQueue.Circuits;
-using Jetstream.EventQueue.Subscriptions;
+using Jetstream.Storage;
+using Jetstream.Storage.Circuits;
+using Jetstream.Storage.Subscriptions;
 using Microsoft.Extensions.Options;
 
 namespace Jetstream.Api.Tests;

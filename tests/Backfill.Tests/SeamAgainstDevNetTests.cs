@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.Grains.Interfaces;
 using Jetstream.Grains.Interfaces.Backfill;
 using Jetstream.TestSupport;

@@ -52,7 +52,7 @@ public sealed class BrokenCopyTests
     }
 
     [Theory]
-    [InlineData("COPY EventQueue/EventQueue.csproj EventQueue/\n", "", "EventQueue/EventQueue.csproj is not copied before 'dotnet restore'")]
+    [InlineData("COPY Storage/Storage.csproj Storage/\n", "", "Storage/Storage.csproj is not copied before 'dotnet restore'")]
     [InlineData("COPY Grains/ Grains/\n", "", "the sources of Grains/ are not copied before 'dotnet publish'")]
     [InlineData("EXPOSE 8080 11111 30000", "ENV Urls=http://127.0.0.1:8080\nEXPOSE 8080 11111 30000", "Silo listens on 127.0.0.1:8080 only")]
     [InlineData("EXPOSE 8080 11111 30000", "ENV ASPNETCORE_HTTP_PORTS=5000\nEXPOSE 8080 11111 30000", "Silo listens on port 5000, which is not declared")]

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.WebhookConsumer.Deliver;
 using Jetstream.WebhookReceiver;
 using Xunit.Abstractions;

@@ -1,6 +1,6 @@
 using System.Text;
 using Azure.Storage.Queues;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.TestSupport;
 using Jetstream.WebhookReceiver;
 using Xunit.Abstractions;
@@ -111,7 +111,7 @@ public sealed class ByteFidelityTests(ITestOutputHelper output)
         });
         await ConsumerHarness.WaitUntilAsync(async () => await harness.DeadLetters.CountAsync() == all.Length, TimeSpan.FromSeconds(60), "every event dead-lettered");
         harness.Receiver.Behaviour = ReceiverBehaviour.Normal;
-        var viaProxy = new DeadLetterQueue(new EventQueueClients(new StorageConnection(proxy.ConnectionString), harness.Clients.Options, new Jetstream.EventQueue.Subscriptions.SubscriptionOptions(), Jetstream.EventQueue.Subscriptions.SubscriptionDocument.DefaultId));
+        var viaProxy = new DeadLetterQueue(new EventQueueClients(new StorageConnection(proxy.ConnectionString), harness.Clients.Options, new Jetstream.Storage.Subscriptions.SubscriptionOptions(), Jetstream.Storage.Subscriptions.SubscriptionDocument.DefaultId));
         Assert.Equal(all.Length, await viaProxy.RedriveAllAsync());
         await harness.Receiver.WaitForUniqueAsync(all.Length, TimeSpan.FromSeconds(60));
 

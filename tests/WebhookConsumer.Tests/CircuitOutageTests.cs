@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Azure.Storage.Queues.Models;
-using Jetstream.EventQueue.Circuits;
-using Jetstream.EventQueue;
+using Jetstream.Storage.Circuits;
+using Jetstream.Storage;
 using Jetstream.WebhookConsumer.Circuit;
 using Jetstream.WebhookReceiver;
 using Microsoft.Extensions.DependencyInjection;
@@ -145,7 +145,7 @@ public sealed class CircuitOutageTests(ITestOutputHelper output)
         Assert.Equal(24, harness.Receiver.Stats.Requests);
         var circuit = Assert.Single(host.Services.GetRequiredService<EndpointCircuits>().All);
         Assert.Equal(EndpointCircuitState.Closed, circuit.Snapshot.State);
-        Assert.Empty(await harness.CircuitReports.ReadAsync(Jetstream.EventQueue.Subscriptions.SubscriptionDocument.DefaultId));
+        Assert.Empty(await harness.CircuitReports.ReadAsync(Jetstream.Storage.Subscriptions.SubscriptionDocument.DefaultId));
     }
 
     /// <summary>The row the Api would read for <c>default</c> once it says <paramref name="state"/>.</summary>
@@ -153,7 +153,7 @@ public sealed class CircuitOutageTests(ITestOutputHelper output)
     {
         EndpointCircuitReport? report = null;
         await ConsumerHarness.WaitUntilAsync(
-            async () => (report = (await store.ReadAsync(Jetstream.EventQueue.Subscriptions.SubscriptionDocument.DefaultId)).FirstOrDefault(r => r.State == state)) is not null,
+            async () => (report = (await store.ReadAsync(Jetstream.Storage.Subscriptions.SubscriptionDocument.DefaultId)).FirstOrDefault(r => r.State == state)) is not null,
             timeout,
             $"the circuit to be reported {state}");
         return report!;

@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues.Models;
-using Jetstream.EventQueue;
-using Jetstream.EventQueue.Circuits;
-using Jetstream.EventQueue.Subscriptions;
+using Jetstream.Storage;
+using Jetstream.Storage.Circuits;
+using Jetstream.Storage.Subscriptions;
 using Jetstream.TestSupport;
 using Jetstream.WebhookReceiver;
 using Microsoft.Extensions.Configuration;
@@ -77,7 +77,7 @@ internal sealed class ConsumerHarness : IAsyncDisposable
     {
         var connectionString = await SharedAzurite.GetConnectionStringAsync();
         var queueOptions = new QueueOptions { Name = TestNames.Queue(name), LargeEventContainer = TestNames.Queue(name + "-large") };
-        var clients = new EventQueueClients(new StorageConnection(connectionString), queueOptions, new Jetstream.EventQueue.Subscriptions.SubscriptionOptions(), Jetstream.EventQueue.Subscriptions.SubscriptionDocument.DefaultId);
+        var clients = new EventQueueClients(new StorageConnection(connectionString), queueOptions, new Jetstream.Storage.Subscriptions.SubscriptionOptions(), Jetstream.Storage.Subscriptions.SubscriptionDocument.DefaultId);
         await clients.EnsureCreatedAsync();
         var secret = NewSecret();
         var receiver = await WebhookReceiverHost.StartAsync(new ReceiverOptions { Secret = secret, RecordDeliveries = recordDeliveries });

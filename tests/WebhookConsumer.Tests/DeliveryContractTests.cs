@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Azure.Storage.Blobs.Models;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.TestSupport;
 using Jetstream.WebhookConsumer.Deliver;
 using Jetstream.WebhookConsumer.Hosting;

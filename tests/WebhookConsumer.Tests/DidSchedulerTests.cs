@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 using Azure.Storage.Queues.Models;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.WebhookConsumer.Deliver;
 using Jetstream.WebhookConsumer.Receive;
 using Jetstream.WebhookConsumer.Schedule;

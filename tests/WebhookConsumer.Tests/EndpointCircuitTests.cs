@@ -1,4 +1,4 @@
-using Jetstream.EventQueue.Circuits;
+using Jetstream.Storage.Circuits;
 using Jetstream.WebhookConsumer.Circuit;
 using Jetstream.WebhookConsumer.Deliver;
 using Jetstream.WebhookConsumer.Hosting;

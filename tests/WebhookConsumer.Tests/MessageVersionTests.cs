@@ -1,5 +1,5 @@
 using Azure.Storage.Queues;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.TestSupport;
 using Jetstream.WebhookConsumer.Hosting;
 using Jetstream.WebhookReceiver;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.WebhookReceiver;
 using Xunit.Abstractions;
 

@@ -1,4 +1,4 @@
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 
 namespace Jetstream.WebhookConsumer.Tests;
 

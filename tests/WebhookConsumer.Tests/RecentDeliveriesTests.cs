@@ -68,5 +68,5 @@ public sealed class RecentDeliveriesTests
 
     private static readonly DateTimeOffset QueuedAt = new(2026, 12, 6, 12, 0, 0, TimeSpan.Zero);
 
-    private static Jetstream.EventQueue.QueuedEvent Event(string id) => new() { EventId = id, Did = "did:plc:recent", TimeUs = 1, QueuedAt = QueuedAt };
+    private static Jetstream.Storage.QueuedEvent Event(string id) => new() { EventId = id, Did = "did:plc:recent", TimeUs = 1, QueuedAt = QueuedAt };
 }

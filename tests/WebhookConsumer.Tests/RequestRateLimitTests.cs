@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.WebhookConsumer.Limits;
 using Jetstream.WebhookReceiver;
 using Xunit.Abstractions;
@@ -132,7 +132,7 @@ public sealed class RequestRateLimitTests(ITestOutputHelper output)
     private static async Task CreateAsync(ConsumerHarness harness, string id, Uri url, int? perSecond, int? timeoutSeconds = null)
     {
         var now = DateTimeOffset.UtcNow;
-        Assert.True(await harness.Store.TryCreateAsync(new EventQueue.Subscriptions.SubscriptionDocument
+        Assert.True(await harness.Store.TryCreateAsync(new Storage.Subscriptions.SubscriptionDocument
         {
             Id = id,
             WantedCollections = ["app.test.event"],

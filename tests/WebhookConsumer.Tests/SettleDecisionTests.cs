@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 using Azure.Storage.Queues.Models;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.WebhookConsumer.Receive;
 using Jetstream.WebhookConsumer.Settle;
 using Microsoft.Extensions.Time.Testing;

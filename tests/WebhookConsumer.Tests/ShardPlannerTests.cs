@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 using Azure.Storage.Queues.Models;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.WebhookConsumer.Circuit;
 using Jetstream.WebhookConsumer.Deliver;
 using Jetstream.WebhookConsumer.Hosting;
@@ -28,7 +28,7 @@ public sealed class ShardPlannerTests
     public ShardPlannerTests()
     {
         _scheduler = new DidScheduler(RetryPolicyTests.Policy(o => o.RetryJitter = 0), _clock, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2));
-        var clients = new EventQueueClients(new StorageConnection("UseDevelopmentStorage=true"), new QueueOptions(), new Jetstream.EventQueue.Subscriptions.SubscriptionOptions(), "default");
+        var clients = new EventQueueClients(new StorageConnection("UseDevelopmentStorage=true"), new QueueOptions(), new Jetstream.Storage.Subscriptions.SubscriptionOptions(), "default");
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
         _context = new ShardContext("default", _scheduler, new DeliveryAttempt(clients), new DeliverySlots(4).AddLane("default"), new WebhookConsumerMetrics(meters), _clock, NullLogger.Instance);
     }

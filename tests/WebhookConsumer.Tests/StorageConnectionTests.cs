@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Azure;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 
 namespace Jetstream.WebhookConsumer.Tests;
 

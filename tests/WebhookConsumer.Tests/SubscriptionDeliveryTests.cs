@@ -1,4 +1,4 @@
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.WebhookReceiver;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -157,9 +157,9 @@ public sealed class SubscriptionDeliveryTests(ITestOutputHelper output)
         Assert.Equal(events.Count, await CountEventsAsync(harness.Clients));
 
         var now = DateTimeOffset.UtcNow;
-        Assert.True(await harness.Store.TryCreateAsync(new Jetstream.EventQueue.Subscriptions.SubscriptionDocument
+        Assert.True(await harness.Store.TryCreateAsync(new Jetstream.Storage.Subscriptions.SubscriptionDocument
         {
-            Id = Jetstream.EventQueue.Subscriptions.SubscriptionDocument.DefaultId,
+            Id = Jetstream.Storage.Subscriptions.SubscriptionDocument.DefaultId,
             Webhook = harness.Webhook(harness.Receiver.Url, [harness.Secret]),
             CreatedAt = now,
             UpdatedAt = now,

@@ -1,4 +1,4 @@
-using Jetstream.EventQueue.Subscriptions;
+using Jetstream.Storage.Subscriptions;
 using Jetstream.WebhookReceiver;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 
 namespace Jetstream.WebhookConsumer.Tests;
 

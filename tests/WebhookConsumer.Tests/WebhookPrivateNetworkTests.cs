@@ -1,6 +1,6 @@
 using System.Net;
 using Jetstream.Atproto.Network;
-using Jetstream.EventQueue.Subscriptions;
+using Jetstream.Storage.Subscriptions;
 
 namespace Jetstream.WebhookConsumer.Tests;
 

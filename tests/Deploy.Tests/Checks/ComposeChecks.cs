@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Jetstream.Deploy.Tests.Files;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.OrleansHosting;
 using Jetstream.TestSupport;
 

@@ -1,5 +1,5 @@
 using Jetstream.Deploy.Tests.Hosts;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.OrleansHosting;
 using Microsoft.Extensions.Configuration;
 

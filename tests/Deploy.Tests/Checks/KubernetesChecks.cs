@@ -1,5 +1,5 @@
 using Jetstream.Deploy.Tests.Files;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.OrleansHosting;
 using Jetstream.TestSupport;
 

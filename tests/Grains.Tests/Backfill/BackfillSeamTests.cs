@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Jetstream.Emulator;
-using Jetstream.EventQueue;
-using Jetstream.EventQueue.Subscriptions;
+using Jetstream.Storage;
+using Jetstream.Storage.Subscriptions;
 using Jetstream.Grains.Interfaces;
 using Jetstream.Grains.Interfaces.Backfill;
 using Jetstream.TestSupport;

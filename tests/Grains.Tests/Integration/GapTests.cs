@@ -83,7 +83,7 @@ public sealed class GapTests(ITestOutputHelper output)
         await AssertReadingGoesOnAsync(scenario, queued);
     }
 
-    private static async Task<(List<EventQueue.QueuedEvent> Queued, long LastSeq)> QueueFirstBatchAsync(IngestionScenario scenario, int seed)
+    private static async Task<(List<Storage.QueuedEvent> Queued, long LastSeq)> QueueFirstBatchAsync(IngestionScenario scenario, int seed)
     {
         scenario.Emulator.PublishMany(IngestionScenario.MixedEvents(seed, count: 300));
         var expected = scenario.ExpectedCommits();
@@ -93,7 +93,7 @@ public sealed class GapTests(ITestOutputHelper output)
         return (queued, lastSeq);
     }
 
-    private static async Task AssertReadingGoesOnAsync(IngestionScenario scenario, List<EventQueue.QueuedEvent> queued)
+    private static async Task AssertReadingGoesOnAsync(IngestionScenario scenario, List<Storage.QueuedEvent> queued)
     {
         var before = scenario.ExpectedCommits();
         scenario.Emulator.PublishMany(IngestionScenario.MixedEvents(seed: 99, count: 300));

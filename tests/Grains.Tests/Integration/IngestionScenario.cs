@@ -1,5 +1,5 @@
 using Jetstream.Emulator;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.Grains.Interfaces;
 using Jetstream.Grains.Interfaces.Events;
 using Jetstream.TestSupport;

@@ -1,6 +1,6 @@
 using System.Text;
 using Azure.Storage.Queues;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.TestSupport;
 
 namespace Jetstream.Grains.Tests.Integration;
@@ -23,7 +23,7 @@ public sealed class QueueWireFidelityTests
         var storage = await SharedAzurite.GetConnectionStringAsync();
         await using var proxy = StorageProxy.Start(storage, SegmentBytes);
         var options = new QueueOptions { Name = TestNames.Queue("wire"), LargeEventContainer = TestNames.Queue("wire-large") };
-        var writer = new EventQueueClients(new StorageConnection(proxy.ConnectionString), options, new Jetstream.EventQueue.Subscriptions.SubscriptionOptions(), Jetstream.EventQueue.Subscriptions.SubscriptionDocument.DefaultId);
+        var writer = new EventQueueClients(new StorageConnection(proxy.ConnectionString), options, new Jetstream.Storage.Subscriptions.SubscriptionOptions(), Jetstream.Storage.Subscriptions.SubscriptionDocument.DefaultId);
         await writer.EnsureCreatedAsync();
         var reader = QueueReader.Client(storage, options.Name);
         try

@@ -1,5 +1,5 @@
 using Azure.Storage.Blobs;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.TestSupport;
 
 namespace Jetstream.Grains.Tests.Integration;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Jetstream.Emulator;
-using Jetstream.EventQueue;
-using Jetstream.EventQueue.Subscriptions;
+using Jetstream.Storage;
+using Jetstream.Storage.Subscriptions;
 using Jetstream.TestSupport;
 using Xunit.Abstractions;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.TestSupport;
 
 namespace Jetstream.Grains.Tests.Unit;

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Jetstream.EventQueue;
-using Jetstream.EventQueue.Subscriptions;
+using Jetstream.Storage;
+using Jetstream.Storage.Subscriptions;
 using Jetstream.Grains.Backfill;
 using Jetstream.Grains.Interfaces.Backfill;
 using Microsoft.Extensions.DependencyInjection;

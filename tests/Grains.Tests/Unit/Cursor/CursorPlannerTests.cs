@@ -122,5 +122,5 @@ public sealed class CursorPlannerTests
     private static ConnectionEvent Ready(string endpoint, bool stalled = false, long? serverCursor = null) =>
         new(ConnectionEventKind.ReadyToConnect, endpoint, JetstreamWires.Create(endpoint)!, ServerCursor: serverCursor, LastSessionStalled: stalled);
 
-    private static string EventIds(int n) => Jetstream.EventQueue.EventIds.ForCommit("did:plc:unit", "app.test.record", "k" + n, "rev", "create");
+    private static string EventIds(int n) => Jetstream.Storage.EventIds.ForCommit("did:plc:unit", "app.test.record", "k" + n, "rev", "create");
 }

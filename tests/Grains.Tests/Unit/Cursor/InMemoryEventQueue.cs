@@ -1,4 +1,4 @@
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.Grains.Processing;
 
 namespace Jetstream.Grains.Tests.Unit.Cursor;

@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.Grains.Processing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;

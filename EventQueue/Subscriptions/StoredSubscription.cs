@@ -1,6 +1,0 @@
-using Azure;
-
-namespace Jetstream.EventQueue.Subscriptions;
-
-/// <summary>A subscription document with the version (ETag) it was read at.</summary>
-public sealed record StoredSubscription(SubscriptionDocument Document, ETag Version);

@@ -1,9 +1,0 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-
-namespace Jetstream.EventQueue.Subscriptions;
-
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true)]
-[JsonSerializable(typeof(SubscriptionDocument))]
-[JsonSerializable(typeof(string[]))]
-internal sealed partial class SubscriptionJsonContext : JsonSerializerContext;

@@ -1,0 +1,110 @@
+using System.Buffers;
+using System.IO.Compression;
+using System.Text.Json;
+
+namespace Jetstream.Storage;
+
+/// <summary>
+/// Version 2, packed by compressed size in one pass: each event's JSON goes into one deflate stream as it is added,
+/// and the message is cut when the next event could take it past the limit. What is written but still inside the
+/// compressor is counted at its worst case (<see cref="WorstCase"/>); when that says full, a sync flush makes the
+/// output exact and only then decides, so messages are cut within about one event of the limit without ever
+/// compressing anything twice. Flushes come a dozen or so per message (each one is needed only when the worst case of
+/// what is unflushed reaches the room left, which shrinks by the compression ratio every time), and cost a few bytes.
+/// </summary>
+internal sealed class CompressedMessagePacker : MessagePacker
+{
+    // What the end of the stream adds after the last event: the content's suffix, the final block's end.
+    private static readonly int FinishBytes = WorstCase(CompressedMessage.ContentSuffix.Length);
+
+    private readonly int _capacity;
+    private readonly MemoryStream _compressed = new();
+    private readonly ArrayBufferWriter<byte> _json = new(4096);
+    private readonly Utf8JsonWriter _writer;
+    private DeflateStream? _deflate;
+    private int _unflushed;
+
+    public CompressedMessagePacker(int maxMessageBytes, int maxEventsPerMessage)
+        : base(maxMessageBytes, maxEventsPerMessage)
+    {
+        _capacity = CompressedMessage.CompressedCapacity(maxMessageBytes);
+        _writer = new Utf8JsonWriter(_json, new JsonWriterOptions { SkipValidation = true });
+    }
+
+    public override int Version => QueueMessageCodec.CompressedVersion;
+
+    /// <summary>
+    /// The most deflate makes of <paramref name="bytes"/> input: 9 bits a byte (literals from 144 up in the fixed
+    /// Huffman code that zlib-ng's fastest level always uses; other levels choose stored blocks sooner than more), plus
+    /// block headers and a sync flush's empty stored block.
+    /// </summary>
+    public static int WorstCase(int bytes) => bytes + (bytes >> 3) + (bytes >> 8) + 64;
+
+    public override bool FitsAlone(QueuedEvent queuedEvent) =>
+        WorstCase(CompressedMessage.ContentPrefix.Length + QueuedEventJson.EstimateSize(queuedEvent, asciiOnly: false)) + FinishBytes <= _capacity;
+
+    public override bool TryAdd(QueuedEvent queuedEvent)
+    {
+        if (Count > 0 && IsFull)
+        {
+            return false;
+        }
+
+        _json.Clear();
+        if (Count > 0)
+        {
+            _json.Write(","u8);
+        }
+
+        _writer.Reset(_json);
+        QueuedEventJson.Write(_writer, queuedEvent, asciiOnly: false);
+        _writer.Flush();
+        var bytes = _json.WrittenCount;
+        if (Count == 0)
+        {
+            _deflate = new DeflateStream(_compressed, CompressedMessage.Level, leaveOpen: true);
+            _deflate.Write(CompressedMessage.ContentPrefix);
+            _unflushed = CompressedMessage.ContentPrefix.Length;
+        }
+        else if (!Fits(bytes))
+        {
+            _deflate!.Flush();
+            _unflushed = 0;
+            if (!Fits(bytes))
+            {
+                return false;
+            }
+        }
+
+        _deflate!.Write(_json.WrittenSpan);
+        _unflushed += bytes;
+        Count++;
+        return true;
+    }
+
+    public override BinaryData Finish()
+    {
+        if (_deflate is null)
+        {
+            throw new InvalidOperationException("No event was added to the message.");
+        }
+
+        _deflate.Write(CompressedMessage.ContentSuffix);
+        _deflate.Dispose();
+        _deflate = null;
+        var body = CompressedMessage.Wrap(_compressed.GetBuffer().AsSpan(0, (int)_compressed.Length));
+        Clear();
+        return body;
+    }
+
+    public override void Clear()
+    {
+        _deflate?.Dispose();
+        _deflate = null;
+        _compressed.SetLength(0);
+        _unflushed = 0;
+        Count = 0;
+    }
+
+    private bool Fits(int bytes) => _compressed.Length + WorstCase(_unflushed + bytes) + FinishBytes <= _capacity;
+}
