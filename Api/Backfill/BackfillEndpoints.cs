@@ -75,9 +75,6 @@ public static class BackfillEndpoints
         return app;
     }
 
-    /// <summary>Starts a backfill for a subscription just created with <c>"backfill": true</c>.</summary>
-    public static Task<BackfillStartResult> StartAsync(IGrainFactory grains, string id) => JobOf(grains, id).Start(null);
-
     private static IResult ToResult(string id, BackfillStartResult result) => result switch
     {
         { Status: { } status } => TypedResults.Json(BackfillResponse.From(status), ApiJsonContext.Default.BackfillResponse, statusCode: StatusCodes.Status202Accepted),

@@ -21,7 +21,7 @@ public static class SubscriptionEndpoints
             .WithDescription("List subscriptions with a status summary (admin token)")
             .Produces<SubscriptionListResponse>();
 
-        group.MapPost(string.Empty, async (HttpRequest request, SubscriptionService service, SubscriptionValidator validator, IGrainFactory grains, CancellationToken cancellationToken) =>
+        group.MapPost(string.Empty, async (HttpRequest request, SubscriptionService service, SubscriptionValidator validator, CancellationToken cancellationToken) =>
             {
                 var (body, problem) = await RequestBody.ReadAsync(request, ApiJsonContext.Default.SubscriptionRequest);
                 if (problem is not null)
@@ -39,11 +39,6 @@ public static class SubscriptionEndpoints
                 {
                     return TypedResults.Problem($"A subscription '{body!.Id}' exists already; PUT /subscriptions/{body.Id} replaces its settings.",
                         statusCode: StatusCodes.Status409Conflict, title: "Subscription exists");
-                }
-
-                if (body!.Backfill is true)
-                {
-                    await Backfill.BackfillEndpoints.StartAsync(grains, created.Id);
                 }
 
                 var location = ApiRoutes.Subscriptions + "/" + created.Id;

@@ -43,6 +43,14 @@ public sealed class SubscriptionService(
         }
 
         ApiLog.SubscriptionChanged(logger, document.Id, "created");
+        if (request.Backfill is true)
+        {
+            // Before the processor runs: the job holds every live commit while it discovers. A commit queued before
+            // the hold, at a rev the snapshot covers, is one no later commit can undo (a delete the snapshot holds is
+            // dropped), so a receiver would keep a record the network no longer has.
+            await grains.GetGrain<IBackfillJobGrain>(document.Id).Start(null);
+        }
+
         if (document.Enabled)
         {
             await stats.ProcessorOf(document.Id).EnsureRunning();
