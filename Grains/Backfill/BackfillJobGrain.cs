@@ -77,6 +77,7 @@ public sealed class BackfillJobGrain(
         var previous = state.State.RunId;
         state.State = new BackfillJobState { RunId = previous + 1, State = BackfillState.Running, StartedAt = time.GetUtcNow(), Discovered = listed is not null };
         ResetMemory();
+        _dispatcher.WantedCollections = subscription.WantedCollections;
         if (distinct is not null)
         {
             await repos.AddPendingAsync(Key, state.State.RunId, distinct);
@@ -179,6 +180,8 @@ public sealed class BackfillJobGrain(
                     await FinishAsync(BackfillState.Cancelled, deleted ? "the subscription was deleted" : "the subscription was paused", deleted);
                     return;
                 }
+
+                _dispatcher.WantedCollections = stored.Document.WantedCollections;
             }
 
             if (!state.State.Discovered && _discovery is null or { IsCompleted: true })

@@ -15,6 +15,7 @@ namespace Jetstream.Grains.Backfill;
 public sealed class DeliveredIndex
 {
     private const int BatchSize = 100;
+    private const int PageSize = 1000;
     private readonly TableClient _table;
     private readonly CreateOnce _creation;
 
@@ -31,17 +32,35 @@ public sealed class DeliveredIndex
         var pk = PartitionKey(subscriptionId, did);
         // '}' follows '|': the range is exactly this collection's rows.
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {collection + "|"} and RowKey lt {collection + "}"}");
-        await foreach (var row in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["RowKey", "Cid"], cancellationToken: cancellationToken))
+        await foreach (var row in _table.QueryAsync<TableEntity>(filter, maxPerPage: PageSize, select: ["RowKey", "Cid"], cancellationToken: cancellationToken))
         {
             yield return ToRecord(row);
         }
+    }
+
+    /// <summary>
+    /// Every delivered record of the repository in one query if they fit one page (most repositories, and all of a
+    /// first backfill, which has none), sorted as the table sorts them: by collection, then rkey. Null when there are
+    /// more: the caller then streams them a collection at a time. One query instead of one per collection plus one
+    /// for the gone ones, per repository (bench row b).
+    /// </summary>
+    internal async Task<IReadOnlyList<DeliveredRecord>?> ReadIfSmallAsync(string subscriptionId, string did, CancellationToken cancellationToken = default)
+    {
+        await _creation.EnsureAsync(cancellationToken);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionKey(subscriptionId, did)}");
+        await foreach (var page in _table.QueryAsync<TableEntity>(filter, maxPerPage: PageSize, select: ["RowKey", "Cid"], cancellationToken: cancellationToken).AsPages())
+        {
+            return page.ContinuationToken is null ? page.Values.Select(ToRecord).ToArray() : null;
+        }
+
+        return [];
     }
 
     internal async IAsyncEnumerable<DeliveredRecord> ReadAllAsync(string subscriptionId, string did, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await _creation.EnsureAsync(cancellationToken);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionKey(subscriptionId, did)}");
-        await foreach (var row in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["RowKey", "Cid"], cancellationToken: cancellationToken))
+        await foreach (var row in _table.QueryAsync<TableEntity>(filter, maxPerPage: PageSize, select: ["RowKey", "Cid"], cancellationToken: cancellationToken))
         {
             yield return ToRecord(row);
         }

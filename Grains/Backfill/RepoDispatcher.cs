@@ -15,9 +15,20 @@ internal sealed class RepoDispatcher(IGrainFactory grains, string subscriptionId
     // Dispatch ids only need to differ from those of an earlier activation: the caller seeds them from the clock.
     private long _nextDispatch = firstDispatchId;
 
+    /// <summary>
+    /// The subscription's collection filter, set by the job whenever it reads the subscription (at start and at its
+    /// checks, which also stop the run when the subscription is deleted or paused); nothing is sent before the first.
+    /// </summary>
+    public string[]? WantedCollections { get; set; }
+
     /// <summary>Sends every repository the scheduler lets go now.</summary>
     public void Send(BackfillRun run, long runId, DateTimeOffset now)
     {
+        if (WantedCollections is not { } collections)
+        {
+            return;
+        }
+
         foreach (var (did, host) in run.Scheduler.Take(now))
         {
             if (run.Find(did) is not { IsFinished: false } row)
@@ -27,7 +38,7 @@ internal sealed class RepoDispatcher(IGrainFactory grains, string subscriptionId
                 continue;
             }
 
-            var work = new BackfillRepoWork(subscriptionId, runId, did, row.Host!, ++_nextDispatch);
+            var work = new BackfillRepoWork(subscriptionId, runId, did, row.Host!, ++_nextDispatch, collections);
             _inFlight[did] = new InFlight(work, now);
             _ = Grain(did).Run(work);
         }

@@ -16,7 +16,6 @@ public sealed class RepositoryBackfill(
     IRepositorySource source,
     DeliveredIndex delivered,
     EventQueueClientsFactory queues,
-    SubscriptionStore subscriptions,
     IOptions<BackfillOptions> options,
     BackfillMetrics metrics,
     IGrainFactory grains,
@@ -27,23 +26,19 @@ public sealed class RepositoryBackfill(
         BackfillRepoOutcome Result(BackfillRepoResult result, string? reason, long records = 0, long bytes = 0, DateTimeOffset? retryAfter = null, string? rev = null) =>
             new(work.RunId, work.Did, result, reason, records, bytes, retryAfter, work.DispatchId, rev);
 
-        if (await subscriptions.GetAsync(work.SubscriptionId, cancellationToken) is not { Document: { Lifecycle: SubscriptionLifecycle.Active } subscription })
-        {
-            return Result(BackfillRepoResult.Stopped, "the subscription is being deleted");
-        }
-
         var writer = new BackfillQueueWriter(queues.For(work.SubscriptionId), TimeSpan.FromSeconds(options.Value.HoldSeconds));
         long bytes = 0;
         try
         {
             await using var reader = await source.OpenAsync(work.Did, new Uri(work.PdsEndpoint), options.Value.Verify, cancellationToken);
-            var filter = new CollectionFilter(subscription.WantedCollections);
+            var filter = new CollectionFilter(work.WantedCollections);
             var changes = new List<RepairChange>();
+            var known = await DeliveredView.OpenAsync(delivered, work.SubscriptionId, work.Did, cancellationToken);
             var diff = RepairWalk.DiffAsync(
                 reader.ReadRecordsAsync(filter, cancellationToken),
                 filter,
-                collection => delivered.ReadCollectionAsync(work.SubscriptionId, work.Did, collection, cancellationToken),
-                () => delivered.ReadAllAsync(work.SubscriptionId, work.Did, cancellationToken),
+                collection => known.In(collection, cancellationToken),
+                () => known.All(cancellationToken),
                 cancellationToken);
             await foreach (var change in diff)
             {
