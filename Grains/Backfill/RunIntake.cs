@@ -95,9 +95,11 @@ internal sealed class RunIntake(
         }
 
         run.Place(next);
-        await repos.SaveAsync(subscriptionId, runId, next);
         if (next.IsFinished)
         {
+            // Only an outcome is written: a PDS found is kept in memory (a job that lost its silo looks it up again),
+            // which saves a table request per repository (bench row b).
+            await repos.SaveAsync(subscriptionId, runId, next);
             metrics.RepoFinished(next.State);
             await handOver.ReleaseAsync([LiveHandOver.For(next)]);
         }
