@@ -2,7 +2,6 @@ using Jetstream.EventQueue;
 using Jetstream.Grains.Backfill;
 using Jetstream.Grains.Interfaces.Events;
 using Jetstream.TestSupport;
-using Microsoft.Extensions.Options;
 
 namespace Jetstream.Grains.Tests.Backfill;
 
@@ -18,10 +17,11 @@ public sealed class DeliveredViewTests
     public async Task Held_or_streamed_the_walk_sees_each_collection_in_rkey_order_and_every_row(int records)
     {
         var index = new DeliveredIndex(new StorageConnection(await SharedAzurite.GetConnectionStringAsync()),
-            Options.Create(new BackfillOptions { DeliveredTable = TestNames.Table("delivered") }));
+            Microsoft.Extensions.Options.Options.Create(new BackfillOptions { DeliveredTable = TestNames.Table("delivered") }));
         // "a.b" is a prefix of "a.bc": their row keys interleave differently from their (collection, rkey) order.
         var written = Enumerable.Range(0, records)
-            .Select(i => new RepairChange(RepairChange.Create, i % 2 == 0 ? "a.b" : "a.bc", $"3k{i:D5}", $"cid{i}", null))
+            .Select(i => (Collection: i % 2 == 0 ? "a.b" : "a.bc", Rkey: $"3k{i:D5}", Cid: $"cid{i}"))
+            .Select(r => new RepairChange(RepairChange.Create, r.Collection, r.Rkey, r.Cid, new RepositoryRecord(r.Collection, r.Rkey, r.Cid, default)))
             .ToList();
         await index.ApplyAsync("sub", "did:plc:one", written);
 
@@ -41,7 +41,7 @@ public sealed class DeliveredViewTests
     public async Task A_repository_never_delivered_reads_as_empty()
     {
         var index = new DeliveredIndex(new StorageConnection(await SharedAzurite.GetConnectionStringAsync()),
-            Options.Create(new BackfillOptions { DeliveredTable = TestNames.Table("delivered") }));
+            Microsoft.Extensions.Options.Options.Create(new BackfillOptions { DeliveredTable = TestNames.Table("delivered") }));
 
         var view = await DeliveredView.OpenAsync(index, "sub", "did:plc:none", CancellationToken.None);
 
