@@ -1,4 +1,4 @@
-using Jetstream.EventQueue;
+using Jetstream.Storage;
 using Jetstream.Grains.Backfill;
 using Jetstream.Grains.Interfaces.Events;
 using Jetstream.TestSupport;
