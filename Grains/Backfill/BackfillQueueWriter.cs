@@ -34,14 +34,14 @@ internal sealed class BackfillQueueWriter(EventQueueClients queue, TimeSpan hold
 
         if (!_packer.TryAdd(queuedEvent))
         {
-            await SendAsync(hold, cancellationToken);
+            await SendAsync(cancellationToken);
             _packer.TryAdd(queuedEvent);
         }
 
         Events++;
         if (_packer.IsFull)
         {
-            await SendAsync(hold, cancellationToken);
+            await SendAsync(cancellationToken);
         }
     }
 
@@ -50,10 +50,7 @@ internal sealed class BackfillQueueWriter(EventQueueClients queue, TimeSpan hold
     {
         if (_packer.Count > 0)
         {
-            // Called once the repository is read and verified to its end, so a last message with none held before it
-            // (most repositories: a few records fit one) is sent visible, saving its visibility update: one request of
-            // the two a small repository cost the queue (bench row b).
-            await SendAsync(_held.Count == 0 ? TimeSpan.Zero : hold, cancellationToken);
+            await SendAsync(cancellationToken);
         }
 
         foreach (var receipt in _held)
@@ -83,7 +80,7 @@ internal sealed class BackfillQueueWriter(EventQueueClients queue, TimeSpan hold
         _held.Clear();
     }
 
-    private async Task SendAsync(TimeSpan visibilityTimeout, CancellationToken cancellationToken)
+    private async Task SendAsync(CancellationToken cancellationToken)
     {
         foreach (var (blobName, body) in _blobs)
         {
@@ -91,10 +88,7 @@ internal sealed class BackfillQueueWriter(EventQueueClients queue, TimeSpan hold
         }
 
         _blobs.Clear();
-        var receipt = await queue.Queue.SendMessageAsync(_packer.Finish(), visibilityTimeout: visibilityTimeout, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken);
-        if (visibilityTimeout > TimeSpan.Zero)
-        {
-            _held.Add(receipt.Value);
-        }
+        var receipt = await queue.Queue.SendMessageAsync(_packer.Finish(), visibilityTimeout: hold, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken);
+        _held.Add(receipt.Value);
     }
 }
