@@ -45,15 +45,21 @@ public sealed class LiveSeam(
         }
     });
 
-    /// <summary>Stored first, then in memory: once this returns, the job may fetch them.</summary>
+    /// <summary>
+    /// In memory first, then stored; once this returns, the job may fetch them. Not the other way round: the reading
+    /// loop runs on between this call's awaits (the call itself can be what activated the processor, reading from the
+    /// subscription's creation), and a commit read while the set was being stored passed unheld and came again in the
+    /// snapshot under its backfill id (the end-to-end test's "delivered under 2 webhook-ids").
+    /// </summary>
     public async Task HoldAsync(IReadOnlyCollection<string> dids)
     {
         await LoadAsync();
-        await table.AddToSetAsync(subscriptionId, dids, stopping);
         foreach (var did in dids)
         {
             Add(did);
         }
+
+        await table.AddToSetAsync(subscriptionId, dids, stopping);
     }
 
     /// <summary>Records each hand-over and starts it; it runs on after this returns, and again after a silo's death.</summary>
