@@ -60,34 +60,5 @@ public sealed class ExecutableTests
         }
     }
 
-    /// <summary>Starts the emulator; its stdout and stderr are collected so the pipes never fill up.</summary>
-    private static (Process Process, StringBuilder Output) Start(string arguments)
-    {
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        var info = new ProcessStartInfo(dotnet, $"\"{Dll}\" {arguments}")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        var output = new StringBuilder();
-        var process = new Process { StartInfo = info };
-        process.OutputDataReceived += (_, e) => Append(output, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return (process, output);
-    }
-
-    private static void Append(StringBuilder output, string? line)
-    {
-        if (line is not null)
-        {
-            lock (output)
-            {
-                output.AppendLine(line);
-            }
-        }
-    }
+    private static (Process Process, StringBuilder Output) Start(string arguments) => ExecutableRun.Start(Dll, arguments);
 }
