@@ -11,8 +11,9 @@ using Orleans.Placement;
 namespace Jetstream.Grains;
 
 /// <summary>
-/// One subscription's reading (the grain key is the subscription id). The grain composes the steps and runs the loop
-/// on its own scheduler; data flows one way: transport (<see cref="JetstreamConnection"/>) → decode and filter
+/// One subscription's reading (the grain key is the subscription id). The grain keeps the Orleans surface (calls,
+/// timer, reminder, activation and deactivation), composes the steps and starts the <see cref="ReadingLoop"/> on its
+/// own scheduler; data flows one way: transport (<see cref="JetstreamConnection"/>) → decode and filter
 /// (<see cref="FrameHandler"/>) → <see cref="QueueSink"/> → the acknowledged <see cref="CursorPosition"/> →
 /// <see cref="ProcessorCheckpoint"/>, so the durable cursor is never ahead of the queue. Before each connection the
 /// <see cref="CursorPlanner"/> says where to resume, from the sink's position; the connection is then opened there.
@@ -49,8 +50,8 @@ public sealed class JetstreamProcessorGrain(
     private ProcessorReminder _reminder = null!;
     private StartupGate _startup = null!;
     private Task _run = Task.CompletedTask;
-    private CancellationTokenSource? _paused;
     private StreamIngest _ingest = null!;
+    private ReadingLoop _loop = null!;
     private QueueWriteWatchers _watchers = null!;
     private string? _notReadyError;
     private DateTimeOffset _startedAt;
@@ -76,6 +77,7 @@ public sealed class JetstreamProcessorGrain(
         _connection = new JetstreamConnection(_options, dictionaries, http, time, logger, Key);
         _reminder = new ProcessorReminder(this, TimeSpan.FromSeconds(_options.KeepAliveReminderSeconds), logger, Key);
         _ingest = new StreamIngest(state, _sink, _frames, _checkpoint, _window, time, metrics, logger, Key, _stopSending.Token);
+        _loop = new ReadingLoop(_connection, _cursors, _ingest, _sink, time);
         _startup = new StartupGate(subscriptions, queue, _reminder, time, retryDelay, logger, Key);
         metrics.Cursor(state.State.Cursor);
         Log.Starting(logger, Key, state.State.Cursor, state.State.CursorEndpoint);
@@ -109,7 +111,7 @@ public sealed class JetstreamProcessorGrain(
     public Task<ConnectionStatus> GetStatus()
     {
         _ingest.TakeAcknowledged();
-        return Task.FromResult(ProcessorReport.Status(_connection.Status(), _sink, Counters, _notReadyError, _paused is not null, time.GetUtcNow()));
+        return Task.FromResult(ProcessorReport.Status(_connection.Status(), _sink, Counters, _notReadyError, _loop.IsPaused, time.GetUtcNow()));
     }
 
     public Task<ProcessorStats> ResetStats()
@@ -135,6 +137,7 @@ public sealed class JetstreamProcessorGrain(
         {
             // Deleted, or on its way out: Delete() does the rest; until then nothing more is read.
             _subscription = _subscription with { Enabled = false };
+            _loop.Enabled = false;
             Interrupt();
             return;
         }
@@ -197,16 +200,12 @@ public sealed class JetstreamProcessorGrain(
     private void Use(SubscriptionDocument subscription)
     {
         _subscription = subscription;
+        _loop.Enabled = subscription.Enabled;
         _frames.Filter = EventFilter.For(subscription);
         _connection.UseEndpoints(subscription.Endpoints.Length > 0 ? subscription.Endpoints : _options.Endpoints);
     }
 
-    /// <summary>Ends the current session, or the paused wait, so the loop starts over with what changed.</summary>
-    private void Interrupt()
-    {
-        _connection.Interrupt();
-        _paused?.Cancel();
-    }
+    private void Interrupt() => _loop.Interrupt();
 
     private async Task RunAsync(CancellationToken stopping)
     {
@@ -228,54 +227,7 @@ public sealed class JetstreamProcessorGrain(
         _cursors.StartFromCreation(_sink.Position, subscription.CreatedAt, time.GetUtcNow(), _options.ReplayWindowHours);
         await _seam.LoadAsync();
         await _connection.UpdateFiltersAsync(WireFilters.For(subscription), stopping);
-        try
-        {
-            while (true)
-            {
-                if (!_subscription.Enabled)
-                {
-                    await PausedAsync(stopping);
-                    continue;
-                }
-
-                var next = await _connection.NextAsync(stopping);
-                if (next.Kind == ConnectionEventKind.ReadyToConnect)
-                {
-                    // The plan is made first, from the sink's position; the connection only uses the cursor it is given.
-                    StartPendingReplay();
-                    var plan = _cursors.Plan(next, _sink.Position);
-                    _ingest.Begin(plan);
-                    next = await _connection.ConnectAsync(plan.Cursor, stopping);
-                }
-
-                if (await _ingest.HandleAsync(next, stopping))
-                {
-                    _connection.Progressed();
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-        }
-    }
-
-    private async Task PausedAsync(CancellationToken stopping)
-    {
-        using var paused = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        _paused = paused;
-        StartPendingReplay();
-        await Task.Delay(Timeout.InfiniteTimeSpan, time, paused.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
-        _paused = null;
-        stopping.ThrowIfCancellationRequested();
-    }
-
-    /// <summary>Between sessions or while paused (the sink is idle then): a requested replay moves the position back.</summary>
-    private void StartPendingReplay()
-    {
-        if (_cursors.TakeReplay() is { } start)
-        {
-            _ingest.MoveTo(start);
-        }
+        await _loop.RunAsync(stopping);
     }
 
     private Task OnTimerAsync()
