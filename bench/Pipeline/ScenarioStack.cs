@@ -15,6 +15,8 @@ internal sealed class ScenarioStack : IAsyncDisposable
     private readonly Azurite _azurite;
     private readonly string _id = Guid.NewGuid().ToString("N")[..8];
     private Uri? _siloMetrics;
+    private ThreadCpu? _siloTiering;
+    private ThreadCpu? _consumerTiering;
     private Uri? _consumerMetrics;
 
     private ScenarioStack(RepoLayout layout, Azurite azurite, StreamProfile profile, ChildProcess emulator, EmulatorControl control)
@@ -115,6 +117,7 @@ internal sealed class ScenarioStack : IAsyncDisposable
         }
 
         Silo = ChildProcess.StartDotnet("silo", _layout.SiloDll, [], silo);
+        _siloTiering = ThreadCpu.Watch(Silo.Pid, ThreadCpu.TieredCompilation);
         _siloMetrics = new Uri($"http://127.0.0.1:{siloHttp}/metrics");
 
         var consumerHttp = FreePort.Next();
@@ -137,6 +140,7 @@ internal sealed class ScenarioStack : IAsyncDisposable
         }
 
         Consumer = ChildProcess.StartDotnet("consumer", _layout.ConsumerDll, [], consumer);
+        _consumerTiering = ThreadCpu.Watch(Consumer.Pid, ThreadCpu.TieredCompilation);
         _consumerMetrics = new Uri($"http://127.0.0.1:{consumerHttp}/metrics");
 
         await Ports.WaitUntilAsync(async () => (await Control.StatsAsync()).Connections >= 1, TimeSpan.FromSeconds(90), "The processor's subscription", Silo);
@@ -197,7 +201,7 @@ internal sealed class ScenarioStack : IAsyncDisposable
         return new JitTotals(
             (await MetricsAsync(silo, Time)).Sum(s => s.Value), (long)(await MetricsAsync(silo, Methods)).Sum(s => s.Value),
             (await MetricsAsync(consumer, Time)).Sum(s => s.Value), (long)(await MetricsAsync(consumer, Methods)).Sum(s => s.Value),
-            ThreadCpu.Seconds(Silo!.Pid, ThreadCpu.TieredCompilation), ThreadCpu.Seconds(Consumer!.Pid, ThreadCpu.TieredCompilation));
+            _siloTiering!.Seconds, _consumerTiering!.Seconds);
     }
 
     private Task<List<(string Labels, double Value)>> SiloMetricsAsync(string metric) =>
@@ -246,6 +250,8 @@ internal sealed class ScenarioStack : IAsyncDisposable
             await Probe.DisposeAsync();
         }
 
+        _siloTiering?.Dispose();
+        _consumerTiering?.Dispose();
         foreach (var process in new[] { Consumer, Silo, Emulator })
         {
             if (process is not null)

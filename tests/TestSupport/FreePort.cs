@@ -5,12 +5,56 @@ namespace Jetstream.TestSupport;
 
 public static class FreePort
 {
-    /// <summary>A loopback TCP port that was free a moment ago.</summary>
+    /// <summary>How long a port handed out stays reserved for its taker (time enough for a child process to listen).</summary>
+    public static readonly TimeSpan ReservedFor = TimeSpan.FromMinutes(10);
+
+    // One empty file per port handed out, shared by every process on the machine.
+    private static readonly string Reservations = Path.Combine(Path.GetTempPath(), "jetstream-free-ports");
+
+    /// <summary>
+    /// A loopback TCP port that was free a moment ago and that no other caller on this machine (in any process) was
+    /// given in the last <see cref="ReservedFor"/>. The kernel's own free port is not enough: it is free again as soon
+    /// as the probe closes, so two benchmarks or test runs started in the same second were handed the same port for
+    /// the child processes they start a moment later.
+    /// </summary>
     public static int Next()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; ; attempt++)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            if (TryReserve(port) || attempt >= 100)
+            {
+                return port;
+            }
+        }
+    }
+
+    /// <summary>Marks <paramref name="port"/> as taken; false when another caller reserved it less than <see cref="ReservedFor"/> ago.</summary>
+    public static bool TryReserve(int port)
+    {
+        Directory.CreateDirectory(Reservations);
+        var path = Path.Combine(Reservations, port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        try
+        {
+            if (File.Exists(path) && DateTime.UtcNow - File.GetLastWriteTimeUtc(path) > ReservedFor)
+            {
+                File.Delete(path);
+            }
+
+            // CreateNew is atomic across processes: of two callers, exactly one creates the file.
+            using var _ = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     public static async Task<bool> IsListeningAsync(int port)
