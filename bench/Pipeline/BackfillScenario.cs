@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Jetstream.WebhookReceiver;
 
 namespace Jetstream.Bench.Pipeline;
 
@@ -50,7 +51,7 @@ internal sealed class BackfillScenario(BenchContext context)
         await using var network = await AtprotoNetwork.StartAsync(context.Layout, row.Repos, row.MatchingPerRepo, row.OtherPerRepo, Settings.BackfillPdsHosts, Collection);
         BenchContext.Log($"backfill {row.Row}: repositories ready in {network.Prebuild.TotalSeconds:F1} s{(network.FromKeptCache ? " (kept from an earlier run)" : "")}");
         await using var jetstream = await ScenarioStack.StartEmulatorAsync(context.Layout, azurite, LiveProfile);
-        await using var receiver = await EventReceiver.StartAsync(trackEvents: false, splitBackfill: true);
+        await using var receiver = await BenchReceivers.EventsAsync(trackEvents: false, splitBackfill: true);
         // A subscription and tables of this row's own: the repair index is keyed by subscription and DID, and every row's
         // network has the same DIDs (seed 1), so a shared one would make a later row a repair of an earlier one.
         var run = Guid.NewGuid().ToString("N")[..8];
@@ -83,8 +84,8 @@ internal sealed class BackfillScenario(BenchContext context)
         var started = DateTime.UtcNow;
         await cluster.StartBackfillAsync(subscriptionId);
         var (status, error) = await WaitForEndAsync(cluster, subscriptionId, receiver, row, started);
-        var last = receiver.LastBackfillArrival ?? DateTime.UtcNow;
-        var live = receiver.Latency();
+        var last = receiver.Events.LastBackfillArrival ?? DateTime.UtcNow;
+        var live = Percentiles.Of(receiver.Events.LatencyMillis());
         var livePerSecond = live.Count / Math.Max(0.001, (last - started).TotalSeconds);
         if (row.Live)
         {
@@ -97,12 +98,12 @@ internal sealed class BackfillScenario(BenchContext context)
         }
 
         var usage = window.Stop();
-        var counts = receiver.Counts;
+        var counts = receiver.Stats;
         var stats = await network.StatsAsync();
         var result = row with
         {
-            Delivered = receiver.BackfillEvents,
-            DuplicateIds = counts.DuplicateIds,
+            Delivered = receiver.Events.BackfillEvents,
+            DuplicateIds = counts.Duplicates,
             Rejected = counts.Rejected,
             Seconds = (last - started).TotalSeconds,
             JobStatus = status,
@@ -129,7 +130,7 @@ internal sealed class BackfillScenario(BenchContext context)
     /// Until every expected record arrived, or the job ended and nothing more arrived for a while (a repository that
     /// failed), or the timeout; the job's counts at the end, and what went wrong if anything.
     /// </summary>
-    private async Task<(string Status, string? Error)> WaitForEndAsync(SubscriptionCluster cluster, string subscriptionId, EventReceiver receiver, BackfillRowResult row, DateTime started)
+    private async Task<(string Status, string? Error)> WaitForEndAsync(SubscriptionCluster cluster, string subscriptionId, WebhookReceiverHost receiver, BackfillRowResult row, DateTime started)
     {
         var deadline = started + Settings.BackfillTimeout;
         var lastCount = -1L;
@@ -138,7 +139,7 @@ internal sealed class BackfillScenario(BenchContext context)
         var state = "";
         while (true)
         {
-            var delivered = receiver.BackfillEvents;
+            var delivered = receiver.Events.BackfillEvents;
             if (delivered >= row.Expected)
             {
                 return (await StatusAsync(cluster, subscriptionId), null);
@@ -154,8 +155,8 @@ internal sealed class BackfillScenario(BenchContext context)
             {
                 lastLog = DateTime.UtcNow;
                 state = await StatusAsync(cluster, subscriptionId);
-                var events = receiver.Counts.Events;
-                var backfilled = receiver.BackfillEvents;
+                var events = receiver.Stats.Events;
+                var backfilled = receiver.Events.BackfillEvents;
                 BenchContext.Log($"backfill {row.Row}: {backfilled:N0} of {row.Expected:N0} records delivered after {(DateTime.UtcNow - started).TotalSeconds:F0} s " +
                                  $"({Math.Max(0, events - backfilled):N0} live events); job {state}");
             }

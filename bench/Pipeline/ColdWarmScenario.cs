@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Jetstream.WebhookReceiver;
 
 namespace Jetstream.Bench.Pipeline;
 
@@ -15,7 +16,7 @@ internal sealed class ColdWarmScenario(BenchContext context)
 
     public async Task RunAsync(Azurite azurite)
     {
-        await using var receiver = await EventReceiver.StartAsync(trackEvents: false);
+        await using var receiver = await BenchReceivers.EventsAsync(trackEvents: false);
         foreach (var batchEvents in new[] { DeliveryFeatures.BatchEvents, 1 }.Where(b => Settings.ColdWarmModes.Length == 0 || Settings.ColdWarmModes.Contains(b > 1 ? "batched" : "single")))
         {
             foreach (var mix in new[] { StreamProfile.Capture(context.Layout), StreamProfile.NonAscii }.Where(m => Settings.ColdWarmMixes.Length == 0 || Settings.ColdWarmMixes.Contains(m.Name)))
@@ -25,7 +26,7 @@ internal sealed class ColdWarmScenario(BenchContext context)
         }
     }
 
-    private async Task<ColdWarmResult> RunOneAsync(Azurite azurite, EventReceiver receiver, int batchEvents, StreamProfile mix)
+    private async Task<ColdWarmResult> RunOneAsync(Azurite azurite, WebhookReceiverHost receiver, int batchEvents, StreamProfile mix)
     {
         var mode = batchEvents > 1 ? $"batches of {batchEvents}" : "one per request";
         await using var stack = await ScenarioStack.StartEmulatorAsync(context.Layout, azurite, mix);
@@ -50,7 +51,7 @@ internal sealed class ColdWarmScenario(BenchContext context)
         await stop.CancelAsync();
         var first = await firstEvents;
         await stack.Control.SetRateAsync(0);
-        var backlog = Math.Max(0, (await stack.Probe!.StatsAsync()).QueuedEvents - receiver.Counts.Events);
+        var backlog = Math.Max(0, (await stack.Probe!.StatsAsync()).QueuedEvents - receiver.Stats.Events);
 
         var result = new ColdWarmResult(
             mode, mix.Name, [.. silo.Select(s => "Silo " + s), .. consumer.Select(c => "WebhookConsumer " + c)],
@@ -77,14 +78,14 @@ internal sealed class ColdWarmScenario(BenchContext context)
     /// The CPU each host has used since it started, when the receiver has the first <see cref="BenchSettings.FirstEvents"/>
     /// events: the cost of a fixed amount of work from fresh hosts, whatever rate the machine allowed (null if not reached).
     /// </summary>
-    private static async Task<(double Seconds, double Silo, double Consumer)?> FirstEventsAsync(ScenarioStack stack, EventReceiver receiver, Stopwatch clock, CancellationToken stop)
+    private static async Task<(double Seconds, double Silo, double Consumer)?> FirstEventsAsync(ScenarioStack stack, WebhookReceiverHost receiver, Stopwatch clock, CancellationToken stop)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
         try
         {
             while (await timer.WaitForNextTickAsync(stop))
             {
-                if (receiver.Counts.Events >= BenchSettings.FirstEvents)
+                if (receiver.Stats.Events >= BenchSettings.FirstEvents)
                 {
                     return (clock.Elapsed.TotalSeconds, stack.Silo!.Sample().CpuSeconds, stack.Consumer!.Sample().CpuSeconds);
                 }
@@ -97,7 +98,7 @@ internal sealed class ColdWarmScenario(BenchContext context)
         return null;
     }
 
-    private static async Task<ColdWarmSnapshot> SnapshotAtAsync(ScenarioStack stack, EventReceiver receiver, Stopwatch clock, TimeSpan at)
+    private static async Task<ColdWarmSnapshot> SnapshotAtAsync(ScenarioStack stack, WebhookReceiverHost receiver, Stopwatch clock, TimeSpan at)
     {
         var wait = at - clock.Elapsed;
         if (wait > TimeSpan.Zero)

@@ -1,4 +1,5 @@
 using Azure.Storage.Queues;
+using Jetstream.WebhookReceiver;
 
 namespace Jetstream.Bench.Pipeline;
 
@@ -17,21 +18,21 @@ internal sealed class DeliveryScenarios(BenchContext context)
 
     public async Task<FirehoseDeliveryResult> RunBatchedAsync(Azurite azurite)
     {
-        await using var receiver = await EventReceiver.StartAsync(trackEvents: false);
+        await using var receiver = await BenchReceivers.EventsAsync(trackEvents: false);
         await context.Limits.DeliveryAsync(receiver, BatchedLimit, DeliveryFeatures.BatchEvents);
         return await RunAsync(azurite, receiver, "batched", DeliveryFeatures.BatchEvents, Settings.PacedRates);
     }
 
     public async Task<FirehoseDeliveryResult> RunSingleAsync(Azurite azurite)
     {
-        await using var receiver = await EventReceiver.StartAsync(trackEvents: false);
+        await using var receiver = await BenchReceivers.EventsAsync(trackEvents: false);
         // Issue 6's limit (c) again, against this receiver: it counts events as the batched run's does.
         await context.Limits.DeliveryAsync(receiver, SingleLimit, 1);
 
         return await RunAsync(azurite, receiver, "single", 1, []);
     }
 
-    private async Task<FirehoseDeliveryResult> RunAsync(Azurite azurite, EventReceiver receiver, string name, int batchEvents, double[] pacedRates)
+    private async Task<FirehoseDeliveryResult> RunAsync(Azurite azurite, WebhookReceiverHost receiver, string name, int batchEvents, double[] pacedRates)
     {
         await using var stack = await ScenarioStack.StartEmulatorAsync(context.Layout, azurite, StreamProfile.Firehose);
         // v1 uncompressed, as issue 6's firehose: on a zstd wire the emulator's compression takes a share of the same two cores.

@@ -16,7 +16,7 @@ internal sealed class DuplicatesScenario(BenchContext context)
     {
         var settings = context.Settings;
         await using var stack = await ScenarioStack.StartEmulatorAsync(context.Layout, azurite, StreamProfile.Duplicates);
-        await using var receiver = await EventReceiver.StartAsync(trackEvents: true);
+        await using var receiver = await BenchReceivers.EventsAsync(trackEvents: true);
         context.Phase("duplicates: pipeline");
         await stack.StartPipelineAsync(receiver.Url, settings.SiloEnvironment, settings.ConsumerEnvironment);
         var queuedBefore = (await stack.Probe!.StatsAsync()).QueuedEvents;
@@ -32,15 +32,15 @@ internal sealed class DuplicatesScenario(BenchContext context)
         await SparseScenario.WaitForAsync(receiver, queued, TimeSpan.FromSeconds(30));
         // Copies of a message delivered again come late: give them the time a retried delivery would take to show.
         await Task.Delay(TimeSpan.FromSeconds(3));
-        var counts = receiver.Counts;
+        var counts = receiver.Stats;
         var result = new DuplicatesResult
         {
             Rate = Rate,
             Seconds = settings.DuplicatesDuration.TotalSeconds,
             Queued = queued,
             DeliveredUnique = counts.UniqueEvents,
-            RepeatedIds = counts.DuplicateIds,
-            RepeatedEvents = receiver.EventRepeats,
+            RepeatedIds = counts.Duplicates,
+            RepeatedEvents = receiver.Events.Repeats,
             Dids = DistinctDids(publishedBefore, published),
         };
         BenchContext.Log($"duplicates: {result.DeliveredUnique} of {result.Queued} queued delivered, {result.RepeatedIds} requests with a repeated webhook-id, " +

@@ -25,8 +25,8 @@ internal sealed class FailingNeighbour(BenchSettings settings, RepoLayout layout
         var (emulatorProcess, emulator) = await SubscriptionScale.StartEmulatorAsync(layout, profile);
         await using var emulatorLifetime = emulatorProcess;
         using var emulatorControl = emulator;
-        await using var healthy = await WebhookReceiverHost.StartAsync(new ReceiverOptions { Secret = ScenarioStack.WebhookSecret, RecordDeliveries = false });
-        await using var failing = await WebhookReceiverHost.StartAsync(new ReceiverOptions { Secret = ScenarioStack.WebhookSecret, RecordDeliveries = false });
+        await using var healthy = await BenchReceivers.RequestsAsync();
+        await using var failing = await BenchReceivers.RequestsAsync();
 
         phase("neighbour: one silo, the Api and a consumer");
         await using var cluster = await SubscriptionCluster.StartAsync(layout, settings, azurite.ConnectionString, emulator, 1, healthy.Url);

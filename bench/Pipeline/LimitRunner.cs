@@ -1,4 +1,5 @@
 using System.Globalization;
+using Jetstream.WebhookReceiver;
 
 namespace Jetstream.Bench.Pipeline;
 
@@ -46,7 +47,7 @@ internal sealed class LimitRunner(BenchContext context)
     }
 
     /// <summary>Limit (c): signed POSTs of <paramref name="eventsPerRequest"/> events each (1: today's body; more: a batch body).</summary>
-    public async Task DeliveryAsync(IBenchReceiver receiver, string name, int eventsPerRequest)
+    public async Task DeliveryAsync(WebhookReceiverHost receiver, string name, int eventsPerRequest)
     {
         context.Phase($"limit (c) {name}");
         receiver.Reset();
@@ -60,9 +61,9 @@ internal sealed class LimitRunner(BenchContext context)
             await FinishAsync(child, name, UsageWindow.Start([("Bench process (receiver)", () => ProcSample.Read(Environment.ProcessId))]));
         }
 
-        if (receiver.Counts.Rejected > 0)
+        if (receiver.Stats.Rejected > 0)
         {
-            throw new InvalidOperationException($"The receiver rejected {receiver.Counts.Rejected} requests of limit {name}: its signatures do not match.");
+            throw new InvalidOperationException($"The receiver rejected {receiver.Stats.Rejected} requests of limit {name}: its signatures do not match.");
         }
     }
 

@@ -31,7 +31,7 @@ internal sealed class OutageScenario(BenchContext context)
     private async Task RunOneAsync(Azurite azurite, string name, TimeSpan outage, double failureRate)
     {
         await using var stack = await ScenarioStack.StartEmulatorAsync(context.Layout, azurite, StreamProfile.Firehose);
-        await using var receiver = await EventReceiver.StartAsync(trackEvents: true);
+        await using var receiver = await BenchReceivers.EventsAsync(trackEvents: true);
         context.Phase($"outage {name}: pipeline");
         await stack.StartPipelineAsync(receiver.Url, Settings.SiloEnvironment, Settings.ConsumerEnvironment);
         var flowing = failureRate > 0 ? Jetstream.WebhookReceiver.ReceiverBehaviour.Normal with { FailureRate = failureRate } : Jetstream.WebhookReceiver.ReceiverBehaviour.Normal;
@@ -53,13 +53,13 @@ internal sealed class OutageScenario(BenchContext context)
         // Events queued once the processor has written what it read: its counter stops moving.
         var queued = await SettledQueuedAsync(stack) - queuedBefore;
         var deadline = DateTime.UtcNow + Settings.OutageDrainLimit;
-        while (receiver.Counts.UniqueEvents < queued && DateTime.UtcNow < deadline)
+        while (receiver.Stats.UniqueEvents < queued && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100);
         }
 
         var waited = (DateTime.UtcNow - returnedAt).TotalSeconds;
-        var arrivals = receiver.FirstArrivals();
+        var arrivals = receiver.Events.FirstArrivals();
         var afterReturn = arrivals.Select(a => a.Arrived).Where(a => a > returnedAt).ToList();
         var deadLettered = await DeadLetteredAsync(azurite, stack);
         var result = new OutageResult
@@ -69,7 +69,7 @@ internal sealed class OutageScenario(BenchContext context)
             Outage = outage,
             FailureRate = failureRate,
             Queued = queued,
-            Delivered = receiver.Counts.UniqueEvents,
+            Delivered = receiver.Stats.UniqueEvents,
             LastArrivalAfterReturnSeconds = afterReturn.Count == 0 ? double.NaN : (afterReturn.Max() - returnedAt).TotalSeconds,
             FirstArrivalAfterReturnSeconds = afterReturn.Count == 0 ? double.NaN : (afterReturn.Min() - returnedAt).TotalSeconds,
             // Late: more than 15 s after the return, or after its own publication when that was later (the tail's events).
@@ -80,8 +80,8 @@ internal sealed class OutageScenario(BenchContext context)
             LongestWaitSeconds = arrivals.Select(a => (a.Arrived - a.Published).TotalSeconds).DefaultIfEmpty(double.NaN).Max(),
             DeadLettered = deadLettered,
             WaitedSeconds = waited,
-            Requests = receiver.Counts.Requests,
-            FailedRequests = receiver.Failed,
+            Requests = receiver.Stats.Requests,
+            FailedRequests = receiver.Stats.Failed,
         };
         BenchContext.Log($"outage {name}: {result.Delivered} of {result.Queued} delivered; first {result.FirstArrivalAfterReturnSeconds:F1} s and last {result.LastArrivalAfterReturnSeconds:F1} s after the return, " +
             $"{result.ArrivedLate} more than {LateAfterReturn.TotalSeconds:F0} s after it (or after their publication), longest wait {result.LongestWaitSeconds:F1} s, {result.DeadLettered} dead-lettered; backlog delivered {result.BacklogDeliveredAfterReturnSeconds:F1} s after the return, " +

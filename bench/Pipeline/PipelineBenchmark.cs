@@ -52,7 +52,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
 
     private async Task RunScenariosAsync(Azurite azurite, Stopwatch total)
     {
-        await using var receiver = await WebhookReceiverHost.StartAsync(new ReceiverOptions { Secret = ScenarioStack.WebhookSecret, RecordDeliveries = false });
+        await using var receiver = await BenchReceivers.RequestsAsync();
         Log($"Azurite up; receiver on {receiver.Url}");
 
         _context.Results.Firehose = settings.Runs("firehose") ? await RunFirehoseAsync(azurite, receiver) : null;
@@ -79,7 +79,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         var delivery = new DeliveryScenarios(_context);
         (string Name, Func<Task> Run)[] scenarios =
         [
-            ("wires", () => new WireScenarios(_context).RunAsync(azurite, new HostReceiver(receiver))),
+            ("wires", () => new WireScenarios(_context).RunAsync(azurite, receiver)),
             ("batched", async () => results.Batched = await delivery.RunBatchedAsync(azurite)),
             ("single", async () => results.Single = await delivery.RunSingleAsync(azurite)),
             ("coldwarm", () => new ColdWarmScenario(_context).RunAsync(azurite)),
@@ -137,7 +137,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
         await _context.Limits.QueueAsync(azurite, 1);
         await _context.Limits.QueueAsync(azurite, settings.MaxEventsPerMessage);
         await _context.Limits.QueueAsync(azurite, settings.MaxEventsPerMessage, deflate: true);
-        await _context.Limits.DeliveryAsync(new HostReceiver(receiver), "delivery", 1);
+        await _context.Limits.DeliveryAsync(receiver, "delivery", 1);
         return await RunThroughputAsync(stack, azurite, receiver, settings.FirehoseDuration);
     }
 
@@ -153,7 +153,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
     {
         Phase($"{stack.Profile.Name}: pipeline");
         await stack.StartPipelineAsync(receiver.Url, Issue6SiloEnvironment(stack), settings.ConsumerEnvironment);
-        return await ThroughputRun.MeasureAsync(stack, azurite, new HostReceiver(receiver), stack.Profile.Name, duration, double.PositiveInfinity,
+        return await ThroughputRun.MeasureAsync(stack, azurite, receiver, stack.Profile.Name, duration, double.PositiveInfinity,
             costPerDelivered: stack.Profile == StreamProfile.Firehose, settings.Warmup);
     }
 

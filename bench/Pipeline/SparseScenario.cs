@@ -1,3 +1,4 @@
+using Jetstream.WebhookReceiver;
 namespace Jetstream.Bench.Pipeline;
 
 /// <summary>
@@ -24,7 +25,7 @@ internal sealed class SparseScenario(BenchContext context)
     {
         await using var stack = await ScenarioStack.StartEmulatorAsync(context.Layout, azurite, StreamProfile.Firehose);
         await using var proxy = CountingStorageProxy.Start(azurite.ConnectionString);
-        await using var receiver = await EventReceiver.StartAsync(trackEvents: true);
+        await using var receiver = await BenchReceivers.EventsAsync(trackEvents: true);
         context.Phase($"{name}: pipeline");
         await stack.StartPipelineAsync(receiver.Url, Settings.SiloEnvironment, consumerEnvironment, proxy.ConnectionString);
 
@@ -44,7 +45,7 @@ internal sealed class SparseScenario(BenchContext context)
             }
 
             await WaitForAsync(receiver, Settings.SparseEvents, TimeSpan.FromSeconds(15));
-            latency = receiver.Latency();
+            latency = Percentiles.Of(receiver.Events.LatencyMillis());
             BenchContext.Log($"{name}: {latency.Count} of {Settings.SparseEvents} delivered; ms p50 {latency.P50:F1} p95 {latency.P95:F1} p99 {latency.P99:F1} max {latency.Max:F1}");
         }
 
@@ -69,7 +70,7 @@ internal sealed class SparseScenario(BenchContext context)
         receiver.Reset();
         await stack.Control.PublishAsync(1);
         await WaitForAsync(receiver, 1, TimeSpan.FromSeconds(30));
-        var afterIdle = receiver.Latency().Max;
+        var afterIdle = Percentiles.Of(receiver.Events.LatencyMillis()).Max;
         BenchContext.Log($"{name}: one event after {Settings.SparseIdle.TotalSeconds:F0} s idle delivered in {afterIdle:F1} ms");
 
         return new SparseResult
@@ -84,10 +85,10 @@ internal sealed class SparseScenario(BenchContext context)
     }
 
     /// <summary>Waits until <paramref name="events"/> distinct events have arrived, or <paramref name="timeout"/>: the report tells the count.</summary>
-    public static async Task WaitForAsync(EventReceiver receiver, long events, TimeSpan timeout)
+    public static async Task WaitForAsync(WebhookReceiverHost receiver, long events, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (receiver.Counts.UniqueEvents < events && DateTime.UtcNow < deadline)
+        while (receiver.Stats.UniqueEvents < events && DateTime.UtcNow < deadline)
         {
             await Task.Delay(5);
         }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Jetstream.Emulator;
+using Jetstream.WebhookReceiver;
 
 namespace Jetstream.Bench.Pipeline;
 
@@ -28,7 +29,7 @@ internal sealed class SubscriptionScale(BenchSettings settings, RepoLayout layou
         await using var emulatorLifetime = emulatorProcess;
         using var emulatorControl = emulator;
         await using var proxy = CountingStorageProxy.Start(azurite.ConnectionString);
-        await using var receiver = await PathReceiver.StartAsync();
+        await using var receiver = await BenchReceivers.PathsAsync();
 
         phase($"subscriptions: {settings.SubscriptionSilos} silos, the Api and a consumer, only default");
         await using var cluster = await SubscriptionCluster.StartAsync(layout, settings, proxy.ConnectionString, emulator, settings.SubscriptionSilos, receiver.UrlFor("default"));
@@ -109,7 +110,7 @@ internal sealed class SubscriptionScale(BenchSettings settings, RepoLayout layou
         return new IdleWindow(seconds, usage, rss, requests);
     }
 
-    private async Task<FailoverResult> FailoverAsync(SubscriptionCluster cluster, EmulatorControl emulator, PathReceiver receiver, GeneratorProfile profile, int sockets)
+    private async Task<FailoverResult> FailoverAsync(SubscriptionCluster cluster, EmulatorControl emulator, WebhookReceiverHost receiver, GeneratorProfile profile, int sockets)
     {
         receiver.Reset();
         var before = (await emulator.StatsAsync()).Published;
@@ -149,12 +150,12 @@ internal sealed class SubscriptionScale(BenchSettings settings, RepoLayout layou
     }
 
     /// <summary>Waits until every commit published in [<paramref name="from"/>, <paramref name="to"/>) could have arrived, then compares each path with its collection.</summary>
-    private async Task<DeliveryCheck> CheckDeliveryAsync(PathReceiver receiver, GeneratorProfile profile, long from, long to)
+    private async Task<DeliveryCheck> CheckDeliveryAsync(WebhookReceiverHost receiver, GeneratorProfile profile, long from, long to)
     {
         var expected = GeneratedEvents.CommitsByCollection(profile, from, to);
         var total = expected.Values.Sum(e => (long)e.Count);
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
-        while (receiver.Distinct < total && DateTime.UtcNow < deadline)
+        while (receiver.Paths.Distinct < total && DateTime.UtcNow < deadline)
         {
             await Task.Delay(200);
         }
@@ -166,7 +167,7 @@ internal sealed class SubscriptionScale(BenchSettings settings, RepoLayout layou
         foreach (var id in _ids)
         {
             var wanted = expected.GetValueOrDefault(Collection(id)) ?? [];
-            var got = receiver.ByPath.GetValueOrDefault(id);
+            var got = receiver.Paths.ByPath.GetValueOrDefault(id);
             var keys = got?.Keys.ToHashSet(StringComparer.Ordinal) ?? [];
             var lost = wanted.Count(k => !keys.Contains(k));
             var stray = keys.Count(k => !wanted.Contains(k));
@@ -178,8 +179,8 @@ internal sealed class SubscriptionScale(BenchSettings settings, RepoLayout layou
         }
 
         // Anything at a path that is not a subscription's (default's included: it wants a collection nobody publishes).
-        foreign += receiver.ByPath.Where(p => !_ids.Contains(p.Key)).Sum(p => (long)p.Value.Count);
-        var check = new DeliveryCheck(to - from, total, delivered, missing, foreign, duplicates, exact, _ids.Length, receiver.Rejected);
+        foreign += receiver.Paths.ByPath.Where(p => !_ids.Contains(p.Key)).Sum(p => (long)p.Value.Count);
+        var check = new DeliveryCheck(to - from, total, delivered, missing, foreign, duplicates, exact, _ids.Length, receiver.Stats.Rejected);
         log($"delivery: {check.Published} published, {check.Expected} commits expected, {check.Delivered} delivered, {check.Missing} missing, " +
             $"{check.Foreign} at a wrong path, {check.Duplicates} duplicates, {check.ExactSubscriptions} of {check.Subscriptions} paths exact, {check.Rejected} rejected signatures");
         return check;

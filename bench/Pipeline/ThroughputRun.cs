@@ -1,5 +1,6 @@
 using System.Globalization;
 using Azure.Storage.Queues;
+using Jetstream.WebhookReceiver;
 
 namespace Jetstream.Bench.Pipeline;
 
@@ -11,7 +12,7 @@ internal static class ThroughputRun
 {
     /// <param name="costPerDelivered">Divide each host's CPU by the delivered events (else by the events the grain took).</param>
     public static async Task<ThroughputResult> MeasureAsync(
-        ScenarioStack stack, Azurite azurite, IBenchReceiver receiver, string name, TimeSpan duration, double rate, bool costPerDelivered, TimeSpan warmup)
+        ScenarioStack stack, Azurite azurite, WebhookReceiverHost receiver, string name, TimeSpan duration, double rate, bool costPerDelivered, TimeSpan warmup)
     {
         var probe = stack.Probe!;
         // The backlog at the end counts from here: what was queued before is delivered already or not this window's.
@@ -29,17 +30,17 @@ internal static class ThroughputRun
         var before = await probe.StatsAsync();
         var seqBefore = (await probe.StatusAsync()).CursorSeq;
         var writesBefore = await stack.QueueWritesAsync();
-        var (requestsBefore, deliveredBefore) = (receiver.Counts.Requests, receiver.Counts.Events);
+        var (requestsBefore, deliveredBefore) = (receiver.Stats.Requests, receiver.Stats.Events);
         var window = UsageWindow.Start(stack.Hosts());
         var series = new List<(double Seconds, long Delivered)> { (0, deliveredBefore) };
         while (window.Elapsed < duration)
         {
             await Task.Delay(TimeSpan.FromSeconds(1));
-            series.Add((window.Elapsed.TotalSeconds, receiver.Counts.Events));
+            series.Add((window.Elapsed.TotalSeconds, receiver.Stats.Events));
         }
 
         // The receiver first: every event it counts was queued before the grain's counters are read, so the backlog is not negative.
-        var counts = receiver.Counts;
+        var counts = receiver.Stats;
         var after = await probe.StatsAsync();
         var seqAfter = (await probe.StatusAsync()).CursorSeq;
         var writes = await stack.QueueWritesAsync() - writesBefore;
@@ -65,7 +66,7 @@ internal static class ThroughputRun
             DeliveredPer5s = RatesPer(series, 5),
             QueueWrites = writes,
             EventsPerMessage = writes == 0 ? 0 : (after.QueuedEvents - before.QueuedEvents) / (double)writes,
-            Duplicates = counts.DuplicateIds,
+            Duplicates = counts.Duplicates,
             BacklogAtEnd = after.QueuedEvents - queuedAtReset - counts.UniqueEvents,
             SkippedIdentityAndAccount = after.SkippedIdentityEvents + after.SkippedAccountEvents - before.SkippedIdentityEvents - before.SkippedAccountEvents,
             WireBytesPerEvent = received == 0 ? 0 : (after.WireBytes - before.WireBytes) / (double)received,

@@ -1,3 +1,4 @@
+using Jetstream.WebhookReceiver;
 namespace Jetstream.Bench.Pipeline;
 
 /// <summary>
@@ -11,7 +12,7 @@ internal sealed class WireScenarios(BenchContext context)
 
     public static string LimitName(StreamProfile profile, JetstreamWire wire) => $"ingest-{profile.Name}-{wire.Name}";
 
-    public async Task RunAsync(Azurite azurite, IBenchReceiver receiver)
+    public async Task RunAsync(Azurite azurite, WebhookReceiverHost receiver)
     {
         foreach (var profile in Profiles)
         {

@@ -24,6 +24,21 @@ public sealed class ReceiverOptions
     /// </summary>
     public bool RecordDeliveries { get; set; } = true;
 
+    /// <summary>
+    /// Count the events in each accepted body (one, or a batch <c>{"events":[…]}</c>) in <see cref="WebhookReceiverHost.Events"/>;
+    /// <see cref="ReceiverStats.Events"/> is then events, not requests. Off, a body is not read beyond its first <c>time_us</c>.
+    /// </summary>
+    public bool CountEvents { get; set; }
+
+    /// <summary>With <see cref="CountEvents"/>: keep each event's first arrival (<see cref="EventTally.FirstArrivals"/>, repeats).</summary>
+    public bool TrackEvents { get; set; }
+
+    /// <summary>With <see cref="CountEvents"/>: count a backfill's events (<c>"live":false</c>) apart, out of the latencies.</summary>
+    public bool SplitBackfill { get; set; }
+
+    /// <summary>When set, each accepted event is kept under the path it came to by the key this gives its body (<see cref="WebhookReceiverHost.Paths"/>).</summary>
+    public Func<byte[], string>? KeyByPath { get; set; }
+
     /// <summary>When set, one line per request: webhook-id, collection, did, signature check, status.</summary>
     public TextWriter? Output { get; set; }
 }

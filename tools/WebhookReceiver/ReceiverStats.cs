@@ -9,6 +9,15 @@ public sealed record ReceiverStats
     /// <summary>Requests answered 2xx.</summary>
     public long Delivered { get; init; }
 
+    /// <summary>
+    /// Events in the delivered requests (<see cref="ReceiverOptions.CountEvents"/>, batches counted by their events);
+    /// the delivered requests when events are not counted.
+    /// </summary>
+    public long Events { get; init; }
+
+    /// <summary>Distinct events among <see cref="Events"/> (<see cref="EventTally.UniqueEvents"/>); <see cref="UniqueIds"/> when events are not counted.</summary>
+    public long UniqueEvents { get; init; }
+
     /// <summary>Distinct <c>webhook-id</c>s among the delivered.</summary>
     public long UniqueIds { get; init; }
 

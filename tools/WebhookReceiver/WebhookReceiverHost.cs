@@ -38,10 +38,17 @@ public sealed class WebhookReceiverHost : IAsyncDisposable
         _app = app;
         _options = options;
         _verifier = string.IsNullOrWhiteSpace(options.Secret) ? null : new SignatureVerifier(options.Secret, options.TimestampTolerance);
+        Events = new EventTally(options.TrackEvents, options.SplitBackfill);
     }
 
     /// <summary>The URL to POST to, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
     public Uri Url { get; private set; } = null!;
+
+    /// <summary>The events in accepted requests (<see cref="ReceiverOptions.CountEvents"/>; empty when off).</summary>
+    public EventTally Events { get; }
+
+    /// <summary>Accepted events by the path they came to (<see cref="ReceiverOptions.KeyByPath"/>; empty when not set).</summary>
+    public PathTally Paths { get; } = new();
 
     /// <summary>How requests are answered from now on; replace it to change behaviour at run time.</summary>
     public ReceiverBehaviour Behaviour { get; set; } = ReceiverBehaviour.Normal;
@@ -62,6 +69,8 @@ public sealed class WebhookReceiverHost : IAsyncDisposable
             {
                 Requests = Interlocked.Read(ref _requestCount),
                 Delivered = delivered,
+                Events = _options.CountEvents ? Events.Events : delivered,
+                UniqueEvents = _options.CountEvents ? Events.UniqueEvents : unique,
                 UniqueIds = unique,
                 Duplicates = delivered - unique,
                 Rejected = Interlocked.Read(ref _rejectedCount),
@@ -95,6 +104,9 @@ public sealed class WebhookReceiverHost : IAsyncDisposable
         return host;
     }
 
+    /// <summary>The URL for posts kept under <paramref name="path"/> (<see cref="ReceiverOptions.KeyByPath"/>).</summary>
+    public Uri UrlFor(string path) => new(Url, path);
+
     /// <summary>Waits until <paramref name="uniqueIds"/> distinct ids have been delivered; throws with the counts on timeout.</summary>
     public async Task WaitForUniqueAsync(long uniqueIds, TimeSpan timeout)
     {
@@ -110,7 +122,7 @@ public sealed class WebhookReceiverHost : IAsyncDisposable
         }
     }
 
-    /// <summary>Latency percentiles over first deliveries so far.</summary>
+    /// <summary>Latency percentiles over first deliveries so far (with <see cref="ReceiverOptions.CountEvents"/>: <see cref="EventTally.LatencyMillis"/>).</summary>
     public LatencySummary Latency() => _latencies.Summary();
 
     /// <summary>Forgets every count, delivery and latency sample (between benchmark phases).</summary>
@@ -120,6 +132,8 @@ public sealed class WebhookReceiverHost : IAsyncDisposable
         _deliveries.Clear();
         _requests.Clear();
         _latencies.Clear();
+        Events.Clear();
+        Paths.Clear();
 
         Interlocked.Exchange(ref _requestCount, 0);
         Interlocked.Exchange(ref _deliveredCount, 0);
@@ -212,9 +226,20 @@ public sealed class WebhookReceiverHost : IAsyncDisposable
 
         Interlocked.Increment(ref _deliveredCount);
         var first = _deliveredIds.AddOrUpdate(id, 1, static (_, n) => n + 1) == 1;
-        if (first && RequestBody.TryReadTimeUs(body) is { } timeUs)
+        // Counting events, the tally keeps every event's latency, batches included: one read of the body is enough.
+        if (first && !_options.CountEvents && RequestBody.TryReadTimeUs(body) is { } timeUs)
         {
             _latencies.Add(arrivedAt, timeUs);
+        }
+
+        if (_options.CountEvents)
+        {
+            Events.Add(body, !first, arrivedAt);
+        }
+
+        if (_options.KeyByPath is { } keyOf)
+        {
+            Paths.Add(request.Path.Value?.TrimStart('/') ?? "", keyOf(body));
         }
 
         if (_options.RecordDeliveries)
