@@ -6,10 +6,8 @@ namespace Jetstream.Bench.Pipeline;
 /// The "What bounds the figures" section of docs/performance.md (issue 6's run): the CPU each host spent per event in
 /// each scenario and against each limit, and the changes of issue 6 the figures measure.
 /// </summary>
-internal sealed class BoundsReport(Results results, BenchSettings settings)
+internal sealed class BoundsReport(Results results, BenchSettings settings) : MarkdownWriter
 {
-    private readonly StringBuilder _md = new();
-
     /// <summary>
     /// What bounds the figures, computed from this run: the CPU each host spends per event does not depend on how much of
     /// the machine the run got, so it gives the rate two cores could sustain if nothing else ran.
@@ -107,11 +105,11 @@ internal sealed class BoundsReport(Results results, BenchSettings settings)
 
         if (results.Firehose?.Usage.FirstOrDefault(u => u.Host == "Silo") is { } silo)
         {
-            Line($"- **Silo memory**: peak RSS {Mb(silo.PeakRssBytes):F0} MiB ({silo.PeakRssBytes / 1e6:F0} MB) in the firehose with {results.SiloGc}; of that, the Silo's own memory " +
-                 $"(anonymous RSS: GC heap, native heaps, stacks) peaked at {Mb(silo.PeakAnonBytes):F0} MiB, and the rest are file-backed pages: the runtime and " +
+            Line($"- **Silo memory**: peak RSS {Mib(silo.PeakRssBytes):F0} MiB ({silo.PeakRssBytes / 1e6:F0} MB) in the firehose with {results.SiloGc}; of that, the Silo's own memory " +
+                 $"(anonymous RSS: GC heap, native heaps, stacks) peaked at {Mib(silo.PeakAnonBytes):F0} MiB, and the rest are file-backed pages: the runtime and " +
                  "the assemblies mapped from disk (shared with every other .NET process and droppable by the kernel) and the JIT's double-mapped code pages. " +
                  $"Started and subscribed but before the feed, the Silo (Orleans, ASP.NET Core, the dashboard's collectors, the Azure SDKs) held " +
-                 $"{Mb(results.Firehose.SiloIdleRssBytes):F0} MiB RSS. What the feed adds is GC heap: the messages in flight (the queue SDK turns each ~60 KB " +
+                 $"{Mib(results.Firehose.SiloIdleRssBytes):F0} MiB RSS. What the feed adds is GC heap: the messages in flight (the queue SDK turns each ~60 KB " +
                  "body into a UTF-16 string and an XML request), and the window of recent event ids that recognises replays after a failover (15 s of stream " +
                  "time, over 100,000 ids at this rate, kept as 128-bit numbers). " +
                  GcHeapSentence(results.Firehose.SiloGcPeakBytes) +
@@ -151,7 +149,7 @@ internal sealed class BoundsReport(Results results, BenchSettings settings)
              "after the feed starts, the hosts' code is still being re-jitted (tiered compilation) and delivery runs well below its steady rate; " +
              "the per-5 s series above shows what is left of that.");
         Line();
-        return _md.ToString();
+        return Text();
     }
 
     /// <summary>The Silo's GC heap per generation at its largest, as one sentence (empty if the Silo's metrics gave none).</summary>
@@ -166,8 +164,4 @@ internal sealed class BoundsReport(Results results, BenchSettings settings)
     }
 
     private LimitResult? Limit(string name) => results.Limits.GetValueOrDefault(name);
-
-    private static double Mb(long bytes) => bytes / 1048576.0;
-
-    private void Line(string text = "") => _md.Append(text).Append('\n');
 }

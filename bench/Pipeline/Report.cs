@@ -4,12 +4,10 @@ using System.Text;
 namespace Jetstream.Bench.Pipeline;
 
 /// <summary>Writes docs/performance.md from one run's <see cref="Results"/>: nothing in it is typed by hand.</summary>
-internal sealed class Report(Results results, BenchSettings settings)
+internal sealed class Report(Results results, BenchSettings settings) : MarkdownWriter
 {
     private const double FirehoseTarget = 5000;
     internal const double SiloRssTargetMb = 300;
-
-    private readonly StringBuilder _md = new();
 
     private LimitResult? Limit(string name) => results.Limits.GetValueOrDefault(name);
 
@@ -70,12 +68,12 @@ internal sealed class Report(Results results, BenchSettings settings)
         ScenarioSection();
         LatencySection();
         ResourcesSection();
-        _md.Append(new BoundsReport(results, settings).ToMarkdown());
+        Append(new BoundsReport(results, settings).ToMarkdown());
         MicroSection();
         LoadSection();
         MethodSection();
-        _md.Append(ReportSections.Append(results, settings));
-        return _md.ToString();
+        Append(ReportSections.Append(results, settings));
+        return Text();
     }
 
     private IEnumerable<(string Target, string Measured, bool Met)> TargetRows()
@@ -93,7 +91,7 @@ internal sealed class Report(Results results, BenchSettings settings)
             if (f.Usage.FirstOrDefault(u => u.Host == "Silo") is { } silo)
             {
                 // The target is read in decimal megabytes (300,000,000 B), the stricter reading; the tables below are in MiB.
-                yield return ("Silo peak RSS ≤ 300 MB in the firehose", $"{silo.PeakRssBytes / 1e6:F1} MB ({Mb(silo.PeakRssBytes):F1} MiB)", silo.PeakRssBytes <= SiloRssTargetMb * 1_000_000L);
+                yield return ("Silo peak RSS ≤ 300 MB in the firehose", $"{silo.PeakRssBytes / 1e6:F1} MB ({Mib(silo.PeakRssBytes):F1} MiB)", silo.PeakRssBytes <= SiloRssTargetMb * 1_000_000L);
             }
         }
 
@@ -197,7 +195,7 @@ internal sealed class Report(Results results, BenchSettings settings)
              "Latency is the receiver's arrival time minus the event's `time_us`, which the emulator stamps when it publishes (and, with an idle outbox, sends) it.");
         Line();
         Table(["Delivered", "p50 ms", "p95 ms", "p99 ms", "max ms", $"one event after {settings.IdleBeforeProbe.TotalSeconds:F0} s idle"],
-            [[$"{l.Delivered:N0} of {l.Queued:N0} queued", F1(l.P50), F1(l.P95), F1(l.P99), F1(l.Max), $"{l.AfterIdleMs:F0} ms"]]);
+            [[$"{l.Delivered:N0} of {l.Queued:N0} queued", Fixed1(l.P50), Fixed1(l.P95), Fixed1(l.P99), Fixed1(l.Max), $"{l.AfterIdleMs:F0} ms"]]);
     }
 
     private void ResourcesSection()
@@ -218,7 +216,7 @@ internal sealed class Report(Results results, BenchSettings settings)
         {
             foreach (var u in usage ?? [])
             {
-                rows.Add([scenario, u.Host, $"{u.CpuSeconds:F1}", $"{u.CpuPercent:F0} %", events > 0 ? $"{u.CpuSeconds * 1e6 / events:F0}" : "", $"{Mb(u.PeakRssBytes):F0}", $"{Mb(u.PeakAnonBytes):F0}"]);
+                rows.Add([scenario, u.Host, $"{u.CpuSeconds:F1}", $"{u.CpuPercent:F0} %", events > 0 ? $"{u.CpuSeconds * 1e6 / events:F0}" : "", $"{Mib(u.PeakRssBytes):F0}", $"{Mib(u.PeakAnonBytes):F0}"]);
             }
         }
 
@@ -288,22 +286,4 @@ internal sealed class Report(Results results, BenchSettings settings)
 
     private static string UsageText(List<HostUsage>? usage) =>
         usage is null ? "" : string.Join(", ", usage.Select(u => $"{u.Host} {u.CpuPercent:F0} %"));
-
-    private static double Mb(long bytes) => bytes / 1048576.0;
-
-    private static string F1(double value) => value.ToString("F1", CultureInfo.InvariantCulture);
-
-    private void Table(string[] header, IEnumerable<string[]> rows)
-    {
-        Line("| " + string.Join(" | ", header) + " |");
-        Line("|" + string.Concat(header.Select(_ => " --- |")));
-        foreach (var row in rows)
-        {
-            Line("| " + string.Join(" | ", row.Select(c => c.Replace("|", "\\|", StringComparison.Ordinal))) + " |");
-        }
-
-        Line();
-    }
-
-    private void Line(string text = "") => _md.Append(text).Append('\n');
 }

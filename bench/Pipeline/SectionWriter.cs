@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 
 namespace Jetstream.Bench.Pipeline;
 
@@ -7,10 +6,8 @@ namespace Jetstream.Bench.Pipeline;
 /// A level-2 section of docs/performance.md that a run of its scenario alone (<c>--only NAME</c>) replaces by itself
 /// (<see cref="Splice"/>), saying in it which command, commit and machine load produced it.
 /// </summary>
-internal abstract class SectionWriter(Results results, BenchSettings settings)
+internal abstract class SectionWriter(Results results, BenchSettings settings) : MarkdownWriter
 {
-    private readonly StringBuilder _md = new();
-
     protected Results Results => results;
 
     protected BenchSettings Settings => settings;
@@ -104,24 +101,4 @@ internal abstract class SectionWriter(Results results, BenchSettings settings)
 
     protected static double PerEvent(List<HostUsage> usage, long events, params string[] hosts) =>
         events <= 0 ? double.NaN : usage.Where(u => hosts.Contains(u.Host)).Sum(u => u.CpuSeconds) * 1e6 / events;
-
-    protected static string F0(double value) => double.IsNaN(value) ? "–" : value.ToString("N0", CultureInfo.InvariantCulture);
-
-    protected static string F1(double value) => double.IsNaN(value) ? "–" : value.ToString("N1", CultureInfo.InvariantCulture);
-
-    protected void Table(string[] header, IEnumerable<string[]> rows)
-    {
-        Line("| " + string.Join(" | ", header) + " |");
-        Line("|" + string.Concat(header.Select(_ => " --- |")));
-        foreach (var row in rows)
-        {
-            Line("| " + string.Join(" | ", row.Select(c => c.Replace("|", "\\|", StringComparison.Ordinal))) + " |");
-        }
-
-        Line();
-    }
-
-    protected void Line(string text = "") => _md.Append(text).Append('\n');
-
-    protected string Text() => _md.ToString();
 }

@@ -7,13 +7,12 @@ namespace Jetstream.Bench.Pipeline;
 /// The "Subscriptions at scale" section of docs/performance.md. A run of <c>--only subscriptions</c> replaces just this
 /// section (<see cref="ReportSections.Splice"/>) and says in it which command, commit and machine load produced it.
 /// </summary>
-internal sealed class SubscriptionReport(Results results, BenchSettings settings)
+internal sealed class SubscriptionReport(Results results, BenchSettings settings) : MarkdownWriter
 {
     public const string Heading = "## Subscriptions at scale (issue 11)";
 
     private const double FailoverTargetSeconds = 30;
 
-    private readonly StringBuilder _md = new();
     private bool _loaded;
 
     public string ToMarkdown(bool standalone)
@@ -82,7 +81,7 @@ internal sealed class SubscriptionReport(Results results, BenchSettings settings
              "so every transaction the Silos, the Api and the consumer make is counted. The events a receiver path should get are known by replaying the emulator's " +
              "deterministic generator over the same range of events (`bench/Pipeline/GeneratedEvents.cs`), compared by collection, repository, record key, revision and operation.");
         Line();
-        return _md.ToString();
+        return Text();
     }
 
     private void IdleSection(SubscriptionResults s)
@@ -205,7 +204,7 @@ internal sealed class SubscriptionReport(Results results, BenchSettings settings
         ]);
         if (n.WithHealthy.P99 > 0)
         {
-            Line($"The receiver's failing is the difference between the second and third rows: p99 {F1(n.WithHealthy.P99)} → {F1(n.WithFailing.P99)} ms " +
+            Line($"The receiver's failing is the difference between the second and third rows: p99 {Fixed1(n.WithHealthy.P99)} → {Fixed1(n.WithFailing.P99)} ms " +
                  $"({n.WithFailing.P99 / n.WithHealthy.P99:F1}×). The fourth row has no failing deliveries, only the backlog lying in Azurite " +
                  $"(p99 {n.BesideBacklog.P99 / n.WithHealthy.P99:F1}× the second row). Queues, receivers and the consumer's concurrency are separate per subscription; " +
                  "what they share here is one consumer process, one Silo, one Azurite and two cores. " +
@@ -215,31 +214,13 @@ internal sealed class SubscriptionReport(Results results, BenchSettings settings
                  "message on an empty queue, 200 rounds, while another queue holds unread 8 KB messages). Azure Storage partitions queues, so this part does not arise there.");
             Line();
             Table(["Unread messages in another queue", "receive + delete p50 ms", "p99 ms"],
-                n.AzuriteProbe.Select(r => new[] { r.Backlog.ToString("N0", CultureInfo.InvariantCulture), F1(r.P50), F1(r.P99) }));
+                n.AzuriteProbe.Select(r => new[] { r.Backlog.ToString("N0", CultureInfo.InvariantCulture), Fixed1(r.P50), Fixed1(r.P99) }));
             Line();
         }
     }
 
     private static string[] Run(string name, LatencyRun r) =>
-        [name, $"{r.Delivered:N0} ({r.Expected:N0} published in the window)", F1(r.P50), F1(r.P95), F1(r.P99), F1(r.Max)];
+        [name, $"{r.Delivered:N0} ({r.Expected:N0} published in the window)", Fixed1(r.P50), Fixed1(r.P95), Fixed1(r.P99), Fixed1(r.Max)];
 
     private static bool IsSilo(string host) => host.StartsWith("Silo", StringComparison.Ordinal);
-
-    private static double Mib(long bytes) => bytes / 1048576.0;
-
-    private static string F1(double value) => value.ToString("F1", CultureInfo.InvariantCulture);
-
-    private void Table(string[] header, IEnumerable<string[]> rows)
-    {
-        Line("| " + string.Join(" | ", header) + " |");
-        Line("|" + string.Concat(header.Select(_ => " --- |")));
-        foreach (var row in rows)
-        {
-            Line("| " + string.Join(" | ", row.Select(c => c.Replace("|", "\\|", StringComparison.Ordinal))) + " |");
-        }
-
-        Line();
-    }
-
-    private void Line(string text = "") => _md.Append(text).Append('\n');
 }
