@@ -38,7 +38,6 @@ public sealed class JetstreamProcessorGrain(
     private readonly RecentEventIds _recentIds = new(UnixMicroseconds.OfSeconds(options.Value.ReconnectRewindSeconds + 10));
     private readonly ReceiveRate _receiveRate = new(time);
     private readonly CancellationTokenSource _stopReading = new();
-    private readonly CancellationTokenSource _stopSending = new();
     private readonly CancellationTokenSource _stopSeam = new();
     private SubscriptionDocument _subscription = null!;
     private QueueSink _sink = null!;
@@ -70,13 +69,13 @@ public sealed class JetstreamProcessorGrain(
         var retryDelay = TimeSpan.FromMilliseconds(_options.MaxQueueRetryDelayMs);
         _seam = new LiveSeam(held, writer, _watchers.Written, time, retryDelay, logger, Key, _stopSeam.Token);
         _sink = new QueueSink(writer, _options.MaxQueueSendsInFlight, retryDelay, time, metrics, logger, Key) { Written = _watchers.Written, Holds = _seam };
-        _sink.Restore(state.State.GetPosition());
         _cursors = new CursorPlanner(_recentIds, UnixMicroseconds.OfSeconds(_options.ReconnectRewindSeconds));
         _frames = new FrameHandler(_sink, EventFilter.For(_subscription), _recentIds, time, metrics, logger, Key) { ForwardRaw = _options.ForwardRawBody, Seam = _seam };
         _checkpoint = new ProcessorCheckpoint(state, _options.CheckpointEveryCommits, ex => Log.CheckpointFailed(logger, ex, Key));
         _connection = new JetstreamConnection(_options, dictionaries, http, time, logger, Key);
         _reminder = new ProcessorReminder(this, TimeSpan.FromSeconds(_options.KeepAliveReminderSeconds), logger, Key);
-        _ingest = new StreamIngest(state, _sink, _frames, _checkpoint, _window, time, metrics, logger, Key, _stopSending.Token);
+        _ingest = new StreamIngest(state, _sink, _frames, _checkpoint, _window, time, metrics, logger, Key);
+        _ingest.RestoreStored();
         _loop = new ReadingLoop(_connection, _cursors, _ingest, _sink, time);
         _startup = new StartupGate(subscriptions, queue, _reminder, time, retryDelay, logger, Key);
         metrics.Cursor(state.State.Cursor);
@@ -116,10 +115,8 @@ public sealed class JetstreamProcessorGrain(
 
     public Task<ProcessorStats> ResetStats()
     {
-        state.State.Counters = new ProcessorCounters();
-        _window.Clear();
+        _ingest.ResetCounters();
         _startedAt = time.GetUtcNow();
-        _checkpoint.Request();
         return GetStats();
     }
 
@@ -244,15 +241,7 @@ public sealed class JetstreamProcessorGrain(
         _stopReading.Cancel();
         _connection.Dispose();
         await _run.WaitAsync(TimeSpan.FromSeconds(10), time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
-        using (var limit = new CancellationTokenSource(drainLimit, time))
-        {
-            // Writes that could not finish are not acknowledged, so the cursor does not cover them: they replay.
-            await _sink.DrainAsync(limit.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
-        }
-
-        _ingest.TakeAcknowledged();
-        _stopSending.Cancel();
-        _sink.Abandon();
+        await _ingest.StopAsync(drainLimit);
         await _checkpoint.Current.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
     }
 }
