@@ -16,11 +16,11 @@ public static class ServiceDefaultsExtensions
 {
     /// <summary>
     /// Metrics (ASP.NET Core, HttpClient, runtime, Orleans and the application's <c>Jetstream.*</c> meters) served for
-    /// Prometheus at <see cref="TelemetryNames.MetricsRoute"/>; traces (ASP.NET Core, HttpClient and the
-    /// <c>Jetstream.*</c> sources); and, only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, OTLP export of all three
-    /// signals, configured by the standard <c>OTEL_*</c> variables. The Aspire AppHost sets those for every host
-    /// (endpoint, protocol, the dashboard's API-key header, service name and instance id), so under it each host
-    /// exports to the dashboard; without it nothing is exported.
+    /// Prometheus at <see cref="TelemetryNames.MetricsRoute"/>; and, only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set
+    /// (<see cref="TraceExport"/>), traces (ASP.NET Core, HttpClient and the <c>Jetstream.*</c> sources) and OTLP export
+    /// of all three signals, configured by the standard <c>OTEL_*</c> variables. The Aspire AppHost sets those for every
+    /// host (endpoint, protocol, the dashboard's API-key header, service name and instance id), so under it each host
+    /// exports to the dashboard; without it nothing is exported and no span is made.
     /// </summary>
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
@@ -45,15 +45,16 @@ public static class ServiceDefaultsExtensions
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter(TelemetryNames.OrleansMeter, TelemetryNames.ApplicationWildcard)
-                .AddPrometheusExporter())
-            .WithTracing(tracing => tracing
-                .AddSource(TelemetryNames.ApplicationWildcard)
-                .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = static context => !IsInfrastructureRequest(context.Request.Path))
-                .AddHttpClientInstrumentation());
+                .AddPrometheusExporter());
 
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        if (TraceExport.IsConfigured(builder.Configuration))
         {
-            telemetry.UseOtlpExporter();
+            telemetry
+                .WithTracing(tracing => tracing
+                    .AddSource(TelemetryNames.ApplicationWildcard)
+                    .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = static context => !IsInfrastructureRequest(context.Request.Path))
+                    .AddHttpClientInstrumentation())
+                .UseOtlpExporter();
         }
 
         return builder;

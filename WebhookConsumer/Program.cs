@@ -1,9 +1,7 @@
 using Jetstream.ServiceDefaults;
 using Jetstream.WebhookConsumer;
-using Jetstream.WebhookConsumer.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.WithHttpClientSpansOnlyWhenExported();
 builder.AddServiceDefaults();
 builder.AddWebhookConsumer();
 

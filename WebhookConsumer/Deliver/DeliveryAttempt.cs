@@ -22,7 +22,8 @@ internal sealed class DeliveryAttempt(EventQueueClients clients)
 
     private async Task<DeliveryResult> RunAsync(WebhookSender sender, QueuedEvent queuedEvent, CancellationToken cancellationToken)
     {
-        // Null unless a listener (OpenTelemetry) samples it; HttpClient then sends the trace on in `traceparent`.
+        // Null unless a listener (OpenTelemetry, when traces are exported) samples it; HttpClient then sends the trace on
+        // in `traceparent`, and without it the sender sends the queued one on.
         using var activity = WebhookConsumerMetrics.ActivitySource.StartActivity("webhook.deliver", ActivityKind.Client, queuedEvent.TraceParent);
         activity?.SetTag("webhook.event_id", queuedEvent.EventId);
         activity?.SetTag("webhook.subscription", clients.SubscriptionId);
@@ -77,7 +78,7 @@ internal sealed class DeliveryAttempt(EventQueueClients clients)
         try
         {
             var (body, failure) = await ReadBodyAsync(queuedEvent, cancellationToken);
-            return failure ?? await sender.SendAsync(queuedEvent.EventId, body, cancellationToken);
+            return failure ?? await sender.SendAsync(queuedEvent.EventId, body, cancellationToken, queuedEvent.TraceParent);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

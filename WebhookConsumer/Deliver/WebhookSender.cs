@@ -28,7 +28,6 @@ internal sealed class WebhookSender
     private readonly AuthenticationHeaderValue? _authorization;
     private readonly TimeSpan _timeout;
     private readonly string _timeoutSetting;
-    private readonly bool _handlerCarriesTrace = HttpClientSpans.HandlerCarriesTrace();
 
     /// <param name="circuit">The endpoint's circuit every request goes through.</param>
     /// <param name="timeoutSetting">Where the timeout was set, for the error of a timed-out attempt.</param>
@@ -68,11 +67,12 @@ internal sealed class WebhookSender
     /// One signed POST through the endpoint's circuit; <see cref="DeliveryResult.NotSent"/> when the circuit refused it
     /// (open, or another request is the probe), so nothing reached the endpoint and no attempt happened.
     /// </summary>
-    public async Task<DeliveryResult> SendAsync(string eventId, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
-        await Circuit.SendAsync(static (state, token) => state.Sender.SendDirectAsync(state.EventId, state.Body, token), (Sender: this, EventId: eventId, Body: body), cancellationToken)
+    /// <param name="traceParent">The event's trace from the queue message, sent on when no span of ours is current.</param>
+    public async Task<DeliveryResult> SendAsync(string eventId, ReadOnlyMemory<byte> body, CancellationToken cancellationToken, string? traceParent = null) =>
+        await Circuit.SendAsync(static (state, token) => state.Sender.SendDirectAsync(state.EventId, state.Body, state.TraceParent, token), (Sender: this, EventId: eventId, Body: body, TraceParent: traceParent), cancellationToken)
         ?? DeliveryResult.NotSent;
 
-    private async Task<DeliveryResult> SendDirectAsync(string eventId, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    private async Task<DeliveryResult> SendDirectAsync(string eventId, ReadOnlyMemory<byte> body, string? traceParent, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, _url) { Content = new ReadOnlyMemoryContent(body) };
         request.Content.Headers.ContentType = JsonContentType;
@@ -87,14 +87,12 @@ internal sealed class WebhookSender
             request.Headers.TryAddWithoutValidation("webhook-signature", _signer.Sign(eventId, timestamp, body.Span));
         }
 
-        // Without HttpClient's own span (HttpClientSpans: unless traces are exported) nothing else carries the trace on.
-        if (!_handlerCarriesTrace && Activity.Current is { IdFormat: ActivityIdFormat.W3C, Id: { } traceParent } activity)
+        // With traces exported, `webhook.deliver` is current and HttpClient sends it on. Without, no span is made
+        // (ServiceDefaults' TraceExport), so the event's parent from the queue goes on as it came: a receiver that
+        // traces still joins the trace the processor began.
+        if (traceParent is not null && Activity.Current is null)
         {
             request.Headers.TryAddWithoutValidation("traceparent", traceParent);
-            if (activity.TraceStateString is { Length: > 0 } traceState)
-            {
-                request.Headers.TryAddWithoutValidation("tracestate", traceState);
-            }
         }
 
         try
