@@ -85,6 +85,32 @@ public sealed class HostRuntimeSettingsTests
         Assert.Equal("0x1000000", RepoFiles.Dockerfile("Silo/Dockerfile").Environment["DOTNET_GCGen1MaxBudget"]);
     }
 
+    /// <summary>
+    /// What the runtime reads at start (the host's runtimeconfig.json, as built beside this test and published into the
+    /// images and artifacts/hosts), each setting for its measured reason: no tiered PGO (docs/cold-start.md), the GC
+    /// mode per host and the 1 MiB large-object threshold (issue 6, docs/performance.md), invariant globalization (no
+    /// ICU to load at start).
+    /// </summary>
+    [Theory]
+    [InlineData("Silo", "System.Runtime.TieredPGO", "false")]
+    [InlineData("Silo", "System.GC.Server", "false")]
+    [InlineData("Silo", "System.GC.Concurrent", "false")]
+    [InlineData("Silo", "System.GC.LOHThreshold", "1048576")]
+    [InlineData("Silo", "System.Globalization.Invariant", "true")]
+    [InlineData("WebhookConsumer", "System.Runtime.TieredPGO", "false")]
+    [InlineData("WebhookConsumer", "System.GC.Server", "true")]
+    [InlineData("WebhookConsumer", "System.GC.LOHThreshold", "1048576")]
+    [InlineData("WebhookConsumer", "System.Globalization.Invariant", "true")]
+    [InlineData("Api", "System.Globalization.Invariant", "true")]
+    public void Host_starts_with_its_runtime_setting(string host, string setting, string value)
+    {
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, host + ".runtimeconfig.json")));
+        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+
+        Assert.True(properties.TryGetProperty(setting, out var actual), $"{host}.runtimeconfig.json has no {setting}:\n{properties}");
+        Assert.Equal(value, actual.ToString().ToLowerInvariant());
+    }
+
     /// <summary>The project's properties as MSBuild evaluates them (<c>dotnet msbuild -getProperty</c>), with <paramref name="environment"/> set.</summary>
     private static async Task<Dictionary<string, string>> EvaluateAsync(string host, Dictionary<string, string> environment, params string[] names)
     {

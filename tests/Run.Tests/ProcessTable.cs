@@ -17,6 +17,9 @@ internal static class ProcessTable
     public static IReadOnlyList<string> CommandLinesContaining(string text) =>
         All().Select(p => p.CommandLine).Where(c => c.Contains(text, StringComparison.Ordinal)).ToArray();
 
+    /// <summary>A live process's environment variables as it started with them (<c>/proc/&lt;pid&gt;/environ</c>).</summary>
+    public static IReadOnlyList<string> VariablesOf(int pid) => EnvironmentOf(pid).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+
     private static string EnvironmentOf(int pid)
     {
         try

@@ -64,6 +64,16 @@ public sealed class RunScriptTests
 
         Assert.Equal(2, started.Count(p => p.CommandLine.EndsWith("/Silo", StringComparison.Ordinal)));
 
+        // The silos run with the runtime settings of their image (the AppHost reads Silo/Dockerfile's ENV DOTNET_ lines):
+        // the GC reads some only from the environment.
+        var imageSettings = File.ReadLines(Path.Combine(RepoPaths.Root, "Silo", "Dockerfile"))
+            .Where(line => line.StartsWith("ENV DOTNET_", StringComparison.Ordinal)).Select(line => line["ENV ".Length..].Trim()).ToArray();
+        Assert.NotEmpty(imageSettings);
+        foreach (var silo in started.Where(p => p.CommandLine.EndsWith("/Silo", StringComparison.Ordinal)))
+        {
+            Assert.Subset(ProcessTable.VariablesOf(silo.Pid).ToHashSet(), imageSettings.ToHashSet());
+        }
+
         run.Interrupt();
         var exitCode = await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
 
