@@ -59,7 +59,7 @@ internal sealed class DeliveryAttempt(EventQueueClients clients)
                 bodies[i] = body;
             }
 
-            var result = await sender.SendAsync(batch.Id, WebhookBatch.Body(bodies), cancellationToken);
+            var result = await sender.SendAsync(batch.Id, WebhookBatch.Body(bodies), traceParent: null, cancellationToken);
             if (!result.Delivered)
             {
                 activity?.SetStatus(ActivityStatusCode.Error, result.Error);
@@ -78,7 +78,7 @@ internal sealed class DeliveryAttempt(EventQueueClients clients)
         try
         {
             var (body, failure) = await ReadBodyAsync(queuedEvent, cancellationToken);
-            return failure ?? await sender.SendAsync(queuedEvent.EventId, body, cancellationToken, queuedEvent.TraceParent);
+            return failure ?? await sender.SendAsync(queuedEvent.EventId, body, queuedEvent.TraceParent, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

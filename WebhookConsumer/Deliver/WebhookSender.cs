@@ -68,7 +68,7 @@ internal sealed class WebhookSender
     /// (open, or another request is the probe), so nothing reached the endpoint and no attempt happened.
     /// </summary>
     /// <param name="traceParent">The event's trace from the queue message, sent on when no span of ours is current.</param>
-    public async Task<DeliveryResult> SendAsync(string eventId, ReadOnlyMemory<byte> body, CancellationToken cancellationToken, string? traceParent = null) =>
+    public async Task<DeliveryResult> SendAsync(string eventId, ReadOnlyMemory<byte> body, string? traceParent, CancellationToken cancellationToken) =>
         await Circuit.SendAsync(static (state, token) => state.Sender.SendDirectAsync(state.EventId, state.Body, state.TraceParent, token), (Sender: this, EventId: eventId, Body: body, TraceParent: traceParent), cancellationToken)
         ?? DeliveryResult.NotSent;
 
