@@ -8,12 +8,13 @@ using Microsoft.Extensions.Options;
 namespace Jetstream.Grains.Backfill;
 
 /// <summary>
-/// Removes a deleted subscription's rows from <c>Backfill:RepoTable</c> (PartitionKey <c>{subscription}~{run}</c>) and
-/// <c>Backfill:DeliveredTable</c> (<c>{subscription}~{did}</c>): one range of partitions each, since subscription ids
-/// have no <c>~</c>. The removal runs on the grain's scheduler after <see cref="Start"/> has answered, a page of keys at
-/// a time in transactions of 100 per partition, so an index of millions of records does not hold the Api's delete.
+/// Removes what a deleted subscription's backfills left: its rows of <c>Backfill:RepoTable</c> (PartitionKey
+/// <c>{subscription}~{run}</c>: one range of partitions, since subscription ids have no <c>~</c>), a page of keys at a
+/// time in transactions of 100 per partition, and its repair index, the blobs <c>{subscription}/…</c> of
+/// <c>Backfill:DeliveredContainer</c> (ids have no <c>/</c> either). The removal runs on the grain's scheduler after
+/// <see cref="Start"/> has answered, so thousands of repositories do not hold the Api's delete.
 /// </summary>
-public sealed class BackfillCleanupGrain(StorageConnection storage, IOptions<BackfillOptions> options, ILogger<BackfillCleanupGrain> logger) : Grain, IBackfillCleanupGrain
+public sealed class BackfillCleanupGrain(StorageConnection storage, DeliveredIndex delivered, IOptions<BackfillOptions> options, ILogger<BackfillCleanupGrain> logger) : Grain, IBackfillCleanupGrain
 {
     private const int TransactionSize = 100;
     private Task? _removal;
@@ -39,7 +40,7 @@ public sealed class BackfillCleanupGrain(StorageConnection storage, IOptions<Bac
         try
         {
             await RemoveAsync(options.Value.RepoTable);
-            await RemoveAsync(options.Value.DeliveredTable);
+            _removed += await delivered.DeleteAllAsync(Key, CancellationToken.None);
             BackfillCleanupLog.Removed(logger, Key, _removed);
         }
         catch (RequestFailedException ex)

@@ -4,9 +4,9 @@ namespace Jetstream.Grains.Backfill;
 
 internal static partial class BackfillCleanupLog
 {
-    [LoggerMessage(230, LogLevel.Information, "Backfill {Subscription}: the deleted subscription's {Rows} backfill rows removed")]
-    public static partial void Removed(ILogger logger, string subscription, long rows);
+    [LoggerMessage(230, LogLevel.Information, "Backfill {Subscription}: the deleted subscription's backfill rows and repair index blobs removed ({Removed})")]
+    public static partial void Removed(ILogger logger, string subscription, long removed);
 
-    [LoggerMessage(231, LogLevel.Warning, "Backfill {Subscription}: removing the deleted subscription's backfill rows failed after {Rows} rows; a later delete or cleanup call goes on")]
-    public static partial void Failed(ILogger logger, Exception exception, string subscription, long rows);
+    [LoggerMessage(231, LogLevel.Warning, "Backfill {Subscription}: removing the deleted subscription's backfill rows and repair index blobs failed after {Removed}; a later delete or cleanup call goes on")]
+    public static partial void Failed(ILogger logger, Exception exception, string subscription, long removed);
 }

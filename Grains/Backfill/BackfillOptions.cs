@@ -37,9 +37,14 @@ public sealed class BackfillOptions
     [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")]
     public string RepoTable { get; set; } = "backfillrepos";
 
-    /// <summary>Azure Table of what each subscription last delivered per repository (the repair index).</summary>
-    [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")]
-    public string DeliveredTable { get; set; } = "backfilldelivered";
+    /// <summary>
+    /// Blob container of what each subscription last delivered per repository (the repair index): a block blob
+    /// <c>{subscription}/{did}</c> each.
+    /// </summary>
+    [Required]
+    [RegularExpression("^(?=.{3,63}$)[a-z0-9](?!.*--)[a-z0-9-]*[a-z0-9]$",
+        ErrorMessage = "Backfill:DeliveredContainer must be 3-63 lowercase letters, digits and single hyphens.")]
+    public string DeliveredContainer { get; set; } = "backfilldelivered";
 
     /// <summary>
     /// Azure Table of the live commits held while their repository is backfilled, and of the repositories under backfill

@@ -18,11 +18,6 @@ public sealed class BackfillOptionsValidator : IValidateOptions<BackfillOptions>
             failures.Add($"Backfill:InitialRetryDelayMs ({options.InitialRetryDelayMs}) is above Backfill:MaxRetryDelayMs ({options.MaxRetryDelayMs}).");
         }
 
-        if (string.Equals(options.RepoTable, options.DeliveredTable, StringComparison.OrdinalIgnoreCase))
-        {
-            failures.Add($"Backfill:RepoTable and Backfill:DeliveredTable are both '{options.RepoTable}'; they hold different rows.");
-        }
-
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

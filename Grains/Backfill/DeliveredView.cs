@@ -1,36 +1,40 @@
+using Azure;
+using Azure.Storage.Blobs.Models;
+
 namespace Jetstream.Grains.Backfill;
 
 /// <summary>
-/// What <see cref="RepairWalk"/> compares a repository with: the repair index's rows of one repository, held in memory
-/// when one query brought them all (a page; a first backfill has none), streamed from the table a collection at a time
-/// otherwise, so a repository of a million delivered records still costs no million-entry list.
+/// What <see cref="RepairWalk"/> compares a repository with: the repository's repair index as its one GET streams it
+/// in (never a list of its entries), or nothing (404, or not read at all: a subscription's first run). Its
+/// <see cref="ETag"/> is what the next index is committed against.
 /// </summary>
-internal sealed class DeliveredView
+internal sealed class DeliveredView : IAsyncDisposable
 {
-    private readonly DeliveredIndex _index;
-    private readonly string _subscriptionId;
-    private readonly string _did;
-    private readonly ILookup<string, DeliveredRecord>? _held;
+    private readonly BlobDownloadStreamingResult? _download;
+    private readonly DeliveredIndexDecoder? _decoder;
 
-    private DeliveredView(DeliveredIndex index, string subscriptionId, string did, ILookup<string, DeliveredRecord>? held)
+    private DeliveredView(string? blobName, BlobDownloadStreamingResult? download)
     {
-        _index = index;
-        _subscriptionId = subscriptionId;
-        _did = did;
-        _held = held;
+        _download = download;
+        _decoder = download is null ? null : new DeliveredIndexDecoder(download.Content, blobName!);
     }
 
-    public static async Task<DeliveredView> OpenAsync(DeliveredIndex index, string subscriptionId, string did, CancellationToken cancellationToken)
+    /// <summary>No index: everything is a create.</summary>
+    public static DeliveredView Nothing => new(null, null);
+
+    /// <summary>The stored index's version; null when there is none.</summary>
+    public ETag? ETag => _download?.Details.ETag;
+
+    public static DeliveredView Of(string blobName, BlobDownloadStreamingResult download) => new(blobName, download);
+
+    /// <summary>The delivered records in the repository's key order (<see cref="RepoKeyOrder"/>). Read once.</summary>
+    public IAsyncEnumerable<DeliveredRecord> Records(CancellationToken cancellationToken) =>
+        _decoder?.ReadAsync(cancellationToken) ?? AsyncEnumerable.Empty<DeliveredRecord>();
+
+    public ValueTask DisposeAsync()
     {
-        var rows = await index.ReadIfSmallAsync(subscriptionId, did, cancellationToken);
-        return new DeliveredView(index, subscriptionId, did, rows?.OrderBy(r => r.Rkey, StringComparer.Ordinal).ToLookup(r => r.Collection, StringComparer.Ordinal));
+        _decoder?.Dispose();
+        _download?.Dispose();
+        return ValueTask.CompletedTask;
     }
-
-    /// <summary>The delivered records of one collection, ordered by rkey (ordinal), as the walk merges them.</summary>
-    public IAsyncEnumerable<DeliveredRecord> In(string collection, CancellationToken cancellationToken) =>
-        _held is null ? _index.ReadCollectionAsync(_subscriptionId, _did, collection, cancellationToken) : _held[collection].ToAsyncEnumerable();
-
-    /// <summary>Every delivered record of the repository, in any order.</summary>
-    public IAsyncEnumerable<DeliveredRecord> All(CancellationToken cancellationToken) =>
-        _held is null ? _index.ReadAllAsync(_subscriptionId, _did, cancellationToken) : _held.SelectMany(g => g).ToAsyncEnumerable();
 }

@@ -1,97 +1,100 @@
 using System.Runtime.CompilerServices;
+using Jetstream.Atproto;
+using Jetstream.Atproto.Cids;
 using Jetstream.Grains.Interfaces.Events;
 
 namespace Jetstream.Grains.Backfill;
 
 /// <summary>
-/// Compares a repository's records (in key order) with what the subscription last delivered of it, as a merge of two
-/// sorted streams, collection by collection: an unchanged record yields nothing, a new one a create, a changed one an
-/// update, a delivered one that is gone a delete. Neither side is held whole: the index is read one collection at a
-/// time in rkey order (the MST's order within a collection), so a million-record repository costs no million-entry map.
+/// Compares a repository's records with what the subscription last delivered of it, as one merge of two streams in
+/// the repository's key order (<see cref="RepoKeyOrder"/>): an unchanged record sends nothing, a new one a create, a
+/// changed one an update, a delivered one of the filter's collections that is gone a delete; a delivered one outside
+/// the filter is kept as it is. Every step also says what the next index holds at that key, so the index is rewritten
+/// as the walk goes. Neither side is held: a million-record repository costs no million-entry list or map.
 /// </summary>
 internal static class RepairWalk
 {
-    /// <param name="deliveredIn">The delivered records of one collection, ordered by rkey (ordinal).</param>
-    /// <param name="deliveredAll">Every delivered record of the repository (any order), for collections the walk never entered.</param>
-    public static async IAsyncEnumerable<RepairChange> DiffAsync(
+    /// <param name="records">The repository's records of the filter's collections, in key order.</param>
+    /// <param name="delivered">The repair index of the repository, every collection, in key order.</param>
+    public static async IAsyncEnumerable<RepairStep> DiffAsync(
         IAsyncEnumerable<RepositoryRecord> records,
         CollectionFilter filter,
-        Func<string, IAsyncEnumerable<DeliveredRecord>> deliveredIn,
-        Func<IAsyncEnumerable<DeliveredRecord>> deliveredAll,
+        IAsyncEnumerable<DeliveredRecord> delivered,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var visited = new HashSet<string>(StringComparer.Ordinal);
-        string? collection = null;
-        IAsyncEnumerator<DeliveredRecord>? known = null;
-        var hasKnown = false;
+        await using var known = delivered.GetAsyncEnumerator(cancellationToken);
+        var hasKnown = await known.MoveNextAsync();
+        var matches = new FilterByCollection(filter);
+        RepositoryRecord? previous = null;
+        await foreach (var record in records.WithCancellation(cancellationToken))
+        {
+            if (previous is not null && RepoKeyOrder.Compare(previous.Collection, previous.Rkey, record.Collection, record.Rkey) >= 0)
+            {
+                throw new RepositoryFetchException(RepositoryProblem.Invalid, $"record {record.Collection}/{record.Rkey} follows {previous.Collection}/{previous.Rkey}: not in key order");
+            }
+
+            previous = record;
+            var cid = ParseCid(record);
+            var order = 1;
+            while (hasKnown && (order = RepoKeyOrder.Compare(known.Current.Collection, known.Current.Rkey, record.Collection, record.Rkey)) < 0)
+            {
+                var gone = known.Current;
+                hasKnown = await known.MoveNextAsync();
+                yield return matches.Of(gone.Collection) ? new RepairStep(Deleted(gone), null) : new RepairStep(null, gone);
+            }
+
+            if (hasKnown && order == 0)
+            {
+                var old = known.Current;
+                hasKnown = await known.MoveNextAsync();
+                yield return old.Cid == cid
+                    ? new RepairStep(null, old)
+                    : new RepairStep(new RepairChange(RepairChange.Update, record.Collection, record.Rkey, record.Cid, record), new DeliveredRecord(record.Collection, record.Rkey, cid));
+            }
+            else
+            {
+                yield return new RepairStep(new RepairChange(RepairChange.Create, record.Collection, record.Rkey, record.Cid, record), new DeliveredRecord(record.Collection, record.Rkey, cid));
+            }
+        }
+
+        while (hasKnown)
+        {
+            var old = known.Current;
+            hasKnown = await known.MoveNextAsync();
+            yield return matches.Of(old.Collection) ? new RepairStep(Deleted(old), null) : new RepairStep(null, old);
+        }
+    }
+
+    private static Cid ParseCid(RepositoryRecord record)
+    {
         try
         {
-            await foreach (var record in records.WithCancellation(cancellationToken))
-            {
-                if (record.Collection != collection)
-                {
-                    if (known is not null)
-                    {
-                        while (hasKnown)
-                        {
-                            yield return Deleted(known.Current);
-                            hasKnown = await known.MoveNextAsync();
-                        }
-
-                        await known.DisposeAsync();
-                    }
-
-                    collection = record.Collection;
-                    visited.Add(collection);
-                    known = deliveredIn(collection).GetAsyncEnumerator(cancellationToken);
-                    hasKnown = await known.MoveNextAsync();
-                }
-
-                while (hasKnown && string.CompareOrdinal(known!.Current.Rkey, record.Rkey) < 0)
-                {
-                    yield return Deleted(known.Current);
-                    hasKnown = await known.MoveNextAsync();
-                }
-
-                if (hasKnown && known!.Current.Rkey == record.Rkey)
-                {
-                    var deliveredCid = known.Current.Cid;
-                    hasKnown = await known.MoveNextAsync();
-                    if (deliveredCid != record.Cid)
-                    {
-                        yield return new RepairChange(RepairChange.Update, record.Collection, record.Rkey, record.Cid, record);
-                    }
-                }
-                else
-                {
-                    yield return new RepairChange(RepairChange.Create, record.Collection, record.Rkey, record.Cid, record);
-                }
-            }
-
-            while (hasKnown)
-            {
-                yield return Deleted(known!.Current);
-                hasKnown = await known.MoveNextAsync();
-            }
+            return Cid.Parse(record.Cid);
         }
-        finally
+        catch (AtprotoException ex)
         {
-            if (known is not null)
-            {
-                await known.DisposeAsync();
-            }
-        }
-
-        // Collections the repository no longer has any record of (or that the walk never entered) are gone entirely.
-        await foreach (var delivered in deliveredAll().WithCancellation(cancellationToken))
-        {
-            if (!visited.Contains(delivered.Collection) && filter.Matches(delivered.Collection))
-            {
-                yield return Deleted(delivered);
-            }
+            throw new RepositoryFetchException(RepositoryProblem.Invalid, $"record {record.Collection}/{record.Rkey}: {ex.Message}", inner: ex);
         }
     }
 
     private static RepairChange Deleted(DeliveredRecord delivered) =>
-        new(RepairChange.Delete, delivered.Collection, delivered.Rkey, delivered.Cid, null);
+        new(RepairChange.Delete, delivered.Collection, delivered.Rkey, delivered.Cid.ToString(), null);
+
+    /// <summary>The filter asked once per collection: the index hands out one string per collection, in runs.</summary>
+    private sealed class FilterByCollection(CollectionFilter filter)
+    {
+        private string? _collection;
+        private bool _matches;
+
+        public bool Of(string collection)
+        {
+            if (!ReferenceEquals(collection, _collection))
+            {
+                _collection = collection;
+                _matches = filter.Matches(collection);
+            }
+
+            return _matches;
+        }
+    }
 }

@@ -26,52 +26,38 @@ public sealed class RepositoryBackfill(
         BackfillRepoOutcome Result(BackfillRepoResult result, string? reason, long records = 0, long bytes = 0, DateTimeOffset? retryAfter = null, string? rev = null) =>
             new(work.RunId, work.Did, result, reason, records, bytes, retryAfter, work.DispatchId, rev);
 
-        var writer = new BackfillQueueWriter(queues.For(work.SubscriptionId), TimeSpan.FromSeconds(options.Value.HoldSeconds));
+        var writer = NewWriter(work);
         long bytes = 0;
         try
         {
-            await using var reader = await source.OpenAsync(work.Did, new Uri(work.PdsEndpoint), options.Value.Verify, cancellationToken);
-            var filter = new CollectionFilter(work.WantedCollections);
-            var changes = new List<RepairChange>();
-            var known = await DeliveredView.OpenAsync(delivered, work.SubscriptionId, work.Did, cancellationToken);
-            var diff = RepairWalk.DiffAsync(
-                reader.ReadRecordsAsync(filter, cancellationToken),
-                filter,
-                collection => known.In(collection, cancellationToken),
-                () => known.All(cancellationToken),
-                cancellationToken);
-            await foreach (var change in diff)
+            // A subscription's first run has no index to read (one GET saved per repository), unless an earlier
+            // attempt of this run committed one: then the commit finds it there and the repository is walked again.
+            var readIndex = work.RunId > 1;
+            var counts = new RepairCounts();
+            for (var pass = 1; ; pass++)
             {
-                var timeUs = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
-                await writer.AddAsync(new QueuedEvent
+                var walked = await WalkAsync(work, writer, readIndex, counts, cancellationToken);
+                bytes += walked.Bytes;
+                if (walked.Committed)
                 {
-                    EventId = EventIds.ForBackfill(work.SubscriptionId, work.Did, change.Collection, change.Rkey, change.Cid, change.IsDelete),
-                    QueuedAt = time.GetUtcNow(),
-                    Did = work.Did,
-                    TimeUs = timeUs,
-                    EventJson = BackfillEventJson.Write(work.Did, timeUs, reader.Rev, change),
-                }, cancellationToken);
-                // Only what the index needs is kept: the record's JSON is in the queue already.
-                changes.Add(change with { Record = change.Record is null ? null : change.Record with { Json = default } });
-            }
+                    counts.Report(metrics);
+                    metrics.BytesRead(bytes);
+                    return Result(BackfillRepoResult.Done, null, counts.Total, bytes, rev: walked.Rev);
+                }
 
-            bytes = reader.BytesRead;
-            await writer.RevealAsync(cancellationToken);
-            if (writer.Events > 0)
-            {
-                // The consumers are woken by the subscription's processor (wake-on-write); without this they would find
-                // a backfill's messages only at their idle poll, seconds later, whenever the live stream is quiet.
-                grains.GetGrain<IJetstreamProcessorGrain>(work.SubscriptionId).QueueWrittenElsewhere().Ignore();
-            }
+                if (pass == MaxPasses)
+                {
+                    return Result(BackfillRepoResult.HostFailed, $"the repair index of {work.Did} changed under {MaxPasses} walks (other attempts at it are running)", counts.Total, bytes);
+                }
 
-            await delivered.ApplyAsync(work.SubscriptionId, work.Did, changes, cancellationToken);
-            foreach (var group in changes.GroupBy(c => c.Operation))
-            {
-                metrics.Queued(group.Key, group.LongCount());
+                readIndex = true;
+                writer = NewWriter(work);
             }
-
-            metrics.BytesRead(bytes);
-            return Result(BackfillRepoResult.Done, null, changes.Count, bytes, rev: reader.Rev);
+        }
+        catch (DeliveredIndexException ex)
+        {
+            await writer.DiscardAsync();
+            return Result(BackfillRepoResult.Invalid, ex.Message, 0, bytes);
         }
         catch (RepositoryFetchException ex)
         {
@@ -100,4 +86,57 @@ public sealed class RepositoryBackfill(
             return Result(BackfillRepoResult.HostFailed, $"{ex.GetType().Name}: {ex.Message}", 0, bytes);
         }
     }
+
+    private const int MaxPasses = 3;
+
+    private BackfillQueueWriter NewWriter(BackfillRepoWork work) => new(queues.For(work.SubscriptionId), TimeSpan.FromSeconds(options.Value.HoldSeconds));
+
+    /// <summary>
+    /// One walk of the repository against its index: the differences queued held and then shown, the next index
+    /// staged as it goes and committed after the reveal, if anything changed.
+    /// </summary>
+    private async Task<Walked> WalkAsync(BackfillRepoWork work, BackfillQueueWriter writer, bool readIndex, RepairCounts counts, CancellationToken cancellationToken)
+    {
+        await using var reader = await source.OpenAsync(work.Did, new Uri(work.PdsEndpoint), options.Value.Verify, cancellationToken);
+        var filter = new CollectionFilter(work.WantedCollections);
+        await using var known = readIndex ? await delivered.OpenAsync(work.SubscriptionId, work.Did, cancellationToken) : DeliveredView.Nothing;
+        using var next = delivered.StartWrite(work.SubscriptionId, work.Did, known);
+        var changed = 0L;
+        await foreach (var step in RepairWalk.DiffAsync(reader.ReadRecordsAsync(filter, cancellationToken), filter, known.Records(cancellationToken), cancellationToken))
+        {
+            if (step.Change is { } change)
+            {
+                var timeUs = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+                await writer.AddAsync(new QueuedEvent
+                {
+                    EventId = EventIds.ForBackfill(work.SubscriptionId, work.Did, change.Collection, change.Rkey, change.Cid, change.IsDelete),
+                    QueuedAt = time.GetUtcNow(),
+                    Did = work.Did,
+                    TimeUs = timeUs,
+                    EventJson = BackfillEventJson.Write(work.Did, timeUs, reader.Rev, change),
+                }, cancellationToken);
+                counts.Add(change.Operation);
+                changed++;
+            }
+
+            if (step.Kept is { } kept)
+            {
+                await next.AddAsync(kept, cancellationToken);
+            }
+        }
+
+        await writer.RevealAsync(cancellationToken);
+        if (writer.Events > 0)
+        {
+            // The consumers are woken by the subscription's processor (wake-on-write); without this they would find
+            // a backfill's messages only at their idle poll, seconds later, whenever the live stream is quiet.
+            grains.GetGrain<IJetstreamProcessorGrain>(work.SubscriptionId).QueueWrittenElsewhere().Ignore();
+        }
+
+        // Nothing changed: the index stays as it is, no write.
+        var committed = changed == 0 || await next.CommitAsync(cancellationToken);
+        return new Walked(reader.Rev, reader.BytesRead, committed);
+    }
+
+    private sealed record Walked(string Rev, long Bytes, bool Committed);
 }
