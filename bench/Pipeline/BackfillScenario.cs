@@ -58,7 +58,7 @@ internal sealed class BackfillScenario(BenchContext context)
         var subscriptionId = "bench-backfill-" + run;
         var clusterSettings = Settings with
         {
-            SiloEnvironment = [.. network.SiloEnvironment, $"Backfill__RepoTable=bfrepos{run}", $"Backfill__DeliveredTable=bfdelivered{run}", .. Settings.SiloEnvironment],
+            SiloEnvironment = [.. network.SiloEnvironment, $"Backfill__RepoTable=bfrepos{run}", $"Backfill__DeliveredContainer=bfdelivered{run}", .. Settings.SiloEnvironment],
         };
         await using var cluster = await SubscriptionCluster.StartAsync(context.Layout, clusterSettings, azurite.ConnectionString, jetstream.Control, 1, receiver.Url);
         await cluster.CreateBatchedAsync(subscriptionId, Collection, receiver.Url, DeliveryFeatures.BatchEvents);

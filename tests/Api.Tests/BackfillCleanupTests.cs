@@ -2,17 +2,18 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
+using Azure.Storage.Blobs;
 using Jetstream.TestSupport;
 
 namespace Jetstream.Api.Tests;
 
-/// <summary>Deleting a subscription removes its backfill's rows (run rows and repair index) and no other subscription's.</summary>
+/// <summary>Deleting a subscription removes its backfill's run rows and repair index blobs, and no other subscription's.</summary>
 [Collection(ApiClusterCollection.Name)]
 public sealed class BackfillCleanupTests(ApiClusterFixture cluster)
 {
-    // The silo's defaults (Backfill:RepoTable, Backfill:DeliveredTable).
+    // The silo's defaults (Backfill:RepoTable, Backfill:DeliveredContainer).
     private const string RepoTable = "backfillrepos";
-    private const string DeliveredTable = "backfilldelivered";
+    private const string DeliveredContainer = "backfilldelivered";
 
     [Fact]
     public async Task Deleting_a_subscription_removes_its_backfill_run_rows_and_repair_index_only()
@@ -30,33 +31,40 @@ public sealed class BackfillCleanupTests(ApiClusterFixture cluster)
         await Eventually.HoldsAsync(async () => (await client.GetJsonAsync($"/subscriptions/{id}/backfill")).GetProperty("state").GetString() == "completed",
             TimeSpan.FromSeconds(60), "the backfill to complete");
 
-        // The repair index as a successful run leaves it: 250 records over two repositories (more than a transaction),
-        // and a neighbour whose id starts with this one's, which must stay.
-        var delivered = new TableClient(cluster.StorageConnectionString, DeliveredTable);
+        // The repair index as a successful run leaves it: a blob per repository, and a neighbour whose id starts with
+        // this one's, which must stay. The blobs' content does not matter to the cleanup.
+        var delivered = new BlobContainerClient(cluster.StorageConnectionString, DeliveredContainer);
         await delivered.CreateIfNotExistsAsync();
         foreach (var did in new[] { "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa", "did:plc:bbbbbbbbbbbbbbbbbbbbbbbb" })
         {
-            foreach (var chunk in Enumerable.Range(0, 125).Chunk(100))
-            {
-                await delivered.SubmitTransactionAsync(chunk.Select(i => new TableTransactionAction(TableTransactionActionType.UpsertReplace,
-                    new TableEntity($"{id}~{did}", $"app.example.post|3k{i:D11}") { ["Cid"] = "bafy" + i })));
-            }
+            await delivered.UploadBlobAsync($"{id}/{did}", BinaryData.FromBytes([1, 0]));
         }
 
-        var neighbour = $"{id}-x~did:plc:cccccccccccccccccccccccc";
-        await delivered.UpsertEntityAsync(new TableEntity(neighbour, "app.example.post|3k00000000001") { ["Cid"] = "bafykept" });
+        var neighbour = $"{id}-x/did:plc:cccccccccccccccccccccccc";
+        await delivered.UploadBlobAsync(neighbour, BinaryData.FromBytes([1, 0]));
         Assert.Equal(2, await CountAsync(RepoTable, id));
-        Assert.Equal(250, await CountAsync(DeliveredTable, id));
+        Assert.Equal(2, await CountBlobsAsync(delivered, id));
 
         using (var deleted = await client.Http.DeleteAsync($"/subscriptions/{id}?discard=true"))
         {
             Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
         }
 
-        await Eventually.HoldsAsync(async () => await CountAsync(RepoTable, id) == 0 && await CountAsync(DeliveredTable, id) == 0,
-            TimeSpan.FromSeconds(60), "the backfill rows to be removed");
-        Assert.Equal("bafykept", (await delivered.GetEntityAsync<TableEntity>(neighbour, "app.example.post|3k00000000001")).Value.GetString("Cid"));
-        await delivered.DeleteEntityAsync(neighbour, "app.example.post|3k00000000001");
+        await Eventually.HoldsAsync(async () => await CountAsync(RepoTable, id) == 0 && await CountBlobsAsync(delivered, id) == 0,
+            TimeSpan.FromSeconds(60), "the backfill rows and index blobs to be removed");
+        Assert.True(await delivered.GetBlobClient(neighbour).ExistsAsync());
+        await delivered.DeleteBlobAsync(neighbour);
+    }
+
+    private static async Task<int> CountBlobsAsync(BlobContainerClient container, string id)
+    {
+        var count = 0;
+        await foreach (var _ in container.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = id + "/" }))
+        {
+            count++;
+        }
+
+        return count;
     }
 
     private async Task<int> CountAsync(string tableName, string id)

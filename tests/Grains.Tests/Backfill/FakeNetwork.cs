@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Jetstream.Atproto.Cids;
 using Jetstream.Grains.Backfill;
 using Jetstream.Grains.Interfaces.Events;
 
@@ -151,7 +152,8 @@ internal sealed class FakeRepo(string did, Uri pds, FakeFault fault)
     {
         _revs++;
         var json = $"{{\"$type\":\"{collection}\",\"text\":\"{text}\"}}";
-        Records[collection + "/" + rkey] = ("bafy" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..20], json);
+        // A real CID (of the JSON's bytes, not of DAG-CBOR: only its form matters here), as the repair index stores CIDs as bytes.
+        Records[collection + "/" + rkey] = (Cid.Compute(Cid.DagCborCodec, Encoding.UTF8.GetBytes(json)).ToString(), json);
     }
 
     public void Remove(string collection, string rkey)

@@ -55,7 +55,7 @@ public sealed class BackfillScenario : IAsyncDisposable
         var settings = ProcessorTestCluster.Settings(new Uri("ws://127.0.0.1:9/subscribe"), name);
         settings["Subscriptions:QueuePrefix"] = "bf" + Guid.NewGuid().ToString("N")[..10];
         settings["Backfill:RepoTable"] = TestNames.Table("bfrepos");
-        settings["Backfill:DeliveredTable"] = TestNames.Table("bfdelivered");
+        settings["Backfill:DeliveredContainer"] = TestNames.Queue("bfdelivered");
         settings["Backfill:HeldTable"] = TestNames.Table("bfheld");
         settings["Backfill:MaxConcurrentRepos"] = "4";
         settings["Backfill:MaxConcurrentPerHost"] = "2";
