@@ -35,7 +35,7 @@ public sealed class DeliveredIndexFormatTests
     [Fact]
     public async Task An_index_larger_than_the_read_window_streams_through_a_stream_giving_a_byte_at_a_time()
     {
-        var records = Enumerable.Range(0, 3_000).Select(i => Record(i < 1_500 ? "app.bsky.feed.like" : "app.bsky.feed.post", Tid(i), i)).ToArray();
+        var records = Enumerable.Range(0, 6_000).Select(i => Record(i < 3_000 ? "app.bsky.feed.like" : "app.bsky.feed.post", Tid(i), i)).ToArray();
         var bytes = Encode(records);
         Assert.True(bytes.Length > 64 * 1024 * 2);
 
