@@ -44,6 +44,7 @@ public sealed class RepairMemoryTests(ITestOutputHelper output)
             }
 
             Assert.True(await upload.CommitAsync(CancellationToken.None));
+            output.WriteLine($"the index: {upload.Bytes:N0} bytes for {upload.Records:N0} records, {upload.Bytes / (double)upload.Records:F1} bytes a record");
         }
 
         // One record in 100 changed, one in 1,000 gone (every 1,000th is also a 100th: gone wins), ten new at the end.
