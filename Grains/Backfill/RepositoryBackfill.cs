@@ -9,8 +9,9 @@ namespace Jetstream.Grains.Backfill;
 
 /// <summary>
 /// One attempt at one repository: open it on its PDS (verified), compare it with what the subscription last delivered
-/// (<see cref="RepairWalk"/>), queue the differences held invisible, show them once the stream has ended well, then
-/// record them in the repair index. Queue before index: a crash between the two sends again (same ids), never loses.
+/// (<see cref="RepairWalk"/> over the index's one streamed GET), queue the differences held invisible while the next
+/// index is staged, show them once the stream has ended well, then commit the index. Queue before index: a crash
+/// between the two sends again (same ids), never loses. Nothing per record is kept in memory.
 /// </summary>
 public sealed class RepositoryBackfill(
     IRepositorySource source,
