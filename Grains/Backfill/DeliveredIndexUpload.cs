@@ -45,11 +45,14 @@ internal sealed class DeliveredIndexUpload(BlockBlobClient blob, CreateOnce cont
         {
             if (_encoder.Records == 0)
             {
-                if (basedOn is not null)
+                if (basedOn is null)
                 {
-                    await blob.DeleteIfExistsAsync(conditions: conditions, cancellationToken: cancellationToken);
+                    // Nothing now, and nothing before as far as this attempt knows: true unless it did not look (a
+                    // first run) and an earlier attempt left one, whose records are then gone.
+                    return !await blob.ExistsAsync(cancellationToken);
                 }
 
+                await blob.DeleteIfExistsAsync(conditions: conditions, cancellationToken: cancellationToken);
                 return true;
             }
 

@@ -134,8 +134,8 @@ public sealed class RepositoryBackfill(
             grains.GetGrain<IJetstreamProcessorGrain>(work.SubscriptionId).QueueWrittenElsewhere().Ignore();
         }
 
-        // Nothing changed: the index stays as it is, no write.
-        var committed = changed == 0 || await next.CommitAsync(cancellationToken);
+        // Nothing changed against an index read: it stays as it is, no write.
+        var committed = (changed == 0 && readIndex) || await next.CommitAsync(cancellationToken);
         return new Walked(reader.Rev, reader.BytesRead, committed);
     }
 
