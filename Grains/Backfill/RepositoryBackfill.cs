@@ -134,8 +134,9 @@ public sealed class RepositoryBackfill(
             grains.GetGrain<IJetstreamProcessorGrain>(work.SubscriptionId).QueueWrittenElsewhere().Ignore();
         }
 
-        // Nothing changed against an index read: it stays as it is, no write.
-        var committed = (changed == 0 && readIndex) || await next.CommitAsync(cancellationToken);
+        // Nothing changed against an index read: it stays as it is, no write. Once shown, the repository is done even
+        // if stopped (the job hands it over with its rev), so its index is committed regardless.
+        var committed = (changed == 0 && readIndex) || await next.CommitAsync(CancellationToken.None);
         return new Walked(reader.Rev, reader.BytesRead, committed);
     }
 
