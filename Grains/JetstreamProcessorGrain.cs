@@ -222,6 +222,11 @@ public sealed class JetstreamProcessorGrain(
 
         Use(subscription);
         _cursors.StartFromCreation(_sink.Position, subscription.CreatedAt, time.GetUtcNow(), _options.ReplayWindowHours);
+        if (subscription.AwaitingBackfill)
+        {
+            _seam.AwaitBackfill();
+        }
+
         await _seam.LoadAsync();
         await _connection.UpdateFiltersAsync(WireFilters.For(subscription), stopping);
         await _loop.RunAsync(stopping);

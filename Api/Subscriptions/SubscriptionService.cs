@@ -36,7 +36,9 @@ public sealed class SubscriptionService(
     /// <summary>Stores a new subscription and starts its processor; null when the id is taken.</summary>
     public async Task<SubscriptionDocument?> CreateAsync(SubscriptionRequest request, CancellationToken cancellationToken)
     {
-        var document = ToDocument(request, request.Id!, existing: null);
+        // Stored awaiting its backfill: anything that activates the processor before the job's hold (a consumer's
+        // wake-on-write registration, a status read) finds every commit held already.
+        var document = ToDocument(request, request.Id!, existing: null) with { AwaitingBackfill = request.Backfill is true };
         if (!await store.TryCreateAsync(document, cancellationToken))
         {
             return null;
@@ -48,7 +50,7 @@ public sealed class SubscriptionService(
             // Before the processor runs: the job holds every live commit while it discovers. A commit queued before
             // the hold, at a rev the snapshot covers, is one no later commit can undo (a delete the snapshot holds is
             // dropped), so a receiver would keep a record the network no longer has.
-            await grains.GetGrain<IBackfillJobGrain>(document.Id).Start(null);
+            await StartFirstBackfillAsync(document.Id, cancellationToken);
         }
 
         if (document.Enabled)
@@ -164,6 +166,31 @@ public sealed class SubscriptionService(
         };
     }
 
+    /// <summary>
+    /// The job clears <see cref="SubscriptionDocument.AwaitingBackfill"/> once it holds; if it refused or failed, the
+    /// mark goes here, or the processor would hold every commit with no run to hand them over.
+    /// </summary>
+    private async Task StartFirstBackfillAsync(string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if ((await grains.GetGrain<IBackfillJobGrain>(id).Start(null)).Refusal is null)
+            {
+                return;
+            }
+        }
+        catch
+        {
+            await ClearAwaitingBackfillAsync(id, cancellationToken);
+            throw;
+        }
+
+        await ClearAwaitingBackfillAsync(id, cancellationToken);
+    }
+
+    private Task ClearAwaitingBackfillAsync(string id, CancellationToken cancellationToken) =>
+        store.UpdateAsync(id, current => current.AwaitingBackfill ? current with { AwaitingBackfill = false } : null, cancellationToken);
+
     private async Task ApplyIfActiveAsync(StoredSubscription? updated, string change)
     {
         if (updated?.Document is { Lifecycle: SubscriptionLifecycle.Active } document)
@@ -187,6 +214,7 @@ public sealed class SubscriptionService(
             Webhook = request.Webhook is { } webhook ? ToWebhook(webhook, existing?.Webhook) : null,
             Enabled = request.Enabled ?? existing?.Enabled ?? true,
             Source = SubscriptionSources.Api,
+            AwaitingBackfill = existing?.AwaitingBackfill ?? false,
             CreatedAt = existing?.CreatedAt ?? now,
             UpdatedAt = now,
         };

@@ -13,8 +13,12 @@ public interface IBackfillRepoGrain : IGrainWithStringKey
     [OneWay]
     Task Run(BackfillRepoWork work);
 
-    [OneWay]
-    Task Stop(long runId);
+    /// <summary>
+    /// Stops the attempt of run <paramref name="runId"/> and answers how it ended: <c>Stopped</c>, or <c>Done</c> with its
+    /// rev when it had shown its records already (so the job hands the repository over with the snapshot's rev). Null
+    /// when this activation has no attempt of that run.
+    /// </summary>
+    Task<BackfillRepoOutcome?> Stop(long runId);
 
     static string KeyOf(string subscriptionId, string did) => subscriptionId + "/" + did;
 }

@@ -26,6 +26,7 @@ public sealed class BackfillJobGrain(
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Renewal = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan SubscriptionCheck = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(5);
 
     private readonly BackfillOptions _options = options.Value;
     private BackfillRun _run = null!;
@@ -39,7 +40,10 @@ public sealed class BackfillJobGrain(
 
     private string Key => this.GetPrimaryKeyString();
 
-    private bool Running => state.State.RunId > 0 && state.State.State == BackfillState.Running;
+    private bool Running => state.State.RunId > 0 && state.State.State == BackfillState.Running && !state.State.SubscriptionDeleted;
+
+    /// <summary>No run to show: none ever ran, or the subscription they ran for was deleted.</summary>
+    private bool None => state.State.RunId == 0 || state.State.SubscriptionDeleted;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -73,6 +77,10 @@ public sealed class BackfillJobGrain(
         var distinct = listed?.Distinct(StringComparer.Ordinal).ToArray();
         // Before any of them can be fetched their live commits wait for the hand-over; while discovery runs, everyone's.
         await _handOver.HoldAsync(distinct ?? [HeldRelease.Everyone]);
+        if (subscription.AwaitingBackfill)
+        {
+            await EndAwaitingAsync(listed: distinct is not null);
+        }
 
         var previous = state.State.RunId;
         state.State = new BackfillJobState { RunId = previous + 1, State = BackfillState.Running, StartedAt = time.GetUtcNow(), Discovered = listed is not null };
@@ -97,11 +105,11 @@ public sealed class BackfillJobGrain(
     }
 
     public Task<BackfillStatus?> GetStatus() =>
-        Task.FromResult(state.State.RunId == 0 ? null : _run.Status(state.State, time.GetUtcNow()));
+        Task.FromResult(None ? null : _run.Status(state.State, time.GetUtcNow()));
 
     public async Task<BackfillStatus?> Cancel(string reason)
     {
-        if (state.State.RunId == 0)
+        if (None)
         {
             return null;
         }
@@ -111,7 +119,16 @@ public sealed class BackfillJobGrain(
             await FinishAsync(BackfillState.Cancelled, reason);
         }
 
-        return _run.Status(state.State, time.GetUtcNow());
+        var status = _run.Status(state.State, time.GetUtcNow());
+        if (await subscriptions.GetAsync(Key) is not { Document.Lifecycle: SubscriptionLifecycle.Active })
+        {
+            // The subscription's deletion (its cleanup cancels): a subscription created again with this id has no run
+            // yet. The run number stays, so a new run's rows never share a partition with the old ones being removed.
+            state.State = new BackfillJobState { RunId = state.State.RunId, SubscriptionDeleted = true };
+            await state.WriteStateAsync();
+        }
+
+        return status;
     }
 
     public async Task Report(BackfillRepoOutcome outcome)
@@ -221,7 +238,7 @@ public sealed class BackfillJobGrain(
         state.State.State = end;
         state.State.CompletedAt = time.GetUtcNow();
         state.State.CancelReason = reason;
-        _dispatcher.StopAll(state.State.RunId);
+        await SettleStoppedAsync(await _dispatcher.StopAllAsync(state.State.RunId, StopWait));
         _run.Unresolved.Clear();
         await state.WriteStateAsync();
         var status = _run.Status(state.State, time.GetUtcNow());
@@ -234,6 +251,37 @@ public sealed class BackfillJobGrain(
         if (await this.GetReminder(ReminderName) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
+        }
+    }
+
+    /// <summary>
+    /// The subscription was created with <c>"backfill": true</c>: its processor may have held every commit since (it
+    /// read the mark). Now that this run's hold is stored the mark goes; a run of listed DIDs holds only those, so the
+    /// hold on everyone the mark made is ended too (the commits it held of other repositories are queued).
+    /// </summary>
+    private async Task EndAwaitingAsync(bool listed)
+    {
+        await subscriptions.UpdateAsync(Key, current => current.AwaitingBackfill ? current with { AwaitingBackfill = false } : null);
+        if (listed)
+        {
+            await _handOver.ReleaseAsync([LiveHandOver.DiscoveryEnded]);
+        }
+    }
+
+    /// <summary>
+    /// A repository that showed its records as it was stopped is done, and is handed over with its snapshot's rev: as
+    /// one that is merely stopped, every commit it held would be queued, those its snapshot holds sent a second time.
+    /// </summary>
+    private async Task SettleStoppedAsync(BackfillRepoOutcome[] outcomes)
+    {
+        foreach (var outcome in outcomes.Where(o => o.RunId == state.State.RunId && o.Result == BackfillRepoResult.Done))
+        {
+            if (_run.Find(outcome.Did) is { IsFinished: false, Host: { } host } row)
+            {
+                var next = _settler.Settle(row, outcome, BackfillRun.HostOf(host), time.GetUtcNow());
+                _run.Set(next);
+                await repos.SaveAsync(Key, state.State.RunId, next);
+            }
         }
     }
 

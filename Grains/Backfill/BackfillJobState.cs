@@ -19,4 +19,7 @@ public sealed class BackfillJobState
     [Id(4)] public bool Discovered { get; set; }
 
     [Id(5)] public string? CancelReason { get; set; }
+
+    /// <summary>The subscription was deleted: its runs are not shown (one created again with the id starts with none).</summary>
+    [Id(6)] public bool SubscriptionDeleted { get; set; }
 }

@@ -12,6 +12,7 @@ public sealed class BackfillMetrics
     private readonly Counter<long> _bytes;
     private readonly Counter<long> _verificationFailures;
     private readonly Counter<long> _parked;
+    private readonly Counter<long> _held;
 
     public BackfillMetrics(IMeterFactory meterFactory)
     {
@@ -21,6 +22,7 @@ public sealed class BackfillMetrics
         _bytes = meter.CreateCounter<long>("jetstream.backfill.bytes", "By", "Repository (CAR) bytes read from PDSes.");
         _verificationFailures = meter.CreateCounter<long>("jetstream.backfill.verification_failures", "{repository}", "Repositories that failed a check (hash, DID, signature, tree).");
         _parked = meter.CreateCounter<long>("jetstream.backfill.hosts.parked", "{parking}", "Times a PDS host was parked, by reason (rate_limited, failing).");
+        _held = meter.CreateCounter<long>("jetstream.backfill.live.held", "{commit}", "Live commits held while their repository is backfilled (stored in Backfill:HeldTable).");
     }
 
     public void RepoFinished(string outcome) => _repos.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
@@ -30,6 +32,8 @@ public sealed class BackfillMetrics
     public void BytesRead(long bytes) => _bytes.Add(bytes);
 
     public void VerificationFailed() => _verificationFailures.Add(1);
+
+    public void LiveHeld() => _held.Add(1);
 
     public void HostParked(string reason) => _parked.Add(1, new KeyValuePair<string, object?>("reason", reason));
 }

@@ -14,6 +14,7 @@ public sealed class BackfillRepoGrain(RepositoryBackfill backfill, TimeProvider 
     private const int ReportAttempts = 5;
     private static readonly Backoff ReportBackoff = Backoff.Steps([TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(4)]);
     private BackfillRepoWork? _current;
+    private Task<BackfillRepoOutcome>? _working;
     private CancellationTokenSource? _stop;
     private (BackfillRepoWork Work, BackfillRepoOutcome Outcome)? _last;
 
@@ -35,32 +36,38 @@ public sealed class BackfillRepoGrain(RepositoryBackfill backfill, TimeProvider 
         _current = work;
         _stop = new CancellationTokenSource();
         // Runs on this activation's scheduler; the call returns at once so Stop and renewals are heard meanwhile.
-        _ = WorkAsync(work, _stop.Token);
+        _working = AttemptAsync(work, _stop.Token);
+        _ = WorkAsync(work, _working);
         return Task.CompletedTask;
     }
 
-    public Task Stop(long runId)
+    public async Task<BackfillRepoOutcome?> Stop(long runId)
     {
-        if (_current?.RunId == runId)
+        if (_current?.RunId == runId && _working is { } working)
         {
+            // The outcome, not the report: the job waits for this answer and takes no report meanwhile.
             _stop?.Cancel();
+            return await working;
         }
 
-        return Task.CompletedTask;
+        return _last is { } last && last.Work.RunId == runId ? last.Outcome : null;
     }
 
-    private async Task WorkAsync(BackfillRepoWork work, CancellationToken stopping)
+    private async Task<BackfillRepoOutcome> AttemptAsync(BackfillRepoWork work, CancellationToken stopping)
     {
-        BackfillRepoOutcome outcome;
         try
         {
-            outcome = await backfill.RunAsync(work, stopping);
+            return await backfill.RunAsync(work, stopping);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            outcome = new BackfillRepoOutcome(work.RunId, work.Did, BackfillRepoResult.HostFailed, $"{ex.GetType().Name}: {ex.Message}", 0, 0, null, work.DispatchId);
+            return new BackfillRepoOutcome(work.RunId, work.Did, BackfillRepoResult.HostFailed, $"{ex.GetType().Name}: {ex.Message}", 0, 0, null, work.DispatchId);
         }
+    }
 
+    private async Task WorkAsync(BackfillRepoWork work, Task<BackfillRepoOutcome> attempt)
+    {
+        var outcome = await attempt;
         if (_current == work)
         {
             _current = null;

@@ -22,9 +22,11 @@ public sealed class HeldEventTable
     private const int ChunkBytes = 60_000;
     private readonly TableClient _table;
     private readonly CreateOnce _creation;
+    private readonly BackfillMetrics _metrics;
 
-    public HeldEventTable(StorageConnection connection, IOptions<BackfillOptions> options)
+    public HeldEventTable(StorageConnection connection, IOptions<BackfillOptions> options, BackfillMetrics metrics)
     {
+        _metrics = metrics;
         _table = connection.Table(options.Value.HeldTable);
         _creation = new CreateOnce(ct => _table.CreateIfNotExistsAsync(ct));
     }
@@ -93,6 +95,7 @@ public sealed class HeldEventTable
         }
 
         await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+        _metrics.LiveHeld();
     }
 
     /// <summary>The repositories with held commits (those held for <see cref="HeldRelease.Everyone"/> among them).</summary>

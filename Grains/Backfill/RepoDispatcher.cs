@@ -66,14 +66,16 @@ internal sealed class RepoDispatcher(IGrainFactory grains, string subscriptionId
         return true;
     }
 
-    public void StopAll(long runId)
+    /// <summary>
+    /// Stops every repository in flight and gathers how each ended, waiting up to <paramref name="wait"/> (a grain lost
+    /// with its silo does not answer): one that showed its records in that instant answers done, with its rev.
+    /// </summary>
+    public async Task<BackfillRepoOutcome[]> StopAllAsync(long runId, TimeSpan wait)
     {
-        foreach (var did in _inFlight.Keys)
-        {
-            _ = Grain(did).Stop(runId);
-        }
-
+        var stops = _inFlight.Keys.Select(did => Grain(did).Stop(runId).WaitAsync(wait)).ToArray();
         _inFlight.Clear();
+        await ((Task)Task.WhenAll(stops)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        return [.. stops.Where(s => s.IsCompletedSuccessfully && s.Result is not null).Select(s => s.Result!)];
     }
 
     public void Clear() => _inFlight.Clear();

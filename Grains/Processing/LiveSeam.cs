@@ -29,6 +29,7 @@ public sealed class LiveSeam(
     private readonly Dictionary<string, Task> _releasing = new(StringComparer.Ordinal);
     private Task? _loaded;
     private bool _holdAll;
+    private bool _holdAllEnded;
 
     /// <summary>The hot path: is <paramref name="did"/> under backfill in the subscription's current run.</summary>
     public bool IsHeld(string did) => _holdAll || (_held.Count > 0 && _held.Contains(did));
@@ -44,6 +45,19 @@ public sealed class LiveSeam(
             StartRelease(release);
         }
     });
+
+    /// <summary>
+    /// The subscription is stored awaiting its first backfill (<c>AwaitingBackfill</c>): every commit is held, as the
+    /// job's hold on everyone (<see cref="HeldRelease.Everyone"/>) does, which the job stores before it clears the mark
+    /// and ends when its discovery ends. A document read before a hold on everyone ended in this activation is stale then.
+    /// </summary>
+    public void AwaitBackfill()
+    {
+        if (!_holdAllEnded)
+        {
+            _holdAll = true;
+        }
+    }
 
     /// <summary>
     /// In memory first, then stored; once this returns, the job may fetch them. Not the other way round: the reading
@@ -136,6 +150,7 @@ public sealed class LiveSeam(
     /// </summary>
     private async Task EndHoldAllAsync()
     {
+        _holdAllEnded = true;
         if (!_holdAll)
         {
             return;

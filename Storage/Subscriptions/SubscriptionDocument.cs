@@ -24,6 +24,14 @@ public sealed record SubscriptionDocument
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string[]? BackfillCollections { get; init; }
 
+    /// <summary>
+    /// Created with <c>"backfill": true</c> and its job has not held the live side yet: the processor holds every commit
+    /// while it is set (docs/backfill.md, "The seam with live"), so one that activates it in between (a consumer's
+    /// wake-on-write registration, a status read) lets nothing through unheld. The job clears it once its hold is stored.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool AwaitingBackfill { get; init; }
+
     /// <summary>Subscribe URLs; empty: the silo's <c>Jetstream:Endpoints</c>.</summary>
     public string[] Endpoints { get; init; } = [];
 

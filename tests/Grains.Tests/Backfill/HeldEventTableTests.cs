@@ -1,18 +1,35 @@
+using System.Diagnostics.Metrics;
 using Jetstream.Storage;
 using Jetstream.Grains.Backfill;
 using Jetstream.Grains.Interfaces.Backfill;
 using Jetstream.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Jetstream.Grains.Tests.Backfill;
 
-/// <summary>The seam's table on Azurite: exact bytes over the 64 KiB property limit, rev order, a replayed commit one row, deletes resumed.</summary>
+/// <summary>The seam's table on Azurite: exact bytes over the 64 KiB property limit, rev order, a replayed commit one row, holds counted, deletes resumed.</summary>
 public sealed class HeldEventTableTests
 {
     [Fact]
-    public async Task Held_commits_read_back_in_rev_order_with_their_exact_bytes_once_each_and_a_resumed_delete_ignores_rows_gone()
+    public async Task Held_commits_read_back_in_rev_order_with_their_exact_bytes_once_each_counted_and_a_resumed_delete_ignores_rows_gone()
     {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meters = services.GetRequiredService<IMeterFactory>();
+        long counted = 0;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Name == "jetstream.backfill.live.held" && ReferenceEquals(instrument.Meter.Scope, meters))
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref counted, value));
+        listener.Start();
         var table = new HeldEventTable(new StorageConnection(await SharedAzurite.GetConnectionStringAsync()),
-            Microsoft.Extensions.Options.Options.Create(new BackfillOptions { HeldTable = TestNames.Table("bfheldunit") }));
+            Microsoft.Extensions.Options.Options.Create(new BackfillOptions { HeldTable = TestNames.Table("bfheldunit") }), new BackfillMetrics(meters));
         var big = new byte[150_000];
         Random.Shared.NextBytes(big);
         await table.AddAsync("sub", "did:plc:a", "3lrev00000020", Event("b", big), CancellationToken.None);
@@ -30,6 +47,8 @@ public sealed class HeldEventTableTests
         Assert.Equal(big, held[1].Event.EventJson.ToArray());
         Assert.Equal("evt_c.json", held[2].Event.BlobName);
         Assert.Equal(["did:plc:a"], await table.HeldDidsAsync("sub", CancellationToken.None));
+        // Every hold is counted, a commit held twice (a replay) twice: the metric counts the seam's writes.
+        Assert.Equal(4, Interlocked.Read(ref counted));
         Assert.Equal([HeldRelease.Everyone, "did:plc:a"], set.Order(StringComparer.Ordinal));
 
         await table.DeleteAsync("sub", "did:plc:a", held.Take(1), CancellationToken.None);
