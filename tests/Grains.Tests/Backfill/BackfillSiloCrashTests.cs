@@ -1,0 +1,218 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Azure.Data.Tables;
+using Jetstream.Atproto.Car;
+using Jetstream.Atproto.Repo;
+using Jetstream.Atproto.Sync;
+using Jetstream.Emulator;
+using Jetstream.Grains.Backfill;
+using Jetstream.Grains.Interfaces.Backfill;
+using Jetstream.Storage;
+using Jetstream.Storage.Subscriptions;
+using Jetstream.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using Xunit.Abstractions;
+
+namespace Jetstream.Grains.Tests.Backfill;
+
+/// <summary>
+/// A backfill over two real Silo processes (Azure Table clustering on Azurite), reading the AT Protocol emulator run
+/// as its own process (PLC, relay and a PDS host serving signed repositories); the silo hosting the job is killed with
+/// SIGKILL once some repositories are done. The job goes on on the survivor, finishes, fetches no finished repository
+/// again (the emulator's getRepo count per DID, read over HTTP), and every record the emulator holds is in the queue.
+/// </summary>
+public sealed class BackfillSiloCrashTests(ITestOutputHelper output)
+{
+    private const string Collection = "app.crash.item";
+    private const int Accounts = 300;
+    private const int Matching = 3;
+
+    [Fact]
+    public async Task A_silo_process_killed_mid_backfill_leaves_the_job_to_the_other_which_completes_it_losing_nothing_and_fetching_no_finished_repository_again()
+    {
+        var clock = Stopwatch.StartNew();
+        var storage = await SharedAzurite.GetConnectionStringAsync();
+        await using var jetstream = await JetstreamEmulator.StartAsync();
+        var (atprotoPort, pdsPort) = (FreePort.Next(), FreePort.Next());
+        var cache = Directory.CreateTempSubdirectory("bf-crash-");
+        await using var atproto = HostProcess.Start("Atproto.Emulator", new Dictionary<string, string>
+        {
+            ["AtprotoEmulator__Port"] = atprotoPort.ToString(),
+            ["AtprotoEmulator__PdsBasePort"] = pdsPort.ToString(),
+            ["AtprotoEmulator__Accounts"] = Accounts.ToString(),
+            ["AtprotoEmulator__MatchingRecords"] = Matching.ToString(),
+            ["AtprotoEmulator__MatchingCollection"] = Collection,
+            ["AtprotoEmulator__OtherRecords"] = "2",
+            ["AtprotoEmulator__Seed"] = Random.Shared.Next(1, 1_000_000).ToString(),
+            ["AtprotoEmulator__CacheDirectory"] = cache.FullName,
+            // Paced, so that the kill finds the run half-way on a fast machine as on a slow one.
+            ["AtprotoEmulator__Faults__0__Kind"] = "SlowHost",
+            ["AtprotoEmulator__Faults__0__BytesPerSecond"] = "40000",
+            ["Logging__LogLevel__Default"] = "Warning",
+        });
+        var main = new Uri($"http://127.0.0.1:{atprotoPort}/");
+        using var http = new HttpClient { BaseAddress = main };
+
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        var name = TestNames.Queue("bfcrash");
+        var cluster = "bc" + tag;
+        var settings = SharedSettings(storage, jetstream.SubscribeUri, main, name, cluster);
+        await using var first = HostProcess.Start("Silo", WithPorts(settings));
+        await using var second = HostProcess.Start("Silo", WithPorts(settings));
+        await Eventually.HoldsAsync(() => FreePort.IsListeningAsync(atprotoPort), TimeSpan.FromSeconds(60), "the AT Protocol emulator to listen");
+        await Eventually.HoldsAsync(() => Task.FromResult(first.Output.Concat(second.Output).Count(l => l.Contains("Activated", StringComparison.Ordinal)) == 2), TimeSpan.FromSeconds(90), "both silos started");
+
+        var id = "crash-" + tag;
+        var store = new SubscriptionStore(new StorageConnection(storage), Microsoft.Extensions.Options.Options.Create(new SubscriptionOptions { Container = settings["Subscriptions__Container"] }));
+        Assert.True(await store.TryCreateAsync(new SubscriptionDocument
+        {
+            Id = id,
+            WantedCollections = [Collection],
+            Webhook = new WebhookDocument { Url = "http://127.0.0.1:9/hook" },
+            CreatedAt = DateTimeOffset.UtcNow,
+        }));
+        using var client = await ClientAsync(storage, cluster);
+        var job = client.Services.GetRequiredService<IClusterClient>().GetGrain<IBackfillJobGrain>(id);
+        Assert.NotNull((await job.Start(null)).Status);
+
+        await Eventually.HoldsAsync(async () => (await job.GetStatus())!.Repos.Done >= 60, TimeSpan.FromSeconds(60), "60 repositories done");
+        var repos = new BackfillRepoTable(new StorageConnection(storage), Microsoft.Extensions.Options.Options.Create(new BackfillOptions { RepoTable = settings["Backfill__RepoTable"] }));
+        var doneBefore = (await repos.LoadAsync(id, 1, CancellationToken.None)).Where(r => r.State == BackfillRepoRow.Done).Select(r => r.Did).ToList();
+        var fetchesBefore = await GetRepoCountsAsync(http);
+        var victim = first.Output.Any(l => l.Contains($"Backfill {id}: run 1 started", StringComparison.Ordinal)) ? first : second;
+        victim.Kill();
+        output.WriteLine($"killed the job's silo at {clock.Elapsed.TotalSeconds:F1} s with {doneBefore.Count} repositories done");
+
+        var status = await WaitForEndAsync(job, TimeSpan.FromSeconds(90));
+        output.WriteLine($"completed on the survivor at {clock.Elapsed.TotalSeconds:F1} s: {status.Repos}");
+        var fetchesAfter = await GetRepoCountsAsync(http);
+        await http.DeleteAsync("/control/faults");
+        var expected = await RecordsAsync(http, new Uri($"http://127.0.0.1:{pdsPort}/"));
+        var queued = await QueueReader.DrainAsync(QueueReader.Client(storage, $"{settings["Subscriptions__QueuePrefix"]}-{id}"), expected.Count, TimeSpan.FromSeconds(30));
+        output.WriteLine($"{expected.Count} records at the emulator, {queued.Count} queued ({queued.Select(q => q.EventId).Distinct().Count()} ids) at {clock.Elapsed.TotalSeconds:F1} s");
+
+        Assert.Equal(BackfillState.Completed, status.State);
+        Assert.Equal(new BackfillRepoCounts(Accounts, 0, Accounts, 0, 0), status.Repos);
+        Assert.NotEmpty(doneBefore);
+        Assert.All(doneBefore, did => Assert.True(fetchesBefore.GetValueOrDefault(did) >= 1 && fetchesAfter[did] == fetchesBefore[did],
+            $"{did}, done before the kill, fetched {fetchesBefore.GetValueOrDefault(did)} times then, {fetchesAfter.GetValueOrDefault(did)} at the end"));
+        Assert.All(expected.Keys, did => Assert.True(fetchesAfter.GetValueOrDefault(did) >= 1, $"{did} never fetched"));
+        var versions = queued.Select(q => (q.EventId, Version: VersionOf(q.EventJson.Span))).Distinct().ToList();
+        // Each record version under one id, each id one version: a retry's copy carries the same id.
+        Assert.Equal(versions.Count, versions.Select(v => v.EventId).Distinct().Count());
+        Assert.Equal(versions.Count, versions.Select(v => v.Version).Distinct().Count());
+        Assert.Equal(expected.Values.SelectMany(v => v).Order(StringComparer.Ordinal), versions.Select(v => v.Version).Order(StringComparer.Ordinal));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed.TotalSeconds:F0} s");
+    }
+
+    private static string VersionOf(ReadOnlySpan<byte> json)
+    {
+        using var document = JsonDocument.Parse(json.ToArray());
+        var e = document.RootElement;
+        var commit = e.GetProperty("commit");
+        Assert.False(e.GetProperty("live").GetBoolean());
+        Assert.Equal("create", commit.GetProperty("operation").GetString());
+        return $"{e.GetProperty("did").GetString()}|{commit.GetProperty("collection").GetString()}/{commit.GetProperty("rkey").GetString()}|{commit.GetProperty("cid").GetString()}";
+    }
+
+    private static async Task<BackfillStatus> WaitForEndAsync(IBackfillJobGrain job, TimeSpan timeout)
+    {
+        BackfillStatus? status = null;
+        await Eventually.HoldsAsync(async () =>
+        {
+            try
+            {
+                status = await job.GetStatus().WaitAsync(TimeSpan.FromSeconds(5));
+            }
+            catch (Exception ex) when (ex is TimeoutException or OrleansException or SiloUnavailableException)
+            {
+                // The directory still names the killed silo until membership declares it dead.
+                return false;
+            }
+
+            return status is { State: not BackfillState.Running };
+        }, timeout, "the job to end on the survivor");
+        return status!;
+    }
+
+    private static async Task<Dictionary<string, long>> GetRepoCountsAsync(HttpClient http)
+    {
+        var stats = await http.GetFromJsonAsync<JsonElement>("/control/stats");
+        return stats.GetProperty("dids").EnumerateArray().ToDictionary(d => d.GetProperty("did").GetString()!, d => d.GetProperty("getRepo").GetInt64(), StringComparer.Ordinal);
+    }
+
+    /// <summary>Every account's records of the collection, read from its repository as the emulator serves it now.</summary>
+    private static async Task<Dictionary<string, List<string>>> RecordsAsync(HttpClient http, Uri pds)
+    {
+        var accounts = await http.GetFromJsonAsync<JsonElement>($"/control/accounts?limit={Accounts}");
+        var dids = accounts.EnumerateArray().Select(a => a.GetProperty("did").GetString()!).ToList();
+        var sync = new AtprotoSyncClient(http, TimeProvider.System);
+        var records = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var did in dids)
+        {
+            await using var car = await sync.GetRepoAsync(pds, did);
+            using var repo = await RepoSnapshot.ReadAsync(car, new CarReadOptions());
+            var list = records[did] = [];
+            await foreach (var record in repo.ReadRecordsAsync(CollectionFilter.Parse([Collection])))
+            {
+                list.Add($"{did}|{record.Collection}/{record.RecordKey}|{record.Cid}");
+            }
+
+            Assert.Equal(Matching, list.Count);
+        }
+
+        return records;
+    }
+
+    private static async Task<IHost> ClientAsync(string storage, string cluster)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.UseOrleansClient(client =>
+        {
+            client.UseAzureStorageClustering(options => options.TableServiceClient = new TableServiceClient(storage));
+            client.Configure<ClusterOptions>(options =>
+            {
+                options.ClusterId = cluster;
+                options.ServiceId = "s" + cluster;
+            });
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+
+    /// <summary>What both silos share: the cluster, the storage names, the networks.</summary>
+    private static Dictionary<string, string> SharedSettings(string storage, Uri jetstream, Uri atproto, string name, string cluster) => new()
+    {
+        ["ConnectionStrings__AzureStorage"] = storage,
+        ["Orleans__Clustering"] = "AzureStorage",
+        ["Orleans__AdvertisedIPAddress"] = "127.0.0.1",
+        ["Orleans__ClusterId"] = cluster,
+        ["Orleans__ServiceId"] = "s" + cluster,
+        ["Jetstream__Endpoints__0"] = jetstream.ToString(),
+        ["Jetstream__WantedCollections__0"] = "app.crash.default",
+        ["Jetstream__ActivationSweepSeconds"] = "5",
+        ["Queue__Name"] = name,
+        ["Queue__LargeEventContainer"] = name + "-large",
+        ["Subscriptions__Container"] = name + "-subs",
+        ["Subscriptions__QueuePrefix"] = "bc" + cluster[2..],
+        ["Backfill__RepoTable"] = TestNames.Table("bcrepos"),
+        ["Backfill__DeliveredTable"] = TestNames.Table("bcdelivered"),
+        ["Backfill__HeldTable"] = TestNames.Table("bcheld"),
+        ["Backfill__MaxConcurrentRepos"] = "8",
+        ["Backfill__MaxConcurrentPerHost"] = "8",
+        ["Atproto__RelayUrl"] = atproto.ToString(),
+        ["Atproto__PlcUrl"] = atproto.ToString(),
+        ["Atproto__AllowPrivateNetworks"] = "true",
+    };
+
+    private static Dictionary<string, string> WithPorts(Dictionary<string, string> shared) => new(shared)
+    {
+        ["Orleans__SiloPort"] = FreePort.Next().ToString(),
+        ["Orleans__GatewayPort"] = FreePort.Next().ToString(),
+        ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePort.Next()}",
+    };
+}
