@@ -48,9 +48,6 @@ public sealed class BackfillSiloCrashTests(ITestOutputHelper output)
             ["AtprotoEmulator__OtherRecords"] = "2",
             ["AtprotoEmulator__Seed"] = Random.Shared.Next(1, 1_000_000).ToString(),
             ["AtprotoEmulator__CacheDirectory"] = cache.FullName,
-            // Paced, so that the kill finds the run half-way on a fast machine as on a slow one.
-            ["AtprotoEmulator__Faults__0__Kind"] = "SlowHost",
-            ["AtprotoEmulator__Faults__0__BytesPerSecond"] = "40000",
             ["Logging__LogLevel__Default"] = "Warning",
         });
         var main = new Uri($"http://127.0.0.1:{atprotoPort}/");
@@ -63,8 +60,12 @@ public sealed class BackfillSiloCrashTests(ITestOutputHelper output)
         await using var first = HostProcess.Start("Silo", WithPorts(settings));
         await using var second = HostProcess.Start("Silo", WithPorts(settings));
         await Eventually.HoldsAsync(() => FreePort.IsListeningAsync(atprotoPort), TimeSpan.FromSeconds(60), "the AT Protocol emulator to listen");
-        await Eventually.HoldsAsync(() => Task.FromResult(first.Output.Concat(second.Output).Count(l => l.Contains("Activated", StringComparison.Ordinal)) == 2), TimeSpan.FromSeconds(90), "both silos started");
 
+        // What the emulator holds, read while the silos start; its counters are reset after, so they count the backfill's fetches only.
+        var expected = await RecordsAsync(http, new Uri($"http://127.0.0.1:{pdsPort}/"));
+        await Eventually.HoldsAsync(() => Task.FromResult(first.Output.Concat(second.Output).Count(l => l.Contains("Activated", StringComparison.Ordinal)) == 2), TimeSpan.FromSeconds(90), "both silos started");
+        await http.PostAsync("/control/stats/reset", null);
+        output.WriteLine($"silos and emulator up, {expected.Values.Sum(v => v.Count)} records read from the emulator at {clock.Elapsed.TotalSeconds:F1} s");
         var id = "crash-" + tag;
         var store = new SubscriptionStore(new StorageConnection(storage), Microsoft.Extensions.Options.Options.Create(new SubscriptionOptions { Container = settings["Subscriptions__Container"] }));
         Assert.True(await store.TryCreateAsync(new SubscriptionDocument
@@ -77,8 +78,9 @@ public sealed class BackfillSiloCrashTests(ITestOutputHelper output)
         using var client = await ClientAsync(storage, cluster);
         var job = client.Services.GetRequiredService<IClusterClient>().GetGrain<IBackfillJobGrain>(id);
         Assert.NotNull((await job.Start(null)).Status);
+        output.WriteLine($"started at {clock.Elapsed.TotalSeconds:F1} s");
 
-        await Eventually.HoldsAsync(async () => (await job.GetStatus())!.Repos.Done >= 60, TimeSpan.FromSeconds(60), "60 repositories done");
+        await Eventually.HoldsAsync(async () => (await job.GetStatus())!.Repos.Done >= 30, TimeSpan.FromSeconds(60), "30 repositories done");
         var repos = new BackfillRepoTable(new StorageConnection(storage), Microsoft.Extensions.Options.Options.Create(new BackfillOptions { RepoTable = settings["Backfill__RepoTable"] }));
         var doneBefore = (await repos.LoadAsync(id, 1, CancellationToken.None)).Where(r => r.State == BackfillRepoRow.Done).Select(r => r.Did).ToList();
         var fetchesBefore = await GetRepoCountsAsync(http);
@@ -86,17 +88,15 @@ public sealed class BackfillSiloCrashTests(ITestOutputHelper output)
         victim.Kill();
         output.WriteLine($"killed the job's silo at {clock.Elapsed.TotalSeconds:F1} s with {doneBefore.Count} repositories done");
 
-        var status = await WaitForEndAsync(job, TimeSpan.FromSeconds(90));
+        var status = await WaitForEndAsync(job, TimeSpan.FromSeconds(90), () => output.WriteLine($"the job answers again at {clock.Elapsed.TotalSeconds:F1} s"));
         output.WriteLine($"completed on the survivor at {clock.Elapsed.TotalSeconds:F1} s: {status.Repos}");
         var fetchesAfter = await GetRepoCountsAsync(http);
-        await http.DeleteAsync("/control/faults");
-        var expected = await RecordsAsync(http, new Uri($"http://127.0.0.1:{pdsPort}/"));
-        var queued = await QueueReader.DrainAsync(QueueReader.Client(storage, $"{settings["Subscriptions__QueuePrefix"]}-{id}"), expected.Count, TimeSpan.FromSeconds(30));
-        output.WriteLine($"{expected.Count} records at the emulator, {queued.Count} queued ({queued.Select(q => q.EventId).Distinct().Count()} ids) at {clock.Elapsed.TotalSeconds:F1} s");
+        var queued = await QueueReader.DrainAsync(QueueReader.Client(storage, $"{settings["Subscriptions__QueuePrefix"]}-{id}"), Accounts * Matching, TimeSpan.FromSeconds(30));
+        output.WriteLine($"{expected.Values.Sum(v => v.Count)} records at the emulator, {queued.Count} queued ({queued.Select(q => q.EventId).Distinct().Count()} ids) at {clock.Elapsed.TotalSeconds:F1} s");
 
         Assert.Equal(BackfillState.Completed, status.State);
         Assert.Equal(new BackfillRepoCounts(Accounts, 0, Accounts, 0, 0), status.Repos);
-        Assert.NotEmpty(doneBefore);
+        Assert.InRange(doneBefore.Count, 1, Accounts - 1);
         Assert.All(doneBefore, did => Assert.True(fetchesBefore.GetValueOrDefault(did) >= 1 && fetchesAfter[did] == fetchesBefore[did],
             $"{did}, done before the kill, fetched {fetchesBefore.GetValueOrDefault(did)} times then, {fetchesAfter.GetValueOrDefault(did)} at the end"));
         Assert.All(expected.Keys, did => Assert.True(fetchesAfter.GetValueOrDefault(did) >= 1, $"{did} never fetched"));
@@ -105,7 +105,6 @@ public sealed class BackfillSiloCrashTests(ITestOutputHelper output)
         Assert.Equal(versions.Count, versions.Select(v => v.EventId).Distinct().Count());
         Assert.Equal(versions.Count, versions.Select(v => v.Version).Distinct().Count());
         Assert.Equal(expected.Values.SelectMany(v => v).Order(StringComparer.Ordinal), versions.Select(v => v.Version).Order(StringComparer.Ordinal));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed.TotalSeconds:F0} s");
     }
 
     private static string VersionOf(ReadOnlySpan<byte> json)
@@ -118,7 +117,7 @@ public sealed class BackfillSiloCrashTests(ITestOutputHelper output)
         return $"{e.GetProperty("did").GetString()}|{commit.GetProperty("collection").GetString()}/{commit.GetProperty("rkey").GetString()}|{commit.GetProperty("cid").GetString()}";
     }
 
-    private static async Task<BackfillStatus> WaitForEndAsync(IBackfillJobGrain job, TimeSpan timeout)
+    private static async Task<BackfillStatus> WaitForEndAsync(IBackfillJobGrain job, TimeSpan timeout, Action answered)
     {
         BackfillStatus? status = null;
         await Eventually.HoldsAsync(async () =>
@@ -131,6 +130,12 @@ public sealed class BackfillSiloCrashTests(ITestOutputHelper output)
             {
                 // The directory still names the killed silo until membership declares it dead.
                 return false;
+            }
+
+            if (status is not null)
+            {
+                answered();
+                answered = () => { };
             }
 
             return status is { State: not BackfillState.Running };
@@ -150,21 +155,21 @@ public sealed class BackfillSiloCrashTests(ITestOutputHelper output)
         var accounts = await http.GetFromJsonAsync<JsonElement>($"/control/accounts?limit={Accounts}");
         var dids = accounts.EnumerateArray().Select(a => a.GetProperty("did").GetString()!).ToList();
         var sync = new AtprotoSyncClient(http, TimeProvider.System);
-        var records = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (var did in dids)
+        var records = new System.Collections.Concurrent.ConcurrentDictionary<string, List<string>>(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(dids, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (did, cancellationToken) =>
         {
-            await using var car = await sync.GetRepoAsync(pds, did);
-            using var repo = await RepoSnapshot.ReadAsync(car, new CarReadOptions());
-            var list = records[did] = [];
-            await foreach (var record in repo.ReadRecordsAsync(CollectionFilter.Parse([Collection])))
+            await using var car = await sync.GetRepoAsync(pds, did, cancellationToken);
+            using var repo = await RepoSnapshot.ReadAsync(car, new CarReadOptions(), cancellationToken);
+            var list = new List<string>();
+            await foreach (var record in repo.ReadRecordsAsync(CollectionFilter.Parse([Collection]), cancellationToken))
             {
                 list.Add($"{did}|{record.Collection}/{record.RecordKey}|{record.Cid}");
             }
 
             Assert.Equal(Matching, list.Count);
-        }
-
-        return records;
+            records[did] = list;
+        });
+        return new Dictionary<string, List<string>>(records, StringComparer.Ordinal);
     }
 
     private static async Task<IHost> ClientAsync(string storage, string cluster)
