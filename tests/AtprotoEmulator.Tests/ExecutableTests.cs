@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using Jetstream.Atproto.Car;
 using Jetstream.Atproto.Identity;
 using Jetstream.Atproto.Repo;
@@ -14,7 +16,7 @@ public sealed class ExecutableTests
     private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "Atproto.Emulator.dll");
 
     [Fact]
-    public async Task The_executable_serves_the_network_configured_from_the_command_line()
+    public async Task The_executable_serves_the_network_configured_from_the_command_line_and_counts_getRepo_per_DID_over_HTTP()
     {
         var port = FreePort.Next();
         var pds = FreePort.Next();
@@ -37,6 +39,12 @@ public sealed class ExecutableTests
             await using var car = await new AtprotoSyncClient(http, TimeProvider.System).GetRepoAsync(document.PdsEndpoint, page.Dids[1]);
             using var repo = await RepoSnapshot.ReadAsync(car, new CarReadOptions());
             repo.Verify(repo.Did, document.SigningKey);
+
+            // The getRepo count per DID, over HTTP: what a test with the emulator in another process asserts on.
+            var stats = await http.GetFromJsonAsync<JsonElement>(new Uri(main, "/control/stats"));
+            var counted = stats.GetProperty("dids").EnumerateArray().ToDictionary(d => d.GetProperty("did").GetString()!, d => d.GetProperty("getRepo").GetInt64());
+            Assert.Equal(1, counted[page.Dids[1]]);
+            Assert.Equal(0, counted.GetValueOrDefault(page.Dids[0]));
         }
         finally
         {

@@ -70,6 +70,34 @@ public sealed class BackfillJobTests
         Assert.Equal(3, (await scenario.DrainAsync(3)).Count);
     }
 
+    [Fact]
+    public async Task A_subscription_deleted_and_created_again_with_the_same_id_shows_no_backfill_until_it_starts_one()
+    {
+        var network = new FakeNetwork();
+        network.Add("did:plc:again", "pds1.example", records: 2);
+        await using var scenario = await BackfillScenario.StartAsync(network, [Wanted]);
+        var id = scenario.SubscriptionId;
+        await scenario.Job.Start(null);
+        await scenario.WaitForEndAsync(Timeout);
+
+        // As the Api deletes (discard): marked deleting, the backfill's cleanup started (it cancels the job), the document removed.
+        await scenario.Store.UpdateAsync(id, d => d with { Lifecycle = Jetstream.Storage.Subscriptions.SubscriptionLifecycle.Deleting });
+        await scenario.Cluster.Client.GetGrain<IBackfillCleanupGrain>(id).Start();
+        await scenario.Store.DeleteAsync(id);
+        Assert.True(await scenario.Store.TryCreateAsync(new Jetstream.Storage.Subscriptions.SubscriptionDocument
+        {
+            Id = id,
+            WantedCollections = [Wanted],
+            CreatedAt = DateTimeOffset.UtcNow,
+            Webhook = new Jetstream.Storage.Subscriptions.WebhookDocument { Url = "http://127.0.0.1:9/hook" },
+        }));
+
+        Assert.Null(await scenario.Job.GetStatus());
+        Assert.Null(await scenario.Job.Cancel("nothing runs"));
+        Assert.NotNull((await scenario.Job.Start(null)).Status);
+        Assert.Equal(new BackfillRepoCounts(1, 0, 1, 0, 0), (await scenario.WaitForEndAsync(Timeout)).Repos);
+    }
+
     private sealed class CountingObserver : Jetstream.Grains.Interfaces.IQueueWriteObserver
     {
         private int _calls;

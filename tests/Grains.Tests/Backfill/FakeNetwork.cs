@@ -116,10 +116,15 @@ internal sealed class FakeNetwork : IRepositorySource
             }
         }
 
-        public ValueTask DisposeAsync()
+        public async ValueTask DisposeAsync()
         {
             network._openPerHost.AddOrUpdate(host, 0, (_, n) => n - 1);
-            return ValueTask.CompletedTask;
+            if (repo.EndGate is { } gate)
+            {
+                // Disposed after the repository's records were shown and indexed, before its grain reports.
+                repo.Ended.TrySetResult();
+                await gate.Task;
+            }
         }
     }
 }
@@ -142,6 +147,12 @@ internal sealed class FakeRepo(string did, Uri pds, FakeFault fault)
     public Uri Pds { get; } = pds;
 
     public FakeFault Fault { get; set; } = fault;
+
+    /// <summary>Set: an attempt that finished waits for it before its grain reports (a cancel can come in that instant).</summary>
+    public TaskCompletionSource? EndGate { get; set; }
+
+    /// <summary>Set when an attempt reaches <see cref="EndGate"/>.</summary>
+    public TaskCompletionSource Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Key <c>collection/rkey</c> in the tree's order (ordinal), value (CID, record JSON).</summary>
     public SortedDictionary<string, (string Cid, string Json)> Records { get; } = new(StringComparer.Ordinal);
