@@ -88,11 +88,17 @@ public sealed class BackfillSiloCrashTests(ITestOutputHelper output)
         victim.Kill();
         output.WriteLine($"killed the job's silo at {clock.Elapsed.TotalSeconds:F1} s with {doneBefore.Count} repositories done");
 
-        var status = await WaitForEndAsync(job, TimeSpan.FromSeconds(90), () => output.WriteLine($"the job answers again at {clock.Elapsed.TotalSeconds:F1} s"));
+        var status = await WaitForEndAsync(job, TimeSpan.FromSeconds(150), () => output.WriteLine($"the job answers again at {clock.Elapsed.TotalSeconds:F1} s"));
         output.WriteLine($"completed on the survivor at {clock.Elapsed.TotalSeconds:F1} s: {status.Repos}");
         var fetchesAfter = await GetRepoCountsAsync(http);
         var queued = await QueueReader.DrainAsync(QueueReader.Client(storage, $"{settings["Subscriptions__QueuePrefix"]}-{id}"), Accounts * Matching, TimeSpan.FromSeconds(30));
         output.WriteLine($"{expected.Values.Sum(v => v.Count)} records at the emulator, {queued.Count} queued ({queued.Select(q => q.EventId).Distinct().Count()} ids) at {clock.Elapsed.TotalSeconds:F1} s");
+
+        var missing = expected.Values.SelectMany(v => v).Except(queued.Select(q => VersionOf(q.EventJson.Span))).ToList();
+        if (missing.Count > 0)
+        {
+            await ExplainAsync(storage, settings, id, missing, doneBefore, fetchesBefore, fetchesAfter, [first, second], victim);
+        }
 
         Assert.Equal(BackfillState.Completed, status.State);
         Assert.Equal(new BackfillRepoCounts(Accounts, 0, Accounts, 0, 0), status.Repos);
@@ -105,6 +111,31 @@ public sealed class BackfillSiloCrashTests(ITestOutputHelper output)
         Assert.Equal(versions.Count, versions.Select(v => v.EventId).Distinct().Count());
         Assert.Equal(versions.Count, versions.Select(v => v.Version).Distinct().Count());
         Assert.Equal(expected.Values.SelectMany(v => v).Order(StringComparer.Ordinal), versions.Select(v => v.Version).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>What the tables, the counters and the silos' logs say of the repositories whose records are missing.</summary>
+    private async Task ExplainAsync(string storage, Dictionary<string, string> settings, string id, List<string> missing, List<string> doneBefore,
+        Dictionary<string, long> fetchesBefore, Dictionary<string, long> fetchesAfter, HostProcess[] silos, HostProcess victim)
+    {
+        var connection = new StorageConnection(storage);
+        var queue = QueueReader.Client(storage, $"{settings["Subscriptions__QueuePrefix"]}-{id}");
+        output.WriteLine($"{missing.Count} records missing; the queue holds about {(await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount} messages (invisible ones included)");
+        var rows = (await new BackfillRepoTable(connection, Microsoft.Extensions.Options.Options.Create(new BackfillOptions { RepoTable = settings["Backfill__RepoTable"] }))
+            .LoadAsync(id, 1, CancellationToken.None)).ToDictionary(r => r.Did, StringComparer.Ordinal);
+        var delivered = connection.Table(settings["Backfill__DeliveredTable"]);
+        foreach (var did in missing.Select(m => m[..m.IndexOf('|', StringComparison.Ordinal)]).Distinct().Take(10))
+        {
+            var indexed = await delivered.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {id + "~" + did}"), select: ["RowKey"]).CountAsync();
+            var row = rows.GetValueOrDefault(did);
+            output.WriteLine($"{did}: {missing.Count(m => m.StartsWith(did, StringComparison.Ordinal))} missing; row {row}; indexed {indexed}; done before the kill {doneBefore.Contains(did)}; fetched {fetchesBefore.GetValueOrDefault(did)} then {fetchesAfter.GetValueOrDefault(did)}");
+            foreach (var silo in silos)
+            {
+                foreach (var line in silo.Output.Where(l => l.Contains(did, StringComparison.Ordinal)))
+                {
+                    output.WriteLine($"  {(silo == victim ? "killed" : "survivor")}: {line}");
+                }
+            }
+        }
     }
 
     private static string VersionOf(ReadOnlySpan<byte> json)
