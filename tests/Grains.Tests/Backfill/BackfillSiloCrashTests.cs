@@ -91,7 +91,7 @@ public sealed class BackfillSiloCrashTests(ITestOutputHelper output)
         var status = await WaitForEndAsync(job, TimeSpan.FromSeconds(150), () => output.WriteLine($"the job answers again at {clock.Elapsed.TotalSeconds:F1} s"));
         output.WriteLine($"completed on the survivor at {clock.Elapsed.TotalSeconds:F1} s: {status.Repos}");
         var fetchesAfter = await GetRepoCountsAsync(http);
-        var queued = await QueueReader.DrainAsync(QueueReader.Client(storage, $"{settings["Subscriptions__QueuePrefix"]}-{id}"), Accounts * Matching, TimeSpan.FromSeconds(30));
+        var queued = await QueueReader.DrainAsync(QueueReader.Client(storage, $"{settings["Subscriptions__QueuePrefix"]}-{id}"), Accounts * Matching, TimeSpan.FromSeconds(120));
         output.WriteLine($"{expected.Values.Sum(v => v.Count)} records at the emulator, {queued.Count} queued ({queued.Select(q => q.EventId).Distinct().Count()} ids) at {clock.Elapsed.TotalSeconds:F1} s");
 
         var missing = expected.Values.SelectMany(v => v).Except(queued.Select(q => VersionOf(q.EventJson.Span))).ToList();
