@@ -63,7 +63,7 @@ public sealed class BackfillSiloCrashTests(ITestOutputHelper output)
 
         // What the emulator holds, read while the silos start; its counters are reset after, so they count the backfill's fetches only.
         var expected = await RecordsAsync(http, new Uri($"http://127.0.0.1:{pdsPort}/"));
-        await Eventually.HoldsAsync(() => Task.FromResult(first.Output.Concat(second.Output).Count(l => l.Contains("Activated", StringComparison.Ordinal)) == 2), TimeSpan.FromSeconds(90), "both silos started");
+        await Eventually.HoldsAsync(() => Task.FromResult(first.Output.Concat(second.Output).Count(l => l.Contains("Activated", StringComparison.Ordinal)) == 2), TimeSpan.FromSeconds(180), "both silos started");
         await http.PostAsync("/control/stats/reset", null);
         output.WriteLine($"silos and emulator up, {expected.Values.Sum(v => v.Count)} records read from the emulator at {clock.Elapsed.TotalSeconds:F1} s");
         var id = "crash-" + tag;
@@ -80,7 +80,7 @@ public sealed class BackfillSiloCrashTests(ITestOutputHelper output)
         Assert.NotNull((await job.Start(null)).Status);
         output.WriteLine($"started at {clock.Elapsed.TotalSeconds:F1} s");
 
-        await Eventually.HoldsAsync(async () => (await job.GetStatus())!.Repos.Done >= 30, TimeSpan.FromSeconds(60), "30 repositories done");
+        await Eventually.HoldsAsync(async () => (await job.GetStatus())!.Repos.Done >= 30, TimeSpan.FromSeconds(180), "30 repositories done");
         var repos = new BackfillRepoTable(new StorageConnection(storage), Microsoft.Extensions.Options.Options.Create(new BackfillOptions { RepoTable = settings["Backfill__RepoTable"] }));
         var doneBefore = (await repos.LoadAsync(id, 1, CancellationToken.None)).Where(r => r.State == BackfillRepoRow.Done).Select(r => r.Did).ToList();
         var fetchesBefore = await GetRepoCountsAsync(http);
@@ -88,7 +88,7 @@ public sealed class BackfillSiloCrashTests(ITestOutputHelper output)
         victim.Kill();
         output.WriteLine($"killed the job's silo at {clock.Elapsed.TotalSeconds:F1} s with {doneBefore.Count} repositories done");
 
-        var status = await WaitForEndAsync(job, TimeSpan.FromSeconds(150), () => output.WriteLine($"the job answers again at {clock.Elapsed.TotalSeconds:F1} s"));
+        var status = await WaitForEndAsync(job, TimeSpan.FromSeconds(240), () => output.WriteLine($"the job answers again at {clock.Elapsed.TotalSeconds:F1} s"));
         output.WriteLine($"completed on the survivor at {clock.Elapsed.TotalSeconds:F1} s: {status.Repos}");
         var fetchesAfter = await GetRepoCountsAsync(http);
         var queued = await QueueReader.DrainAsync(QueueReader.Client(storage, $"{settings["Subscriptions__QueuePrefix"]}-{id}"), Accounts * Matching, TimeSpan.FromSeconds(120));
