@@ -54,6 +54,13 @@ internal sealed class BatchProcessor(MessageDecoder decoder, ShardContext shards
     public Task<IReadOnlyList<KeptMessage>> SettleAsync(DeliveredBatch delivered, DateTimeOffset? keepUntil, CancellationToken cancellationToken) =>
         settler.SettleAsync(keepUntil is { } probeAt ? Scheduler.WaitForProbe(delivered, probeAt) : delivered, keepUntil, cancellationToken);
 
+    /// <summary>
+    /// Settles every message of a batch delivered while the circuit is closed, keeping in hand the messages due by
+    /// <paramref name="keepUntil"/> (<see cref="KeptMessages.KeepDueAsync"/>); nothing waits for a probe.
+    /// </summary>
+    public Task<IReadOnlyList<KeptMessage>> SettleKeepingDueAsync(DeliveredBatch delivered, DateTimeOffset keepUntil, CancellationToken cancellationToken) =>
+        settler.SettleAsync(delivered, keepUntil, cancellationToken);
+
     /// <summary>A receive that found the queue empty: nothing it did not bring is waiting there to be seen.</summary>
     public void Drained(DateTimeOffset receivedAt) => Scheduler.Drained(receivedAt);
 

@@ -12,10 +12,12 @@ namespace Jetstream.WebhookConsumer.Receive;
 /// it brought every visible message (the per-DID memory needs to know, <see cref="PendingLifetime"/>).
 /// A backlog is received several batches wide (<see cref="ReceiveWidth"/>): one receive at a time bound the drain after
 /// an outage to one storage round trip and one delivery round per 32 messages (about 150 messages/s on the bench).
+/// After a receive that failed the loop waits as <see cref="ReceiveFailures"/> says.
 /// </summary>
 internal sealed class QueueReceiver(EventQueueClients clients, ConsumerHealth health, WebhookOptions options, TimeProvider timeProvider, ILogger logger)
 {
     private readonly ReceiveWidth _width = new(options.MaxParallelReceives);
+    private readonly ReceiveFailures _failures = new(options.MaxPollInterval, timeProvider);
 
     /// <summary>
     /// As many receives at once as the backlog calls for (<see cref="ReceiveWidth"/>), as one batch: null when every
@@ -37,6 +39,9 @@ internal sealed class QueueReceiver(EventQueueClients clients, ConsumerHealth he
         return ReceivedBatch.Union(batches);
     }
 
+    /// <summary>After <see cref="ReceiveAsync"/> returned null: waits before the next receive, longer while the failures go on.</summary>
+    public Task WaitAfterFailureAsync(CancellationToken cancellationToken) => _failures.WaitAsync(cancellationToken);
+
     /// <summary>The next receive goes at full width (<see cref="ReceiveWidth.Widen"/>): a backlog is known to wait.</summary>
     public void Widen() => _width.Widen();
 
@@ -52,6 +57,7 @@ internal sealed class QueueReceiver(EventQueueClients clients, ConsumerHealth he
 
             var messages = await clients.Queue.ReceiveMessagesAsync(options.BatchSize, options.VisibilityTimeout, cancellationToken);
             health.ReceiveSucceeded(clients.SubscriptionId);
+            _failures.Succeeded();
             return new ReceivedBatch(messages.Value, receivedAt, messages.Value.Length < options.BatchSize ? receivedAt : null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -65,7 +71,7 @@ internal sealed class QueueReceiver(EventQueueClients clients, ConsumerHealth he
         }
         catch (Exception ex)
         {
-            ConsumerLog.ReceiveFailed(logger, clients.SubscriptionId, ex, options.MaxPollInterval);
+            ConsumerLog.ReceiveFailed(logger, clients.SubscriptionId, ex, _failures.Next);
             return null;
         }
     }

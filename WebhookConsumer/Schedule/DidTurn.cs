@@ -14,7 +14,7 @@ namespace Jetstream.WebhookConsumer.Schedule;
 internal sealed class DidTurn
 {
     // Held back behind a pending event that is overdue but has not come back yet: look again this much later.
-    private static readonly TimeSpan OverdueRecheck = TimeSpan.FromSeconds(1);
+    internal static readonly TimeSpan OverdueRecheck = TimeSpan.FromSeconds(1);
 
     private readonly DidScheduler _scheduler;
     private readonly string _did;

@@ -3,31 +3,72 @@ using Jetstream.Storage;
 using Jetstream.WebhookConsumer.Deliver;
 using Jetstream.WebhookConsumer.Hosting;
 using Jetstream.WebhookConsumer.Receive;
+using Jetstream.WebhookConsumer.Schedule;
 using Microsoft.Extensions.Logging;
 
 namespace Jetstream.WebhookConsumer.Settle;
 
 /// <summary>
-/// The messages one subscription's loop keeps in hand while its webhook endpoint's circuit is open: those whose events
-/// wait for the next probe, each updated once under a lease that lasts past the probe (<see cref="MessageSettler"/>),
-/// so the loop delivers them from hand when the probe is due (one of them is the probe) without receiving. The queue
-/// behind them is then not touched during an outage (no storage transaction per waiting message and probe) and keeps
-/// its order: Azure Queues hand out visible messages oldest visibility first, so messages put back until the probe
-/// would come back after the untouched ones behind them, and every DID whose earlier event was among them would wait
-/// its turn again. What is still kept when the loop ends is made visible again at once, for the next consumer.
+/// The messages one subscription's loop keeps in hand instead of putting them back in the queue, each updated once
+/// under a lease (<see cref="MessageSettler"/>). Azure Queues hand out visible messages oldest visibility first, so a
+/// message put back goes behind every message waiting, and every DID with an event in it waits its turn again:
+/// <list type="bullet">
+/// <item>While the webhook endpoint's circuit is open: those whose events wait for the next probe, so the loop delivers
+/// them from hand when the probe is due (one of them is the probe) without receiving. The queue behind them is not
+/// touched during an outage (no storage transaction per waiting message and probe) and keeps its order.</item>
+/// <item>While a backlog waits (<see cref="KeepDueAsync"/>): those whose events are due within a second, in practice
+/// held behind an earlier event of their DID that is overdue but was not in the batch (it failed just before the
+/// circuit opened and went back to the queue). They go again with the next batch, where the earlier event may be;
+/// put back, they went behind the backlog, their DID's later events were held behind them and went behind it in turn,
+/// and the DID was not delivered until the queue was through (the drain after a 15 s outage took 10 s, issue 20).</item>
+/// </list>
+/// What is still kept when the loop ends is made visible again at once, for the next consumer. Settles run beside the
+/// next delivery, so the list is locked.
 /// </summary>
-internal sealed class KeptMessages(EventQueueClients clients, BatchProcessor processor, ILogger logger)
+internal sealed class KeptMessages(EventQueueClients clients, BatchProcessor processor, TimeProvider timeProvider, ILogger logger)
 {
-    private readonly List<KeptMessage> _kept = [];
+    /// <summary>How soon a message must be due to be kept while a backlog waits: when an event held behind an overdue one looks again.</summary>
+    public static readonly TimeSpan DueWithin = DidTurn.OverdueRecheck;
 
-    public bool Any => _kept.Count > 0;
+    private readonly List<KeptMessage> _kept = [];
+    private readonly Lock _lock = new();
+
+    public bool Any
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _kept.Count > 0;
+            }
+        }
+    }
 
     /// <summary>Every kept message as one batch, oldest first, its invisibility counted from the earliest lease.</summary>
     public ReceivedBatch Take()
     {
-        var batch = new ReceivedBatch([.. _kept.OrderBy(k => k.Message.InsertedOn).Select(k => k.Message)], _kept.Min(k => k.LeaseFrom));
-        _kept.Clear();
-        return batch;
+        lock (_lock)
+        {
+            var batch = new ReceivedBatch([.. _kept.OrderBy(k => k.Message.InsertedOn).Select(k => k.Message)], _kept.Min(k => k.LeaseFrom));
+            _kept.Clear();
+            return batch;
+        }
+    }
+
+    /// <summary>
+    /// Settles a delivered batch while the circuit is closed and a backlog waits behind it: a message due within
+    /// <see cref="DueWithin"/> is kept for the next batch, the rest goes back to the queue (or is deleted).
+    /// </summary>
+    public async Task KeepDueAsync(DeliveredBatch delivered, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Add(await processor.SettleKeepingDueAsync(delivered, timeProvider.GetUtcNow() + DueWithin, cancellationToken));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            ConsumerLog.BatchFailed(logger, clients.SubscriptionId, ex, delivered.Messages.Count);
+        }
     }
 
     /// <summary>Settles a delivered batch while the circuit is open until <paramref name="probeAt"/>: what waits for the probe is kept, the rest goes back to the queue.</summary>
@@ -35,7 +76,7 @@ internal sealed class KeptMessages(EventQueueClients clients, BatchProcessor pro
     {
         try
         {
-            _kept.AddRange(await processor.SettleAsync(delivered, probeAt, cancellationToken));
+            Add(await processor.SettleAsync(delivered, probeAt, cancellationToken));
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -46,7 +87,14 @@ internal sealed class KeptMessages(EventQueueClients clients, BatchProcessor pro
     /// <summary>Makes every message still kept visible now, instead of after its lease.</summary>
     public async Task ReleaseAsync()
     {
-        foreach (var message in _kept.Select(k => k.Message))
+        KeptMessage[] kept;
+        lock (_lock)
+        {
+            kept = [.. _kept];
+            _kept.Clear();
+        }
+
+        foreach (var message in kept.Select(k => k.Message))
         {
             try
             {
@@ -57,7 +105,13 @@ internal sealed class KeptMessages(EventQueueClients clients, BatchProcessor pro
                 ConsumerLog.SettleFailed(logger, clients.SubscriptionId, message.MessageId, ex.Status, ex.Message);
             }
         }
+    }
 
-        _kept.Clear();
+    private void Add(IReadOnlyList<KeptMessage> kept)
+    {
+        lock (_lock)
+        {
+            _kept.AddRange(kept);
+        }
     }
 }

@@ -30,10 +30,11 @@ internal sealed class MessageSettler(
     private static readonly TimeSpan MaxVisibility = TimeSpan.FromDays(7) - TimeSpan.FromMinutes(1);
 
     /// <param name="keepUntil">
-    /// While the endpoint's circuit is open, its next probe: a message with an event due by then is kept in hand, not
-    /// returned to the queue, and is among the result. Null: every message goes back to the queue (or is deleted).
+    /// While the endpoint's circuit is open, its next probe; while a backlog waits, a second from now
+    /// (<see cref="KeptMessages.KeepDueAsync"/>): a message with an event due by then is kept in hand, not returned to
+    /// the queue, and is among the result. Null: every message goes back to the queue (or is deleted).
     /// </param>
-    /// <returns>The messages kept in hand, to be delivered again from hand once the probe is due.</returns>
+    /// <returns>The messages kept in hand, to be delivered again from hand (the probe, or with the next batch).</returns>
     public async Task<IReadOnlyList<KeptMessage>> SettleAsync(DeliveredBatch delivered, DateTimeOffset? keepUntil, CancellationToken cancellationToken)
     {
         var regrouped = await RegroupAsync(delivered, cancellationToken);

@@ -13,14 +13,16 @@ namespace Jetstream.WebhookConsumer.Subscriptions;
 /// <summary>
 /// One subscription's poll loop. Batches are delivered one after another (so a DID's events keep queue order across
 /// them), while the next batch is received during a delivery and the previous batch is settled during the next:
-/// storage round trips stay off the delivery path. An empty receive waits as <see cref="IdleWait"/> says: until the
-/// processor's next acknowledged write when wake-on-write is live, else 10 ms doubling up to
-/// <c>Webhook:MaxPollInterval</c>. New settings (<see cref="Apply"/>) take effect between batches: no batch is received
+/// storage round trips stay off the delivery path; where each batch comes from is <see cref="BatchIntake"/>'s to say.
+/// An empty receive waits as <see cref="IdleWait"/> says: until the processor's next acknowledged write when
+/// wake-on-write is live, else 10 ms doubling up to <c>Webhook:MaxPollInterval</c>; a failed one as
+/// <see cref="ReceiveFailures"/> says. New settings (<see cref="Apply"/>) take effect between batches: no batch is received
 /// ahead while a change waits, the batches in hand are finished with the webhook they were received under, then the
 /// loop switches. Stopping finishes the batches in hand unless abandoned (or the host's shutdown timeout runs out);
 /// abandoned messages reappear after the visibility timeout, as after a crash.
 /// While the webhook endpoint's circuit is open nothing more is received: the messages whose events wait for the probe
 /// are kept in hand (<see cref="KeptMessages"/>), the loop pauses until the probe is due and delivers them from hand.
+/// While a backlog waits, the messages due within a second are kept in hand too and go with the next batch.
 /// </summary>
 internal sealed class SubscriptionLoop(
     SubscriptionSettings settings,
@@ -126,12 +128,12 @@ internal sealed class SubscriptionLoop(
         var settings = Settings;
         WebhookSender? sender = null;
         Task settling = Task.CompletedTask;
-        Task<ReceivedBatch?>? next = null;
+        var intake = new BatchIntake(receiver, kept, options.BatchSize);
         try
         {
-            while (next is not null || !_stopping.IsCancellationRequested)
+            while (intake.HasAhead || !_stopping.IsCancellationRequested)
             {
-                if (next is null && Interlocked.Exchange(ref _pending, null) is { } changed)
+                if (!intake.HasAhead && Interlocked.Exchange(ref _pending, null) is { } changed)
                 {
                     settings = changed;
                     sender = settings.Webhook is null ? null : senders.Create(settings, _rateLimit);
@@ -152,45 +154,16 @@ internal sealed class SubscriptionLoop(
                     continue;
                 }
 
-                ReceivedBatch? batch;
-                // The probe goes from the messages kept in hand, before anything is received.
-                var fromHand = next is null && kept.Any;
-                if (fromHand)
+                if (intake.ProbeFromHand(sender.Circuit.ReceivesAhead) && sender.Circuit.OpenUntil is { } probeAt && probeAt > timeProvider.GetUtcNow())
                 {
-                    if (sender.Circuit.OpenUntil is { } probeAt && probeAt > timeProvider.GetUtcNow())
-                    {
-                        await PauseAsync(probeAt);
-                        continue;
-                    }
-
-                    batch = kept.Take();
-
-                    // The queue behind the kept messages was left untouched for the whole outage: a backlog waits.
-                    receiver.Widen();
-                }
-                else if (next is null)
-                {
-                    // Settled first, so a receive that sees the queue to the end also sees every message put back.
-                    await settling;
-                    batch = await receiver.ReceiveAsync(settings.Deleting, _stopping.Token);
-                }
-                else
-                {
-                    // Issued while the batch before was in hand, and maybe the one before that still being settled:
-                    // their messages were hidden, so a receive that found the rest of the queue empty did not see
-                    // them. Taken as drained, it let the per-DID memory forget an event that had failed moments ago
-                    // and its DID's next event go first (OrderThroughOutageTests, 15 inversions under heavy load).
-                    batch = await next;
-                    next = null;
-                    if (batch is { DrainedAt: not null })
-                    {
-                        batch = batch with { DrainedAt = null };
-                    }
+                    await PauseAsync(probeAt);
+                    continue;
                 }
 
+                var batch = await intake.NextAsync(sender.Circuit.ReceivesAhead, settling, settings.Deleting, _stopping.Token);
                 if (batch is null)
                 {
-                    await Task.Delay(options.MaxPollInterval, timeProvider, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    await receiver.WaitAfterFailureAsync(_stopping.Token);
                     continue;
                 }
 
@@ -211,7 +184,7 @@ internal sealed class SubscriptionLoop(
                 }
 
                 idle.Found();
-                if (!fromHand && settings.Webhook is { Batching: true, BatchMaxWait: var wait } && wait > TimeSpan.Zero && batch.Messages.Length < options.BatchSize)
+                if (!intake.FromHand && settings.Webhook is { Batching: true, BatchMaxWait: var wait } && wait > TimeSpan.Zero && batch.Messages.Length < options.BatchSize)
                 {
                     batch = await receiver.TopUpAsync(batch, wait, settings.Deleting, _stopping.Token, _abort.Token);
                 }
@@ -220,9 +193,12 @@ internal sealed class SubscriptionLoop(
                 // messages hidden for a whole visibility timeout. The batch it brings is delivered before stopping.
                 // Nor received ahead while new settings wait, so the switch comes right after this batch, nor while
                 // the endpoint's circuit is not closed: the queue behind the messages in hand stays untouched.
-                next = _stopping.IsCancellationRequested || Volatile.Read(ref _pending) is not null || !sender.Circuit.ReceivesAhead
-                    ? null
-                    : receiver.ReceiveAsync(settings.Deleting, _abort.Token);
+                if (!_stopping.IsCancellationRequested && Volatile.Read(ref _pending) is null && sender.Circuit.ReceivesAhead)
+                {
+                    intake.ReceiveAhead(settings.Deleting, _abort.Token);
+                }
+
+                var backlogBehind = intake.BacklogBehind;
                 DeliveredBatch delivered;
                 try
                 {
@@ -244,7 +220,7 @@ internal sealed class SubscriptionLoop(
                 }
                 else
                 {
-                    settling = SettleAsync(delivered);
+                    settling = backlogBehind ? kept.KeepDueAsync(delivered, _abort.Token) : SettleAsync(delivered);
                 }
             }
 

@@ -49,7 +49,7 @@ internal sealed class SubscriptionLoopFactory(
         var idle = new IdleWait(signal, clients.Queue, options.Value.MaxPollInterval, wake.IdlePollInterval, timeProvider, loopLogger, settings.Id);
         return new SubscriptionLoop(
             settings, clients, processor, lane, senders, remover, circuits, health, idle, signal,
-            new KeptMessages(clients, processor, loopLogger),
+            new KeptMessages(clients, processor, timeProvider, loopLogger),
             new QueueReceiver(clients, health, options.Value, timeProvider, loopLogger),
             new SubscriptionAnnouncer(clients, health, signal, loopLogger),
             options.Value, timeProvider, loopLogger);

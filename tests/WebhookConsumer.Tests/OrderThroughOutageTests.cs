@@ -137,7 +137,7 @@ public sealed class OrderThroughOutageTests(ITestOutputHelper output)
     }
 
     /// <summary>The <c>webhook-id</c>s a body's events carry on their own: one event, or a batch's <c>events</c>.</summary>
-    private static IEnumerable<string> EventIds(byte[] body)
+    internal static IEnumerable<string> EventIds(byte[] body)
     {
         using var document = JsonDocument.Parse(body);
         if (!document.RootElement.TryGetProperty("events", out var events))
