@@ -20,6 +20,7 @@ internal sealed class DidTurn
     private readonly string _did;
     private readonly Dictionary<InFlightEvent, DeliveryOutcome> _outcomes;
     private readonly List<InFlightEvent> _started = [];
+    private readonly HashSet<string> _startedIds = new(StringComparer.Ordinal);
     private PendingEvents? _pending;
     private DateTimeOffset? _heldUntil;
     private bool _heldForEndpoint;
@@ -70,6 +71,7 @@ internal sealed class DidTurn
         if (_heldUntil is not { } until)
         {
             _started.Add(inFlight);
+            _startedIds.Add(inFlight.Queued.EventId);
             return true;
         }
 
@@ -166,7 +168,10 @@ internal sealed class DidTurn
     /// <summary>Until when <paramref name="inFlight"/> must wait for its DID's order, its own schedule or the next batch; null when it may go.</summary>
     private DateTimeOffset? HoldReason(InFlightEvent inFlight, DateTimeOffset deadline, DateTimeOffset now)
     {
-        if (_pending?.EarlierDue(inFlight.Queued, now) is { } earlierDue)
+        // An earlier event started in this batch goes ahead of this one, in the same request or in one answered
+        // before this is planned (a failed one holds the turn): remembered from a past hold, it held the DID's next
+        // events one per batch (a batched drain after an outage delivered one event per DID per receive).
+        if (_pending?.EarlierDue(inFlight.Queued, now, _startedIds) is { } earlierDue)
         {
             // Come back with the earlier event; if that is overdue but not here yet, look again shortly.
             return earlierDue > now ? earlierDue : now + OverdueRecheck;

@@ -15,12 +15,13 @@ internal sealed class PendingEvents(PendingLifetime lifetime)
     private readonly Dictionary<string, (DateTimeOffset QueuedAt, DateTimeOffset Due, DateTimeOffset Until)> _events = new(StringComparer.Ordinal);
 
     /// <summary>The earliest due time of an outstanding event queued before <paramref name="queuedEvent"/>, if any.</summary>
-    public DateTimeOffset? EarlierDue(QueuedEvent queuedEvent, DateTimeOffset now)
+    /// <param name="started">Events of the DID already started in this batch, which go ahead of it: they hold nothing back.</param>
+    public DateTimeOffset? EarlierDue(QueuedEvent queuedEvent, DateTimeOffset now, IReadOnlySet<string> started)
     {
         DateTimeOffset? due = null;
         foreach (var (eventId, pending) in _events)
         {
-            if (pending.QueuedAt < queuedEvent.QueuedAt && eventId != queuedEvent.EventId && (due is null || pending.Due < due)
+            if (pending.QueuedAt < queuedEvent.QueuedAt && eventId != queuedEvent.EventId && !started.Contains(eventId) && (due is null || pending.Due < due)
                 && lifetime.IsLive(pending.Due, pending.Until, now))
             {
                 due = pending.Due;
