@@ -38,7 +38,7 @@ public sealed class OutageDrainTests(ITestOutputHelper output)
 
         await harness.StartConsumerAsync(settings);
 
-        // 100 events/s, 2 to a message, for 14 s; the receiver aborts every connection from 3 s to 11 s.
+        // 100 events/s, 10 to a message, for 14 s; the receiver aborts every connection from 3 s to 11 s.
         var sent = new List<QueuedEvent>();
         var clock = Stopwatch.StartNew();
         DateTimeOffset? down = null, back = null;
@@ -59,7 +59,7 @@ public sealed class OutageDrainTests(ITestOutputHelper output)
             var batch = Enumerable.Range(0, 10).Select(i => TestEvents.Commit($"did:plc:drain{(seq + i) % Dids:D4}", seq + i)).ToArray();
             seq += batch.Length;
             sent.AddRange(batch);
-            await harness.SendAsync(batch, perMessage: 2);
+            await harness.SendAsync(batch, perMessage: 10);
             var due = TimeSpan.FromSeconds(seq / 100.0);
             if (due > clock.Elapsed)
             {
