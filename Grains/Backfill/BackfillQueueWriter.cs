@@ -5,9 +5,11 @@ namespace Jetstream.Grains.Backfill;
 
 /// <summary>
 /// Queues one repository's changes with the queue's codec (<see cref="MessagePacker"/>, large events to blobs), each
-/// message invisible for <c>Backfill:HoldSeconds</c>, and shows them all once the repository has been read to its end
-/// and verified (<see cref="RevealAsync"/>), or deletes them (<see cref="DiscardAsync"/>): a repository that fails a
-/// check late in its stream has nothing of it delivered, and nothing of it is held in memory meanwhile.
+/// full message invisible for <c>Backfill:HoldSeconds</c>, and shows them all once the repository has been read to its
+/// end and verified (<see cref="RevealAsync"/>), or deletes them (<see cref="DiscardAsync"/>): a repository that fails a
+/// check late in its stream has nothing of it delivered, and nothing of it is held in memory meanwhile. The last
+/// message, packed when the repository is already verified, is sent visible after the held ones are shown: most
+/// repositories fit one message, which then costs one request instead of a send and a visibility update.
 /// Not thread-safe: one per attempt.
 /// </summary>
 internal sealed class BackfillQueueWriter(EventQueueClients queue, TimeSpan hold)
@@ -34,31 +36,33 @@ internal sealed class BackfillQueueWriter(EventQueueClients queue, TimeSpan hold
 
         if (!_packer.TryAdd(queuedEvent))
         {
-            await SendAsync(cancellationToken);
+            await SendAsync(hold, cancellationToken);
             _packer.TryAdd(queuedEvent);
         }
 
         Events++;
         if (_packer.IsFull)
         {
-            await SendAsync(cancellationToken);
+            await SendAsync(hold, cancellationToken);
         }
     }
 
-    /// <summary>Sends what is packed and makes every message of this repository visible, in the order sent.</summary>
+    /// <summary>
+    /// Called once the repository was read and verified to its end: shows the held messages in the order sent, then
+    /// sends what is still packed visible, behind them (a queue gives out messages in the order they became visible).
+    /// </summary>
     public async Task RevealAsync(CancellationToken cancellationToken)
     {
-        if (_packer.Count > 0)
-        {
-            await SendAsync(cancellationToken);
-        }
-
         foreach (var receipt in _held)
         {
             await queue.Queue.UpdateMessageAsync(receipt.MessageId, receipt.PopReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: cancellationToken);
         }
 
         _held.Clear();
+        if (_packer.Count > 0)
+        {
+            await SendAsync(TimeSpan.Zero, cancellationToken);
+        }
     }
 
     /// <summary>Deletes the messages sent so far (best effort: one left shows after the hold, with its deterministic id).</summary>
@@ -80,7 +84,7 @@ internal sealed class BackfillQueueWriter(EventQueueClients queue, TimeSpan hold
         _held.Clear();
     }
 
-    private async Task SendAsync(CancellationToken cancellationToken)
+    private async Task SendAsync(TimeSpan visibilityTimeout, CancellationToken cancellationToken)
     {
         foreach (var (blobName, body) in _blobs)
         {
@@ -88,7 +92,10 @@ internal sealed class BackfillQueueWriter(EventQueueClients queue, TimeSpan hold
         }
 
         _blobs.Clear();
-        var receipt = await queue.Queue.SendMessageAsync(_packer.Finish(), visibilityTimeout: hold, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken);
-        _held.Add(receipt.Value);
+        var receipt = await queue.Queue.SendMessageAsync(_packer.Finish(), visibilityTimeout: visibilityTimeout, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken);
+        if (visibilityTimeout > TimeSpan.Zero)
+        {
+            _held.Add(receipt.Value);
+        }
     }
 }
