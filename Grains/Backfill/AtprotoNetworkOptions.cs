@@ -13,4 +13,11 @@ public sealed class AtprotoNetworkOptions
 
     /// <summary>Let URLs from the relay, DID documents and the PLC name loopback or private addresses (tests, a dev network).</summary>
     public bool AllowPrivateNetworks { get; set; }
+
+    /// <summary>
+    /// The longest <c>Retry-After</c> (or <c>RateLimit-Reset</c>) of a 429 that is honoured: a relay or PDS asking for
+    /// more waits this long (a host parked for a day would hold its repositories, and the job, for a day).
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 86_400)]
+    public int MaxRetryAfterSeconds { get; set; } = 600;
 }

@@ -11,7 +11,7 @@ public static class BackfillServiceCollectionExtensions
     public static IServiceCollection AddBackfill(this IServiceCollection services)
     {
         services.AddOptions<BackfillOptions>().BindConfiguration(BackfillOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<AtprotoNetworkOptions>().BindConfiguration(AtprotoNetworkOptions.SectionName).ValidateOnStart();
+        services.AddOptions<AtprotoNetworkOptions>().BindConfiguration(AtprotoNetworkOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BackfillOptions>, BackfillOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AtprotoNetworkOptions>, BackfillOptionsValidator>());
         services.TryAddSingleton<BackfillMetrics>();

@@ -6,6 +6,7 @@ using Jetstream.Atproto.Network;
 using Jetstream.Atproto.Repo;
 using Jetstream.Atproto.Syntax;
 using Jetstream.Atproto.Sync;
+using Jetstream.Grains.Interfaces.Retries;
 using Microsoft.Extensions.Options;
 
 namespace Jetstream.Grains.Backfill.Network;
@@ -20,13 +21,20 @@ public sealed class AtprotoRepositorySource(AtprotoSyncClient sync, IDidResolver
 {
     private const int PageLimit = AtprotoSyncClient.MaxListLimit;
     private const int MaxRateLimitWaits = 10;
+
+    // A 429 that names no time waits UnnamedWait; one that names a time waits that long, at least MinWait (never a
+    // hot loop on "Retry-After: 0") and at most Atproto:MaxRetryAfterSeconds (Backoff's one Retry-After rule).
+    private static readonly TimeSpan UnnamedWait = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MinWait = TimeSpan.FromSeconds(1);
     private readonly Uri _relay = new(options.Value.RelayUrl);
+    private readonly TimeSpan _maxRetryAfter = TimeSpan.FromSeconds(options.Value.MaxRetryAfterSeconds);
 
     public async IAsyncEnumerable<string> ListReposByCollectionAsync(string collection, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         string? cursor = null;
         var waits = 0;
-        do
+        // Not a do-while: a 429's `continue` would test the cursor, still null on the first page, and end the list empty.
+        while (true)
         {
             RepoListPage page;
             try
@@ -35,7 +43,7 @@ public sealed class AtprotoRepositorySource(AtprotoSyncClient sync, IDidResolver
             }
             catch (XrpcException ex) when (ex.IsRateLimited && waits++ < MaxRateLimitWaits)
             {
-                await Task.Delay(ex.RetryAfter ?? TimeSpan.FromSeconds(5), time, cancellationToken);
+                await Task.Delay(RateLimitWait(ex), time, cancellationToken);
                 continue;
             }
 
@@ -45,8 +53,11 @@ public sealed class AtprotoRepositorySource(AtprotoSyncClient sync, IDidResolver
             }
 
             cursor = page.Cursor;
+            if (cursor is null)
+            {
+                yield break;
+            }
         }
-        while (cursor is not null);
     }
 
     public async Task<Uri> ResolvePdsAsync(string did, CancellationToken cancellationToken) =>
@@ -66,7 +77,7 @@ public sealed class AtprotoRepositorySource(AtprotoSyncClient sync, IDidResolver
         }
         catch (XrpcException ex) when (ex.IsRateLimited)
         {
-            throw new RepositoryFetchException(RepositoryProblem.RateLimited, ex.Message, time.GetUtcNow() + (ex.RetryAfter ?? TimeSpan.FromSeconds(5)), ex);
+            throw new RepositoryFetchException(RepositoryProblem.RateLimited, ex.Message, time.GetUtcNow() + RateLimitWait(ex), ex);
         }
         catch (Exception ex) when (ex is XrpcException or HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -98,6 +109,9 @@ public sealed class AtprotoRepositorySource(AtprotoSyncClient sync, IDidResolver
             }
         }
     }
+
+    private TimeSpan RateLimitWait(XrpcException rateLimited) =>
+        Backoff.HonourRetryAfter(rateLimited.RetryAfter is null ? UnnamedWait : MinWait, rateLimited.RetryAfter, _maxRetryAfter);
 
     private async Task<DidDocument> ResolveAsync(string did, CancellationToken cancellationToken)
     {

@@ -14,7 +14,8 @@ namespace Jetstream.Grains.Tests.Backfill;
 /// A relay, a PLC directory and a PDS in one real HTTP server, serving repositories built and signed with the
 /// <c>Atproto</c> library's <see cref="RepoBuilder"/> (k256 and p256 keys) as a PDS does: <c>listReposByCollection</c>,
 /// <c>GET /{did}</c> (a Multikey DID document naming this server as the PDS), and <c>getRepo</c> answering the CAR, a
-/// <c>RepoTakendown</c> refusal, or a repository signed with a key other than the document's.
+/// <c>RepoTakendown</c> refusal, a 429 with a <c>Retry-After</c>, or a repository signed with a key other than the
+/// document's. <see cref="RelayRetryAfter"/> makes the relay's next list answer a 429.
 /// </summary>
 internal sealed class SignedRepoNetwork : IAsyncDisposable
 {
@@ -30,6 +31,9 @@ internal sealed class SignedRepoNetwork : IAsyncDisposable
 
     public Uri Url { get; }
 
+    /// <summary>When set, the relay's next <c>listReposByCollection</c> answers 429 with this <c>Retry-After</c> (seconds).</summary>
+    public int? RelayRetryAfter { get; set; }
+
     public static async Task<SignedRepoNetwork> StartAsync()
     {
         var port = FreePort.Next();
@@ -38,8 +42,16 @@ internal sealed class SignedRepoNetwork : IAsyncDisposable
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var network = new SignedRepoNetwork(app, new Uri($"http://127.0.0.1:{port}/"));
-        app.MapGet("/xrpc/com.atproto.sync.listReposByCollection", (string collection) =>
-            Results.Json(new { repos = network._repos.Values.Where(r => r.Collections.Contains(collection)).Select(r => new { did = r.Did }).ToArray() }));
+        app.MapGet("/xrpc/com.atproto.sync.listReposByCollection", (string collection, HttpContext http) =>
+        {
+            if (network.RelayRetryAfter is { } seconds)
+            {
+                network.RelayRetryAfter = null;
+                return RateLimited(http, seconds);
+            }
+
+            return Results.Json(new { repos = network._repos.Values.Where(r => r.Collections.Contains(collection)).Select(r => new { did = r.Did }).ToArray() });
+        });
         app.MapGet("/xrpc/com.atproto.sync.getRepo", async (string did, HttpContext http) =>
         {
             if (!network._repos.TryGetValue(did, out var repo))
@@ -52,6 +64,11 @@ internal sealed class SignedRepoNetwork : IAsyncDisposable
                 return Results.Json(new { error = "RepoTakendown", message = "Repo has been takendown" }, statusCode: 400);
             }
 
+            if (repo.RetryAfter is { } seconds)
+            {
+                return RateLimited(http, seconds);
+            }
+
             return Results.Bytes(await repo.Built.ToCarBytesAsync(http.RequestAborted), "application/vnd.ipld.car");
         });
         app.MapGet("/{did}", (string did) => network._repos.TryGetValue(did, out var repo)
@@ -62,7 +79,8 @@ internal sealed class SignedRepoNetwork : IAsyncDisposable
     }
 
     /// <summary>Adds a repository of <paramref name="records"/> records of <paramref name="collection"/> (and one of another); returns its DID.</summary>
-    public (string Did, BuiltRepo Built) Add(string curve, string collection, int records, bool takendown = false, bool wrongKey = false)
+    /// <param name="retryAfter">When set, <c>getRepo</c> always answers 429 with this <c>Retry-After</c> (seconds).</param>
+    public (string Did, BuiltRepo Built) Add(string curve, string collection, int records, bool takendown = false, bool wrongKey = false, int? retryAfter = null)
     {
         var did = "did:plc:" + new string(Enumerable.Range(0, 24).Select(_ => Base32[Random.Shared.Next(Base32.Length)]).ToArray());
         var key = AtprotoPrivateKey.Generate(curve);
@@ -74,7 +92,7 @@ internal sealed class SignedRepoNetwork : IAsyncDisposable
 
         builder.AddJson("app.other.thing", "self", """{"$type":"app.other.thing","x":1}""");
         var built = builder.Build(Tid.Next(TimeProvider.System));
-        _repos[did] = new Served(did, key, built, [collection, "app.other.thing"], takendown);
+        _repos[did] = new Served(did, key, built, [collection, "app.other.thing"], takendown, retryAfter);
         return (did, built);
     }
 
@@ -86,5 +104,11 @@ internal sealed class SignedRepoNetwork : IAsyncDisposable
          "service":[{"id":"#atproto_pds","type":"AtprotoPersonalDataServer","serviceEndpoint":"{{pds.ToString().TrimEnd('/')}}"}]}
         """;
 
-    private sealed record Served(string Did, AtprotoPrivateKey Key, BuiltRepo Built, string[] Collections, bool Takendown);
+    private static IResult RateLimited(HttpContext http, int seconds)
+    {
+        http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.Json(new { error = "RateLimitExceeded", message = "Rate Limit Exceeded" }, statusCode: 429);
+    }
+
+    private sealed record Served(string Did, AtprotoPrivateKey Key, BuiltRepo Built, string[] Collections, bool Takendown, int? RetryAfter);
 }
