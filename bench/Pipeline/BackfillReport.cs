@@ -46,6 +46,18 @@ internal sealed class BackfillReport(Results results, BenchSettings settings) : 
             Line($"- **Row {r.Row}**: {CpuBound(r.Usage, r.Delivered)}.");
         }
 
+        Line();
+        Line("Storage requests of the Silo, the Api and the WebhookConsumer (`CountingStorageProxy` in front of Azurite) from the call " +
+             "to the last delivery, per repository; net takes off the hosts' idle rate (checkpoints, polls, membership) measured in the 3 s before the call.");
+        Line();
+        Table(["Row", "Blob", "Queue", "Table", "All", "Idle per s", "Per repository (net)"],
+            Results.Backfill.Where(r => r.Usage.Count > 0 && r.Repos > 0).Select(r => new[]
+            {
+                r.Row, r.Requests.Blob.ToString("N0", CultureInfo.InvariantCulture), r.Requests.Queue.ToString("N0", CultureInfo.InvariantCulture),
+                r.Requests.Table.ToString("N0", CultureInfo.InvariantCulture), r.Requests.Total.ToString("N0", CultureInfo.InvariantCulture),
+                F1(r.IdleRequestsPerSecond), r.RequestsPerRepo.ToString("F2", CultureInfo.InvariantCulture),
+            }));
+
         if (Results.Backfill.FirstOrDefault(r => r.Row == "c" && r.Usage.Count > 0) is { } large
             && Results.Backfill.FirstOrDefault(r => r.Row == "b" && r.Usage.Count > 0) is { } small)
         {

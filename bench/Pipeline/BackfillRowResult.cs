@@ -50,6 +50,15 @@ internal sealed record BackfillRowResult(string Row, int Repos, int MatchingPerR
     /// <summary>1-minute load average when the row started and when it ended.</summary>
     public string Load { get; init; } = "";
 
+    /// <summary>Storage requests of the Silo, the Api and the consumer from the backfill call to the end (<see cref="CountingStorageProxy"/>).</summary>
+    public StorageRequests Requests { get; init; }
+
+    /// <summary>Their rate in the seconds before the call, with the hosts idle (checkpoints, polls, membership).</summary>
+    public double IdleRequestsPerSecond { get; init; }
+
+    /// <summary>Requests per repository, the idle rate over the row's seconds taken off.</summary>
+    public double RequestsPerRepo => Repos > 0 ? Math.Max(0, Requests.Total - (IdleRequestsPerSecond * Seconds)) / Repos : 0;
+
     /// <summary>Why the row has no figures (or why they are short of <see cref="Expected"/>).</summary>
     public string? Error { get; init; }
 }

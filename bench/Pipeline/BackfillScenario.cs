@@ -60,15 +60,24 @@ internal sealed class BackfillScenario(BenchContext context)
         {
             SiloEnvironment = [.. network.SiloEnvironment, $"Backfill__RepoTable=bfrepos{run}", $"Backfill__DeliveredContainer=bfdelivered{run}", .. Settings.SiloEnvironment],
         };
-        await using var cluster = await SubscriptionCluster.StartAsync(context.Layout, clusterSettings, azurite.ConnectionString, jetstream.Control, 1, receiver.Url);
+        // Every storage request of the Silo, the Api and the consumer goes through the counting proxy (the requests per
+        // repository, issue 18's bound on this machine).
+        await using var proxy = CountingStorageProxy.Start(azurite.ConnectionString);
+        await using var cluster = await SubscriptionCluster.StartAsync(context.Layout, clusterSettings, proxy.ConnectionString, jetstream.Control, 1, receiver.Url);
         await cluster.CreateBatchedAsync(subscriptionId, Collection, receiver.Url, DeliveryFeatures.BatchEvents);
         if (row.Live)
         {
             await jetstream.Control.SetRateAsync(Settings.BackfillLiveRate);
         }
 
-        // The subscription's processor connects and the consumer finds the new queue before the clock starts.
-        await Task.Delay(TimeSpan.FromSeconds(5));
+        // The subscription's processor connects and the consumer finds the new queue before the clock starts; the last
+        // seconds of it are the idle rate of requests (checkpoints, polls, membership), taken off the row's count.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var idleFrom = proxy.Requests;
+        var idleWatch = System.Diagnostics.Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var idle = proxy.Requests - idleFrom;
+        var idleSeconds = idleWatch.Elapsed.TotalSeconds;
         receiver.Reset();
         var silo = cluster.Silos[0];
         var rssBefore = silo.Sample().RssBytes;
@@ -82,9 +91,11 @@ internal sealed class BackfillScenario(BenchContext context)
             ("Bench process (receiver)", () => ProcSample.Read(Environment.ProcessId)),
         ]);
         var started = DateTime.UtcNow;
+        var requestsFrom = proxy.Requests;
         await cluster.StartBackfillAsync(subscriptionId);
         var (status, error) = await WaitForEndAsync(cluster, subscriptionId, receiver, row, started);
         var last = receiver.Events.LastBackfillArrival ?? DateTime.UtcNow;
+        var requests = proxy.Requests - requestsFrom;
         var live = Percentiles.Of(receiver.Events.LatencyMillis());
         var livePerSecond = live.Count / Math.Max(0.001, (last - started).TotalSeconds);
         if (row.Live)
@@ -116,12 +127,16 @@ internal sealed class BackfillScenario(BenchContext context)
             Prebuild = network.Prebuild,
             FromKeptCache = network.FromKeptCache,
             Load = $"{loadBefore} → {MachineInfo.LoadAverage().Split(' ')[0]}",
+            Requests = requests,
+            IdleRequestsPerSecond = idle.Total / Math.Max(0.001, idleSeconds),
             Error = error,
         };
         BenchContext.Log($"backfill {row.Row}: {result.Delivered:N0} of {row.Expected:N0} records in {result.Seconds:F1} s: {result.RecordsPerSecond:N0} records/s, " +
                          $"{result.ReposPerSecond:N1} repositories/s; {status}; {result.GetRepoRequests:N0} getRepo; duplicates {result.DuplicateIds}, rejected {result.Rejected}; " +
                          $"Silo RSS {rssBefore / 1048576.0:F0} MiB before, peak {result.SiloPeakRss / 1048576.0:F0} MiB" +
                          (row.Live ? $"; live {live.Count} events, p50 {live.P50:F0} ms p99 {live.P99:F0} ms max {live.Max:F0} ms" : ""));
+        BenchContext.Log($"backfill {row.Row}: storage requests {requests.Total:N0} (blob {requests.Blob:N0}, queue {requests.Queue:N0}, table {requests.Table:N0}); " +
+                         $"idle {result.IdleRequestsPerSecond:F1}/s; {result.RequestsPerRepo:F2} per repository net of idle");
         BenchContext.LogUsage(usage);
         return result;
     }
