@@ -31,16 +31,18 @@ public sealed class BackfillSeamTests
         Publish(emulator, "did:plc:seam", "3lrev00000002", "k02");
         Publish(emulator, "did:plc:seam", "3lrev00000060", "k60");
         Publish(emulator, "did:plc:free", "3lfree0000001", "f01");
-        var free = await scenario.DrainAsync(1, TimeSpan.FromSeconds(10));
+        // On a loaded machine the snapshot's message may already be there too: kept, in queue order, with what follows.
+        var early = await scenario.DrainAsync(1, TimeSpan.FromSeconds(10));
         Publish(emulator, "did:plc:seam", "3lrev00000050", "k50");
         Publish(emulator, "did:plc:seam", "3lrev00000055", "k55");
         var status = await scenario.WaitForEndAsync(Timeout);
         // After: straight through once handed over, or held and handed over with the rest if it comes meanwhile.
         Publish(emulator, "did:plc:seam", "3lrev00000070", "k70");
-        var events = await scenario.DrainAsync(14, TimeSpan.FromSeconds(30));
+        var events = early.Concat(await scenario.DrainAsync(15 - early.Count, TimeSpan.FromSeconds(30))).ToList();
+        var free = events.Where(e => e.Queued.Did == "did:plc:free").ToList();
 
         Assert.Equal(BackfillState.Completed, status.State);
-        Assert.Equal("did:plc:free", Assert.Single(free).Queued.Did);
+        Assert.Single(free);
         Assert.True(free[0].Queued.QueuedAt < status.CompletedAt, "A repository not under backfill waited for it.");
         var seam = events.Where(e => e.Queued.Did == "did:plc:seam").ToList();
         Assert.Equal(14, seam.Count);
