@@ -21,7 +21,8 @@ public sealed class BackfillSeamTests
     [Fact]
     public async Task Live_commits_before_during_and_after_the_snapshot_are_delivered_once_in_rev_order_after_its_records_and_other_repositories_pass_at_once()
     {
-        var network = new FakeNetwork { RecordDelay = TimeSpan.FromMilliseconds(150) };
+        // The snapshot reads for 4 s: the commits below are published while it runs, even on a loaded machine.
+        var network = new FakeNetwork { RecordDelay = TimeSpan.FromMilliseconds(400) };
         var snapshot = network.Add("did:plc:seam", "pds1.example", records: 10).Rev;
         await using var emulator = await JetstreamEmulator.StartAsync();
         await using var scenario = await StartAsync(network, emulator);
