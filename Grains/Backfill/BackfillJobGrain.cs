@@ -25,17 +25,16 @@ public sealed class BackfillJobGrain(
     private const string ReminderName = "backfill";
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Renewal = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan SubscriptionCheck = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(5);
 
     private readonly BackfillOptions _options = options.Value;
     private BackfillRun _run = null!;
-    private OutcomeSettler _settler = null!;
+    private OutcomeRecorder _outcomes = null!;
     private Task? _discovery;
     private RunIntake _intake = null!;
     private RepoDispatcher _dispatcher = null!;
     private LiveHandOver _handOver = null!;
-    private DateTimeOffset _subscriptionCheckedAt;
+    private SubscriptionWatch _subscription = null!;
     private IGrainTimer? _timer;
 
     private string Key => this.GetPrimaryKeyString();
@@ -49,6 +48,7 @@ public sealed class BackfillJobGrain(
     {
         _dispatcher = new RepoDispatcher(GrainFactory, Key, time.GetUtcNow().ToUnixTimeMilliseconds() * 1000, Renewal);
         _handOver = new LiveHandOver(GrainFactory, Key, logger);
+        _subscription = new SubscriptionWatch(subscriptions, Key);
         if (Running)
         {
             await LoadAsync(cancellationToken);
@@ -63,7 +63,7 @@ public sealed class BackfillJobGrain(
             return new BackfillStartResult(null, BackfillStartRefusal.AlreadyRunning, $"A backfill of '{Key}' is running since {state.State.StartedAt:O}; DELETE it first or wait.");
         }
 
-        if (await subscriptions.GetAsync(Key) is not { Document: { Lifecycle: SubscriptionLifecycle.Active } subscription })
+        if (await _subscription.ActiveAsync() is not { } subscription)
         {
             return new BackfillStartResult(null, BackfillStartRefusal.NoSuchSubscription, null);
         }
@@ -120,7 +120,7 @@ public sealed class BackfillJobGrain(
         }
 
         var status = _run.Status(state.State, time.GetUtcNow());
-        if (await subscriptions.GetAsync(Key) is not { Document.Lifecycle: SubscriptionLifecycle.Active })
+        if (await _subscription.ActiveAsync() is null)
         {
             // The subscription's deletion (its cleanup cancels): a subscription created again with this id has no run
             // yet. The run number stays, so a new run's rows never share a partition with the old ones being removed.
@@ -153,9 +153,7 @@ public sealed class BackfillJobGrain(
             _run.Scheduler.Release(host, hostWorked: outcome.Result is not (BackfillRepoResult.RateLimited or BackfillRepoResult.HostFailed));
         }
 
-        var next = _settler.Settle(row, outcome, host, now);
-        _run.Set(next);
-        await repos.SaveAsync(Key, state.State.RunId, next);
+        var next = await _outcomes.RecordAsync(row, outcome, host, now);
         if (next.IsFinished)
         {
             await _handOver.ReleaseAsync([LiveHandOver.For(next)]);
@@ -187,18 +185,15 @@ public sealed class BackfillJobGrain(
         try
         {
             var now = time.GetUtcNow();
-            if (now - _subscriptionCheckedAt >= SubscriptionCheck)
+            if (await _subscription.CheckIfDueAsync(now, cancellationToken) is { } check)
             {
-                _subscriptionCheckedAt = now;
-                var stored = await subscriptions.GetAsync(Key, cancellationToken);
-                if (stored?.Document is not { Lifecycle: SubscriptionLifecycle.Active, Enabled: true })
+                if (check.Stopped)
                 {
-                    var deleted = stored is null || stored.Document.Lifecycle != SubscriptionLifecycle.Active;
-                    await FinishAsync(BackfillState.Cancelled, deleted ? "the subscription was deleted" : "the subscription was paused", deleted);
+                    await FinishAsync(BackfillState.Cancelled, check.Deleted ? "the subscription was deleted" : "the subscription was paused", check.Deleted);
                     return;
                 }
 
-                _dispatcher.WantedCollections = stored.Document.WantedCollections;
+                _dispatcher.WantedCollections = check.WantedCollections;
             }
 
             if (!state.State.Discovered && _discovery is null or { IsCompleted: true })
@@ -238,7 +233,7 @@ public sealed class BackfillJobGrain(
         state.State.State = end;
         state.State.CompletedAt = time.GetUtcNow();
         state.State.CancelReason = reason;
-        await SettleStoppedAsync(await _dispatcher.StopAllAsync(state.State.RunId, StopWait));
+        await _outcomes.RecordStoppedAsync(await _dispatcher.StopAllAsync(state.State.RunId, StopWait), time.GetUtcNow());
         _run.Unresolved.Clear();
         await state.WriteStateAsync();
         var status = _run.Status(state.State, time.GetUtcNow());
@@ -246,7 +241,7 @@ public sealed class BackfillJobGrain(
         _timer?.Dispose();
         _timer = null;
         // A cancel through the Api may come from the subscription's deletion (its cleanup stops the job).
-        deleted = deleted || await subscriptions.GetAsync(Key) is not { Document.Lifecycle: SubscriptionLifecycle.Active };
+        deleted = deleted || await _subscription.ActiveAsync() is null;
         await _handOver.EndAsync(_run.Rows, end == BackfillState.Cancelled, deleted);
         if (await this.GetReminder(ReminderName) is { } reminder)
         {
@@ -261,27 +256,10 @@ public sealed class BackfillJobGrain(
     /// </summary>
     private async Task EndAwaitingAsync(bool listed)
     {
-        await subscriptions.UpdateAsync(Key, current => current.AwaitingBackfill ? current with { AwaitingBackfill = false } : null);
+        await _subscription.ClearAwaitingAsync();
         if (listed)
         {
             await _handOver.ReleaseAsync([LiveHandOver.DiscoveryEnded]);
-        }
-    }
-
-    /// <summary>
-    /// A repository that showed its records as it was stopped is done, and is handed over with its snapshot's rev: as
-    /// one that is merely stopped, every commit it held would be queued, those its snapshot holds sent a second time.
-    /// </summary>
-    private async Task SettleStoppedAsync(BackfillRepoOutcome[] outcomes)
-    {
-        foreach (var outcome in outcomes.Where(o => o.RunId == state.State.RunId && o.Result == BackfillRepoResult.Done))
-        {
-            if (_run.Find(outcome.Did) is { IsFinished: false, Host: { } host } row)
-            {
-                var next = _settler.Settle(row, outcome, BackfillRun.HostOf(host), time.GetUtcNow());
-                _run.Set(next);
-                await repos.SaveAsync(Key, state.State.RunId, next);
-            }
         }
     }
 
@@ -303,8 +281,8 @@ public sealed class BackfillJobGrain(
         var scheduler = new BackfillScheduler(_options.MaxConcurrentRepos, _options.MaxConcurrentPerHost,
             TimeSpan.FromMilliseconds(_options.InitialRetryDelayMs), TimeSpan.FromMilliseconds(_options.MaxRetryDelayMs));
         _run = new BackfillRun(scheduler);
-        _settler = new OutcomeSettler(scheduler, _options, metrics, logger, Key);
         var runId = state.State.RunId;
+        _outcomes = new OutcomeRecorder(new OutcomeSettler(scheduler, _options, metrics, logger, Key), _run, repos, Key, runId);
         _intake = new RunIntake(runId, () => Running && state.State.RunId == runId, () => _dispatcher.Send(_run, runId, time.GetUtcNow()), _run, source, subscriptions, repos, _handOver, metrics, _options, logger, Key);
     }
 
