@@ -10,7 +10,7 @@ namespace Jetstream.Grains.Backfill;
 /// <summary>
 /// The repair index: what each subscription last delivered of each repository (collection, rkey, CID), one block blob
 /// <c>{subscription}/{did}</c> per repository in the <c>Backfill:DeliveredContainer</c> container of the same storage
-/// account, in the binary form of <see cref="DeliveredIndexEncoder"/> (about 44 bytes a record), sorted in the
+/// account, in the binary form of <see cref="DeliveredIndexEncoder"/> (about 46 bytes a record), sorted in the
 /// repository's key order so that <see cref="RepairWalk"/> merges the two as they stream. Reading is one GET (404:
 /// nothing delivered); writing is one PUT, or staged blocks committed at the end for a large one.
 /// </summary>

@@ -16,7 +16,7 @@ namespace Jetstream.Grains.Backfill;
 /// 0x00                                                  end of the index (a blob without it was cut short)
 /// </code>
 /// A collection's name is written once and a TID rkey shares most of its characters with the one before it, so a
-/// record costs about 44 bytes (docs/backfill.md measures it). Sections rather than a header list of collections: the
+/// record costs about 46 bytes (docs/backfill.md measures it). Sections rather than a header list of collections: the
 /// index is written as the walk goes, before all its collections are known.
 /// </summary>
 internal sealed class DeliveredIndexEncoder : IDisposable
