@@ -224,6 +224,19 @@ public sealed class WebhookReceiverHost : IAsyncDisposable
             return;
         }
 
+        // Kept before the id is counted: whoever waits for a count then finds every counted delivery recorded.
+        if (_options.RecordDeliveries)
+        {
+            var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var header in request.Headers)
+            {
+                headers[header.Key] = header.Value.ToString();
+            }
+
+            _deliveries.Enqueue(new Delivery(id, body, headers, arrivedAt, signatureValid));
+        }
+
+        Record(id, arrivedAt, status, body, signatureValid);
         Interlocked.Increment(ref _deliveredCount);
         var first = _deliveredIds.AddOrUpdate(id, 1, static (_, n) => n + 1) == 1;
         // Counting events, the tally keeps every event's latency, batches included: one read of the body is enough.
@@ -242,18 +255,6 @@ public sealed class WebhookReceiverHost : IAsyncDisposable
             Paths.Add(request.Path.Value?.TrimStart('/') ?? "", keyOf(body));
         }
 
-        if (_options.RecordDeliveries)
-        {
-            var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            foreach (var header in request.Headers)
-            {
-                headers[header.Key] = header.Value.ToString();
-            }
-
-            _deliveries.Enqueue(new Delivery(id, body, headers, arrivedAt, signatureValid));
-        }
-
-        Record(id, arrivedAt, status, body, signatureValid);
         context.Response.StatusCode = status;
     }
 
