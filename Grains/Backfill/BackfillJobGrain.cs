@@ -133,12 +133,28 @@ public sealed class BackfillJobGrain(
 
     public async Task Report(BackfillRepoOutcome outcome)
     {
-        if (!Running || outcome.RunId != state.State.RunId || _run.Find(outcome.Did) is not { IsFinished: false } row)
+        if (!Running || outcome.RunId != state.State.RunId || _run.Find(outcome.Did) is not { } row)
         {
             return;
         }
 
+        var now = time.GetUtcNow();
         var current = _dispatcher.Complete(outcome.Did, outcome.DispatchId);
+        // A row loaded after a silo's death has no PDS until it is resolved again; a stale attempt's final outcome needs none.
+        var host = row.Host is { } pds ? BackfillRun.HostOf(pds) : null;
+        if (current && host is not null)
+        {
+            _run.Scheduler.Release(host, hostWorked: outcome.Result is not (BackfillRepoResult.RateLimited or BackfillRepoResult.HostFailed));
+        }
+
+        if (row.IsFinished)
+        {
+            // Finished by a stale attempt's report (sent by an earlier activation) while this activation's dispatch was
+            // in flight: the outcome is known already, but the dispatch's slot was taken and is free only now.
+            _dispatcher.Send(_run, state.State.RunId, now);
+            return;
+        }
+
         var terminal = outcome.Result is BackfillRepoResult.Done or BackfillRepoResult.Skipped or BackfillRepoResult.Invalid;
         if (!current && !terminal)
         {
@@ -146,14 +162,7 @@ public sealed class BackfillJobGrain(
             return;
         }
 
-        var now = time.GetUtcNow();
-        var host = BackfillRun.HostOf(row.Host!);
-        if (current)
-        {
-            _run.Scheduler.Release(host, hostWorked: outcome.Result is not (BackfillRepoResult.RateLimited or BackfillRepoResult.HostFailed));
-        }
-
-        var next = await _outcomes.RecordAsync(row, outcome, host, now);
+        var next = await _outcomes.RecordAsync(row, outcome, host ?? string.Empty, now);
         if (next.IsFinished)
         {
             await _handOver.ReleaseAsync([LiveHandOver.For(next)]);

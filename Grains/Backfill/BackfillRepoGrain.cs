@@ -25,10 +25,11 @@ public sealed class BackfillRepoGrain(RepositoryBackfill backfill, TimeProvider 
             return Task.CompletedTask;
         }
 
-        if (_last is { } last && last.Work.RunId == work.RunId && last.Work.DispatchId == work.DispatchId)
+        if (_last is { } last && last.Work.RunId == work.RunId && (last.Work.DispatchId == work.DispatchId || IsFinal(last.Outcome)))
         {
-            // Finished, but the job asked again: its report may have been lost. Report again rather than read again.
-            _ = ReportAsync(work, last.Outcome);
+            // Finished, but the job asked again: its report may have been lost, or the job lost its silo before storing
+            // it (a new dispatch of the same run). Report again, as this dispatch's, rather than read again.
+            _ = ReportAsync(work, last.Outcome with { DispatchId = work.DispatchId });
             return Task.CompletedTask;
         }
 
@@ -52,6 +53,9 @@ public sealed class BackfillRepoGrain(RepositoryBackfill backfill, TimeProvider 
 
         return _last is { } last && last.Work.RunId == runId ? last.Outcome : null;
     }
+
+    private static bool IsFinal(BackfillRepoOutcome outcome) =>
+        outcome.Result is BackfillRepoResult.Done or BackfillRepoResult.Skipped or BackfillRepoResult.Invalid;
 
     private async Task<BackfillRepoOutcome> AttemptAsync(BackfillRepoWork work, CancellationToken stopping)
     {

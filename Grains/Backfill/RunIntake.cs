@@ -52,6 +52,12 @@ internal sealed class RunIntake(
     {
         while (_resolving < options.ResolveConcurrency && run.Unresolved.TryDequeue(out var did))
         {
+            if (run.Find(did) is not { IsFinished: false })
+            {
+                // Finished while it waited: a stale attempt's report after a silo's death needs no PDS.
+                continue;
+            }
+
             _resolving++;
             _ = ResolveAsync(did);
         }
@@ -91,6 +97,13 @@ internal sealed class RunIntake(
 
         if (!isCurrent())
         {
+            return;
+        }
+
+        if (run.Find(did) is { IsFinished: true })
+        {
+            // A stale attempt's report finished it during the lookup: placing the looked-up row would fetch it again.
+            ResolveMore();
             return;
         }
 

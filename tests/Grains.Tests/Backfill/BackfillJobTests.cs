@@ -202,4 +202,30 @@ public sealed class BackfillJobTests
         Assert.All(finishedBefore, did => Assert.Equal(1, network.OpensOf(did)));
         Assert.Equal(240, events.Select(e => e.Queued.EventId).Distinct().Count());
     }
+
+    [Fact]
+    public async Task A_stale_report_finishing_a_repository_whose_newer_dispatch_is_in_flight_leaves_its_slot_free_for_the_next()
+    {
+        var network = new FakeNetwork();
+        var first = network.Add("did:plc:first", "pds1.example", records: 2);
+        var second = network.Add("did:plc:second", "pds1.example", records: 2);
+        first.EndGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        second.EndGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var scenario = await BackfillScenario.StartAsync(network, [Wanted], tweak: s => s["Backfill:MaxConcurrentRepos"] = s["Backfill:MaxConcurrentPerHost"] = "1");
+
+        await scenario.Job.Start([first.Did, second.Did]);
+        var ended = await Task.WhenAny(first.Ended.Task, second.Ended.Task).WaitAsync(Timeout);
+        var inFlight = ended == first.Ended.Task ? first : second;
+        // What an attempt sent by an earlier activation of the job reports (its silo died): the repository finishes while
+        // this activation's attempt, holding the only slot, is still in flight.
+        await scenario.Job.Report(new BackfillRepoOutcome(1, inFlight.Did, BackfillRepoResult.Done, null, 2, 80, DispatchId: 1, Rev: inFlight.Rev));
+        first.EndGate.SetResult();
+        second.EndGate.SetResult();
+        var status = await scenario.WaitForEndAsync(Timeout);
+
+        Assert.Equal(BackfillState.Completed, status.State);
+        Assert.Equal(new BackfillRepoCounts(2, 0, 2, 0, 0), status.Repos);
+        Assert.Equal(1, network.OpensOf(first.Did));
+        Assert.Equal(1, network.OpensOf(second.Did));
+    }
 }
