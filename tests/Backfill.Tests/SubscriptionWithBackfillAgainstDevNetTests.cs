@@ -155,7 +155,7 @@ public sealed class SubscriptionWithBackfillAgainstDevNetTests(DevNetFixture fix
         foreach (var group in copy.Applied.GroupBy(e => (string)e.Event["did"]!))
         {
             var revs = group.Select(e => (string)e.Event["commit"]!["rev"]!).ToList();
-            Assert.True(revs.SequenceEqual(revs.Order(StringComparer.Ordinal)), $"{group.Key}: revs out of order: {string.Join(", ", revs)}");
+            Assert.True(revs.SequenceEqual(revs.Order(StringComparer.Ordinal)), $"{group.Key}: revs out of order: {string.Join(", ", revs)}\n{OutOfOrder(group.ToList(), receiver)}");
             var versions = group.Where(e => e.Event["commit"]!["cid"] is not null).GroupBy(e => (string)e.Event["commit"]!["rkey"]! + "@" + (string)e.Event["commit"]!["cid"]!);
             Assert.All(versions, v => Assert.True(v.Count() == 1, $"{group.Key}: {v.Key} delivered under {v.Count()} webhook-ids"));
         }
@@ -192,6 +192,18 @@ public sealed class SubscriptionWithBackfillAgainstDevNetTests(DevNetFixture fix
         }
 
         return string.Join("\n", lines);
+    }
+
+    /// <summary>The deliveries around the first rev out of order, as the receiver got them (every attempt), to tell where they were swapped.</summary>
+    private static string OutOfOrder(List<(string Id, JsonNode Event)> applied, WebhookReceiverHost receiver)
+    {
+        var first = Enumerable.Range(0, applied.Count - 1).First(i => string.CompareOrdinal((string)applied[i].Event["commit"]!["rev"]!, (string)applied[i + 1].Event["commit"]!["rev"]!) > 0);
+        var ids = applied.Skip(Math.Max(0, first - 3)).Take(7).Select(a => a.Id).ToHashSet();
+        return string.Join("\n", receiver.Deliveries.Select((d, n) => (d, n)).Where(x => ids.Contains(x.d.Id)).Select(x =>
+        {
+            var e = JsonNode.Parse(x.d.Body)!;
+            return $"  #{x.n} {x.d.Id} rev {e["commit"]!["rev"]} {e["commit"]!["operation"]} {e["commit"]!["rkey"]} live {e["live"]?.ToJsonString() ?? "-"} time_us {e["time_us"]} at {x.d.ArrivedAt:HH:mm:ss.fff}";
+        }));
     }
 
     private static bool Same(Dictionary<string, (string Cid, JsonNode? Value)> expected, IReadOnlyDictionary<string, (string Cid, JsonNode? Record)> actual) =>
