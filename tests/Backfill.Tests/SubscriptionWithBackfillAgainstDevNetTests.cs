@@ -155,7 +155,11 @@ public sealed class SubscriptionWithBackfillAgainstDevNetTests(DevNetFixture fix
         foreach (var group in copy.Applied.GroupBy(e => (string)e.Event["did"]!))
         {
             var revs = group.Select(e => (string)e.Event["commit"]!["rev"]!).ToList();
-            Assert.True(revs.SequenceEqual(revs.Order(StringComparer.Ordinal)), $"{group.Key}: revs out of order: {string.Join(", ", revs)}\n{OutOfOrder(group.ToList(), receiver)}");
+            if (!revs.SequenceEqual(revs.Order(StringComparer.Ordinal)))
+            {
+                Assert.Fail($"{group.Key}: revs out of order: {string.Join(", ", revs)}\n{OutOfOrder(group.ToList(), receiver)}");
+            }
+
             var versions = group.Where(e => e.Event["commit"]!["cid"] is not null).GroupBy(e => (string)e.Event["commit"]!["rkey"]! + "@" + (string)e.Event["commit"]!["cid"]!);
             Assert.All(versions, v => Assert.True(v.Count() == 1, $"{group.Key}: {v.Key} delivered under {v.Count()} webhook-ids"));
         }
