@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Jetstream.Storage;
 using Jetstream.WebhookConsumer.Receive;
 using Jetstream.WebhookConsumer.Settle;
 
@@ -10,7 +11,8 @@ namespace Jetstream.WebhookConsumer.Schedule;
 /// after it. It remembers, per DID, the events seen but not yet delivered (<see cref="PendingEvents"/>), and the events
 /// delivered last (<see cref="RecentDeliveries"/>), so a copy of one of those is not sent again; one instance
 /// per subscription, kept across batches and webhook changes. A batch's DIDs are scheduled in parallel, each through
-/// its own <see cref="DidTurn"/>.
+/// its own <see cref="DidTurn"/>, which decides and asks this scheduler to remember or forget (<see cref="Remember"/>,
+/// <see cref="Forget"/>): the scheduler is the one writer of the per-DID memory, as the turns are of the outcomes.
 /// </summary>
 internal sealed class DidScheduler
 {
@@ -72,8 +74,7 @@ internal sealed class DidScheduler
 
     /// <summary>Starts scheduling one DID's events of a batch; only one turn per DID at a time.</summary>
     /// <param name="outcomes">Where the turn records what it decides: its shard's outcomes (a new set when not given).</param>
-    public DidTurn Begin(string did, Dictionary<InFlightEvent, DeliveryOutcome>? outcomes = null) =>
-        new(this, did, _pending.TryGetValue(did, out var pending) ? pending : null, outcomes ?? []);
+    public DidTurn Begin(string did, Dictionary<InFlightEvent, DeliveryOutcome>? outcomes = null) => new(this, did, outcomes ?? []);
 
     /// <summary>Forgets run-out entries and DIDs with nothing outstanding, so the map only holds DIDs with a pending retry.</summary>
     public void Prune()
@@ -105,7 +106,7 @@ internal sealed class DidScheduler
             {
                 var updated = outcome.Updated.NotBefore > probeAt ? outcome.Updated with { NotBefore = probeAt } : outcome.Updated;
                 changed.Add(new(inFlight, outcome with { Updated = updated, DueAt = probeAt }));
-                PendingFor(inFlight.Did).Set(updated, probeAt);
+                Remember(inFlight.Did, updated, probeAt);
             }
         }
 
@@ -115,7 +116,23 @@ internal sealed class DidScheduler
     /// <summary>DIDs with an event remembered as outstanding.</summary>
     internal int PendingDids => _pending.Count;
 
-    internal PendingEvents PendingFor(string did) => _pending.GetOrAdd(did, static (_, lifetime) => new PendingEvents(lifetime), Lifetime);
+    /// <summary>The earliest due time of an event of <paramref name="did"/> outstanding from before <paramref name="queuedEvent"/>, if any.</summary>
+    /// <param name="started">Events of the DID already started in this batch: they hold nothing back.</param>
+    internal DateTimeOffset? EarlierDue(string did, QueuedEvent queuedEvent, DateTimeOffset now, IReadOnlySet<string> started) =>
+        _pending.TryGetValue(did, out var pending) ? pending.EarlierDue(queuedEvent, now, started) : null;
+
+    /// <summary>An event of <paramref name="did"/> failed or is held: it holds the DID's later events until <paramref name="due"/>.</summary>
+    internal void Remember(string did, QueuedEvent queuedEvent, DateTimeOffset due) =>
+        _pending.GetOrAdd(did, static (_, lifetime) => new PendingEvents(lifetime), Lifetime).Set(queuedEvent, due);
+
+    /// <summary>An event of <paramref name="did"/> was delivered, dead-lettered or returned with its batch: it holds nothing back.</summary>
+    internal void Forget(string did, string eventId)
+    {
+        if (_pending.TryGetValue(did, out var pending))
+        {
+            pending.Remove(eventId);
+        }
+    }
 
     /// <summary>A receive issued at <paramref name="receivedAt"/> brought every visible message (fewer than it asked for).</summary>
     public void Drained(DateTimeOffset receivedAt) => Lifetime.Drained(receivedAt);

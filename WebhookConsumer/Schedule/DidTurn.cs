@@ -21,15 +21,13 @@ internal sealed class DidTurn
     private readonly Dictionary<InFlightEvent, DeliveryOutcome> _outcomes;
     private readonly List<InFlightEvent> _started = [];
     private readonly HashSet<string> _startedIds = new(StringComparer.Ordinal);
-    private PendingEvents? _pending;
     private DateTimeOffset? _heldUntil;
     private bool _heldForEndpoint;
 
-    internal DidTurn(DidScheduler scheduler, string did, PendingEvents? pending, Dictionary<InFlightEvent, DeliveryOutcome> outcomes)
+    internal DidTurn(DidScheduler scheduler, string did, Dictionary<InFlightEvent, DeliveryOutcome> outcomes)
     {
         _scheduler = scheduler;
         _did = did;
-        _pending = pending;
         _outcomes = outcomes;
     }
 
@@ -55,7 +53,7 @@ internal sealed class DidTurn
         {
             // Delivered, so it holds nothing back: whatever came after it in its DID may go on.
             Record(inFlight, DeliveryOutcome.Copy(Current(inFlight)));
-            _pending?.Remove(inFlight.Queued.EventId);
+            _scheduler.Forget(_did, inFlight.Queued.EventId);
             return false;
         }
 
@@ -90,7 +88,7 @@ internal sealed class DidTurn
         var updated = _scheduler.RetryPolicy.HeldByCircuit(inFlight.Queued, _scheduler.TimeProvider.GetUtcNow(), circuitError, out var deadLetter);
         if (deadLetter)
         {
-            _pending?.Remove(inFlight.Queued.EventId);
+            _scheduler.Forget(_did, inFlight.Queued.EventId);
             return Record(inFlight, DeliveryOutcome.DeadLetter(updated));
         }
 
@@ -123,12 +121,12 @@ internal sealed class DidTurn
     /// An event that came back with the rest of its failed batch: it no longer holds back the batch's other events of
     /// its DID (they go with it, in order, in the same request).
     /// </summary>
-    public void Returned(InFlightEvent inFlight) => _pending?.Remove(inFlight.Queued.EventId);
+    public void Returned(InFlightEvent inFlight) => _scheduler.Forget(_did, inFlight.Queued.EventId);
 
     /// <summary>A started event went out in a request that was acknowledged.</summary>
     public DeliveryOutcome Delivered(InFlightEvent inFlight)
     {
-        _pending?.Remove(inFlight.Queued.EventId);
+        _scheduler.Forget(_did, inFlight.Queued.EventId);
         _scheduler.Delivered.Add(inFlight.Queued);
         return Record(inFlight, DeliveryOutcome.Delivered(Current(inFlight)));
     }
@@ -147,7 +145,7 @@ internal sealed class DidTurn
     /// <summary>A started event's retries are over: it goes to the dead-letter queue as <paramref name="updated"/>, and the DID's later events go on.</summary>
     public DeliveryOutcome DeadLettered(InFlightEvent inFlight, QueuedEvent updated)
     {
-        _pending?.Remove(inFlight.Queued.EventId);
+        _scheduler.Forget(_did, inFlight.Queued.EventId);
         return Record(inFlight, DeliveryOutcome.DeadLetter(updated));
     }
 
@@ -171,7 +169,7 @@ internal sealed class DidTurn
         // An earlier event started in this batch goes ahead of this one, in the same request or in one answered
         // before this is planned (a failed one holds the turn): remembered from a past hold, it held the DID's next
         // events one per batch (a batched drain after an outage delivered one event per DID per receive).
-        if (_pending?.EarlierDue(inFlight.Queued, now, _startedIds) is { } earlierDue)
+        if (_scheduler.EarlierDue(_did, inFlight.Queued, now, _startedIds) is { } earlierDue)
         {
             // Come back with the earlier event; if that is overdue but not here yet, look again shortly.
             return earlierDue > now ? earlierDue : now + OverdueRecheck;
@@ -212,9 +210,5 @@ internal sealed class DidTurn
         return outcome;
     }
 
-    private void Remember(InFlightEvent inFlight, DateTimeOffset due)
-    {
-        _pending ??= _scheduler.PendingFor(_did);
-        _pending.Set(inFlight.Queued, due);
-    }
+    private void Remember(InFlightEvent inFlight, DateTimeOffset due) => _scheduler.Remember(_did, inFlight.Queued, due);
 }

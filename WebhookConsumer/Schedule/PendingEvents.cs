@@ -6,9 +6,9 @@ namespace Jetstream.WebhookConsumer.Schedule;
 /// The events of one DID that this consumer has seen but not yet delivered: failed and awaiting their retry, or held
 /// back behind such an event. A later-queued event of the DID is not attempted while one of these is outstanding, so
 /// within one consumer a DID's events are delivered in queue order across retries. Entries run out as
-/// <see cref="PendingLifetime"/> says, in case the event went to another consumer. Its owner is the
-/// <see cref="DidScheduler"/>: during a batch only the DID's <see cref="DidTurn"/> touches an instance, between batches
-/// only the scheduler (batches are delivered one after another), so it needs no lock.
+/// <see cref="PendingLifetime"/> says, in case the event went to another consumer. Only the <see cref="DidScheduler"/>
+/// holds and writes an instance: during a batch for the DID's one <see cref="DidTurn"/> (a DID is in one turn at a
+/// time), between batches for itself (batches are delivered one after another), so it needs no lock.
 /// </summary>
 internal sealed class PendingEvents(PendingLifetime lifetime)
 {

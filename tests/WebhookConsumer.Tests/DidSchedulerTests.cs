@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using Azure.Storage.Queues.Models;
 using Jetstream.Storage;
 using Jetstream.WebhookConsumer.Deliver;
+using Jetstream.WebhookConsumer.Hosting;
 using Jetstream.WebhookConsumer.Receive;
 using Jetstream.WebhookConsumer.Schedule;
 using Jetstream.WebhookConsumer.Settle;
@@ -326,6 +327,125 @@ public sealed class DidSchedulerTests
         var next = Batch(Message(a3));
         Assert.False(Begin("did:plc:a").TryStart(next[a3], NoDeadline));
         Assert.Equal(probeAt, Of(next[a3]).DueAt);
+    }
+
+    [Fact]
+    public void The_open_circuit_holds_an_event_with_no_attempt_spent_and_its_DIDs_later_events_until_the_probe_in_this_batch_and_the_next()
+    {
+        var a1 = Queued("did:plc:a", 1);
+        var a2 = Queued("did:plc:a", 2);
+        var batch = Batch(Message(a1, a2));
+        var probeAt = _clock.GetUtcNow() + TimeSpan.FromSeconds(2);
+
+        var turn = Begin("did:plc:a");
+        Assert.True(turn.TryStart(batch[a1], NoDeadline));
+        var held = turn.HoldForCircuit(batch[a1], probeAt, "HTTP 503");
+        Assert.False(turn.TryStart(batch[a2], NoDeadline));
+
+        Assert.Equal((EventOutcome.Held, probeAt, true, 0, _clock.GetUtcNow()), (held.Kind, held.DueAt, held.WaitsForEndpoint, held.Updated.Attempts, held.Updated.FirstAttemptAt));
+        Assert.Equal((EventOutcome.Held, probeAt, true), (Of(batch[a2]).Kind, Of(batch[a2]).DueAt, Of(batch[a2]).WaitsForEndpoint));
+
+        // The next receive brings a3 before the probe: it waits for the probe too, unattempted.
+        _scheduler.Prune();
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        var a3 = Queued("did:plc:a", 3);
+        var next = Batch(Message(a3));
+        Assert.False(Begin("did:plc:a").TryStart(next[a3], NoDeadline));
+        Assert.Equal(probeAt, Of(next[a3]).DueAt);
+
+        // At the probe the three come back and go in order; delivered, the DID's memory is gone.
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        var again = Batch(Message(held.Updated, Of(batch[a2]).Updated), Message(Of(next[a3]).Updated));
+        var probe = Begin("did:plc:a");
+        foreach (var queued in new[] { a1, a2, a3 })
+        {
+            Assert.True(probe.TryStart(again[queued], NoDeadline));
+            Assert.Equal(EventOutcome.Delivered, probe.Finish(again[queued], Delivered()).Kind);
+        }
+
+        _scheduler.Prune();
+        Assert.Equal(0, _scheduler.PendingDids);
+    }
+
+    [Fact]
+    public void Held_by_the_circuit_past_the_outage_limit_an_event_is_dead_lettered_and_its_DIDs_later_events_go_on()
+    {
+        var outageLimit = new WebhookOptions { RetrySchedule = [.. WebhookOptions.DefaultRetrySchedule] }.OutageLimit;
+        var a1 = Queued("did:plc:a", 1) with { FirstAttemptAt = _clock.GetUtcNow() - outageLimit };
+        var a2 = Queued("did:plc:a", 2);
+        var batch = Batch(Message(a1, a2));
+
+        var turn = Begin("did:plc:a");
+        Assert.True(turn.TryStart(batch[a1], NoDeadline));
+        var dead = turn.HoldForCircuit(batch[a1], _clock.GetUtcNow() + TimeSpan.FromSeconds(2), "HTTP 503");
+
+        Assert.Equal((EventOutcome.DeadLetter, 0), (dead.Kind, dead.Updated.Attempts));
+        Assert.Contains("HTTP 503", dead.Updated.LastError);
+        Assert.False(turn.IsHeld);
+        Assert.True(turn.TryStart(batch[a2], NoDeadline));
+        _scheduler.Prune();
+        Assert.Equal(0, _scheduler.PendingDids);
+    }
+
+    [Fact]
+    public void An_event_held_until_its_batch_is_whole_holds_the_DIDs_later_events_until_then_in_this_batch_and_the_next()
+    {
+        var a1 = Queued("did:plc:a", 1);
+        var a2 = Queued("did:plc:a", 2);
+        var batch = Batch(Message(a1, a2));
+        var until = _clock.GetUtcNow() + TimeSpan.FromSeconds(1);
+
+        var turn = Begin("did:plc:a");
+        Assert.Equal((EventOutcome.Held, until, false), (turn.Hold(batch[a1], until).Kind, Of(batch[a1]).DueAt, Of(batch[a1]).WaitsForEndpoint));
+        Assert.False(turn.TryStart(batch[a2], NoDeadline));
+        Assert.Equal(until, Of(batch[a2]).DueAt);
+
+        var a3 = Queued("did:plc:a", 3);
+        var next = Batch(Message(a3));
+        Assert.False(Begin("did:plc:a").TryStart(next[a3], NoDeadline));
+        Assert.Equal(until, Of(next[a3]).DueAt);
+    }
+
+    [Fact]
+    public void An_event_returned_with_its_failed_batch_no_longer_holds_the_DIDs_later_events()
+    {
+        var a1 = Queued("did:plc:a", 1);
+        var first = Batch(Message(a1));
+        var turn = Begin("did:plc:a");
+        Assert.True(turn.TryStart(first[a1], NoDeadline));
+        turn.Finish(first[a1], Failed());
+
+        // Its batch goes again whole, with the DID's later events in it, so a1 is no reason to hold them.
+        turn.Returned(first[a1]);
+
+        var a2 = Queued("did:plc:a", 2);
+        Assert.True(Begin("did:plc:a").TryStart(Batch(Message(a2))[a2], NoDeadline));
+        _scheduler.Prune();
+        Assert.Equal(0, _scheduler.PendingDids);
+    }
+
+    [Fact]
+    public void A_second_copy_in_one_receive_is_a_copy_but_a_replay_with_a_later_stamp_is_delivered_again()
+    {
+        var a1 = Queued("did:plc:a", 1);
+        var replay = a1 with { QueuedAt = a1.QueuedAt + TimeSpan.FromMinutes(1) };
+        var batch = new TestBatch([Message(a1), Message(a1)]);
+        var first = batch.Messages[0].Events[0];
+        var copy = batch.Messages[1].Events[0];
+
+        var turn = Begin("did:plc:a");
+        Assert.True(turn.TryStart(first, NoDeadline));
+        Assert.False(turn.TryStart(copy, NoDeadline));
+        Assert.Equal(EventOutcome.Copy, Of(copy).Kind);
+        Assert.False(turn.IsHeld);
+        turn.Finish(first, Delivered());
+
+        // Delivered moments ago: the same stamp again is a copy, a later one (a replay the user asked for) is sent.
+        var again = Batch(Message(a1));
+        Assert.False(Begin("did:plc:a").TryStart(again[a1], NoDeadline));
+        Assert.Equal(EventOutcome.Copy, Of(again[a1]).Kind);
+        var replayed = Batch(Message(replay));
+        Assert.True(Begin("did:plc:a").TryStart(replayed[replay], NoDeadline));
     }
 
     private DidTurn Begin(string did) => _scheduler.Begin(did, _outcomes);
