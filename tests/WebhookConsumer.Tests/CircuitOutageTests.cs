@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Azure.Storage.Queues.Models;
 using Jetstream.Storage.Circuits;
 using Jetstream.Storage;
@@ -18,6 +17,10 @@ namespace Jetstream.WebhookConsumer.Tests;
 /// </summary>
 public sealed class CircuitOutageTests(ITestOutputHelper output)
 {
+    // 20 events/s over 40 DIDs, 4 to a message, for 25 s; the receiver aborts every connection from 5 s to 20 s.
+    private static readonly OutageFlow Flow = new("did:plc:down", Dids: 40, EventsPerSecond: 20, PerMessage: 4,
+        Length: TimeSpan.FromSeconds(25), DownAt: TimeSpan.FromSeconds(5), BackAt: TimeSpan.FromSeconds(20));
+
     [Fact]
     public async Task A_503_receiver_opens_the_circuit_gets_one_probe_at_a_time_at_growing_intervals_and_no_event_spends_an_attempt()
     {
@@ -63,47 +66,20 @@ public sealed class CircuitOutageTests(ITestOutputHelper output)
     {
         await using var harness = await ConsumerHarness.CreateAsync(output, "circuitdown");
         var host = await harness.StartConsumerAsync();
-        var sent = new List<QueuedEvent>();
-        var clock = Stopwatch.StartNew();
-        DateTimeOffset? down = null, back = null;
         IReadOnlyList<PeekedMessage>? visibleBeforeReturn = null;
-        var seq = 0;
-
-        // 20 events/s over 40 DIDs for 25 s; the receiver aborts every connection from 5 s to 20 s.
-        while (clock.Elapsed < TimeSpan.FromSeconds(25))
-        {
-            if (down is null && clock.Elapsed >= TimeSpan.FromSeconds(5))
-            {
-                harness.Receiver.Behaviour = ReceiverBehaviour.Unreachable;
-                down = DateTimeOffset.UtcNow;
-            }
-            else if (visibleBeforeReturn is null && clock.Elapsed >= TimeSpan.FromSeconds(19.5))
-            {
-                visibleBeforeReturn = (await harness.Clients.Queue.PeekMessagesAsync(32)).Value;
-            }
-            else if (back is null && clock.Elapsed >= TimeSpan.FromSeconds(20))
-            {
-                harness.Receiver.Behaviour = ReceiverBehaviour.Normal;
-                back = DateTimeOffset.UtcNow;
-            }
-
-            var batch = Enumerable.Range(0, 4).Select(i => TestEvents.Commit($"did:plc:down{(seq + i) % 40:D4}", seq + i)).ToArray();
-            seq += batch.Length;
-            sent.AddRange(batch);
-            await harness.SendAsync(batch, perMessage: 4);
-            await Task.Delay(200);
-        }
+        var run = await Flow.RunAsync(harness, async () => visibleBeforeReturn = (await harness.Clients.Queue.PeekMessagesAsync(32)).Value);
+        var (sent, down, back) = (run.Sent, run.Down, run.Back);
 
         await harness.Receiver.WaitForUniqueAsync(sent.Count, TimeSpan.FromSeconds(60));
         var first = harness.Receiver.Deliveries.GroupBy(d => d.Id).Select(g => g.Min(d => d.ArrivedAt)).ToArray();
-        var lastAfterReturn = first.Max() - back!.Value;
-        var duringOutage = harness.Receiver.Requests.Count(r => r.ArrivedAt >= down!.Value && r.ArrivedAt < back!.Value);
+        var lastAfterReturn = first.Max() - back;
+        var duringOutage = harness.Receiver.Requests.Count(r => r.ArrivedAt >= down && r.ArrivedAt < back);
         var closed = await WaitForStateAsync(harness.CircuitReports, EndpointCircuitState.Closed, TimeSpan.FromSeconds(10));
         var circuit = Assert.Single(host.Services.GetRequiredService<EndpointCircuits>().All).Snapshot;
         var opened = circuit.Since - circuit.Outage!.Value;
-        var probes = harness.Receiver.Requests.Count(r => r.ArrivedAt > opened + TimeSpan.FromMilliseconds(100) && r.ArrivedAt < back.Value);
-        harness.Report($"15 s outage at 20 events/s: {sent.Count} events; circuit open {(opened - down!.Value).TotalSeconds:0.0} s into the outage " +
-            $"after {duringOutage - probes} requests, then {probes} probes; closed {(closed.Since - back.Value).TotalSeconds:0.0} s after the receiver returned, " +
+        var probes = harness.Receiver.Requests.Count(r => r.ArrivedAt > opened + TimeSpan.FromMilliseconds(100) && r.ArrivedAt < back);
+        harness.Report($"15 s outage at 20 events/s: {sent.Count} events; circuit open {(opened - down).TotalSeconds:0.0} s into the outage " +
+            $"after {duringOutage - probes} requests, then {probes} probes; closed {(closed.Since - back).TotalSeconds:0.0} s after the receiver returned, " +
             $"every event delivered {lastAfterReturn.TotalSeconds:0.0} s after it; {harness.Receiver.Stats.Duplicates} duplicates");
 
         // While the circuit was open the consumer kept the messages it had in hand and received nothing more: what was
@@ -118,7 +94,7 @@ public sealed class CircuitOutageTests(ITestOutputHelper output)
         Assert.True(lastAfterReturn < TimeSpan.FromSeconds(15), $"the last event came {lastAfterReturn.TotalSeconds:0.0} s after the receiver returned");
         // One probe at most every Webhook:CircuitMaxBreakDuration (2 s) over the ~13 s the circuit is open: 1 s, then 2 s apart.
         Assert.InRange(probes, 1, 9);
-        Assert.True(closed.Since > back.Value);
+        Assert.True(closed.Since > back);
         Assert.Equal(0, harness.OvertakenWithinDid(sent));
         Assert.Equal(0, await harness.DeadLetters.CountAsync());
         await ConsumerHarness.WaitUntilAsync(async () => await harness.MainQueueCountAsync() == 0, TimeSpan.FromSeconds(10), "the queue to empty");

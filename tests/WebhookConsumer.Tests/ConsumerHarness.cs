@@ -244,16 +244,8 @@ internal sealed class ConsumerHarness : IAsyncDisposable
     public int OvertakenWithinDid(IReadOnlyList<QueuedEvent> queued) => OvertakenWithinDid(queued, Receiver.Deliveries);
 
     /// <summary>The same over <paramref name="deliveries"/> (from several receivers, merged here in arrival order).</summary>
-    public int OvertakenWithinDid(IReadOnlyList<QueuedEvent> queued, IEnumerable<Delivery> deliveries)
-    {
-        var position = queued.Select((e, i) => (e.EventId, i)).ToDictionary(x => x.EventId, x => x.i);
-        var seen = new HashSet<string>();
-        return deliveries
-            .OrderBy(d => d.ArrivedAt)
-            .Where(d => seen.Add(d.Id))
-            .GroupBy(d => queued[position[d.Id]].Did)
-            .Sum(did => did.Zip(did.Skip(1)).Count(pair => position[pair.Second.Id] < position[pair.First.Id]));
-    }
+    public int OvertakenWithinDid(IReadOnlyList<QueuedEvent> queued, IEnumerable<Delivery> deliveries) =>
+        ReceivedEvents.Overtaken(queued, deliveries.OrderBy(d => d.ArrivedAt).Select(d => d.Id));
 
     public void Report(string line) => _output.WriteLine(line);
 

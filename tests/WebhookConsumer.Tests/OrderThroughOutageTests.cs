@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json;
 using Jetstream.Storage;
 using Jetstream.WebhookReceiver;
 using Xunit.Abstractions;
@@ -15,7 +13,13 @@ namespace Jetstream.WebhookConsumer.Tests;
 /// </summary>
 public sealed class OrderThroughOutageTests(ITestOutputHelper output)
 {
-    private const int Dids = 170;
+    // About 100 events/s over 170 DIDs, 10 to a message, for 25 s; the receiver answers 500 to 30 % of requests and
+    // aborts every connection from 5 s to 20 s.
+    private static readonly OutageFlow Flow = new("did:plc:order", Dids: 170, EventsPerSecond: 100, PerMessage: 10,
+        Length: TimeSpan.FromSeconds(25), DownAt: TimeSpan.FromSeconds(5), BackAt: TimeSpan.FromSeconds(20))
+    {
+        Up = new ReceiverBehaviour { FailureRate = 0.3 },
+    };
 
     [Theory]
     [InlineData(1)]
@@ -23,57 +27,22 @@ public sealed class OrderThroughOutageTests(ITestOutputHelper output)
     public async Task Random_500s_and_an_outage_together_keep_every_DIDs_order_lose_nothing_and_repeat_only_a_webhook_id(int batchMaxEvents)
     {
         await using var harness = await ConsumerHarness.CreateAsync(output, "orderoutage");
-        var flaky = new ReceiverBehaviour { FailureRate = 0.3 };
-        harness.Receiver.Behaviour = flaky;
-        var settings = new Dictionary<string, string?> { ["Webhook:BatchMaxEvents"] = batchMaxEvents.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-        string[] schedule = ["00:00:00.5", "00:00:01", "00:00:02", "00:00:04", "00:00:08", "00:00:10"];
-        for (var i = 0; i < 12; i++)
-        {
-            settings[$"Webhook:RetrySchedule:{i}"] = schedule[Math.Min(i, schedule.Length - 1)];
-        }
+        await harness.StartConsumerAsync(OutageFlow.Settings(batchMaxEvents, "00:00:00.5", "00:00:01", "00:00:02", "00:00:04", "00:00:08", "00:00:10"));
 
-        await harness.StartConsumerAsync(settings);
+        var run = await Flow.RunAsync(harness);
 
-        // About 100 events/s for 25 s, 10 to a message; the receiver aborts every connection from 5 s to 20 s.
-        var sent = new List<QueuedEvent>();
-        var clock = Stopwatch.StartNew();
-        DateTimeOffset? down = null, back = null;
-        var seq = 0;
-        while (clock.Elapsed < TimeSpan.FromSeconds(25))
-        {
-            if (down is null && clock.Elapsed >= TimeSpan.FromSeconds(5))
-            {
-                harness.Receiver.Behaviour = ReceiverBehaviour.Unreachable;
-                down = DateTimeOffset.UtcNow;
-            }
-            else if (back is null && clock.Elapsed >= TimeSpan.FromSeconds(20))
-            {
-                harness.Receiver.Behaviour = flaky;
-                back = DateTimeOffset.UtcNow;
-            }
-
-            var batch = Enumerable.Range(0, 10).Select(i => TestEvents.Commit($"did:plc:order{(seq + i) % Dids:D4}", seq + i)).ToArray();
-            seq += batch.Length;
-            sent.AddRange(batch);
-            await harness.SendAsync(batch, perMessage: 10);
-            var due = TimeSpan.FromSeconds(seq / 100.0);
-            if (due > clock.Elapsed)
-            {
-                await Task.Delay(due - clock.Elapsed);
-            }
-        }
-
+        var sent = run.Sent;
         await ConsumerHarness.WaitUntilAsync(
-            () => Task.FromResult(Accepted(harness.Receiver.Deliveries).Select(e => e.EventId).Distinct().Count() >= sent.Count),
+            () => Task.FromResult(ReceivedEvents.Accepted(harness.Receiver.Deliveries).Select(e => e.EventId).Distinct().Count() >= sent.Count),
             TimeSpan.FromSeconds(120),
             $"all {sent.Count} events");
-        var accepted = Accepted(harness.Receiver.Deliveries);
+        var accepted = ReceivedEvents.Accepted(harness.Receiver.Deliveries);
         var attempted = Attempted(harness.Receiver.Requests);
         var inversions = Inversions(sent, accepted, attempted);
         var stats = harness.Receiver.Stats;
-        harness.Report($"batches of {batchMaxEvents}, 30 % 500s, down {(back!.Value - down!.Value).TotalSeconds:0} s: {sent.Count} events over {Dids} DIDs, " +
+        harness.Report($"batches of {batchMaxEvents}, 30 % 500s, down {run.DownFor.TotalSeconds:0} s: {sent.Count} events over {Flow.Dids} DIDs, " +
             $"{stats.Requests} requests ({stats.Failed} failed on purpose), {inversions.Count} inversions " +
-            $"({inversions.Count(i => i.EarlierNeverAttempted)} over an event not yet attempted, {inversions.Count(i => i.At > back.Value)} after the return)");
+            $"({inversions.Count(i => i.EarlierNeverAttempted)} over an event not yet attempted, {inversions.Count(i => i.At > run.Back)} after the return)");
 
         var expected = sent.Select(e => e.EventId).ToHashSet();
         Assert.Equal(expected.Order(), accepted.Select(e => e.EventId).Distinct().Order());
@@ -86,13 +55,7 @@ public sealed class OrderThroughOutageTests(ITestOutputHelper output)
             string.Join("; ", inversions.Take(3).Select(i => $"{i.Later} before {i.Earlier} at {i.At:HH:mm:ss.fff}{(i.EarlierNeverAttempted ? " (not yet attempted)" : "")}")));
     }
 
-    private sealed record AcceptedEvent(string EventId, string WebhookId, DateTimeOffset At);
-
     private sealed record Inversion(string Earlier, string Later, DateTimeOffset At, bool EarlierNeverAttempted);
-
-    /// <summary>Every event of every accepted request, in arrival order (a batch's events in body order).</summary>
-    private static List<AcceptedEvent> Accepted(IEnumerable<Delivery> deliveries) =>
-        [.. deliveries.OrderBy(d => d.ArrivedAt).SelectMany(d => EventIds(d.Body).Select(id => new AcceptedEvent(id, d.Id, d.ArrivedAt)))];
 
     /// <summary>When each event was first in a request that reached the receiver (its body read), whatever the answer.</summary>
     private static Dictionary<string, DateTimeOffset> Attempted(IEnumerable<ReceivedRequest> requests)
@@ -100,7 +63,7 @@ public sealed class OrderThroughOutageTests(ITestOutputHelper output)
         var first = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         foreach (var request in requests.Where(r => r.Body is { Length: > 0 }).OrderBy(r => r.ArrivedAt))
         {
-            foreach (var id in EventIds(request.Body!))
+            foreach (var id in ReceivedEvents.EventIds(request.Body!))
             {
                 first.TryAdd(id, request.ArrivedAt);
             }
@@ -134,17 +97,5 @@ public sealed class OrderThroughOutageTests(ITestOutputHelper output)
         }
 
         return inversions;
-    }
-
-    /// <summary>The <c>webhook-id</c>s a body's events carry on their own: one event, or a batch's <c>events</c>.</summary>
-    internal static IEnumerable<string> EventIds(byte[] body)
-    {
-        using var document = JsonDocument.Parse(body);
-        if (!document.RootElement.TryGetProperty("events", out var events))
-        {
-            return [TestEvents.FromJson(body).EventId];
-        }
-
-        return [.. events.EnumerateArray().Select(e => TestEvents.FromJson(System.Text.Encoding.UTF8.GetBytes(e.GetRawText())).EventId)];
     }
 }
