@@ -243,7 +243,7 @@ public sealed class BackfillJobGrain(
         state.State.CompletedAt = time.GetUtcNow();
         state.State.CancelReason = reason;
         await _outcomes.RecordStoppedAsync(await _dispatcher.StopAllAsync(state.State.RunId, StopWait), time.GetUtcNow());
-        _run.Unresolved.Clear();
+        _run.ClearUnresolved();
         await state.WriteStateAsync();
         var status = _run.Status(state.State, time.GetUtcNow());
         BackfillLog.Finished(logger, Key, state.State.RunId, end.ToString().ToLowerInvariant(), status.Repos.Done, status.Repos.Skipped, status.Repos.Failed, status.Records);

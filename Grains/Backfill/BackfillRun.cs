@@ -14,10 +14,10 @@ internal sealed class BackfillRun(BackfillScheduler scheduler)
     private readonly Dictionary<string, BackfillRepoRow> _rows = new(StringComparer.Ordinal);
     private readonly List<BackfillProblem> _problems = [];
 
-    public BackfillScheduler Scheduler => scheduler;
+    // Pending repositories whose PDS is not known yet, oldest first.
+    private readonly Queue<string> _unresolved = new();
 
-    /// <summary>Pending repositories whose PDS is not known yet.</summary>
-    public Queue<string> Unresolved { get; } = new();
+    public BackfillScheduler Scheduler => scheduler;
 
     public int Pending { get; private set; }
 
@@ -28,6 +28,12 @@ internal sealed class BackfillRun(BackfillScheduler scheduler)
     public bool Contains(string did) => _rows.ContainsKey(did);
 
     public BackfillRepoRow? Find(string did) => _rows.GetValueOrDefault(did);
+
+    /// <summary>The next pending repository whose PDS is not known yet, if any.</summary>
+    public bool TryTakeUnresolved(out string did) => _unresolved.TryDequeue(out did!);
+
+    /// <summary>Forgets the repositories waiting for their PDS (the run ended).</summary>
+    public void ClearUnresolved() => _unresolved.Clear();
 
     /// <summary>Adds or replaces a row, keeping the counts and the problems.</summary>
     public void Set(BackfillRepoRow row)
@@ -62,7 +68,7 @@ internal sealed class BackfillRun(BackfillScheduler scheduler)
         }
         else
         {
-            Unresolved.Enqueue(row.Did);
+            _unresolved.Enqueue(row.Did);
         }
     }
 

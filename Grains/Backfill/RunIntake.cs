@@ -50,7 +50,7 @@ internal sealed class RunIntake(
     /// <summary>Starts resolving pending repositories, up to <c>Backfill:ResolveConcurrency</c> at once.</summary>
     public void ResolveMore()
     {
-        while (_resolving < options.ResolveConcurrency && run.Unresolved.TryDequeue(out var did))
+        while (_resolving < options.ResolveConcurrency && run.TryTakeUnresolved(out var did))
         {
             if (run.Find(did) is not { IsFinished: false })
             {
