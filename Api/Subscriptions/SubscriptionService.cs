@@ -100,7 +100,7 @@ public sealed class SubscriptionService(
         await stats.ProcessorOf(id).Delete();
 
         // Its backfill stops, and its run rows and repair index go in the background (they can be millions of rows).
-        await grains.GetGrain<IBackfillCleanupGrain>(id).Start();
+        await grains.GetGrain<IBackfillCleanupGrain>(id).Start(marked.Document.Generation);
         var queued = (await queueMetrics.ReadMainQueueAsync(id, cancellationToken)).ApproximateCount;
         var dead = (await queueMetrics.ReadDeadLettersAsync(id, cancellationToken)).ApproximateCount;
         if (!discard)
@@ -215,6 +215,7 @@ public sealed class SubscriptionService(
             Enabled = request.Enabled ?? existing?.Enabled ?? true,
             Source = SubscriptionSources.Api,
             AwaitingBackfill = existing?.AwaitingBackfill ?? false,
+            Generation = existing?.Generation,
             CreatedAt = existing?.CreatedAt ?? now,
             UpdatedAt = now,
         };

@@ -19,6 +19,10 @@ public interface IBackfillJobGrain : IGrainWithStringKey
     /// <summary>Stops the run: no repository is started any more, those in flight are told to stop. Null if none ever ran.</summary>
     Task<BackfillStatus?> Cancel(string reason);
 
+    /// <summary>The number of the last run (0: none ever ran); the runs of a subscription created again go on from it.</summary>
+    [AlwaysInterleave]
+    Task<long> LastRun();
+
     /// <summary>A repository grain's outcome for run <see cref="BackfillRepoOutcome.RunId"/>; outcomes of other runs are ignored.</summary>
     Task Report(BackfillRepoOutcome outcome);
 }

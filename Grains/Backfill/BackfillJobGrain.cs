@@ -85,7 +85,7 @@ public sealed class BackfillJobGrain(
         var previous = state.State.RunId;
         state.State = new BackfillJobState { RunId = previous + 1, State = BackfillState.Running, StartedAt = time.GetUtcNow(), Discovered = listed is not null };
         ResetMemory();
-        _dispatcher.WantedCollections = subscription.WantedCollections;
+        _dispatcher.Use(subscription.WantedCollections, subscription.Generation);
         if (distinct is not null)
         {
             await repos.AddPendingAsync(Key, state.State.RunId, distinct);
@@ -106,6 +106,8 @@ public sealed class BackfillJobGrain(
 
     public Task<BackfillStatus?> GetStatus() =>
         Task.FromResult(None ? null : _run.Status(state.State, time.GetUtcNow()));
+
+    public Task<long> LastRun() => Task.FromResult(state.State.RunId);
 
     public async Task<BackfillStatus?> Cancel(string reason)
     {
@@ -202,7 +204,7 @@ public sealed class BackfillJobGrain(
                     return;
                 }
 
-                _dispatcher.WantedCollections = check.WantedCollections;
+                _dispatcher.Use(check.WantedCollections, check.Generation);
             }
 
             if (!state.State.Discovered && _discovery is null or { IsCompleted: true })

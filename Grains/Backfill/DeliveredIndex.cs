@@ -3,13 +3,15 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Jetstream.Storage;
+using Jetstream.Storage.Subscriptions;
 using Microsoft.Extensions.Options;
 
 namespace Jetstream.Grains.Backfill;
 
 /// <summary>
 /// The repair index: what each subscription last delivered of each repository (collection, rkey, CID), one block blob
-/// <c>{subscription}/{did}</c> per repository in the <c>Backfill:DeliveredContainer</c> container of the same storage
+/// <c>{subscription}/{generation}/{did}</c> per repository (<c>{subscription}/{did}</c> for a subscription stored before
+/// generations: <see cref="SubscriptionDocument.Generation"/>) in the <c>Backfill:DeliveredContainer</c> container of the same storage
 /// account, in the binary form of <see cref="DeliveredIndexEncoder"/> (about 46 bytes a record), sorted in the
 /// repository's key order so that <see cref="RepairWalk"/> merges the two as they stream. Reading is one GET (404:
 /// nothing delivered); writing is one PUT, or staged blocks committed at the end for a large one.
@@ -28,12 +30,19 @@ public sealed class DeliveredIndex
     /// <summary>Staged blocks of this size (a little more: a block ends after the entry that fills it).</summary>
     internal int BlockSize { get; init; } = 4 * 1024 * 1024;
 
-    internal static string BlobName(string subscriptionId, string did) => subscriptionId + "/" + did;
+    internal static string BlobName(string subscriptionId, string? generation, string did) => Prefix(subscriptionId, generation) + did;
+
+    /// <summary>
+    /// What every index of one subscription's generation starts with. A generation never starts with <c>did:</c>, so
+    /// the names of an older document's indexes (<c>{subscription}/did:…</c>) share a prefix with no generation's.
+    /// </summary>
+    private static string Prefix(string subscriptionId, string? generation) =>
+        generation is null ? subscriptionId + "/did:" : subscriptionId + "/" + generation + "/";
 
     /// <summary>Starts the one GET of the repository's index; the records stream in as the walk reads them.</summary>
-    internal async Task<DeliveredView> OpenAsync(string subscriptionId, string did, CancellationToken cancellationToken)
+    internal async Task<DeliveredView> OpenAsync(string subscriptionId, string? generation, string did, CancellationToken cancellationToken)
     {
-        var name = BlobName(subscriptionId, did);
+        var name = BlobName(subscriptionId, generation, did);
         try
         {
             var download = await _container.GetBlobClient(name).DownloadStreamingAsync(cancellationToken: cancellationToken);
@@ -49,16 +58,16 @@ public sealed class DeliveredIndex
     /// The repository's next index, committed only if the stored one is still <paramref name="basedOn"/>'s (absent
     /// when it was absent): a commit never overwrites an index this attempt did not compare against.
     /// </summary>
-    internal DeliveredIndexUpload StartWrite(string subscriptionId, string did, DeliveredView basedOn) =>
-        new(_container.GetBlockBlobClient(BlobName(subscriptionId, did)), _creation, basedOn.ETag, BlockSize);
+    internal DeliveredIndexUpload StartWrite(string subscriptionId, string? generation, string did, DeliveredView basedOn) =>
+        new(_container.GetBlockBlobClient(BlobName(subscriptionId, generation, did)), _creation, basedOn.ETag, BlockSize);
 
-    /// <summary>Deletes every index of the subscription; the number deleted.</summary>
-    internal async Task<long> DeleteAllAsync(string subscriptionId, CancellationToken cancellationToken)
+    /// <summary>Deletes every index of one generation of the subscription (none of another's); the number deleted.</summary>
+    internal async Task<long> DeleteAllAsync(string subscriptionId, string? generation, CancellationToken cancellationToken)
     {
         long deleted = 0;
         try
         {
-            await foreach (var blob in _container.GetBlobsAsync(new GetBlobsOptions { Prefix = subscriptionId + "/" }, cancellationToken))
+            await foreach (var blob in _container.GetBlobsAsync(new GetBlobsOptions { Prefix = Prefix(subscriptionId, generation) }, cancellationToken))
             {
                 await _container.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellationToken);
                 deleted++;

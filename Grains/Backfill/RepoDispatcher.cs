@@ -19,7 +19,12 @@ internal sealed class RepoDispatcher(IGrainFactory grains, string subscriptionId
     /// The subscription's collection filter, set by the job whenever it reads the subscription (at start and at its
     /// checks, which also stop the run when the subscription is deleted or paused); nothing is sent before the first.
     /// </summary>
-    public string[]? WantedCollections { get; set; }
+    public string[]? WantedCollections { get; private set; }
+
+    /// <summary>The subscription's generation, which names its repair index (set with the filter).</summary>
+    public string? Generation { get; private set; }
+
+    public void Use(string[] wantedCollections, string? generation) => (WantedCollections, Generation) = (wantedCollections, generation);
 
     /// <summary>Sends every repository the scheduler lets go now.</summary>
     public void Send(BackfillRun run, long runId, DateTimeOffset now)
@@ -38,7 +43,7 @@ internal sealed class RepoDispatcher(IGrainFactory grains, string subscriptionId
                 continue;
             }
 
-            var work = new BackfillRepoWork(subscriptionId, runId, did, row.Host!, ++_nextDispatch, collections);
+            var work = new BackfillRepoWork(subscriptionId, runId, did, row.Host!, ++_nextDispatch, collections, Generation);
             _inFlight[did] = new InFlight(work, now);
             _ = Grain(did).Run(work);
         }

@@ -100,8 +100,8 @@ public sealed class RepositoryBackfill(
     {
         await using var reader = await source.OpenAsync(work.Did, new Uri(work.PdsEndpoint), options.Value.Verify, cancellationToken);
         var filter = new CollectionFilter(work.WantedCollections);
-        await using var known = readIndex ? await delivered.OpenAsync(work.SubscriptionId, work.Did, cancellationToken) : DeliveredView.Nothing;
-        using var next = delivered.StartWrite(work.SubscriptionId, work.Did, known);
+        await using var known = readIndex ? await delivered.OpenAsync(work.SubscriptionId, work.Generation, work.Did, cancellationToken) : DeliveredView.Nothing;
+        using var next = delivered.StartWrite(work.SubscriptionId, work.Generation, work.Did, known);
         var changed = 0L;
         await foreach (var step in RepairWalk.DiffAsync(reader.ReadRecordsAsync(filter, cancellationToken), filter, known.Records(cancellationToken), cancellationToken))
         {

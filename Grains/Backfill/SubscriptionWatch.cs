@@ -28,7 +28,7 @@ internal sealed class SubscriptionWatch(SubscriptionStore subscriptions, string 
         var stored = await subscriptions.GetAsync(subscriptionId, cancellationToken);
         if (stored?.Document is { Lifecycle: SubscriptionLifecycle.Active, Enabled: true } document)
         {
-            return new SubscriptionCheck(Stopped: false, Deleted: false, document.WantedCollections);
+            return new SubscriptionCheck(Stopped: false, Deleted: false, document.WantedCollections, document.Generation);
         }
 
         return new SubscriptionCheck(Stopped: true, Deleted: stored is null || stored.Document.Lifecycle != SubscriptionLifecycle.Active, []);

@@ -32,6 +32,15 @@ public sealed record SubscriptionDocument
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool AwaitingBackfill { get; init; }
 
+    /// <summary>
+    /// Tells this subscription from an earlier one of the same id (deleted, then created again): stamped by
+    /// <see cref="SubscriptionStore.TryCreateAsync"/>, never changed. What a backfill keeps per subscription outside the
+    /// document (the repair index) is named with it, so the cleanup of a deleted one never touches its successor's and
+    /// the successor never repairs against what its predecessor delivered. Null in documents written before it existed.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Generation { get; init; }
+
     /// <summary>Subscribe URLs; empty: the silo's <c>Jetstream:Endpoints</c>.</summary>
     public string[] Endpoints { get; init; } = [];
 

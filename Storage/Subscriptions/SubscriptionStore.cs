@@ -63,10 +63,15 @@ public sealed class SubscriptionStore
         }
     }
 
-    /// <summary>Writes a new subscription; false when one with its id exists already.</summary>
+    /// <summary>
+    /// Writes a new subscription, stamped with a new <see cref="SubscriptionDocument.Generation"/> unless it has one;
+    /// false when one with its id exists already.
+    /// </summary>
     public async Task<bool> TryCreateAsync(SubscriptionDocument document, CancellationToken cancellationToken = default)
     {
         await _creation.EnsureAsync(cancellationToken);
+        // Time-ordered and unique: two lives of one id never share one, and none looks like a DID (the older index names).
+        document = document.Generation is null ? document with { Generation = Guid.CreateVersion7().ToString("N") } : document;
         try
         {
             await Blob(document.Id).UploadAsync(Serialize(document), new BlobUploadOptions

@@ -82,7 +82,7 @@ public sealed class BackfillJobTests
 
         // As the Api deletes (discard): marked deleting, the backfill's cleanup started (it cancels the job), the document removed.
         await scenario.Store.UpdateAsync(id, d => d with { Lifecycle = Jetstream.Storage.Subscriptions.SubscriptionLifecycle.Deleting });
-        await scenario.Cluster.Client.GetGrain<IBackfillCleanupGrain>(id).Start();
+        await scenario.Cluster.Client.GetGrain<IBackfillCleanupGrain>(id).Start((await scenario.Store.GetAsync(id))!.Document.Generation);
         await scenario.Store.DeleteAsync(id);
         Assert.True(await scenario.Store.TryCreateAsync(new Jetstream.Storage.Subscriptions.SubscriptionDocument
         {
