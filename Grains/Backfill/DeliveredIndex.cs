@@ -30,7 +30,8 @@ public sealed class DeliveredIndex
     /// <summary>Staged blocks of this size (a little more: a block ends after the entry that fills it).</summary>
     internal int BlockSize { get; init; } = 4 * 1024 * 1024;
 
-    internal static string BlobName(string subscriptionId, string? generation, string did) => Prefix(subscriptionId, generation) + did;
+    internal static string BlobName(string subscriptionId, string? generation, string did) =>
+        generation is null ? subscriptionId + "/" + did : subscriptionId + "/" + generation + "/" + did;
 
     /// <summary>
     /// What every index of one subscription's generation starts with. A generation never starts with <c>did:</c>, so
