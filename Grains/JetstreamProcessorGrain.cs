@@ -27,6 +27,7 @@ public sealed class JetstreamProcessorGrain(
     Storage.EventQueueClientsFactory queues,
     SubscriptionStore subscriptions,
     Backfill.HeldEventTable held,
+    IOptions<Backfill.BackfillOptions> backfill,
     IZstdDictionarySource dictionaries,
     IHttpClientFactory http,
     TimeProvider time,
@@ -48,6 +49,7 @@ public sealed class JetstreamProcessorGrain(
     private JetstreamConnection _connection = null!;
     private ProcessorReminder _reminder = null!;
     private StartupGate _startup = null!;
+    private FirstBackfillStart _firstBackfill = null!;
     private Task _run = Task.CompletedTask;
     private StreamIngest _ingest = null!;
     private ReadingLoop _loop = null!;
@@ -78,6 +80,7 @@ public sealed class JetstreamProcessorGrain(
         _ingest.RestoreStored();
         _loop = new ReadingLoop(_connection, _cursors, _ingest, _sink, time);
         _startup = new StartupGate(subscriptions, queue, _reminder, time, retryDelay, logger, Key);
+        _firstBackfill = new FirstBackfillStart(GrainFactory, Key, time, TimeSpan.FromSeconds(backfill.Value.FirstStartGraceSeconds), retryDelay, logger);
         metrics.Cursor(state.State.Cursor);
         Log.Starting(logger, Key, state.State.Cursor, state.State.CursorEndpoint);
         var interval = TimeSpan.FromMilliseconds(_options.CheckpointIntervalMs);
@@ -225,11 +228,37 @@ public sealed class JetstreamProcessorGrain(
         if (subscription.AwaitingBackfill)
         {
             _seam.AwaitBackfill();
+            _ = StartAwaitedBackfillAsync(subscription.CreatedAt);
         }
 
         await _seam.LoadAsync();
         await _connection.UpdateFiltersAsync(WireFilters.For(subscription), stopping);
         await _loop.RunAsync(stopping);
+    }
+
+    /// <summary>
+    /// Starts the backfill the subscription was created with if nobody did (<see cref="FirstBackfillStart"/>). One that
+    /// can never start (its filters changed to find no repositories) loses the mark and the hold, as the Api does.
+    /// </summary>
+    private async Task StartAwaitedBackfillAsync(DateTimeOffset createdAt)
+    {
+        try
+        {
+            if (await _firstBackfill.RunAsync(createdAt, _stopSeam.Token) == BackfillStartRefusal.NothingToDiscover)
+            {
+                await subscriptions.UpdateAsync(Key, current => current.AwaitingBackfill ? current with { AwaitingBackfill = false } : null, _stopSeam.Token);
+                await _seam.ReleaseAllAsync(drop: false);
+            }
+        }
+        catch (OperationCanceledException) when (_stopSeam.IsCancellationRequested)
+        {
+            // Deactivated: the next activation reads the mark again.
+        }
+        catch (Azure.RequestFailedException ex)
+        {
+            // The mark stays: the next activation tries again.
+            Backfill.BackfillLog.FirstStartFailed(logger, ex, Key);
+        }
     }
 
     private Task OnTimerAsync()

@@ -168,13 +168,14 @@ public sealed class SubscriptionService(
 
     /// <summary>
     /// The job clears <see cref="SubscriptionDocument.AwaitingBackfill"/> once it holds; if it refused or failed, the
-    /// mark goes here, or the processor would hold every commit with no run to hand them over.
+    /// mark goes here, or the processor would hold every commit with no run to hand them over. Started only while the
+    /// mark is there: a processor that found it left too long (an Api that died here) may have started it already.
     /// </summary>
     private async Task StartFirstBackfillAsync(string id, CancellationToken cancellationToken)
     {
         try
         {
-            if ((await grains.GetGrain<IBackfillJobGrain>(id).Start(null)).Refusal is null)
+            if ((await grains.GetGrain<IBackfillJobGrain>(id).StartAwaited()).Refusal is null)
             {
                 return;
             }

@@ -48,4 +48,7 @@ public enum BackfillStartRefusal
     AlreadyRunning,
     NothingToDiscover,
     NoSuchSubscription,
+
+    /// <summary>The subscription's first backfill was started already (<see cref="IBackfillJobGrain.StartAwaited"/>).</summary>
+    AlreadyStarted,
 }

@@ -12,6 +12,14 @@ public interface IBackfillJobGrain : IGrainWithStringKey
     /// <summary>Starts a run over <paramref name="dids"/> (null: discover them from the subscription); refused while one runs.</summary>
     Task<BackfillStartResult> Start(string[]? dids);
 
+    /// <summary>
+    /// The first backfill of a subscription created with <c>"backfill": true</c>: starts a run as <see cref="Start"/>
+    /// with null does, unless the subscription is no longer marked awaiting it (one was started for it already), then
+    /// <see cref="BackfillStartRefusal.AlreadyStarted"/>. The Api and the processor (which starts it when the Api died
+    /// before it could) both ask this way: the mark is read and cleared in the job's one turn, so they never make two runs.
+    /// </summary>
+    Task<BackfillStartResult> StartAwaited();
+
     /// <summary>The current or last run; null if none ever ran.</summary>
     [AlwaysInterleave]
     Task<BackfillStatus?> GetStatus();

@@ -104,6 +104,10 @@ public sealed class BackfillJobGrain(
         return new BackfillStartResult(_run.Status(state.State, time.GetUtcNow()), null, null);
     }
 
+    public async Task<BackfillStartResult> StartAwaited() => await _subscription.ActiveAsync() is { AwaitingBackfill: false }
+        ? new BackfillStartResult(null, BackfillStartRefusal.AlreadyStarted, null)
+        : await Start(null);
+
     public Task<BackfillStatus?> GetStatus() =>
         Task.FromResult(None ? null : _run.Status(state.State, time.GetUtcNow()));
 

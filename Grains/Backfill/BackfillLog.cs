@@ -30,4 +30,10 @@ internal static partial class BackfillLog
 
     [LoggerMessage(208, LogLevel.Warning, "Backfill {Subscription}: the seam's storage failed ({Step}); it is tried again")]
     public static partial void SeamStepFailed(ILogger logger, Exception exception, string subscription, string step);
+
+    [LoggerMessage(209, LogLevel.Warning, "Backfill {Subscription}: created with a backfill that was not started within {GraceSeconds} s (the Api stopped in between?); the processor starts it: {Outcome}")]
+    public static partial void FirstStartRecovered(ILogger logger, string subscription, int graceSeconds, string outcome);
+
+    [LoggerMessage(210, LogLevel.Warning, "Backfill {Subscription}: starting the backfill it was created with failed; it is tried again")]
+    public static partial void FirstStartFailed(ILogger logger, Exception exception, string subscription);
 }

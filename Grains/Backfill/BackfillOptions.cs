@@ -53,6 +53,13 @@ public sealed class BackfillOptions
     [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")]
     public string HeldTable { get; set; } = "backfillheld";
 
+    /// <summary>
+    /// A subscription created with <c>"backfill": true</c> whose backfill was not started this long after its creation
+    /// (the Api died in between) has it started by its processor (docs/backfill.md, "Created with backfill: true").
+    /// </summary>
+    [Range(1, 3600)]
+    public int FirstStartGraceSeconds { get; set; } = 30;
+
     /// <summary>How long a repository's messages stay invisible in the queue while it is read: they show once it verified.</summary>
     [Range(10, 7 * 24 * 3600)]
     public int HoldSeconds { get; set; } = 3600;

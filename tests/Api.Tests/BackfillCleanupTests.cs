@@ -3,11 +3,16 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
+using Jetstream.Storage;
+using Jetstream.Storage.Subscriptions;
 using Jetstream.TestSupport;
 
 namespace Jetstream.Api.Tests;
 
-/// <summary>Deleting a subscription removes its backfill's run rows and repair index blobs, and no other subscription's.</summary>
+/// <summary>
+/// Deleting a subscription removes its backfill's run rows and repair index blobs, and no other subscription's, nor
+/// those of the subscription a script creates again at once with the same id.
+/// </summary>
 [Collection(ApiClusterCollection.Name)]
 public sealed class BackfillCleanupTests(ApiClusterFixture cluster)
 {
@@ -16,7 +21,7 @@ public sealed class BackfillCleanupTests(ApiClusterFixture cluster)
     private const string DeliveredContainer = "backfilldelivered";
 
     [Fact]
-    public async Task Deleting_a_subscription_removes_its_backfill_run_rows_and_repair_index_only()
+    public async Task Deleting_a_subscription_removes_its_backfill_run_rows_and_repair_index_only_not_those_of_one_created_again_at_once()
     {
         using var client = new SubscriptionClient(cluster);
         var id = SubscriptionClient.NewId("bfclean");
@@ -35,9 +40,10 @@ public sealed class BackfillCleanupTests(ApiClusterFixture cluster)
         // this one's, which must stay. The blobs' content does not matter to the cleanup.
         var delivered = new BlobContainerClient(cluster.StorageConnectionString, DeliveredContainer);
         await delivered.CreateIfNotExistsAsync();
+        var generation = await GenerationAsync(id);
         foreach (var did in new[] { "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa", "did:plc:bbbbbbbbbbbbbbbbbbbbbbbb" })
         {
-            await delivered.UploadBlobAsync($"{id}/{did}", BinaryData.FromBytes([1, 0]));
+            await delivered.UploadBlobAsync($"{id}/{generation}/{did}", BinaryData.FromBytes([1, 0]));
         }
 
         var neighbour = $"{id}-x/did:plc:cccccccccccccccccccccccc";
@@ -50,10 +56,28 @@ public sealed class BackfillCleanupTests(ApiClusterFixture cluster)
             Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
         }
 
-        await Eventually.HoldsAsync(async () => await CountAsync(RepoTable, id) == 0 && await CountBlobsAsync(delivered, id) == 0,
+        // Created again at once, and its own index written (as its first backfill would) before the removal is over.
+        await client.CreateOkAsync(SubscriptionClient.Body(id, ["app.example.post"]));
+        var again = await GenerationAsync(id);
+        var kept = $"{id}/{again}/did:plc:aaaaaaaaaaaaaaaaaaaaaaaa";
+        await delivered.UploadBlobAsync(kept, BinaryData.FromBytes([1, 0]));
+
+        await Eventually.HoldsAsync(async () => await CountAsync(RepoTable, id) == 0 && await CountBlobsAsync(delivered, $"{id}/{generation}") == 0,
             TimeSpan.FromSeconds(60), "the backfill rows and index blobs to be removed");
+        Assert.NotEqual(generation, again);
         Assert.True(await delivered.GetBlobClient(neighbour).ExistsAsync());
+        Assert.True(await delivered.GetBlobClient(kept).ExistsAsync());
         await delivered.DeleteBlobAsync(neighbour);
+        using (await client.Http.DeleteAsync($"/subscriptions/{id}?discard=true"))
+        {
+        }
+    }
+
+    private async Task<string> GenerationAsync(string id)
+    {
+        var store = new SubscriptionStore(new StorageConnection(cluster.StorageConnectionString),
+            Microsoft.Extensions.Options.Options.Create(new SubscriptionOptions { Container = cluster.ApiSettings(null)["Subscriptions:Container"]! }));
+        return Assert.IsType<string>((await store.GetAsync(id))!.Document.Generation);
     }
 
     private static async Task<int> CountBlobsAsync(BlobContainerClient container, string id)

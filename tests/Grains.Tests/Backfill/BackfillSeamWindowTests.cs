@@ -55,6 +55,48 @@ public sealed class BackfillSeamWindowTests
     }
 
     [Fact]
+    public async Task A_subscription_created_with_a_backfill_the_Api_never_started_has_it_started_by_its_processor_and_the_held_commits_delivered()
+    {
+        var network = new FakeNetwork();
+        var repo = network.Add("did:plc:orphan", "pds1.example", records: 5);
+        await using var emulator = await JetstreamEmulator.StartAsync();
+        await using var scenario = await BackfillScenario.StartAsync(network, [Wanted], tweak: settings =>
+        {
+            settings["Jetstream:Endpoints:0"] = emulator.SubscribeUri.ToString();
+            settings["Backfill:FirstStartGraceSeconds"] = "6";
+        });
+        // As the Api stores a subscription created with "backfill": true, and then dies before starting the job.
+        await scenario.Store.UpdateAsync(scenario.SubscriptionId, d => d with { AwaitingBackfill = true });
+
+        // The silo's activation sweep finds the subscription and runs its processor.
+        await scenario.Cluster.Client.GetGrain<IJetstreamProcessorGrain>(scenario.SubscriptionId).EnsureRunning();
+        await emulator.WaitForConnectionsAsync(1, Timeout);
+        // Live commits while nothing runs: one whose version the snapshot holds, two after it.
+        Publish(emulator, "did:plc:orphan", "3lrev00000002", "3k00000000001", repo.Records[Wanted + "/3k00000000001"].Cid);
+        Publish(emulator, "did:plc:orphan", "3lrev00000060", "3klive0000001", "bafylive1");
+        Publish(emulator, "did:plc:other", "3lrev00000061", "3klive0000002", "bafylive2");
+        await Eventually.HoldsAsync(async () => await SeamTables.HeldCountAsync(scenario) >= 3, Timeout, "the commits read before any backfill to be held");
+        Assert.Null(await scenario.Job.GetStatus());
+
+        var status = await scenario.WaitForEndAsync(Timeout);
+        var events = await scenario.DrainAsync(7, TimeSpan.FromSeconds(10));
+        // The Api comes back: its start finds the backfill started and makes no second run.
+        var late = await scenario.Job.StartAwaited();
+
+        Assert.Equal(new BackfillRepoCounts(1, 0, 1, 0, 0), status.Repos);
+        Assert.False((await scenario.Store.GetAsync(scenario.SubscriptionId))!.Document.AwaitingBackfill);
+        var versions = events.Select(e => VersionOf(e.Event)).ToList();
+        Assert.Equal(7, versions.Count);
+        Assert.Equal(7, versions.Distinct().Count());
+        Assert.Equal(5, events.Count(e => e.Event.TryGetProperty("live", out var live) && !live.GetBoolean()));
+        Assert.Contains(events, e => e.Event.GetProperty("commit").GetProperty("rkey").GetString() == "3klive0000001");
+        Assert.Contains(events, e => e.Event.GetProperty("did").GetString() == "did:plc:other");
+        Assert.Equal(BackfillStartRefusal.AlreadyStarted, late.Refusal);
+        Assert.Equal(status.StartedAt, (await scenario.Job.GetStatus())!.StartedAt);
+        Assert.True(await SeamTables.HeldTableEmptiesAsync(scenario, Timeout));
+    }
+
+    [Fact]
     public async Task A_repository_cancelled_in_the_instant_it_finished_is_handed_over_with_its_rev_so_commits_its_snapshot_holds_are_not_sent_again()
     {
         var network = new FakeNetwork();
