@@ -63,7 +63,7 @@ public sealed class BackfillSeamWindowTests
         await using var scenario = await BackfillScenario.StartAsync(network, [Wanted], tweak: settings =>
         {
             settings["Jetstream:Endpoints:0"] = emulator.SubscribeUri.ToString();
-            settings["Backfill:FirstStartGraceSeconds"] = "6";
+            settings["Backfill:FirstStartGraceSeconds"] = "10";
         });
         // As the Api stores a subscription created with "backfill": true, and then dies before starting the job.
         await scenario.Store.UpdateAsync(scenario.SubscriptionId, d => d with { AwaitingBackfill = true });
