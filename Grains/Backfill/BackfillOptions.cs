@@ -39,7 +39,7 @@ public sealed class BackfillOptions
 
     /// <summary>
     /// Blob container of what each subscription last delivered per repository (the repair index): a block blob
-    /// <c>{subscription}/{did}</c> each.
+    /// <c>{subscription}/{generation}/{did}</c> each.
     /// </summary>
     [Required]
     [RegularExpression("^(?=.{3,63}$)[a-z0-9](?!.*--)[a-z0-9-]*[a-z0-9]$",
