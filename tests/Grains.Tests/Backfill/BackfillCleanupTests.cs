@@ -67,6 +67,33 @@ public sealed class BackfillCleanupTests
         Assert.Equal(0, repair.Records);
     }
 
+    [Fact]
+    public async Task A_removal_cut_off_by_its_silos_death_is_finished_on_another()
+    {
+        var network = new FakeNetwork();
+        network.Add("did:plc:ran", "pds1.example", records: 1);
+        await using var scenario = await BackfillScenario.StartAsync(network, [Wanted], silos: 2);
+        var id = scenario.SubscriptionId;
+        var generation = (await scenario.Store.GetAsync(id))!.Document.Generation;
+        await scenario.Job.Start(null);
+        await scenario.WaitForEndAsync(Timeout);
+        await scenario.Repos.AddPendingAsync(id, 1, [.. Enumerable.Range(0, 5000).Select(i => $"did:plc:old{i:D5}")]);
+        await scenario.Store.UpdateAsync(id, d => d with { Lifecycle = SubscriptionLifecycle.Deleting });
+
+        var cleanup = scenario.Cluster.Client.GetGrain<IBackfillCleanupGrain>(id);
+        await cleanup.Start(generation);
+        var host = scenario.Cluster.TryGetGrainContext(cleanup.GetGrainId(), out var context) ? context.Address.SiloAddress : null;
+        await scenario.Cluster.KillSiloAsync(Assert.Single(scenario.Cluster.Silos, s => s.SiloAddress == host));
+        var left = (await scenario.Repos.LoadAsync(id, 1)).Count;
+
+        // The reminder (1 minute) brings the grain back on the survivor with no call made to it, which goes on from its
+        // state. (An in-process silo's death does not stop its tasks, so the rows alone would not show that.)
+        await Eventually.HoldsAsync(() => Task.FromResult(scenario.Cluster.TryGetGrainContext(cleanup.GetGrainId(), out _)), TimeSpan.FromMinutes(3),
+            "the cleanup grain to be brought back by its reminder");
+        await Eventually.HoldsAsync(async () => (await scenario.Repos.LoadAsync(id, 1)).Count == 0, TimeSpan.FromMinutes(3), "the rows to be removed after the silo's death");
+        Assert.True(left > 0, "the removal ended before the silo was killed: nothing was cut off");
+    }
+
     private static async Task<int> CountAsync(BlobContainerClient container, string prefix) =>
         await container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }).CountAsync();
 }
