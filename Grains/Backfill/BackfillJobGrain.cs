@@ -68,22 +68,14 @@ public sealed class BackfillJobGrain(
             return new BackfillStartResult(null, BackfillStartRefusal.NoSuchSubscription, null);
         }
 
-        var listed = dids is { Length: > 0 } ? dids : subscription.WantedDids.Length > 0 ? subscription.WantedDids : null;
-        if (listed is null && !BackfillDiscovery.CanDiscover(subscription))
+        if (RunStart.Listed(subscription, dids, out var distinct) is { } refusal)
         {
-            return new BackfillStartResult(null, BackfillStartRefusal.NothingToDiscover, null);
+            return new BackfillStartResult(null, refusal, null);
         }
 
-        var distinct = listed?.Distinct(StringComparer.Ordinal).ToArray();
-        // Before any of them can be fetched their live commits wait for the hand-over; while discovery runs, everyone's.
-        await _handOver.HoldAsync(distinct ?? [HeldRelease.Everyone]);
-        if (subscription.AwaitingBackfill)
-        {
-            await EndAwaitingAsync(listed: distinct is not null);
-        }
-
+        await _handOver.HoldForRunAsync(distinct, subscription.AwaitingBackfill ? _subscription.ClearAwaitingAsync : null);
         var previous = state.State.RunId;
-        state.State = new BackfillJobState { RunId = previous + 1, State = BackfillState.Running, StartedAt = time.GetUtcNow(), Discovered = listed is not null };
+        state.State = new BackfillJobState { RunId = previous + 1, State = BackfillState.Running, StartedAt = time.GetUtcNow(), Discovered = distinct is not null };
         ResetMemory();
         _dispatcher.Use(subscription.WantedCollections, subscription.Generation);
         if (distinct is not null)
@@ -99,7 +91,7 @@ public sealed class BackfillJobGrain(
             _ = CleanUpAsync(previous);
         }
 
-        BackfillLog.Started(logger, Key, state.State.RunId, listed is null ? "relay discovery" : $"{listed.Length} DIDs");
+        BackfillLog.Started(logger, Key, state.State.RunId, distinct is null ? "relay discovery" : $"{distinct.Length} DIDs");
         StartTimer();
         return new BackfillStartResult(_run.Status(state.State, time.GetUtcNow()), null, null);
     }
@@ -261,20 +253,6 @@ public sealed class BackfillJobGrain(
         if (await this.GetReminder(ReminderName) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
-        }
-    }
-
-    /// <summary>
-    /// The subscription was created with <c>"backfill": true</c>: its processor may have held every commit since (it
-    /// read the mark). Now that this run's hold is stored the mark goes; a run of listed DIDs holds only those, so the
-    /// hold on everyone the mark made is ended too (the commits it held of other repositories are queued).
-    /// </summary>
-    private async Task EndAwaitingAsync(bool listed)
-    {
-        await _subscription.ClearAwaitingAsync();
-        if (listed)
-        {
-            await _handOver.ReleaseAsync([LiveHandOver.DiscoveryEnded]);
         }
     }
 

@@ -25,6 +25,25 @@ internal sealed class LiveHandOver(IGrainFactory grains, string subscriptionId, 
         }
     }
 
+    /// <summary>
+    /// A run's hold, before any of its repositories can be fetched: the listed DIDs, or everyone while discovery runs.
+    /// A subscription created with <c>"backfill": true</c> was held whole by its processor (the mark,
+    /// <paramref name="clearAwaitingMark"/>): once this hold is stored the mark goes, and a run of listed DIDs ends the
+    /// hold on everyone (the commits it held of other repositories are queued).
+    /// </summary>
+    public async Task HoldForRunAsync(string[]? listed, Func<Task>? clearAwaitingMark)
+    {
+        await HoldAsync(listed ?? [HeldRelease.Everyone]);
+        if (clearAwaitingMark is not null)
+        {
+            await clearAwaitingMark();
+            if (listed is not null)
+            {
+                await ReleaseAsync([DiscoveryEnded]);
+            }
+        }
+    }
+
     /// <summary>A finished repository's hand-over: done drops the held commits its snapshot holds; skipped or failed drops none.</summary>
     public static HeldRelease DiscoveryEnded { get; } = new(HeldRelease.Everyone, null);
 
