@@ -44,7 +44,7 @@ internal sealed class BatchProcessor(MessageDecoder decoder, ShardContext shards
         Scheduler.Prune();
 
         // Each event is in one shard only, so the shards' outcomes do not overlap.
-        return new DeliveredBatch(received, outcomes.SelectMany(o => o).ToFrozenDictionary());
+        return new DeliveredBatch(received, outcomes.SelectMany(o => o).ToFrozenDictionary(), batch.ReceivedAt);
     }
 
     /// <summary>

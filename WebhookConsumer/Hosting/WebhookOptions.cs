@@ -57,6 +57,18 @@ public sealed class WebhookOptions
     public int MaxParallelReceives { get; set; } = 8;
 
     /// <summary>
+    /// Most queue messages one subscription holds in hand while its endpoint's circuit is open: between probes the loop
+    /// keeps receiving the backlog into memory (hidden past the next probe), so when the endpoint is back it goes out
+    /// from hand at full width instead of 32 messages a receive. 0: only the batch the outage met is kept, the rest
+    /// waits in the queue. Up to 64 KiB a message, so <see cref="MaxKeptBytes"/> bounds the memory as well.
+    /// </summary>
+    [Range(0, 100_000, ErrorMessage = "Webhook:MaxKeptMessages must be between 0 and 100000.")]
+    public int MaxKeptMessages { get; set; } = 4096;
+
+    /// <summary>Most bytes of message bodies held in hand while the circuit is open (<see cref="MaxKeptMessages"/>).</summary>
+    public long MaxKeptBytes { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>
     /// How long a received message stays hidden from other consumers. A consumer that dies mid-delivery leaves its
     /// messages to be delivered again after this; it must be at least twice <see cref="TimeoutSeconds"/>.
     /// </summary>

@@ -12,6 +12,9 @@ internal sealed class WebhookOptionsValidator(IConfiguration configuration) : IV
     /// <summary>The longest <c>Webhook:BatchMaxWait</c>: a wait for more events is latency added to every event.</summary>
     internal static readonly TimeSpan MaxBatchWait = TimeSpan.FromSeconds(10);
 
+    /// <summary>The most <c>Webhook:MaxKeptBytes</c>: message bodies held in memory for one subscription.</summary>
+    internal const long MaxKeptBytes = 1L << 30;
+
     public ValidateOptionsResult Validate(string? name, WebhookOptions options)
     {
         var failures = new List<string>();
@@ -54,6 +57,11 @@ internal sealed class WebhookOptionsValidator(IConfiguration configuration) : IV
         if (options.CircuitMaxBreakDuration < options.CircuitBreakDuration || options.CircuitMaxBreakDuration > TimeSpan.FromHours(1))
         {
             failures.Add($"Webhook:CircuitMaxBreakDuration must be between Webhook:CircuitBreakDuration ({options.CircuitBreakDuration}) and 01:00:00; it is {options.CircuitMaxBreakDuration}.");
+        }
+
+        if (options.MaxKeptBytes < 0 || options.MaxKeptBytes > MaxKeptBytes)
+        {
+            failures.Add($"Webhook:MaxKeptBytes must be between 0 and {MaxKeptBytes} (1 GiB); it is {options.MaxKeptBytes}.");
         }
 
         if (options.BatchMaxWait < TimeSpan.Zero || options.BatchMaxWait > MaxBatchWait)

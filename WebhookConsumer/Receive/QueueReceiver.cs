@@ -29,14 +29,30 @@ internal sealed class QueueReceiver(EventQueueClients clients, ConsumerHealth he
         var width = _width.Current;
         if (width == 1)
         {
-            var single = await ReceiveOnceAsync(deleting, cancellationToken);
+            var single = await ReceiveOnceAsync(options.BatchSize, options.VisibilityTimeout, deleting, cancellationToken);
             _width.Received(single is { DrainedAt: null, Messages.Length: > 0 });
             return single;
         }
 
-        var batches = await Task.WhenAll(Enumerable.Range(0, width).Select(_ => ReceiveOnceAsync(deleting, cancellationToken)));
+        var batches = await Task.WhenAll(Enumerable.Range(0, width).Select(_ => ReceiveOnceAsync(options.BatchSize, options.VisibilityTimeout, deleting, cancellationToken)));
         _width.Received(batches.All(b => b is { DrainedAt: null, Messages.Length: > 0 }));
         return ReceivedBatch.Union(batches);
+    }
+
+    /// <summary>
+    /// While the endpoint's circuit is open: up to <paramref name="messages"/> messages in receives of at most
+    /// <c>Webhook:BatchSize</c>, up to <c>Webhook:MaxParallelReceives</c> at once, hidden for <paramref name="visibility"/>
+    /// (past the next probe), to be held in hand (<see cref="Settle.KeptMessages.Hold"/>). The width is left as it is:
+    /// the drain after the probe goes at full width anyway.
+    /// </summary>
+    /// <returns>The messages (null when every receive failed) and whether every receive filled (more wait).</returns>
+    public async Task<(ReceivedBatch? Batch, bool Filled)> ReceiveToHoldAsync(int messages, TimeSpan visibility, bool deleting, CancellationToken cancellationToken)
+    {
+        var sizes = Enumerable.Range(0, Math.Min(options.MaxParallelReceives, (messages + options.BatchSize - 1) / options.BatchSize))
+            .Select(i => Math.Min(options.BatchSize, messages - (i * options.BatchSize)))
+            .ToArray();
+        var batches = await Task.WhenAll(sizes.Select(size => ReceiveOnceAsync(size, visibility, deleting, cancellationToken)));
+        return (ReceivedBatch.Union(batches), batches.All(b => b is { DrainedAt: null, Messages.Length: > 0 }));
     }
 
     /// <summary>After <see cref="ReceiveAsync"/> returned null: waits before the next receive, longer while the failures go on.</summary>
@@ -45,7 +61,7 @@ internal sealed class QueueReceiver(EventQueueClients clients, ConsumerHealth he
     /// <summary>The next receive goes at full width (<see cref="ReceiveWidth.Widen"/>): a backlog is known to wait.</summary>
     public void Widen() => _width.Widen();
 
-    private async Task<ReceivedBatch?> ReceiveOnceAsync(bool deleting, CancellationToken cancellationToken)
+    private async Task<ReceivedBatch?> ReceiveOnceAsync(int count, TimeSpan visibility, bool deleting, CancellationToken cancellationToken)
     {
         var receivedAt = timeProvider.GetUtcNow();
         try
@@ -55,10 +71,10 @@ internal sealed class QueueReceiver(EventQueueClients clients, ConsumerHealth he
                 await clients.EnsureCreatedAsync(cancellationToken);
             }
 
-            var messages = await clients.Queue.ReceiveMessagesAsync(options.BatchSize, options.VisibilityTimeout, cancellationToken);
+            var messages = await clients.Queue.ReceiveMessagesAsync(count, visibility, cancellationToken);
             health.ReceiveSucceeded(clients.SubscriptionId);
             _failures.Succeeded();
-            return new ReceivedBatch(messages.Value, receivedAt, messages.Value.Length < options.BatchSize ? receivedAt : null);
+            return new ReceivedBatch(messages.Value, receivedAt, messages.Value.Length < count ? receivedAt : null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

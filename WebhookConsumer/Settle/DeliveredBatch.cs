@@ -8,9 +8,15 @@ namespace Jetstream.WebhookConsumer.Settle;
 /// events, handed to the settler as it is. An event with no outcome was not reached (nothing decided): it goes back as
 /// it came (<see cref="DeliveryOutcome.Untouched"/>).
 /// </summary>
-internal sealed class DeliveredBatch(IReadOnlyList<ReceivedMessage> messages, FrozenDictionary<InFlightEvent, DeliveryOutcome> outcomes)
+/// <param name="leaseFrom">
+/// The batch's <see cref="ReceivedBatch.ReceivedAt"/>: every message stays hidden at least a whole visibility timeout
+/// from then, so one kept in hand unchanged needs no new lease while that lasts well past the probe (default: always).
+/// </param>
+internal sealed class DeliveredBatch(IReadOnlyList<ReceivedMessage> messages, FrozenDictionary<InFlightEvent, DeliveryOutcome> outcomes, DateTimeOffset leaseFrom = default)
 {
     public IReadOnlyList<ReceivedMessage> Messages { get; } = messages;
+
+    public DateTimeOffset LeaseFrom { get; } = leaseFrom;
 
     public DeliveryOutcome OutcomeOf(InFlightEvent inFlight) =>
         outcomes.TryGetValue(inFlight, out var outcome) ? outcome : DeliveryOutcome.Untouched(inFlight.Queued);
@@ -24,6 +30,6 @@ internal sealed class DeliveredBatch(IReadOnlyList<ReceivedMessage> messages, Fr
             merged[inFlight] = outcome;
         }
 
-        return new DeliveredBatch(Messages, merged.ToFrozenDictionary());
+        return new DeliveredBatch(Messages, merged.ToFrozenDictionary(), LeaseFrom);
     }
 }

@@ -1,4 +1,5 @@
 using Azure;
+using Azure.Storage.Queues.Models;
 using Jetstream.Storage;
 using Jetstream.WebhookConsumer.Deliver;
 using Jetstream.WebhookConsumer.Hosting;
@@ -32,6 +33,7 @@ internal sealed class KeptMessages(EventQueueClients clients, BatchProcessor pro
 
     private readonly List<KeptMessage> _kept = [];
     private readonly Lock _lock = new();
+    private long _bytes;
 
     public bool Any
     {
@@ -44,6 +46,24 @@ internal sealed class KeptMessages(EventQueueClients clients, BatchProcessor pro
         }
     }
 
+    /// <summary>How many messages are in hand and the bytes of their bodies (<c>Webhook:MaxKeptMessages</c>, <c>Webhook:MaxKeptBytes</c>).</summary>
+    public (int Messages, long Bytes) Size
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return (_kept.Count, _bytes);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Holds messages received while the circuit is open (<c>BacklogInHand</c>), hidden for a whole visibility timeout
+    /// from <paramref name="leaseFrom"/> (the probe): they go out with the messages kept for it, in queue order.
+    /// </summary>
+    public void Hold(IEnumerable<QueueMessage> messages, DateTimeOffset leaseFrom) => Add([.. messages.Select(m => new KeptMessage(m, leaseFrom))]);
+
     /// <summary>Every kept message as one batch, oldest first, its invisibility counted from the earliest lease.</summary>
     public ReceivedBatch Take()
     {
@@ -51,6 +71,7 @@ internal sealed class KeptMessages(EventQueueClients clients, BatchProcessor pro
         {
             var batch = new ReceivedBatch([.. _kept.OrderBy(k => k.Message.InsertedOn).Select(k => k.Message)], _kept.Min(k => k.LeaseFrom));
             _kept.Clear();
+            _bytes = 0;
             return batch;
         }
     }
@@ -92,6 +113,7 @@ internal sealed class KeptMessages(EventQueueClients clients, BatchProcessor pro
         {
             kept = [.. _kept];
             _kept.Clear();
+            _bytes = 0;
         }
 
         foreach (var message in kept.Select(k => k.Message))
@@ -112,6 +134,7 @@ internal sealed class KeptMessages(EventQueueClients clients, BatchProcessor pro
         lock (_lock)
         {
             _kept.AddRange(kept);
+            _bytes += kept.Sum(k => (long)k.Message.Body.ToMemory().Length);
         }
     }
 }

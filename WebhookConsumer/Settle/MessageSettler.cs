@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Azure.Storage.Queues.Models;
 using Azure;
 using Jetstream.Storage;
+using Jetstream.WebhookConsumer.Deliver;
 using Jetstream.WebhookConsumer.Hosting;
 using Jetstream.WebhookConsumer.Receive;
 using Microsoft.Extensions.Logging;
@@ -45,13 +46,21 @@ internal sealed class MessageSettler(
             async (message, token) =>
             {
                 var outcomes = message.Events.Select(e => regrouped.Contains(e) ? Regrouped(delivered.OutcomeOf(e)) : delivered.OutcomeOf(e)).ToArray();
-                if (await SettleAsync(message, outcomes, keepUntil, token) is { } keptMessage)
+                if (await SettleAsync(message, outcomes, keepUntil, delivered.LeaseFrom, token) is { } keptMessage)
                 {
                     kept.Add(keptMessage);
                 }
             });
         return [.. kept.OrderBy(k => k.Message.InsertedOn)];
     }
+
+    /// <summary>
+    /// A lease taken at <paramref name="leaseFrom"/> still covers a batch delivered from hand at <paramref name="probeAt"/>:
+    /// the batch starts no request later than its lease start plus a visibility timeout less a request's timeout
+    /// (<see cref="BatchProcessor"/>), so half a visibility timeout more leaves it that long to work.
+    /// </summary>
+    internal static bool LeaseLasts(DateTimeOffset leaseFrom, DateTimeOffset probeAt, WebhookOptions options) =>
+        leaseFrom + options.VisibilityTimeout - probeAt >= (options.VisibilityTimeout / 2) + TimeSpan.FromSeconds(options.TimeoutSeconds);
 
     /// <summary>Whole seconds (what Azure takes), rounded up so the message never comes back before the event is due.</summary>
     internal static TimeSpan VisibilityUntil(DateTimeOffset due, DateTimeOffset now)
@@ -96,7 +105,7 @@ internal sealed class MessageSettler(
         return regrouped;
     }
 
-    private async Task<KeptMessage?> SettleAsync(ReceivedMessage received, DeliveryOutcome[] outcomes, DateTimeOffset? keepUntil, CancellationToken cancellationToken)
+    private async Task<KeptMessage?> SettleAsync(ReceivedMessage received, DeliveryOutcome[] outcomes, DateTimeOffset? keepUntil, DateTimeOffset leaseFrom, CancellationToken cancellationToken)
     {
         var decision = MessageDecision.For(received, outcomes, keepUntil, clients.Options.MaxMessageBytes);
         if (decision.DeadLetters.Count > 0)
@@ -128,7 +137,7 @@ internal sealed class MessageSettler(
                     await clients.Queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
                     break;
                 case MessageAction.Keep:
-                    kept = await KeepAsync(message, decision.Parts, keepUntil!.Value, cancellationToken);
+                    kept = await KeepAsync(message, decision.Parts, keepUntil!.Value, leaseFrom, cancellationToken);
                     break;
                 case MessageAction.PutBack:
                     await clients.Queue.UpdateMessageAsync(
@@ -178,10 +187,19 @@ internal sealed class MessageSettler(
     /// <summary>
     /// Updates a message kept in hand: what is left of it (<paramref name="parts"/>, null when unchanged), hidden until
     /// <paramref name="probeAt"/> and a whole visibility timeout after it, so it can be delivered from hand then as if
-    /// just received. Parts split off (a rewrite over 64 KiB) go back to the queue, due at the probe.
+    /// just received. Parts split off (a rewrite over 64 KiB) go back to the queue, due at the probe. An unchanged
+    /// message whose lease (from <paramref name="leaseFrom"/>) still runs half a visibility timeout and a request's
+    /// timeout past the probe is kept as it is (<see cref="LeaseLasts"/>): renewed every probe, thousands of messages
+    /// held through an outage cost thousands of storage updates every 2 s, and every batch while a backlog waits
+    /// renewed the messages kept for the next.
     /// </summary>
-    private async Task<KeptMessage> KeepAsync(QueueMessage message, IReadOnlyList<MessageRewrite.Part>? parts, DateTimeOffset probeAt, CancellationToken cancellationToken)
+    private async Task<KeptMessage> KeepAsync(QueueMessage message, IReadOnlyList<MessageRewrite.Part>? parts, DateTimeOffset probeAt, DateTimeOffset leaseFrom, CancellationToken cancellationToken)
     {
+        if (parts is null && LeaseLasts(leaseFrom, probeAt, options))
+        {
+            return new KeptMessage(message, leaseFrom);
+        }
+
         if (parts is not null)
         {
             foreach (var part in parts.Skip(1))

@@ -20,8 +20,9 @@ namespace Jetstream.WebhookConsumer.Subscriptions;
 /// ahead while a change waits, the batches in hand are finished with the webhook they were received under, then the
 /// loop switches. Stopping finishes the batches in hand unless abandoned (or the host's shutdown timeout runs out);
 /// abandoned messages reappear after the visibility timeout, as after a crash.
-/// While the webhook endpoint's circuit is open nothing more is received: the messages whose events wait for the probe
-/// are kept in hand (<see cref="KeptMessages"/>), the loop pauses until the probe is due and delivers them from hand.
+/// While the webhook endpoint's circuit is open the messages whose events wait for the probe are kept in hand
+/// (<see cref="KeptMessages"/>), and until the probe is due the loop receives the backlog into hand beside them
+/// (<see cref="BacklogInHand"/>), then delivers everything from hand: one of its requests is the probe.
 /// While a backlog waits, the messages due within a second are kept in hand too and go with the next batch.
 /// </summary>
 internal sealed class SubscriptionLoop(
@@ -129,6 +130,7 @@ internal sealed class SubscriptionLoop(
         WebhookSender? sender = null;
         Task settling = Task.CompletedTask;
         var intake = new BatchIntake(receiver, kept, options.BatchSize);
+        var hold = new BacklogInHand(receiver, kept, options, timeProvider);
         try
         {
             while (intake.HasAhead || !_stopping.IsCancellationRequested)
@@ -156,7 +158,7 @@ internal sealed class SubscriptionLoop(
 
                 if (intake.ProbeFromHand(sender.Circuit.ReceivesAhead) && sender.Circuit.OpenUntil is { } probeAt && probeAt > timeProvider.GetUtcNow())
                 {
-                    await PauseAsync(probeAt);
+                    await PauseAsync(probeAt, hold, settings.Deleting);
                     continue;
                 }
 
@@ -221,6 +223,12 @@ internal sealed class SubscriptionLoop(
                 else
                 {
                     settling = backlogBehind ? kept.KeepDueAsync(delivered, _abort.Token) : SettleAsync(delivered);
+                    if (intake.FromHand && !_stopping.IsCancellationRequested && Volatile.Read(ref _pending) is null && sender.Circuit.ReceivesAhead)
+                    {
+                        // The probe closed the circuit: what is left of the backlog is received while the batch from
+                        // hand is settled (a delete per message, thousands after a long outage), not after it.
+                        intake.ReceiveAhead(settings.Deleting, _abort.Token);
+                    }
                 }
             }
 
@@ -237,8 +245,11 @@ internal sealed class SubscriptionLoop(
         }
     }
 
-    /// <summary>Until the open circuit's probe is due, new settings come or the loop stops.</summary>
-    private async Task PauseAsync(DateTimeOffset probeAt)
+    /// <summary>
+    /// Until the open circuit's probe is due, new settings come or the loop stops, receiving the backlog into hand
+    /// meanwhile (<see cref="BacklogInHand"/>); a receive under way is finished and held before the loop goes on.
+    /// </summary>
+    private async Task PauseAsync(DateTimeOffset probeAt, BacklogInHand hold, bool deleting)
     {
         var from = timeProvider.GetUtcNow();
         var wait = probeAt - from;
@@ -249,8 +260,10 @@ internal sealed class SubscriptionLoop(
 
         using var done = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         var changed = _changed.WaitAsync(done.Token);
-        await Task.WhenAny(changed, Task.Delay(wait, timeProvider, done.Token));
+        var holding = hold.HoldUntilAsync(probeAt, deleting, done.Token, _abort.Token);
+        await Task.WhenAny(changed, holding);
         await done.CancelAsync();
+        await holding;
 
         // A change taken here ended the pause: the loop reads the new settings next.
         await changed.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
