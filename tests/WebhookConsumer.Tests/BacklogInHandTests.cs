@@ -106,6 +106,10 @@ public sealed class BacklogInHandTests(ITestOutputHelper output)
         Assert.Equal(sent.Select(e => e.EventId).Order(), deliveries.Select(d => d.Id).Distinct().Order());
         Assert.Equal(0, overtaken);
         Assert.Equal(0, await harness.DeadLetters.CountAsync());
+
+        // Every message settled (a delete each, after the deliveries from hand) before the consumer is stopped, so the
+        // stop's own writes are not left behind a loaded Azurite's queue of deletes.
+        await ConsumerHarness.WaitUntilAsync(async () => await harness.MainQueueCountAsync() == 0, TimeSpan.FromSeconds(60), "the queue to be empty");
         return done;
     }
 }
