@@ -15,8 +15,9 @@ namespace Jetstream.WebhookConsumer.Settle;
 /// message put back goes behind every message waiting, and every DID with an event in it waits its turn again:
 /// <list type="bullet">
 /// <item>While the webhook endpoint's circuit is open: those whose events wait for the next probe, so the loop delivers
-/// them from hand when the probe is due (one of them is the probe) without receiving. The queue behind them is not
-/// touched during an outage (no storage transaction per waiting message and probe) and keeps its order.</item>
+/// them from hand when the probe is due (one of them is the probe), together with the backlog received into hand
+/// meanwhile (<see cref="Hold"/>, up to <c>Webhook:MaxKeptMessages</c>): nothing is put back during an outage, so the
+/// queue keeps its order, and a message kept unchanged is updated again only near its lease's end.</item>
 /// <item>While a backlog waits (<see cref="KeepDueAsync"/>): those whose events are due within a second, in practice
 /// held behind an earlier event of their DID that is overdue but was not in the batch (it failed just before the
 /// circuit opened and went back to the queue). They go again with the next batch, where the earlier event may be;
@@ -30,6 +31,8 @@ internal sealed class KeptMessages(EventQueueClients clients, BatchProcessor pro
 {
     /// <summary>How soon a message must be due to be kept while a backlog waits: when an event held behind an overdue one looks again.</summary>
     public static readonly TimeSpan DueWithin = DidTurn.OverdueRecheck;
+
+    private const int ReleaseConcurrency = 16;
 
     private readonly List<KeptMessage> _kept = [];
     private readonly Lock _lock = new();
@@ -116,7 +119,8 @@ internal sealed class KeptMessages(EventQueueClients clients, BatchProcessor pro
             _bytes = 0;
         }
 
-        foreach (var message in kept.Select(k => k.Message))
+        // Several at once: a whole outage's backlog may be in hand, and one at a time it outlasted a stop's timeout.
+        await Parallel.ForEachAsync(kept.Select(k => k.Message), new ParallelOptions { MaxDegreeOfParallelism = ReleaseConcurrency }, async (message, _) =>
         {
             try
             {
@@ -126,7 +130,7 @@ internal sealed class KeptMessages(EventQueueClients clients, BatchProcessor pro
             {
                 ConsumerLog.SettleFailed(logger, clients.SubscriptionId, message.MessageId, ex.Status, ex.Message);
             }
-        }
+        });
     }
 
     private void Add(IReadOnlyList<KeptMessage> kept)
