@@ -59,7 +59,7 @@ internal sealed class BatchProcessor(MessageDecoder decoder, ShardContext shards
     /// <paramref name="keepUntil"/> (<see cref="KeptMessages.KeepDueAsync"/>); nothing waits for a probe.
     /// </summary>
     public Task<IReadOnlyList<KeptMessage>> SettleKeepingDueAsync(DeliveredBatch delivered, DateTimeOffset keepUntil, CancellationToken cancellationToken) =>
-        settler.SettleAsync(delivered, keepUntil, cancellationToken);
+        settler.SettleAsync(delivered, keepUntil, cancellationToken, renewKept: true);
 
     /// <summary>A receive that found the queue empty: nothing it did not bring is waiting there to be seen.</summary>
     public void Drained(DateTimeOffset receivedAt) => Scheduler.Drained(receivedAt);
