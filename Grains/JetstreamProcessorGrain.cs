@@ -246,7 +246,7 @@ public sealed class JetstreamProcessorGrain(
         {
             if (await _firstBackfill.RunAsync(createdAt, _stopSeam.Token) == BackfillStartRefusal.NothingToDiscover)
             {
-                await subscriptions.UpdateAsync(Key, current => current.AwaitingBackfill ? current with { AwaitingBackfill = false } : null, _stopSeam.Token);
+                await subscriptions.ClearAwaitingBackfillAsync(Key, _stopSeam.Token);
                 await _seam.ReleaseAllAsync(drop: false);
             }
         }

@@ -182,15 +182,12 @@ public sealed class SubscriptionService(
         }
         catch
         {
-            await ClearAwaitingBackfillAsync(id, cancellationToken);
+            await store.ClearAwaitingBackfillAsync(id, cancellationToken);
             throw;
         }
 
-        await ClearAwaitingBackfillAsync(id, cancellationToken);
+        await store.ClearAwaitingBackfillAsync(id, cancellationToken);
     }
-
-    private Task ClearAwaitingBackfillAsync(string id, CancellationToken cancellationToken) =>
-        store.UpdateAsync(id, current => current.AwaitingBackfill ? current with { AwaitingBackfill = false } : null, cancellationToken);
 
     private async Task ApplyIfActiveAsync(StoredSubscription? updated, string change)
     {

@@ -36,5 +36,5 @@ internal sealed class SubscriptionWatch(SubscriptionStore subscriptions, string 
 
     /// <summary>Removes the "awaiting its first backfill" mark once the run's hold is stored.</summary>
     public Task ClearAwaitingAsync() =>
-        subscriptions.UpdateAsync(subscriptionId, current => current.AwaitingBackfill ? current with { AwaitingBackfill = false } : null);
+        subscriptions.ClearAwaitingBackfillAsync(subscriptionId);
 }

@@ -87,6 +87,10 @@ public sealed class SubscriptionStore
         }
     }
 
+    /// <summary>Removes the "awaiting its first backfill" mark (<see cref="SubscriptionDocument.AwaitingBackfill"/>) if it is there.</summary>
+    public Task ClearAwaitingBackfillAsync(string id, CancellationToken cancellationToken = default) =>
+        UpdateAsync(id, current => current.AwaitingBackfill ? current with { AwaitingBackfill = false } : null, cancellationToken);
+
     /// <summary>
     /// Reads, changes and writes a subscription under its ETag, retrying when another writer came first.
     /// <paramref name="change"/> returns null to leave it as it is. Null when there is no such subscription.
