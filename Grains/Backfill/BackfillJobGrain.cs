@@ -231,6 +231,7 @@ public sealed class BackfillJobGrain(
         {
             state.State.Discovered = true;
             await state.WriteStateAsync();
+            BackfillLog.Discovered(logger, Key, runId, _run.Rows.Count);
             await _handOver.ReleaseAsync([LiveHandOver.DiscoveryEnded]);
         }
     }

@@ -36,4 +36,10 @@ internal static partial class BackfillLog
 
     [LoggerMessage(210, LogLevel.Warning, "Backfill {Subscription}: starting the backfill it was created with failed; it is tried again")]
     public static partial void FirstStartFailed(ILogger logger, Exception exception, string subscription);
+
+    [LoggerMessage(211, LogLevel.Information, "Backfill {Subscription}: run {Run} discovered {Repos} repositories at the relay")]
+    public static partial void Discovered(ILogger logger, string subscription, long run, int repos);
+
+    [LoggerMessage(212, LogLevel.Information, "Backfill {Subscription}: the hold on every repository ended; {Repos} repositories held meanwhile are handed over")]
+    public static partial void HoldOnEveryoneEnded(ILogger logger, string subscription, int repos);
 }

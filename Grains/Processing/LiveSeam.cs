@@ -162,6 +162,7 @@ public sealed class LiveSeam(
         stored.ExceptWith(_held);
         _held.UnionWith(stored);
         _holdAll = false;
+        BackfillLog.HoldOnEveryoneEnded(logger, subscriptionId, stored.Count);
         foreach (var did in stored)
         {
             var release = new HeldRelease(did, null);

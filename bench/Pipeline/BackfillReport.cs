@@ -44,6 +44,10 @@ internal sealed class BackfillReport(Results results, BenchSettings settings) : 
         foreach (var r in Results.Backfill.Where(r => r.Usage.Count > 0 && r.Delivered > 0))
         {
             Line($"- **Row {r.Row}**: {CpuBound(r.Usage, r.Delivered)}.");
+            if (r.LiveTimeline is { } timeline)
+            {
+                Line($"- **Row {r.Row}'s live events**: {timeline.Summary()}.");
+            }
         }
 
         Line();

@@ -43,6 +43,9 @@ internal sealed record BackfillRowResult(string Row, int Repos, int MatchingPerR
 
     public double LivePerSecond { get; init; }
 
+    /// <summary>Row d: the live events' latency by the second they were published, against the job's steps.</summary>
+    public BackfillLiveTimeline? LiveTimeline { get; init; }
+
     public TimeSpan Prebuild { get; init; }
 
     public bool FromKeptCache { get; init; }

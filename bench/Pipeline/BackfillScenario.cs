@@ -51,7 +51,8 @@ internal sealed class BackfillScenario(BenchContext context)
         await using var network = await AtprotoNetwork.StartAsync(context.Layout, row.Repos, row.MatchingPerRepo, row.OtherPerRepo, Settings.BackfillPdsHosts, Collection);
         BenchContext.Log($"backfill {row.Row}: repositories ready in {network.Prebuild.TotalSeconds:F1} s{(network.FromKeptCache ? " (kept from an earlier run)" : "")}");
         await using var jetstream = await ScenarioStack.StartEmulatorAsync(context.Layout, azurite, LiveProfile);
-        await using var receiver = await BenchReceivers.EventsAsync(trackEvents: false, splitBackfill: true);
+        // Tracked: each live event's first arrival by when it was published, for row d's timeline (a few thousand events).
+        await using var receiver = await BenchReceivers.EventsAsync(trackEvents: row.Live, splitBackfill: true);
         // A subscription and tables of this row's own: the repair index is keyed by subscription and DID, and every row's
         // network has the same DIDs (seed 1), so a shared one would make a later row a repair of an earlier one.
         var run = Guid.NewGuid().ToString("N")[..8];
@@ -90,13 +91,20 @@ internal sealed class BackfillScenario(BenchContext context)
             ("Jetstream emulator", jetstream.Emulator.Sample),
             ("Bench process (receiver)", () => ProcSample.Read(Environment.ProcessId)),
         ]);
+        foreach (var (_, fragment) in BackfillLiveTimeline.LoggedSteps)
+        {
+            silo.CountLines(fragment);
+        }
+
+        var steps = new Dictionary<string, DateTime>();
         var started = DateTime.UtcNow;
         var requestsFrom = proxy.Requests;
         await cluster.StartBackfillAsync(subscriptionId);
-        var (status, error) = await WaitForEndAsync(cluster, subscriptionId, receiver, row, started);
+        var (status, error) = await WaitForEndAsync(cluster, subscriptionId, receiver, row, started, () => NoteSteps(silo, steps));
         var last = receiver.Events.LastBackfillArrival ?? DateTime.UtcNow;
         var requests = proxy.Requests - requestsFrom;
         var live = Percentiles.Of(receiver.Events.LatencyMillis());
+        var timeline = row.Live ? BackfillLiveTimeline.Of(receiver.Events.FirstArrivals(), started, steps.Select(s => (s.Key, s.Value)).OrderBy(s => s.Value)) : null;
         var livePerSecond = live.Count / Math.Max(0.001, (last - started).TotalSeconds);
         if (row.Live)
         {
@@ -123,6 +131,7 @@ internal sealed class BackfillScenario(BenchContext context)
             SiloRssBefore = rssBefore,
             SiloPeakRss = silo.Sample().PeakRssBytes,
             LiveLatency = row.Live ? live : null,
+            LiveTimeline = timeline,
             LivePerSecond = row.Live ? livePerSecond : 0,
             Prebuild = network.Prebuild,
             FromKeptCache = network.FromKeptCache,
@@ -137,6 +146,11 @@ internal sealed class BackfillScenario(BenchContext context)
                          (row.Live ? $"; live {live.Count} events, p50 {live.P50:F0} ms p99 {live.P99:F0} ms max {live.Max:F0} ms" : ""));
         BenchContext.Log($"backfill {row.Row}: storage requests {requests.Total:N0} (blob {requests.Blob:N0}, queue {requests.Queue:N0}, table {requests.Table:N0}); " +
                          $"idle {result.IdleRequestsPerSecond:F1}/s; {result.RequestsPerRepo:F2} per repository net of idle");
+        if (timeline is not null)
+        {
+            BenchContext.Log($"backfill {row.Row}: {timeline.Summary()}; live latency by the second it was published (since the call):\n  " + string.Join("\n  ", timeline.Lines()));
+        }
+
         BenchContext.LogUsage(usage);
         return result;
     }
@@ -145,7 +159,7 @@ internal sealed class BackfillScenario(BenchContext context)
     /// Until every expected record arrived, or the job ended and nothing more arrived for a while (a repository that
     /// failed), or the timeout; the job's counts at the end, and what went wrong if anything.
     /// </summary>
-    private async Task<(string Status, string? Error)> WaitForEndAsync(SubscriptionCluster cluster, string subscriptionId, WebhookReceiverHost receiver, BackfillRowResult row, DateTime started)
+    private async Task<(string Status, string? Error)> WaitForEndAsync(SubscriptionCluster cluster, string subscriptionId, WebhookReceiverHost receiver, BackfillRowResult row, DateTime started, Action poll)
     {
         var deadline = started + Settings.BackfillTimeout;
         var lastCount = -1L;
@@ -154,6 +168,7 @@ internal sealed class BackfillScenario(BenchContext context)
         var state = "";
         while (true)
         {
+            poll();
             var delivered = receiver.Events.BackfillEvents;
             if (delivered >= row.Expected)
             {
@@ -187,6 +202,18 @@ internal sealed class BackfillScenario(BenchContext context)
             }
 
             await Task.Delay(100);
+        }
+    }
+
+    /// <summary>When each of the job's steps was first seen in the Silo's output (to the 100 ms of the wait's poll).</summary>
+    private static void NoteSteps(ChildProcess silo, Dictionary<string, DateTime> steps)
+    {
+        foreach (var (step, fragment) in BackfillLiveTimeline.LoggedSteps)
+        {
+            if (!steps.ContainsKey(step) && silo.CountedLines(fragment) > 0)
+            {
+                steps[step] = DateTime.UtcNow;
+            }
         }
     }
 
