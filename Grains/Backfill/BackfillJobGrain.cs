@@ -229,10 +229,10 @@ public sealed class BackfillJobGrain(
         var runId = state.State.RunId;
         if (await _intake.DiscoverAsync(cancellationToken) && Running && state.State.RunId == runId)
         {
+            // The hold on everyone ended already, once every repository discovered was held (RunIntake).
             state.State.Discovered = true;
             await state.WriteStateAsync();
             BackfillLog.Discovered(logger, Key, runId, _run.Rows.Count);
-            await _handOver.ReleaseAsync([LiveHandOver.DiscoveryEnded]);
         }
     }
 

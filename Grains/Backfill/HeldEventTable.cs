@@ -49,26 +49,32 @@ public sealed class HeldEventTable
         return releases;
     }
 
+    /// <summary>
+    /// The transactions side by side: while discovery runs every live commit waits for these (bench row d), and
+    /// one after the other they were a round trip each.
+    /// </summary>
     public async Task AddToSetAsync(string subscriptionId, IReadOnlyCollection<string> dids, CancellationToken cancellationToken)
     {
         await _creation.EnsureAsync(cancellationToken);
-        foreach (var chunk in dids.Chunk(BatchSize))
-        {
-            await _table.SubmitTransactionAsync(chunk.Select(did => new TableTransactionAction(TableTransactionActionType.UpsertReplace,
-                new TableEntity(SetKey(subscriptionId), did))), cancellationToken);
-        }
+        await Task.WhenAll(dids.Chunk(BatchSize).Select(chunk => _table.SubmitTransactionAsync(chunk.Select(did => new TableTransactionAction(
+            TableTransactionActionType.UpsertReplace, new TableEntity(SetKey(subscriptionId), did))), cancellationToken)));
     }
 
-    /// <summary>Records that the repository's hand-over was asked for, so it is finished after a silo's death.</summary>
-    public async Task MarkReleasingAsync(string subscriptionId, HeldRelease release, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records that the repositories' hand-overs were asked for, so they are finished after a silo's death. In
+    /// transactions side by side: the end of a discovery marks every repository whose commits it held, hundreds, and
+    /// their commits wait until then. <paramref name="releases"/> name each DID once.
+    /// </summary>
+    public async Task MarkReleasingAsync(string subscriptionId, IReadOnlyCollection<HeldRelease> releases, CancellationToken cancellationToken)
     {
         await _creation.EnsureAsync(cancellationToken);
-        await _table.UpsertEntityAsync(new TableEntity(SetKey(subscriptionId), release.Did)
-        {
-            ["Releasing"] = true,
-            ["ReleaseRev"] = release.SnapshotRev,
-            ["Drop"] = release.Drop,
-        }, TableUpdateMode.Replace, cancellationToken);
+        await Task.WhenAll(releases.Chunk(BatchSize).Select(chunk => _table.SubmitTransactionAsync(chunk.Select(release => new TableTransactionAction(
+            TableTransactionActionType.UpsertReplace, new TableEntity(SetKey(subscriptionId), release.Did)
+            {
+                ["Releasing"] = true,
+                ["ReleaseRev"] = release.SnapshotRev,
+                ["Drop"] = release.Drop,
+            })), cancellationToken)));
     }
 
     public async Task RemoveFromSetAsync(string subscriptionId, string did, CancellationToken cancellationToken)

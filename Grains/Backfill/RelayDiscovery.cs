@@ -8,7 +8,8 @@ namespace Jetstream.Grains.Backfill;
 /// </summary>
 internal static class RelayDiscovery
 {
-    public const int BatchSize = 100;
+    /// <summary>A hold call at the processor (<see cref="LiveHandOver"/>'s call size) and ten transactions of pending rows.</summary>
+    public const int BatchSize = 1000;
 
     public static async IAsyncEnumerable<List<string>> NewDidsAsync(
         IRepositorySource source, IEnumerable<string> collections, Func<string, bool> known, [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -4,9 +4,9 @@ using Microsoft.Extensions.Logging;
 namespace Jetstream.Grains.Backfill;
 
 /// <summary>
-/// Brings one run's repositories in: discovered at the relay (each batch held at the processor first, then written
-/// pending, so none is fetched before its live commits wait), and each DID's PDS resolved, a few at a time. Lives on
-/// the job grain's scheduler; <paramref name="isCurrent"/> says whether the run is still the job's running one, and
+/// Brings one run's repositories in: discovered at the relay (every batch held at the processor first, then, once the
+/// whole list is held and the hold on everyone has ended, written pending, so none is fetched before its live commits
+/// wait), and each DID's PDS resolved, a few at a time. Lives on the job grain's scheduler; <paramref name="isCurrent"/> says whether the run is still the job's running one, and
 /// <paramref name="dispatch"/> sends resolved repositories to work at once (not at the next tick, which held a job to
 /// <c>ResolveConcurrency</c> repositories a second: bench row b).
 /// </summary>
@@ -24,22 +24,43 @@ internal sealed class RunIntake(
     ILogger logger,
     string subscriptionId)
 {
+    /// <summary>Hold calls the relay's reading runs ahead of: the next page is read while the processor stores a batch.</summary>
+    private const int HoldsInFlight = 4;
+
     private int _resolving;
 
-    /// <summary>True when the relay's lists were read to their end; false after a failure (the next tick starts again).</summary>
+    /// <summary>
+    /// True when the relay's lists were read to their end and every repository they name is pending; false after a
+    /// failure (the next tick starts again: what was held stays held, the rows written are not written again). The hold
+    /// on everyone ends as soon as every repository discovered is held at the processor, before their pending rows are
+    /// written: at 10,000 repositories the live commits of every other repository waited seconds for those transactions
+    /// (bench row d). A silo's death before the job stores <c>Discovered</c> discovers again.
+    /// </summary>
     public async Task<bool> DiscoverAsync(CancellationToken cancellationToken)
     {
-        var document = (await subscriptions.GetAsync(subscriptionId, cancellationToken))?.Document;
         try
         {
-            await foreach (var batch in RelayDiscovery.NewDidsAsync(source, document is null ? [] : BackfillDiscovery.CollectionsOf(document), run.Contains, cancellationToken))
+            if (await HoldDiscoveredAsync(cancellationToken) is not { } discovered)
             {
-                await AddDiscoveredAsync(batch);
+                return false;
+            }
+
+            await handOver.ReleaseAsync([LiveHandOver.DiscoveryEnded]);
+            foreach (var batch in discovered.Chunk(RelayDiscovery.BatchSize))
+            {
+                if (!isCurrent())
+                {
+                    return false;
+                }
+
+                // Each batch is resolved and started once written: the first repositories do not wait for the last rows.
+                await repos.AddPendingAsync(subscriptionId, runId, batch);
+                AddPending(batch);
+                ResolveMore();
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // DIDs already added are not added twice.
             BackfillLog.DiscoveryFailed(logger, ex, subscriptionId);
             return false;
         }
@@ -71,16 +92,30 @@ internal sealed class RunIntake(
         }
     }
 
-    private async Task AddDiscoveredAsync(List<string> dids)
+    /// <summary>The DIDs the relay's lists name that the run does not have yet, each held (stored) at the processor; null if the run ended meanwhile.</summary>
+    private async Task<List<string>?> HoldDiscoveredAsync(CancellationToken cancellationToken)
     {
-        if (dids.Count == 0 || !isCurrent())
+        var document = (await subscriptions.GetAsync(subscriptionId, cancellationToken))?.Document;
+        var discovered = new List<string>();
+        var holds = new Queue<Task>();
+        await foreach (var batch in RelayDiscovery.NewDidsAsync(source, document is null ? [] : BackfillDiscovery.CollectionsOf(document), run.Contains, cancellationToken))
         {
-            return;
+            if (!isCurrent())
+            {
+                return null;
+            }
+
+            if (holds.Count >= HoldsInFlight)
+            {
+                await holds.Dequeue();
+            }
+
+            holds.Enqueue(handOver.HoldAsync(batch));
+            discovered.AddRange(batch);
         }
 
-        await handOver.HoldAsync(dids);
-        await repos.AddPendingAsync(subscriptionId, runId, dids);
-        AddPending(dids);
+        await Task.WhenAll(holds);
+        return discovered;
     }
 
     private async Task ResolveAsync(string did)

@@ -76,10 +76,11 @@ public sealed class LiveSeam(
         await table.AddToSetAsync(subscriptionId, dids, stopping);
     }
 
-    /// <summary>Records each hand-over and starts it; it runs on after this returns, and again after a silo's death.</summary>
+    /// <summary>Records the hand-overs (together) and starts them; they run on after this returns, and again after a silo's death.</summary>
     public async Task ReleaseAsync(IEnumerable<HeldRelease> releases)
     {
         await LoadAsync();
+        var marks = new Dictionary<string, HeldRelease>(StringComparer.Ordinal);
         foreach (var release in releases)
         {
             if (release.Did == HeldRelease.Everyone)
@@ -88,9 +89,14 @@ public sealed class LiveSeam(
             }
             else if (_held.Contains(release.Did) && !_releasing.ContainsKey(release.Did))
             {
-                await table.MarkReleasingAsync(subscriptionId, release, stopping);
-                StartRelease(release);
+                marks.TryAdd(release.Did, release);
             }
+        }
+
+        await table.MarkReleasingAsync(subscriptionId, marks.Values, stopping);
+        foreach (var release in marks.Values)
+        {
+            StartRelease(release);
         }
     }
 
@@ -163,10 +169,10 @@ public sealed class LiveSeam(
         _held.UnionWith(stored);
         _holdAll = false;
         BackfillLog.HoldOnEveryoneEnded(logger, subscriptionId, stored.Count);
-        foreach (var did in stored)
+        HeldRelease[] releases = [.. stored.Select(did => new HeldRelease(did, null))];
+        await RetryAsync("mark", () => table.MarkReleasingAsync(subscriptionId, releases, stopping));
+        foreach (var release in releases)
         {
-            var release = new HeldRelease(did, null);
-            await RetryAsync("mark", () => table.MarkReleasingAsync(subscriptionId, release, stopping));
             StartRelease(release);
         }
 
