@@ -98,6 +98,33 @@ public sealed class BackfillSeamTests
     }
 
     [Fact]
+    public async Task The_hold_on_everyone_ends_once_every_discovered_repository_is_held_before_their_pending_rows_are_written()
+    {
+        var network = new FakeNetwork();
+        network.Add("did:plc:first", "pds1.example", records: 2);
+        await using var emulator = await JetstreamEmulator.StartAsync();
+        await using var scenario = await StartAsync(network, emulator);
+        // A first run has the job's silo create the run table (once per silo)...
+        Assert.NotNull((await scenario.Job.Start(["did:plc:first"])).Status);
+        await scenario.WaitForEndAsync(Timeout);
+        Assert.Equal(2, (await scenario.DrainAsync(2)).Count);
+        // ...which is then gone: the next run's pending rows cannot be written, so it never gets past writing them.
+        await new StorageConnection(scenario.Storage).Table(scenario.Settings["Backfill:RepoTable"]!).DeleteAsync();
+        network.Add("did:plc:listed", "pds1.example", records: 2);
+
+        Assert.NotNull((await scenario.Job.Start(null)).Status);
+        Publish(emulator, "did:plc:listed", "3lrev00000100", "l01");
+        Publish(emulator, "did:plc:free", "3lfree0000001", "f01");
+        // Before: the hold on everyone ended after the pending rows, so a repository the relay does not list waited for them.
+        var events = await scenario.DrainAsync(1, TimeSpan.FromSeconds(30));
+
+        Assert.Equal("did:plc:free", Assert.Single(events).Queued.Did);
+        // The discovered repository was held before that: its commit waits for its snapshot, never fetched here.
+        await Eventually.HoldsAsync(async () => await HeldCountAsync(scenario, "did:plc:listed") == 1, Timeout, "the listed repository's commit to be held");
+        Assert.Equal(0, network.OpensOf("did:plc:listed"));
+    }
+
+    [Fact]
     public async Task A_new_subscriptions_first_connection_asks_from_the_moment_its_creation_was_answered()
     {
         await using var emulator = await JetstreamEmulator.StartAsync();
@@ -138,13 +165,13 @@ public sealed class BackfillSeamTests
             commit = new { rev, operation = "create", collection = Wanted, rkey, record = new { text = rkey }, cid = "bafylive" + rkey },
         }));
 
-    private static async Task<int> HeldCountAsync(BackfillScenario scenario)
+    private static async Task<int> HeldCountAsync(BackfillScenario scenario, string? did = null)
     {
         var table = new StorageConnection(scenario.Storage).Table(scenario.Settings["Backfill:HeldTable"]!);
         var count = 0;
         await foreach (var e in table.QueryAsync<Azure.Data.Tables.TableEntity>(select: ["PartitionKey"]))
         {
-            count += e.PartitionKey.StartsWith("ev~", StringComparison.Ordinal) ? 1 : 0;
+            count += e.PartitionKey.StartsWith("ev~", StringComparison.Ordinal) && (did is null || e.PartitionKey.EndsWith("~" + did, StringComparison.Ordinal)) ? 1 : 0;
         }
 
         return count;
