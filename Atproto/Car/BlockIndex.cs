@@ -1,15 +1,28 @@
+using System.Buffers.Binary;
 using Jetstream.Atproto.Cids;
 
 namespace Jetstream.Atproto.Car;
 
 /// <summary>
-/// CID → (offset, length) of the blocks of a spooled CAR. The entries live in fixed-size chunks, so growing never
-/// copies them, and are found through an open-addressing table of entry numbers, so growing copies 4 bytes a slot.
-/// A <see cref="Dictionary{TKey,TValue}"/> copies every entry when it grows, holding old and new at once: for a
-/// million-block repository that moment alone would cost more than the index itself.
+/// Where the blocks of a spooled CAR are: a key (the first 8 bytes of the CID's digest) → the block's offset and length
+/// in the spool file, 16 bytes a block. The CID itself stays in the file, in front of its block, so the caller confirms a
+/// candidate there (<see cref="SpooledCar"/>): two CIDs that share a key are both kept and told apart by the file. A full
+/// CID in memory cost 40 bytes more a block, 50 MB for a million-record repository (docs/performance.md, row c).
+/// The entries live in fixed-size chunks, so growing never copies them, and are found through an open-addressing table
+/// of entry numbers, so growing copies 4 bytes a slot; a <see cref="Dictionary{TKey,TValue}"/> copies every entry when
+/// it grows, holding old and new at once.
 /// </summary>
 internal sealed class BlockIndex
 {
+    /// <summary>The largest block length an entry holds (24 bits).</summary>
+    public const int MaxLength = (1 << LengthBits) - 1;
+
+    /// <summary>The largest offset an entry holds (40 bits: a terabyte).</summary>
+    public const long MaxOffset = (1L << (64 - LengthBits)) - 1;
+
+    private const int LengthBits = 24;
+
+    // 16,384 entries of 16 bytes: 256 KiB a chunk, below the large-object heap's threshold.
     private const int ChunkBits = 14;
     private const int ChunkSize = 1 << ChunkBits;
     private readonly List<Entry[]> _chunks = [];
@@ -19,68 +32,88 @@ internal sealed class BlockIndex
 
     public int Count { get; private set; }
 
-    /// <summary>Adds a block; false (and nothing changed) if the CID is already there.</summary>
-    public bool TryAdd(Cid cid, long offset, int length)
+    public static ulong KeyOf(in Cid cid)
     {
+        Span<byte> bytes = stackalloc byte[Cid.ByteLength];
+        cid.WriteBytes(bytes);
+        return KeyOf(bytes);
+    }
+
+    /// <summary>The key of a CID's binary form: its digest's first 8 bytes (after version, codec, hash code, length).</summary>
+    public static ulong KeyOf(ReadOnlySpan<byte> cidBytes) => BinaryPrimitives.ReadUInt64LittleEndian(cidBytes[4..]);
+
+    /// <summary>Adds a block; the caller has made sure the file holds no block of the same CID.</summary>
+    public void Add(ulong key, long offset, int length)
+    {
+        if ((ulong)offset > MaxOffset || (uint)length > MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), $"A block index entry holds offsets up to {MaxOffset} and lengths up to {MaxLength}.");
+        }
         if ((Count + 1) * 2 > _slots.Length)
         {
             Grow();
         }
-        var mask = _slots.Length - 1;
-        for (var i = (int)(uint)cid.GetHashCode() & mask; ; i = (i + 1) & mask)
+        if ((Count & (ChunkSize - 1)) == 0)
         {
-            if (_slots[i] == 0)
-            {
-                if ((Count & (ChunkSize - 1)) == 0)
-                {
-                    _chunks.Add(new Entry[ChunkSize]);
-                }
-                At(Count) = new Entry(cid, offset, length);
-                _slots[i] = ++Count;
-                return true;
-            }
-            if (At(_slots[i] - 1).Cid == cid)
-            {
-                return false;
-            }
+            _chunks.Add(new Entry[ChunkSize]);
         }
+        At(Count) = new Entry(key, ((ulong)offset << LengthBits) | (uint)length);
+        _slots[FreeSlot(_slots, key)] = ++Count;
     }
 
-    public bool TryGet(Cid cid, out long offset, out int length)
+    /// <summary>The blocks whose key is <paramref name="key"/> (usually none or one), in the order they were added.</summary>
+    public Candidates Find(ulong key) => new(this, key);
+
+    private static int FreeSlot(int[] slots, ulong key)
     {
-        var mask = _slots.Length - 1;
-        for (var i = (int)(uint)cid.GetHashCode() & mask; _slots[i] != 0; i = (i + 1) & mask)
+        var mask = slots.Length - 1;
+        var i = (int)key & mask;
+        while (slots[i] != 0)
         {
-            ref var entry = ref At(_slots[i] - 1);
-            if (entry.Cid == cid)
-            {
-                offset = entry.Offset;
-                length = entry.Length;
-                return true;
-            }
+            i = (i + 1) & mask;
         }
-        offset = 0;
-        length = 0;
-        return false;
+        return i;
     }
 
     private void Grow()
     {
         var slots = new int[_slots.Length * 2];
-        var mask = slots.Length - 1;
         for (var n = 0; n < Count; n++)
         {
-            var i = (int)(uint)At(n).Cid.GetHashCode() & mask;
-            while (slots[i] != 0)
-            {
-                i = (i + 1) & mask;
-            }
-            slots[i] = n + 1;
+            slots[FreeSlot(slots, At(n).Key)] = n + 1;
         }
         _slots = slots;
     }
 
     private ref Entry At(int number) => ref _chunks[number >> ChunkBits][number & (ChunkSize - 1)];
 
-    private readonly record struct Entry(Cid Cid, long Offset, int Length);
+    private readonly record struct Entry(ulong Key, ulong Location);
+
+    /// <summary>Walks the probe sequence of one key; not valid once the index changes.</summary>
+    public struct Candidates(BlockIndex index, ulong key)
+    {
+        private int _slot = (int)key & (index._slots.Length - 1);
+
+        public long Offset { get; private set; }
+
+        public int Length { get; private set; }
+
+        public bool MoveNext()
+        {
+            var slots = index._slots;
+            var mask = slots.Length - 1;
+            for (; slots[_slot] != 0; _slot = (_slot + 1) & mask)
+            {
+                ref var entry = ref index.At(slots[_slot] - 1);
+                if (entry.Key == key)
+                {
+                    Offset = (long)(entry.Location >> LengthBits);
+                    Length = (int)(entry.Location & MaxLength);
+                    _slot = (_slot + 1) & mask;
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
 }

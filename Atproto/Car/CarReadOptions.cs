@@ -16,13 +16,14 @@ public sealed record CarReadOptions
 
     internal void Validate()
     {
-        if (MaxBlockBytes <= 0)
+        // The block index holds a block's length in 24 bits and its offset in 40 (BlockIndex).
+        if (MaxBlockBytes <= 0 || MaxBlockBytes > BlockIndex.MaxLength)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxBlockBytes), MaxBlockBytes, "MaxBlockBytes must be positive");
+            throw new ArgumentOutOfRangeException(nameof(MaxBlockBytes), MaxBlockBytes, $"MaxBlockBytes must be from 1 to {BlockIndex.MaxLength}");
         }
-        if (MaxTotalBytes <= 0)
+        if (MaxTotalBytes <= 0 || MaxTotalBytes > BlockIndex.MaxOffset)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxTotalBytes), MaxTotalBytes, "MaxTotalBytes must be positive");
+            throw new ArgumentOutOfRangeException(nameof(MaxTotalBytes), MaxTotalBytes, $"MaxTotalBytes must be from 1 to {BlockIndex.MaxOffset}");
         }
     }
 }

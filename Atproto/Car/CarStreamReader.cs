@@ -45,7 +45,15 @@ internal sealed class CarStreamReader(Stream stream, long maxTotalBytes)
     }
 
     /// <summary>Fills <paramref name="destination"/> or throws naming what was cut off.</summary>
-    public async ValueTask ReadExactlyAsync(Memory<byte> destination, string what, CancellationToken cancellationToken)
+    public ValueTask ReadExactlyAsync(Memory<byte> destination, string what, CancellationToken cancellationToken) =>
+        ReadExactlyAsync(destination, static what => what, what, cancellationToken);
+
+    /// <summary>
+    /// Fills <paramref name="destination"/> or throws naming what was cut off, the name made from
+    /// <paramref name="state"/> only then: a CAR has a section per block, and naming each one up front (its CID in
+    /// base32) cost more than reading it.
+    /// </summary>
+    public async ValueTask ReadExactlyAsync<TState>(Memory<byte> destination, Func<TState, string> what, TState state, CancellationToken cancellationToken)
     {
         Count(destination.Length);
         var fromBuffer = Math.Min(destination.Length, _end - _start);
@@ -60,7 +68,7 @@ internal sealed class CarStreamReader(Stream stream, long maxTotalBytes)
         {
             if (await stream.ReadAtLeastAsync(rest, rest.Length, throwOnEndOfStream: false, cancellationToken) < rest.Length)
             {
-                throw Truncated(what);
+                throw Truncated(what(state));
             }
             return;
         }
@@ -68,7 +76,7 @@ internal sealed class CarStreamReader(Stream stream, long maxTotalBytes)
         {
             if (!await FillAsync(cancellationToken))
             {
-                throw Truncated(what);
+                throw Truncated(what(state));
             }
             var n = Math.Min(rest.Length, _end - _start);
             _buffer.AsMemory(_start, n).CopyTo(rest);

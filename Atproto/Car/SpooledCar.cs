@@ -4,14 +4,19 @@ using Jetstream.Atproto.Cids;
 namespace Jetstream.Atproto.Car;
 
 /// <summary>
-/// A CAR v1 read from a stream once, its blocks checked against their CIDs and spooled to a temp file, with only an
-/// index CID → (offset, length) kept in memory (<see cref="BlockIndex"/>): a repository costs about 70 bytes of memory
-/// per block, whatever the size of its records. Not thread-safe. The temp file is deleted on dispose.
+/// A CAR v1 read from a stream once, its blocks checked against their CIDs and spooled to a temp file (each block
+/// behind its CID), with only an index key → (offset, length) kept in memory (<see cref="BlockIndex"/>): a repository
+/// costs about 24 bytes of memory per block, whatever the size of its records. Not thread-safe. The temp file is
+/// deleted on dispose.
 /// </summary>
 public sealed class SpooledCar : IDisposable
 {
+    // The spool's write buffer. Small: blocks are small, and a repository backfill runs dozens of these at once.
+    private const int FileBufferBytes = 64 * 1024;
+
     private readonly BlockIndex _index;
     private readonly FileStream _file;
+    private readonly byte[] _storedCid = new byte[Cid.ByteLength];
 
     private SpooledCar(IReadOnlyList<Cid> roots, BlockIndex index, FileStream file, long totalBytes)
     {
@@ -42,7 +47,7 @@ public sealed class SpooledCar : IDisposable
         var reader = new CarStreamReader(stream, options.MaxTotalBytes);
         var roots = await ReadHeaderAsync(reader, cancellationToken);
         var file = new FileStream(Path.Combine(options.TempDirectory, $"car-{Guid.NewGuid():N}.blocks"), FileMode.CreateNew,
-            FileAccess.ReadWrite, FileShare.None, bufferSize: 1024 * 1024, FileOptions.DeleteOnClose);
+            FileAccess.ReadWrite, FileShare.None, FileBufferBytes, FileOptions.DeleteOnClose);
         try
         {
             var index = await ReadBlocksAsync(reader, file, options, cancellationToken);
@@ -56,17 +61,17 @@ public sealed class SpooledCar : IDisposable
         }
     }
 
-    public bool Contains(Cid cid) => _index.TryGet(cid, out _, out _);
+    public bool Contains(Cid cid) => Locate(_index, _file, cid, _storedCid, out _, out _);
 
     /// <summary>The block's bytes as they came in; a CID the CAR does not hold is an error naming it.</summary>
     public byte[] GetBlock(Cid cid)
     {
-        if (!_index.TryGet(cid, out var offset, out var length))
+        if (!Locate(_index, _file, cid, _storedCid, out var offset, out var length))
         {
             throw new AtprotoException($"CAR is missing block {cid}");
         }
         var bytes = new byte[length];
-        RandomAccess.Read(_file.SafeFileHandle, bytes, offset);
+        RandomAccess.Read(_file.SafeFileHandle, bytes, offset + Cid.ByteLength);
         BlocksRead++;
         return bytes;
     }
@@ -92,26 +97,29 @@ public sealed class SpooledCar : IDisposable
         var cidBytes = new byte[Cid.ByteLength];
         while (await reader.ReadVarintAsync(endAllowed: true, "a section length", cancellationToken) is { } sectionLength)
         {
-            var section = $"the section at byte {reader.Position}";
+            var sectionStart = reader.Position;
             if (sectionLength <= Cid.ByteLength || sectionLength - Cid.ByteLength > (ulong)options.MaxBlockBytes)
             {
                 throw new AtprotoException(sectionLength <= Cid.ByteLength
-                    ? $"CAR {section}: {sectionLength} bytes is too short for a CID and a block"
-                    : $"CAR {section}: a block of {sectionLength - Cid.ByteLength} bytes is over the limit of {options.MaxBlockBytes} (MaxBlockBytes)");
+                    ? $"CAR {Section(sectionStart)}: {sectionLength} bytes is too short for a CID and a block"
+                    : $"CAR {Section(sectionStart)}: a block of {sectionLength - Cid.ByteLength} bytes is over the limit of {options.MaxBlockBytes} (MaxBlockBytes)");
             }
-            await reader.ReadExactlyAsync(cidBytes, section, cancellationToken);
+            await reader.ReadExactlyAsync(cidBytes, Section, sectionStart, cancellationToken);
             var cid = Cid.FromBytes(cidBytes);
+            var key = BlockIndex.KeyOf(cidBytes);
             var length = (int)sectionLength - Cid.ByteLength;
             var block = ArrayPool<byte>.Shared.Rent(length);
             try
             {
-                await reader.ReadExactlyAsync(block.AsMemory(0, length), $"block {cid}", cancellationToken);
+                await reader.ReadExactlyAsync(block.AsMemory(0, length), static cid => $"block {cid}", cid, cancellationToken);
                 if (!cid.Matches(block.AsSpan(0, length)))
                 {
                     throw new AtprotoException($"CAR block {cid} does not hash to its CID: the CAR is corrupt or forged");
                 }
-                if (index.TryAdd(cid, file.Position, length))
+                if (!await IsSpooledAsync(index, file, cid, key, cancellationToken))
                 {
+                    index.Add(key, file.Position, length);
+                    await file.WriteAsync(cidBytes, cancellationToken);
                     await file.WriteAsync(block.AsMemory(0, length), cancellationToken);
                 }
             }
@@ -121,5 +129,42 @@ public sealed class SpooledCar : IDisposable
             }
         }
         return index;
+    }
+
+    private static string Section(long start) => $"the section at byte {start}";
+
+    /// <summary>
+    /// Whether a block of <paramref name="cid"/> is in the spool already (a CAR may repeat one). Only a block whose key
+    /// is taken needs the file, flushed first: a repeat, or another CID with the same first 8 digest bytes.
+    /// </summary>
+    private static async ValueTask<bool> IsSpooledAsync(BlockIndex index, FileStream file, Cid cid, ulong key, CancellationToken cancellationToken)
+    {
+        if (!index.Find(key).MoveNext())
+        {
+            return false;
+        }
+        await file.FlushAsync(cancellationToken);
+        return Locate(index, file, cid, new byte[Cid.ByteLength], out _, out _);
+    }
+
+    /// <summary>The offset (of its CID) and length of the block of <paramref name="cid"/>, confirmed against the CID in the file.</summary>
+    private static bool Locate(BlockIndex index, FileStream file, Cid cid, byte[] stored, out long offset, out int length)
+    {
+        Span<byte> wanted = stackalloc byte[Cid.ByteLength];
+        cid.WriteBytes(wanted);
+        var candidates = index.Find(BlockIndex.KeyOf(wanted));
+        while (candidates.MoveNext())
+        {
+            RandomAccess.Read(file.SafeFileHandle, stored, candidates.Offset);
+            if (wanted.SequenceEqual(stored))
+            {
+                offset = candidates.Offset;
+                length = candidates.Length;
+                return true;
+            }
+        }
+        offset = 0;
+        length = 0;
+        return false;
     }
 }

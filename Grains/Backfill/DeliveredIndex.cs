@@ -27,8 +27,12 @@ public sealed class DeliveredIndex
         _creation = new CreateOnce(ct => _container.CreateIfNotExistsAsync(cancellationToken: ct));
     }
 
-    /// <summary>Staged blocks of this size (a little more: a block ends after the entry that fills it).</summary>
-    internal int BlockSize { get; init; } = 4 * 1024 * 1024;
+    /// <summary>
+    /// Staged blocks of at most this size (a block ends before an entry that might not fit). 1 MiB, about 23,000 records:
+    /// the encoder's buffer is this size at most, and a pooled array of 4 or 8 MiB stays with the thread that returned it
+    /// (row c in docs/performance.md found 23 MB of them after one large repository); a million records are 46 blocks.
+    /// </summary>
+    internal int BlockSize { get; init; } = 1024 * 1024;
 
     internal static string BlobName(string subscriptionId, string? generation, string did) =>
         generation is null ? subscriptionId + "/" + did : subscriptionId + "/" + generation + "/" + did;

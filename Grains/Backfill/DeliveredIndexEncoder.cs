@@ -28,7 +28,8 @@ internal sealed class DeliveredIndexEncoder : IDisposable
 
     public const int MaxRkeyLength = 512;
 
-    private const int MaxEntryLength = 3 + MaxCollectionLength + 1 + 3 + 3 + MaxRkeyLength + Cid.ByteLength;
+    /// <summary>The most bytes one <see cref="Add"/> writes.</summary>
+    public const int MaxEntryLength = 3 + MaxCollectionLength + 1 + 3 + 3 + MaxRkeyLength + Cid.ByteLength;
 
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(4096);
     private int _length;

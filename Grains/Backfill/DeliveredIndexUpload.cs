@@ -7,7 +7,7 @@ using Jetstream.Storage;
 namespace Jetstream.Grains.Backfill;
 
 /// <summary>
-/// One attempt's new repair index of one repository, written as the walk goes: each full block (4 MiB, about 95,000
+/// One attempt's new repair index of one repository, written as the walk goes: each full block (1 MiB, about 23,000
 /// records) is staged as an uncommitted block with an id of this attempt, and nothing is visible until
 /// <see cref="CommitAsync"/>, which the caller runs only once the repository's messages are shown (queue before index:
 /// a crash in between sends again with the same ids, never loses). An index of one block is one PUT at the end.
@@ -28,7 +28,7 @@ internal sealed class DeliveredIndexUpload(BlockBlobClient blob, CreateOnce cont
     public async ValueTask AddAsync(DeliveredRecord record, CancellationToken cancellationToken)
     {
         _encoder.Add(record);
-        if (_encoder.Buffered.Length >= blockSize)
+        if (_encoder.Buffered.Length > blockSize - DeliveredIndexEncoder.MaxEntryLength)
         {
             await StageAsync(cancellationToken);
         }

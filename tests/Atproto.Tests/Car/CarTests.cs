@@ -32,6 +32,30 @@ public sealed class CarTests : IDisposable
     }
 
     [Fact]
+    public async Task A_repeated_block_is_kept_once_and_two_cids_of_one_digest_are_told_apart()
+    {
+        // Raw and dag-cbor CIDs of the same bytes share their digest, so the index's key: the spool's copy of the CID
+        // tells them apart.
+        var raw = Cid.Compute(Cid.RawCodec, "same"u8);
+        var dagCbor = Cid.Compute(Cid.DagCborCodec, "same"u8);
+        var other = Block("other"u8.ToArray());
+        var car = await Write([dagCbor], [(raw, "same"u8.ToArray()), other, (raw, "same"u8.ToArray()), (dagCbor, "same"u8.ToArray()), other]);
+        using var spooled = await SpooledCar.ReadAsync(new MemoryStream(car), Options());
+        Assert.Equal(3, spooled.BlockCount);
+        Assert.Equal("same"u8.ToArray(), spooled.GetBlock(raw));
+        Assert.Equal("same"u8.ToArray(), spooled.GetBlock(dagCbor));
+        Assert.Equal(other.Bytes, spooled.GetBlock(other.Cid));
+        Assert.False(spooled.Contains(Cid.Compute(Cid.RawCodec, "absent"u8)));
+    }
+
+    [Fact]
+    public void Limits_past_what_the_block_index_holds_are_refused_naming_the_setting()
+    {
+        Assert.Contains("MaxBlockBytes", Assert.Throws<ArgumentOutOfRangeException>(() => new CarReadOptions { MaxBlockBytes = 16 * 1024 * 1024 }.Validate()).Message);
+        Assert.Contains("MaxTotalBytes", Assert.Throws<ArgumentOutOfRangeException>(() => new CarReadOptions { MaxTotalBytes = 1L << 41 }.Validate()).Message);
+    }
+
+    [Fact]
     public async Task A_block_that_does_not_hash_to_its_cid_is_named()
     {
         var (cid, bytes) = Block("real"u8.ToArray());
