@@ -76,13 +76,15 @@ public sealed class HostRuntimeSettingsTests
     }
 
     [Fact]
-    public async Task Silo_keeps_workstation_non_concurrent_GC_and_its_gen1_cap()
+    public async Task Silo_keeps_workstation_non_concurrent_GC_and_its_gen0_and_gen1_caps()
     {
         var properties = await EvaluateAsync("Silo", [], "ServerGarbageCollection", "ConcurrentGarbageCollection");
 
         Assert.Equal("false", properties["ServerGarbageCollection"]);
         Assert.Equal("false", properties["ConcurrentGarbageCollection"]);
-        Assert.Equal("0x1000000", RepoFiles.Dockerfile("Silo/Dockerfile").Environment["DOTNET_GCGen1MaxBudget"]);
+        var environment = RepoFiles.Dockerfile("Silo/Dockerfile").Environment;
+        Assert.Equal("0x1000000", environment["DOTNET_GCGen1MaxBudget"]);
+        Assert.Equal("0x1000000", environment["DOTNET_GCGen0MaxBudget"]);
     }
 
     /// <summary>
