@@ -38,7 +38,7 @@ public sealed class RepoMemoryTests(ITestOutputHelper output) : IDisposable
             output.WriteLine($"{count} records, {snapshot.BlockCount} blocks, CAR {carBytes / 1e6:F1} MB, " +
                              $"retained heap at peak {peak / 1e6:F1} MB ({peak / snapshot.BlockCount} B per block), " +
                              $"read and walked in {clock.Elapsed.TotalSeconds:F1} s (5 forced full GCs included)");
-            Assert.True(peak < snapshot.BlockCount * 100L + 2_000_000, $"{peak} bytes retained for {snapshot.BlockCount} blocks");
+            Assert.True(peak < snapshot.BlockCount * 40L + 2_000_000, $"{peak} bytes retained for {snapshot.BlockCount} blocks");
             Assert.True(peak < carBytes / 2, $"{peak} bytes retained for a CAR of {carBytes}");
         }
         Assert.Equal(Records, count);
