@@ -5,9 +5,10 @@ namespace Jetstream.Grains.Processing;
 
 /// <summary>
 /// Packs kept events into queue messages (of the version <c>Queue:MessageVersion</c> says, see
-/// <see cref="MessagePacker"/>), keeps a bounded number of writes in flight, retries each write until it succeeds, and
-/// derives the position: the highest <c>time_us</c> (and, on the v2 wire, seq) such that every event up to it is
-/// either skipped or in a message the queue has acknowledged. It decides alone when a message is written: when it is
+/// <see cref="MessagePacker"/>), keeps a bounded number of writes in flight (a DID's one after another:
+/// <see cref="DidWriteOrder"/>), retries each write until it succeeds, and derives the position: the highest
+/// <c>time_us</c> (and, on the v2 wire, seq) such that every event up to it is either skipped or in a message the
+/// queue has acknowledged. It decides alone when a message is written: when it is
 /// full, when the reader has nothing more (<see cref="ReaderIdle"/>), and when a write finishes while the reader is
 /// idle. It reports only through what <see cref="TryTakeAcknowledged"/> returns. Single-threaded by design: it lives on
 /// the grain's scheduler.
@@ -23,6 +24,7 @@ public sealed class QueueSink(
 {
     private readonly Queue<SinkBatch> _inFlight = new();
     private readonly RetriedWrites _writes = new(maxRetryDelay, time, metrics, logger, processorKey);
+    private readonly DidWriteOrder _order = new();
     private readonly MessagePacker _packer = MessagePacker.Create(queue.Options);
     private List<PendingEvent> _pending = [];
     private List<PendingEvent> _acknowledged = [];
@@ -112,8 +114,10 @@ public sealed class QueueSink(
         See(queuedEvent.TimeUs, seq);
         var pending = Prepare(queuedEvent, collection);
         var holds = Holds ?? throw new InvalidOperationException("The sink has no store for held events.");
-        var batch = new SinkBatch([], null, _seenTimeUs, _seenSeq, _endpoint);
-        batch.Completion = _writes.RunAsync(ct => holds.WriteAsync(pending, rev, ct), null, stopping);
+        var batch = new SinkBatch([], null, _seenTimeUs, _seenSeq, _endpoint) { Dids = [queuedEvent.Did] };
+        // After the messages still out with this DID's earlier events: the hand-over, which waits for this write, then
+        // queues the held commit after them.
+        batch.Completion = _order.Start(batch.Dids, () => _writes.RunAsync(ct => holds.WriteAsync(pending, rev, ct), null, stopping));
         holds.Started(queuedEvent.Did, batch.Completion);
         _inFlight.Enqueue(batch);
         _ = FlushWhenWrittenAsync(batch.Completion);
@@ -149,9 +153,12 @@ public sealed class QueueSink(
         // Taken before the write starts: a write can complete synchronously (its response already in the socket's
         // buffer when it is read, seen on a loaded machine), and FlushWhenWrittenAsync then flushes again at once, which
         // with the list still pending wrote the same events into a second (and third) message.
-        var batch = new SinkBatch(_pending, _packer.Finish(), _seenTimeUs, _seenSeq, _endpoint);
+        var batch = new SinkBatch(_pending, _packer.Finish(), _seenTimeUs, _seenSeq, _endpoint)
+        {
+            Dids = _pending.Select(e => e.Event.Did).ToHashSet(StringComparer.Ordinal),
+        };
         _pending = [];
-        batch.Completion = _writes.RunAsync(ct => queue.WriteAsync(batch.Events, batch.Body!, ct), Written, stopping);
+        batch.Completion = _order.Start(batch.Dids, () => _writes.RunAsync(ct => queue.WriteAsync(batch.Events, batch.Body!, ct), Written, stopping));
         _inFlight.Enqueue(batch);
         _ = FlushWhenWrittenAsync(batch.Completion);
     }
@@ -205,6 +212,7 @@ public sealed class QueueSink(
     {
         _readerIdle = false;
         _inFlight.Clear();
+        _order.Clear();
         _pending = [];
         _packer.Clear();
         // What was seen is no longer on its way to the queue: an idle sink must not move the position over it when a
@@ -219,6 +227,7 @@ public sealed class QueueSink(
         while (_inFlight.TryPeek(out var head) && head.Completion.IsCompletedSuccessfully)
         {
             _inFlight.Dequeue();
+            _order.Forget(head.Dids, head.Completion);
             MoveTo(head.TimeUsAfter, head.SeqAfter, head.Endpoint);
             _acknowledged.AddRange(head.Events);
         }
@@ -254,6 +263,7 @@ public sealed class QueueSink(
     private async Task FlushWhenWrittenAsync(Task write)
     {
         await write.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        _order.Ended();
         Collect();
         if (_readerIdle && _inFlight.Count == 0 && !_stopping.IsCancellationRequested)
         {

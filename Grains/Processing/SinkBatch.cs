@@ -19,5 +19,8 @@ internal sealed class SinkBatch(List<PendingEvent> events, BinaryData? body, lon
 
     public string? Endpoint { get; } = endpoint;
 
+    /// <summary>The DIDs it carries (<see cref="DidWriteOrder"/>): its events', or the held commit's.</summary>
+    public IReadOnlyCollection<string> Dids { get; init; } = [];
+
     public Task Completion { get; set; } = Task.CompletedTask;
 }

@@ -11,9 +11,10 @@ public sealed class QueueSinkTests
         h.Sink.Restore(new CursorPosition(100, null, V1A));
         Assert.True(h.Sink.TryTakeAcknowledged(out _));
 
+        // Each of its own DID: messages of one DID are written one after another (DidWriteOrderTests).
         foreach (var t in new long[] { 101, 102, 103, 104, 105, 106 })
         {
-            h.Add(t);
+            h.Add(t, did: "did:plc:t" + t);
         }
 
         Assert.Equal(2, h.Queue.Attempts.Count);

@@ -14,6 +14,8 @@ namespace Jetstream.Grains.Tests.Unit.Cursor;
 /// </summary>
 public sealed class SinkHarness : IDisposable
 {
+    public const string Did = "did:plc:unit";
+
     public const string V1A = "wss://a.example/subscribe";
     public const string V1B = "wss://b.example/subscribe";
     public const string V2A = "wss://c.example/xrpc/network.bsky.jetstream.subscribeEvents";
@@ -37,7 +39,7 @@ public sealed class SinkHarness : IDisposable
 
     public QueueSink Sink { get; }
 
-    public void Add(long timeUs, long? seq = null) => Sink.Add(Event(timeUs), "app.test.record", seq, CancellationToken.None);
+    public void Add(long timeUs, long? seq = null, string did = Did) => Sink.Add(Event(timeUs, did), "app.test.record", seq, CancellationToken.None);
 
     public Acknowledged Take()
     {
@@ -45,13 +47,13 @@ public sealed class SinkHarness : IDisposable
         return acknowledged;
     }
 
-    public static QueuedEvent Event(long timeUs) => new()
+    public static QueuedEvent Event(long timeUs, string did = Did) => new()
     {
-        EventId = EventIds.ForCommit("did:plc:unit", "app.test.record", "k" + timeUs, "rev", "create"),
+        EventId = EventIds.ForCommit(did, "app.test.record", "k" + timeUs, "rev", "create"),
         QueuedAt = DateTimeOffset.UnixEpoch,
-        Did = "did:plc:unit",
+        Did = did,
         TimeUs = timeUs,
-        EventJson = System.Text.Encoding.UTF8.GetBytes($$"""{"did":"did:plc:unit","time_us":{{timeUs}}}"""),
+        EventJson = System.Text.Encoding.UTF8.GetBytes($$"""{"did":"{{did}}","time_us":{{timeUs}}}"""),
     };
 
     public void Dispose()

@@ -40,9 +40,10 @@ public sealed class StreamIngestTests : IDisposable
     public void The_way_out_hands_over_what_was_acknowledged_and_gives_up_a_write_that_did_not_finish()
     {
         _ingest.RestoreStored();
+        // Each of its own DID, so the two messages are out together (a DID's go one after another).
         foreach (var timeUs in new long[] { 1_001, 1_002, 1_003, 1_004, 1_005, 1_006 })
         {
-            _harness.Add(timeUs);
+            _harness.Add(timeUs, did: "did:plc:t" + timeUs);
         }
 
         Assert.Equal(2, _harness.Queue.Attempts.Count);

@@ -18,14 +18,14 @@ public sealed class SeamDecisionTests
         h.Take();
 
         h.Add(101);
-        h.Sink.Hold(Event(102), "app.test.record", "3lrev2", null, CancellationToken.None);
+        h.Sink.Hold(Event(102, "did:plc:held"), "app.test.record", "3lrev2", null, CancellationToken.None);
 
         // What was pending went first, as its own write: the held commit never passes it.
         var write = Assert.Single(h.Queue.Attempts);
         Assert.Equal([101L], write.TimeUs);
         var (held, rev, answer) = Assert.Single(holds.Writes);
         Assert.Equal(("3lrev2", 102L), (rev, held.Event.TimeUs));
-        Assert.Equal("did:plc:unit", Assert.Single(holds.Started).Did);
+        Assert.Equal("did:plc:held", Assert.Single(holds.Started).Did);
 
         answer.SetResult();
         Assert.False(h.Sink.TryTakeAcknowledged(out _));
