@@ -98,6 +98,13 @@ public sealed class FrameHandler(
         var did = parsed.Did.ToString(frame);
         var collection = parsed.Collection.ToString(frame);
         var eventId = EventIds.ForCommit(did, collection, parsed.Rkey.ToString(frame), parsed.Rev.ToString(frame), parsed.Operation.ToString(frame));
+        if (Seam is { } handedOver && handedOver.WasHandedOver(did) && handedOver.InSnapshot(did, parsed.Rev.ToString(frame)))
+        {
+            metrics.Skipped("in_snapshot");
+            sink.Skip(parsed.TimeUs, seq);
+            return FrameOutcome.Duplicate;
+        }
+
         var heldRev = Seam is { } seam && seam.IsHeld(did) ? parsed.Rev.ToString(frame) : null;
         return Queue(body, parsed, seq, did, collection, eventId, stopping, heldRev);
     }

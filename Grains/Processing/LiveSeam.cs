@@ -27,12 +27,19 @@ public sealed class LiveSeam(
     private readonly Dictionary<string, long> _holdsStarted = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<Task>> _writing = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Task> _releasing = new(StringComparer.Ordinal);
+    private readonly HandedOverRevs _handedOver = new(time);
     private Task? _loaded;
     private bool _holdAll;
     private bool _holdAllEnded;
 
     /// <summary>The hot path: is <paramref name="did"/> under backfill in the subscription's current run.</summary>
     public bool IsHeld(string did) => _holdAll || (_held.Count > 0 && _held.Contains(did));
+
+    /// <summary>A DID handed over lately (<see cref="HandedOverRevs"/>), whose commits' revs <see cref="InSnapshot"/> compares.</summary>
+    public bool WasHandedOver(string did) => _handedOver.Has(did);
+
+    /// <summary>The commit, read after its repository's hand-over, is in the snapshot: it is dropped.</summary>
+    public bool InSnapshot(string did, string rev) => _handedOver.Covers(did, rev);
 
     /// <summary>
     /// Reads the set (and the hand-overs asked for before a silo died, which go on), once: before the first frame, and
@@ -146,6 +153,7 @@ public sealed class LiveSeam(
         else
         {
             _held.Add(did);
+            _handedOver.Remove(did);
         }
     }
 
@@ -212,6 +220,11 @@ public sealed class LiveSeam(
                 _held.Remove(did);
                 _holdsStarted.Remove(did);
                 _writing.Remove(did);
+                if (release.SnapshotRev is { } snapshotRev)
+                {
+                    _handedOver.Add(did, snapshotRev);
+                }
+
                 break;
             }
         }
