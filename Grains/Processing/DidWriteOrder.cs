@@ -5,7 +5,10 @@ namespace Jetstream.Grains.Processing;
 /// ended (the queue or the held-commit table acknowledged it). Several writes are in flight at once and the queue may
 /// make them visible in any order; a consumer woken by the later one's acknowledgement received it without the earlier
 /// one and delivered a DID's events swapped (issue 18's end-to-end test: two live commits of one repository out of rev
-/// order). Writes of other DIDs still overlap. A waiting write is started by <see cref="Ended"/>, which the sink calls
+/// order). Held commits of a DID go one after another too: the hand-over reads the DID's partition while later holds
+/// may be in flight, and stored in order what it reads is always the first of them, so what it queues never passes a
+/// held commit still being stored (stored side by side, a later one read without an earlier one went first: the
+/// end-to-end test, once). Writes of other DIDs still overlap. A waiting write is started by <see cref="Ended"/>, which the sink calls
 /// as each write ends, rather than by a continuation on the earlier writes: a task with two continuations runs them
 /// asynchronously, and the sink's tests drive it inline. Single-threaded: the sink's scheduler.
 /// </summary>

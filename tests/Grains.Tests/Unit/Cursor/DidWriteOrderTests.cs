@@ -29,6 +29,12 @@ public sealed class DidWriteOrderTests
         var first = Assert.Single(h.Queue.Attempts);
         Assert.Equal([101L], first.TimeUs);
 
+        // The held repository's second commit is stored only after its first: the hand-over reads them in that order.
+        var (firstHeld, _, stored) = Assert.Single(holds.Writes);
+        Assert.Equal(102, firstHeld.Event.TimeUs);
+        stored.SetResult();
+        Assert.Equal(2, holds.Writes.Count);
+
         first.Acknowledge();
         Assert.Equal(2, h.Queue.Attempts.Count);
         Assert.Equal([103L], h.Queue.Attempts[1].TimeUs);
