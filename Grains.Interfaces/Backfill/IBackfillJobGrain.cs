@@ -31,6 +31,11 @@ public interface IBackfillJobGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<long> LastRun();
 
-    /// <summary>A repository grain's outcome for run <see cref="BackfillRepoOutcome.RunId"/>; outcomes of other runs are ignored.</summary>
+    /// <summary>
+    /// A repository grain's outcome for run <see cref="BackfillRepoOutcome.RunId"/>; outcomes of other runs are ignored.
+    /// Answered once the outcome is stored; interleaved, so that the outcomes of many repositories wait for one table
+    /// transaction together.
+    /// </summary>
+    [AlwaysInterleave]
     Task Report(BackfillRepoOutcome outcome);
 }

@@ -30,6 +30,7 @@ public sealed class BackfillJobGrain(
     private readonly BackfillOptions _options = options.Value;
     private BackfillRun _run = null!;
     private OutcomeRecorder _outcomes = null!;
+    private RepoRowWriter _rows = null!;
     private Task? _discovery;
     private RunIntake _intake = null!;
     private RepoDispatcher _dispatcher = null!;
@@ -160,13 +161,11 @@ public sealed class BackfillJobGrain(
             return;
         }
 
-        var next = await _outcomes.RecordAsync(row, outcome, host ?? string.Empty, now);
-        if (next.IsFinished)
-        {
-            await _handOver.ReleaseAsync([LiveHandOver.For(next)]);
-        }
-
+        var stored = _outcomes.RecordAsync(row, outcome, host ?? string.Empty, now);
         _dispatcher.Send(_run, state.State.RunId, now);
+        // Answered (and, when finished, handed over) once the row is stored: a repository the job forgets with its silo
+        // is one whose grain reports it again, never one fetched again after it finished.
+        await stored;
     }
 
     /// <summary>The reminder only brings the job back (activation resumes a run); one left after a run ends goes.</summary>
@@ -243,6 +242,7 @@ public sealed class BackfillJobGrain(
         state.State.CancelReason = reason;
         await _outcomes.RecordStoppedAsync(await _dispatcher.StopAllAsync(state.State.RunId, StopWait), time.GetUtcNow());
         _run.ClearUnresolved();
+        await _rows.AllStoredAsync();
         await state.WriteStateAsync();
         var status = _run.Status(state.State, time.GetUtcNow());
         BackfillLog.Finished(logger, Key, state.State.RunId, end.ToString().ToLowerInvariant(), status.Repos.Done, status.Repos.Skipped, status.Repos.Failed, status.Records);
@@ -276,8 +276,11 @@ public sealed class BackfillJobGrain(
             TimeSpan.FromMilliseconds(_options.InitialRetryDelayMs), TimeSpan.FromMilliseconds(_options.MaxRetryDelayMs));
         _run = new BackfillRun(scheduler);
         var runId = state.State.RunId;
-        _outcomes = new OutcomeRecorder(new OutcomeSettler(scheduler, _options, metrics, logger, Key), _run, repos, Key, runId);
-        _intake = new RunIntake(runId, () => Running && state.State.RunId == runId, () => _dispatcher.Send(_run, runId, time.GetUtcNow()), _run, source, subscriptions, repos, _handOver, metrics, _options, logger, Key);
+        // Once the run ended its end hands every finished repository over (a new run may hold them again).
+        _rows = new RepoRowWriter(repos, Key, runId, RepoRowWriter.Window,
+            rows => Running && state.State.RunId == runId ? _handOver.ReleaseAsync(rows.Where(r => r.IsFinished).Select(LiveHandOver.For)) : Task.CompletedTask, time, logger);
+        _outcomes = new OutcomeRecorder(new OutcomeSettler(scheduler, _options, metrics, logger, Key), _run, _rows, runId);
+        _intake = new RunIntake(runId, () => Running && state.State.RunId == runId, () => _dispatcher.Send(_run, runId, time.GetUtcNow()), _run, source, subscriptions, repos, _rows, _handOver, metrics, _options, logger, Key);
     }
 
     private async Task CleanUpAsync(long runId)

@@ -7,7 +7,8 @@ namespace Jetstream.Grains.Backfill;
 /// <summary>
 /// Every repository of a run and its outcome (PartitionKey <c>{subscription}~{run}</c>, RowKey the DID) in
 /// <c>Backfill:RepoTable</c>: what lets a job that lost its silo go on where it was, never fetching a finished
-/// repository again. Written once per discovered repository and once per outcome.
+/// repository again. Written once per discovered repository (a transaction per 100) and once per outcome (gathered
+/// over many repositories by <see cref="RepoRowWriter"/>).
 /// </summary>
 public sealed class BackfillRepoTable
 {
@@ -46,10 +47,20 @@ public sealed class BackfillRepoTable
         }
     }
 
-    internal async Task SaveAsync(string subscriptionId, long runId, BackfillRepoRow row, CancellationToken cancellationToken = default)
+    /// <summary>Stores rows of one run (one DID each): one request for one, a transaction per 100 (one partition) for more.</summary>
+    internal async Task SaveAsync(string subscriptionId, long runId, IReadOnlyCollection<BackfillRepoRow> rows, CancellationToken cancellationToken = default)
     {
         await _creation.EnsureAsync(cancellationToken);
-        await _table.UpsertEntityAsync(ToEntity(subscriptionId, runId, row), TableUpdateMode.Replace, cancellationToken);
+        if (rows.Count == 1)
+        {
+            await _table.UpsertEntityAsync(ToEntity(subscriptionId, runId, rows.First()), TableUpdateMode.Replace, cancellationToken);
+            return;
+        }
+
+        foreach (var chunk in rows.Chunk(BatchSize))
+        {
+            await _table.SubmitTransactionAsync(chunk.Select(row => new TableTransactionAction(TableTransactionActionType.UpsertReplace, ToEntity(subscriptionId, runId, row))), cancellationToken);
+        }
     }
 
     /// <summary>Removes a finished run's rows (an earlier run's, when a new one starts).</summary>

@@ -18,6 +18,7 @@ internal sealed class RunIntake(
     IRepositorySource source,
     SubscriptionStore subscriptions,
     BackfillRepoTable repos,
+    RepoRowWriter rows,
     LiveHandOver handOver,
     BackfillMetrics metrics,
     BackfillOptions options,
@@ -145,11 +146,12 @@ internal sealed class RunIntake(
         run.Place(next);
         if (next.IsFinished)
         {
-            // Only an outcome is written: a PDS found is kept in memory (a job that lost its silo looks it up again),
-            // which saves a table request per repository (bench row b).
-            await repos.SaveAsync(subscriptionId, runId, next);
+            // Only an outcome is written (gathered with others, and handed over once stored): a PDS found is kept in
+            // memory (a job that lost its silo looks it up again), which saves a table request per repository (bench row b).
             metrics.RepoFinished(next.State);
-            await handOver.ReleaseAsync([LiveHandOver.For(next)]);
+            ResolveMore();
+            await rows.SaveAsync(next);
+            return;
         }
 
         ResolveMore();
