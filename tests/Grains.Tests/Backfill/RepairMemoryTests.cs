@@ -64,7 +64,9 @@ public sealed class RepairMemoryTests(ITestOutputHelper output)
         var outcome = await run();
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         var samples = repository.HeapSamples;
-        var growth = samples.Max() - samples.Min();
+        // The largest rise over any earlier sample: the process's heap is shared with the tests running beside this one,
+        // and one of them freeing 19 MB mid-walk once read as "growth" when taken as the samples' max minus their min.
+        var growth = samples.Select((s, i) => s - samples.Take(i + 1).Min()).Max();
         output.WriteLine($"{outcome.Records:N0} changes over {repository.Count:N0} records: heap {string.Join(", ", samples.Select(s => $"{s / 1024 / 1024.0:F1}"))} MB; " +
             $"{allocated / (double)repository.Count:N0} bytes allocated per record (the process's, the queue's compression included)");
         Assert.True(samples.Count >= Records / SampleEvery - 1, $"{samples.Count} samples");
