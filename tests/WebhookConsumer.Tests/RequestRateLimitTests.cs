@@ -47,7 +47,12 @@ public sealed class RequestRateLimitTests(ITestOutputHelper output)
         harness.Report($"limit {limit}/s (burst {burst}): {limitedEvents.Count} requests, at most {busiest} in any 1 s, " +
             $"first to last {Span(backlog).TotalSeconds:F1} s; the unlimited subscription's {freeEvents.Count} events done after {freeDone.TotalSeconds:F1} s " +
             $"with {limitedWhenFreeDone} of the limited one's delivered");
-        Assert.True(busiest <= limit + burst, $"{busiest} requests within one second; the limit is {limit} and the burst {burst}");
+        // Measured where the requests arrive: a stall of the loaded machine can bunch two permits' requests into one second
+        // of arrivals (CI once: 6 at a limit of 4 and a burst of 1), so one more is allowed there, and the rate over the
+        // whole backlog is held to the limit too. Without a limiter the 40 requests come within a second or two.
+        Assert.True(busiest <= limit + burst + 1, $"{busiest} requests within one second; the limit is {limit} and the burst {burst}");
+        Assert.True((backlog.Count - burst) / Span(backlog).TotalSeconds <= limit * 1.1,
+            $"{backlog.Count} requests in {Span(backlog).TotalSeconds:F1} s; the limit is {limit}/s and the burst {burst}");
 
         // Waiting for a permit is no attempt: one request per event, none retried, and each DID's order kept.
         Assert.Equal(limitedEvents.Count, backlog.Count);
