@@ -8,13 +8,15 @@ namespace Jetstream.Grains.Backfill;
 /// full message invisible for <c>Backfill:HoldSeconds</c>, and shows them all once the repository has been read to its
 /// end and verified (<see cref="RevealAsync"/>), or deletes them (<see cref="DiscardAsync"/>): a repository that fails a
 /// check late in its stream has nothing of it delivered, and nothing of it is held in memory meanwhile. The last
-/// message, packed when the repository is already verified, is sent visible after the held ones are shown: most
-/// repositories fit one message, which then costs one request instead of a send and a visibility update.
+/// message, packed when the repository is already verified, is sent visible after the held ones are shown, gathered
+/// with other repositories' last messages (<see cref="GatheredSends"/>): most repositories fit one message, which then
+/// costs a share of one request instead of a send and a visibility update.
 /// Not thread-safe: one per attempt.
 /// </summary>
-internal sealed class BackfillQueueWriter(EventQueueClients queue, TimeSpan hold)
+internal sealed class BackfillQueueWriter(EventQueueClients queue, TimeSpan hold, GatheredSends sends)
 {
     private readonly MessagePacker _packer = MessagePacker.Create(queue.Options);
+    private readonly List<QueuedEvent> _packed = [];
     private readonly List<SendReceipt> _held = [];
     private readonly List<(string BlobName, byte[] Body)> _blobs = [];
 
@@ -36,14 +38,15 @@ internal sealed class BackfillQueueWriter(EventQueueClients queue, TimeSpan hold
 
         if (!_packer.TryAdd(queuedEvent))
         {
-            await SendAsync(hold, cancellationToken);
+            await SendHeldAsync(cancellationToken);
             _packer.TryAdd(queuedEvent);
         }
 
+        _packed.Add(queuedEvent);
         Events++;
         if (_packer.IsFull)
         {
-            await SendAsync(hold, cancellationToken);
+            await SendHeldAsync(cancellationToken);
         }
     }
 
@@ -61,7 +64,11 @@ internal sealed class BackfillQueueWriter(EventQueueClients queue, TimeSpan hold
         _held.Clear();
         if (_packer.Count > 0)
         {
-            await SendAsync(TimeSpan.Zero, cancellationToken);
+            await UploadBlobsAsync(cancellationToken);
+            _packer.Clear();
+            List<QueuedEvent> last = [.. _packed];
+            _packed.Clear();
+            await sends.SendAsync(queue, last);
         }
     }
 
@@ -69,6 +76,7 @@ internal sealed class BackfillQueueWriter(EventQueueClients queue, TimeSpan hold
     public async Task DiscardAsync()
     {
         _packer.Clear();
+        _packed.Clear();
         foreach (var receipt in _held)
         {
             try
@@ -84,7 +92,16 @@ internal sealed class BackfillQueueWriter(EventQueueClients queue, TimeSpan hold
         _held.Clear();
     }
 
-    private async Task SendAsync(TimeSpan visibilityTimeout, CancellationToken cancellationToken)
+    /// <summary>A full message, sent held.</summary>
+    private async Task SendHeldAsync(CancellationToken cancellationToken)
+    {
+        await UploadBlobsAsync(cancellationToken);
+        _packed.Clear();
+        var receipt = await queue.Queue.SendMessageAsync(_packer.Finish(), visibilityTimeout: hold, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken);
+        _held.Add(receipt.Value);
+    }
+
+    private async Task UploadBlobsAsync(CancellationToken cancellationToken)
     {
         foreach (var (blobName, body) in _blobs)
         {
@@ -92,10 +109,5 @@ internal sealed class BackfillQueueWriter(EventQueueClients queue, TimeSpan hold
         }
 
         _blobs.Clear();
-        var receipt = await queue.Queue.SendMessageAsync(_packer.Finish(), visibilityTimeout: visibilityTimeout, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken);
-        if (visibilityTimeout > TimeSpan.Zero)
-        {
-            _held.Add(receipt.Value);
-        }
     }
 }

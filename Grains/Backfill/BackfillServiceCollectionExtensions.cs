@@ -18,6 +18,7 @@ public static class BackfillServiceCollectionExtensions
         services.TryAddSingleton<BackfillRepoTable>();
         services.TryAddSingleton<DeliveredIndex>();
         services.TryAddSingleton<HeldEventTable>();
+        services.TryAddSingleton<GatheredSends>();
         services.TryAddSingleton<RepositoryBackfill>();
         services.TryAddSingleton(sp => AtprotoClients.Create(sp.GetRequiredService<IOptions<AtprotoNetworkOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IRepositorySource>(sp => new AtprotoRepositorySource(sp.GetRequiredService<AtprotoClients>().Sync, sp.GetRequiredService<AtprotoClients>().Resolver,

@@ -20,6 +20,7 @@ public sealed class RepositoryBackfill(
     IOptions<BackfillOptions> options,
     BackfillMetrics metrics,
     IGrainFactory grains,
+    GatheredSends sends,
     TimeProvider time)
 {
     public async Task<BackfillRepoOutcome> RunAsync(BackfillRepoWork work, CancellationToken cancellationToken)
@@ -90,7 +91,7 @@ public sealed class RepositoryBackfill(
 
     private const int MaxPasses = 3;
 
-    private BackfillQueueWriter NewWriter(BackfillRepoWork work) => new(queues.For(work.SubscriptionId), TimeSpan.FromSeconds(options.Value.HoldSeconds));
+    private BackfillQueueWriter NewWriter(BackfillRepoWork work) => new(queues.For(work.SubscriptionId), TimeSpan.FromSeconds(options.Value.HoldSeconds), sends);
 
     /// <summary>
     /// One walk of the repository against its index: the differences queued held and then shown, the next index

@@ -18,7 +18,7 @@ public sealed class BackfillQueueWriterTests
     public async Task A_repository_that_fits_one_message_is_sent_visible_once_revealed_and_not_before()
     {
         var (clients, reader) = await QueueAsync(maxEventsPerMessage: 100);
-        var writer = new BackfillQueueWriter(clients, Hold);
+        var writer = new BackfillQueueWriter(clients, Hold, new GatheredSends());
 
         for (var i = 0; i < 5; i++)
         {
@@ -38,7 +38,7 @@ public sealed class BackfillQueueWriterTests
     public async Task Full_messages_are_held_until_revealed_and_then_come_in_the_order_written()
     {
         var (clients, reader) = await QueueAsync(maxEventsPerMessage: 2);
-        var writer = new BackfillQueueWriter(clients, Hold);
+        var writer = new BackfillQueueWriter(clients, Hold, new GatheredSends());
 
         for (var i = 0; i < 7; i++)
         {
@@ -58,7 +58,7 @@ public sealed class BackfillQueueWriterTests
     public async Task A_discarded_repository_leaves_nothing_in_the_queue()
     {
         var (clients, reader) = await QueueAsync(maxEventsPerMessage: 2);
-        var writer = new BackfillQueueWriter(clients, Hold);
+        var writer = new BackfillQueueWriter(clients, Hold, new GatheredSends());
         for (var i = 0; i < 5; i++)
         {
             await writer.AddAsync(Event(i), CancellationToken.None);
