@@ -8,7 +8,8 @@ namespace Jetstream.Atproto.Car;
 /// in the spool file, 16 bytes a block. The CID itself stays in the file, in front of its block, so the caller confirms a
 /// candidate there (<see cref="SpooledCar"/>): two CIDs that share a key are both kept and told apart by the file. A full
 /// CID in memory cost 40 bytes more a block, 50 MB for a million-record repository (docs/performance.md, row c).
-/// The entries live in fixed-size chunks, so growing never copies them, and are found through an open-addressing table
+/// The entries live in fixed-size chunks (but the first, which doubles up to one), so growing past a chunk never copies
+/// them, and are found through an open-addressing table
 /// of entry numbers, so growing copies 4 bytes a slot; a <see cref="Dictionary{TKey,TValue}"/> copies every entry when
 /// it grows, holding old and new at once.
 /// </summary>
@@ -25,6 +26,7 @@ internal sealed class BlockIndex
     // 16,384 entries of 16 bytes: 256 KiB a chunk, below the large-object heap's threshold.
     private const int ChunkBits = 14;
     private const int ChunkSize = 1 << ChunkBits;
+    private const int FirstChunkSize = 256;
     private readonly List<Entry[]> _chunks = [];
 
     // Entry number + 1 for each used slot, 0 for a free one; kept at most half full.
@@ -53,9 +55,18 @@ internal sealed class BlockIndex
         {
             Grow();
         }
-        if ((Count & (ChunkSize - 1)) == 0)
+        var chunk = Count >> ChunkBits;
+        if (chunk == _chunks.Count)
         {
-            _chunks.Add(new Entry[ChunkSize]);
+            // The first chunk starts small and doubles up to a full one (most repositories are a few hundred blocks:
+            // a 256 KiB chunk each was a third of the Silo's allocations in bench row a); the later ones are full.
+            _chunks.Add(new Entry[chunk == 0 ? FirstChunkSize : ChunkSize]);
+        }
+        else if ((Count & (ChunkSize - 1)) == _chunks[chunk].Length)
+        {
+            var grown = new Entry[_chunks[chunk].Length * 2];
+            _chunks[chunk].CopyTo(grown, 0);
+            _chunks[chunk] = grown;
         }
         At(Count) = new Entry(key, ((ulong)offset << LengthBits) | (uint)length);
         _slots[FreeSlot(_slots, key)] = ++Count;

@@ -1,12 +1,15 @@
+using System.Buffers;
+
 namespace Jetstream.Atproto.Car;
 
 /// <summary>
 /// Reads a CAR's varints and byte runs from a stream (an HTTP response body) through one small buffer, counting
 /// every byte against the total limit before it is read, so an oversized CAR stops at the limit.
 /// </summary>
-internal sealed class CarStreamReader(Stream stream, long maxTotalBytes)
+internal sealed class CarStreamReader(Stream stream, long maxTotalBytes) : IDisposable
 {
-    private readonly byte[] _buffer = new byte[64 * 1024];
+    // Pooled: one a repository, dozens of repositories a second in a backfill (bench row a: a fifth of the Silo's bytes allocated).
+    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
     private int _start;
     private int _end;
 
@@ -102,4 +105,14 @@ internal sealed class CarStreamReader(Stream stream, long maxTotalBytes)
     }
 
     private static AtprotoException Truncated(string what) => new($"CAR is truncated: it ends inside {what}");
+
+    public void Dispose()
+    {
+        var buffer = _buffer;
+        _buffer = [];
+        if (buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 }

@@ -44,7 +44,7 @@ public sealed class SpooledCar : IDisposable
     {
         options ??= CarReadOptions.Default;
         options.Validate();
-        var reader = new CarStreamReader(stream, options.MaxTotalBytes);
+        using var reader = new CarStreamReader(stream, options.MaxTotalBytes);
         var roots = await ReadHeaderAsync(reader, cancellationToken);
         var file = new FileStream(Path.Combine(options.TempDirectory, $"car-{Guid.NewGuid():N}.blocks"), FileMode.CreateNew,
             FileAccess.ReadWrite, FileShare.None, FileBufferBytes, FileOptions.DeleteOnClose);
