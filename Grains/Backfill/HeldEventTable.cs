@@ -83,6 +83,17 @@ public sealed class HeldEventTable
         await IgnoreMissing(_table.DeleteEntityAsync(SetKey(subscriptionId), did, Azure.ETag.All, cancellationToken));
     }
 
+    /// <summary>
+    /// Removes the set rows of repositories handed over with nothing held: their partition is the subscription's
+    /// <c>set~</c> one, so a hundred go in one transaction (side by side, as they are added), not a request each.
+    /// <paramref name="dids"/> name each DID once.
+    /// </summary>
+    public async Task RemoveFromSetAsync(string subscriptionId, IReadOnlyCollection<string> dids, CancellationToken cancellationToken)
+    {
+        await _creation.EnsureAsync(cancellationToken);
+        await Task.WhenAll(dids.Chunk(BatchSize).Select(chunk => DeleteRowsAsync(SetKey(subscriptionId), chunk, cancellationToken)));
+    }
+
     public async Task AddAsync(string subscriptionId, string did, string rev, QueuedEvent queuedEvent, CancellationToken cancellationToken)
     {
         await _creation.EnsureAsync(cancellationToken);
@@ -148,18 +159,23 @@ public sealed class HeldEventTable
         var partition = EventsKey(subscriptionId, did);
         foreach (var chunk in held.Chunk(BatchSize))
         {
-            try
+            await DeleteRowsAsync(partition, [.. chunk.Select(h => h.RowKey)], cancellationToken);
+        }
+    }
+
+    private async Task DeleteRowsAsync(string partition, string[] rowKeys, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _table.SubmitTransactionAsync(rowKeys.Select(rowKey => new TableTransactionAction(TableTransactionActionType.Delete,
+                new TableEntity(partition, rowKey), Azure.ETag.All)), cancellationToken);
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 404)
+        {
+            // A hand-over resumed after a silo's death finds some rows gone already: one at a time, the missing ignored.
+            foreach (var rowKey in rowKeys)
             {
-                await _table.SubmitTransactionAsync(chunk.Select(h => new TableTransactionAction(TableTransactionActionType.Delete,
-                    new TableEntity(partition, h.RowKey), Azure.ETag.All)), cancellationToken);
-            }
-            catch (TableTransactionFailedException ex) when (ex.Status == 404)
-            {
-                // A hand-over resumed after a silo's death finds some rows gone already: one at a time, the missing ignored.
-                foreach (var h in chunk)
-                {
-                    await IgnoreMissing(_table.DeleteEntityAsync(partition, h.RowKey, Azure.ETag.All, cancellationToken));
-                }
+                await IgnoreMissing(_table.DeleteEntityAsync(partition, rowKey, Azure.ETag.All, cancellationToken));
             }
         }
     }
