@@ -42,4 +42,7 @@ internal static partial class BackfillLog
 
     [LoggerMessage(212, LogLevel.Information, "Backfill {Subscription}: the hold on every repository ended; {Repos} repositories held meanwhile are handed over")]
     public static partial void HoldOnEveryoneEnded(ILogger logger, string subscription, int repos);
+
+    [LoggerMessage(213, LogLevel.Information, "Backfill {Subscription}: {Repos} repositories handed over to live with no commit held")]
+    public static partial void HandedOverNothingHeld(ILogger logger, string subscription, int repos);
 }

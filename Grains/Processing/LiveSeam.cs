@@ -1,4 +1,3 @@
-using Jetstream.Storage;
 using Jetstream.Grains.Backfill;
 using Jetstream.Grains.Interfaces.Backfill;
 using Microsoft.Extensions.Logging;
@@ -11,46 +10,66 @@ namespace Jetstream.Grains.Processing;
 /// is stored in <see cref="HeldEventTable"/> through the sink's line of writes. When a repository's backfill ends, its
 /// held commits go to the queue in rev order (those the snapshot holds dropped), and only when none is left or on its
 /// way does the DID leave the set, in the same synchronous step as the last check: on the grain's scheduler no commit
-/// can come between, so none is lost and none overtakes a held one. Single-threaded: the grain's scheduler.
+/// can come between, so none is lost and none overtakes a held one. What it knows in memory is
+/// <see cref="HeldRepositories"/>, the hand-overs are <see cref="SeamHandOver"/>'s. Single-threaded: the grain's scheduler.
 /// </summary>
-public sealed class LiveSeam(
-    HeldEventTable table,
-    IEventQueueWriter queue,
-    Action? written,
-    TimeProvider time,
-    TimeSpan maxRetryDelay,
-    ILogger logger,
-    string subscriptionId,
-    CancellationToken stopping) : IHeldEventWriter
+public sealed class LiveSeam : IHeldEventWriter
 {
-    private readonly HashSet<string> _held = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, long> _holdsStarted = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<Task>> _writing = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Task> _releasing = new(StringComparer.Ordinal);
-    private readonly HandedOverRevs _handedOver = new(time);
+    private readonly HeldEventTable _table;
+    private readonly IEventQueueWriter _queue;
+    private readonly ILogger _logger;
+    private readonly string _subscriptionId;
+    private readonly CancellationToken _stopping;
+    private readonly HeldRepositories _held;
+    private readonly SeamRetry _retry;
+    private readonly SeamHandOver _handOver;
     private Task? _loaded;
     private bool _holdAll;
     private bool _holdAllEnded;
 
+    public LiveSeam(
+        HeldEventTable table,
+        IEventQueueWriter queue,
+        Action? written,
+        TimeProvider time,
+        TimeSpan maxRetryDelay,
+        ILogger logger,
+        string subscriptionId,
+        CancellationToken stopping)
+    {
+        _table = table;
+        _queue = queue;
+        _logger = logger;
+        _subscriptionId = subscriptionId;
+        _stopping = stopping;
+        _held = new HeldRepositories(time);
+        _retry = new SeamRetry(time, maxRetryDelay, logger, subscriptionId, stopping);
+        _handOver = new SeamHandOver(_held, table, queue, written, time, _retry, logger, subscriptionId, stopping);
+    }
+
     /// <summary>The hot path: is <paramref name="did"/> under backfill in the subscription's current run.</summary>
-    public bool IsHeld(string did) => _holdAll || (_held.Count > 0 && _held.Contains(did));
+    public bool IsHeld(string did) => _holdAll || _held.Contains(did);
 
     /// <summary>A DID handed over lately (<see cref="HandedOverRevs"/>), whose commits' revs <see cref="InSnapshot"/> compares.</summary>
-    public bool WasHandedOver(string did) => _handedOver.Has(did);
+    public bool WasHandedOver(string did) => _held.WasHandedOver(did);
 
     /// <summary>The commit, read after its repository's hand-over, is in the snapshot: it is dropped.</summary>
-    public bool InSnapshot(string did, string rev) => _handedOver.Covers(did, rev);
+    public bool InSnapshot(string did, string rev) => _held.InSnapshot(did, rev);
 
     /// <summary>
     /// Reads the set (and the hand-overs asked for before a silo died, which go on), once: before the first frame, and
-    /// before a call changes the set (a release of a DID not loaded yet would be ignored).
+    /// before a call changes the set (a release of a DID not loaded yet would be ignored). With it, which repositories
+    /// have held commits stored (one range query): a hand-over reads a repository's partition only if this activation
+    /// held a commit of it or one was stored before, and without this list the commits an earlier activation held
+    /// would never be read.
     /// </summary>
-    public Task LoadAsync() => _loaded ??= RetryAsync("load", async () =>
+    public Task LoadAsync() => _loaded ??= _retry.RunAsync("load", async () =>
     {
-        foreach (var release in await table.LoadSetAsync(subscriptionId, Add, stopping))
-        {
-            StartRelease(release);
-        }
+        var stored = _table.HeldDidsAsync(_subscriptionId, _stopping);
+        var releases = _table.LoadSetAsync(_subscriptionId, Add, _stopping);
+        await Task.WhenAll(stored, releases);
+        _held.Stored(await stored);
+        _handOver.Start(await releases);
     });
 
     /// <summary>
@@ -80,7 +99,7 @@ public sealed class LiveSeam(
             Add(did);
         }
 
-        await table.AddToSetAsync(subscriptionId, dids, stopping);
+        await _table.AddToSetAsync(_subscriptionId, dids, _stopping);
     }
 
     /// <summary>Records the hand-overs (together) and starts them; they run on after this returns, and again after a silo's death.</summary>
@@ -94,55 +113,42 @@ public sealed class LiveSeam(
             {
                 await EndHoldAllAsync();
             }
-            else if (_held.Contains(release.Did) && !_releasing.ContainsKey(release.Did))
+            else if (_held.Contains(release.Did) && !_handOver.IsReleasing(release.Did))
             {
                 marks.TryAdd(release.Did, release);
             }
         }
 
-        await table.MarkReleasingAsync(subscriptionId, marks.Values, stopping);
-        foreach (var release in marks.Values)
-        {
-            StartRelease(release);
-        }
+        await _table.MarkReleasingAsync(_subscriptionId, marks.Values, _stopping);
+        _handOver.Start(marks.Values);
     }
 
     public async Task ReleaseAllAsync(bool drop)
     {
         await LoadAsync();
         await EndHoldAllAsync();
-        await ReleaseAsync([.. _held.Select(did => new HeldRelease(did, null, drop))]);
+        await ReleaseAsync([.. _held.Dids.Select(did => new HeldRelease(did, null, drop))]);
     }
 
     /// <summary>The subscription is deleted: every held commit goes, nothing is queued.</summary>
     public async Task DropAllAsync()
     {
         await ReleaseAllAsync(drop: true);
-        await Task.WhenAll(_releasing.Values).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        await _handOver.AllAsync().ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
     }
 
     public async Task WriteAsync(PendingEvent held, string rev, CancellationToken cancellationToken)
     {
         if (held.Event.BlobName is { } blobName)
         {
-            await queue.WriteBlobAsync(blobName, held.BlobBody, cancellationToken);
+            await _queue.WriteBlobAsync(blobName, held.BlobBody, cancellationToken);
         }
 
-        await table.AddAsync(subscriptionId, held.Event.Did, rev, held.Event, cancellationToken);
+        await _table.AddAsync(_subscriptionId, held.Event.Did, rev, held.Event, cancellationToken);
     }
 
     /// <summary>The sink started holding a commit (<paramref name="write"/> ends once it is stored, after its retries).</summary>
-    public void Started(string did, Task write)
-    {
-        _holdsStarted[did] = _holdsStarted.GetValueOrDefault(did) + 1;
-        if (!_writing.TryGetValue(did, out var writes))
-        {
-            _writing[did] = writes = [];
-        }
-
-        writes.RemoveAll(w => w.IsCompleted);
-        writes.Add(write);
-    }
+    public void Started(string did, Task write) => _held.Started(did, write);
 
     private void Add(string did)
     {
@@ -153,7 +159,6 @@ public sealed class LiveSeam(
         else
         {
             _held.Add(did);
-            _handedOver.Remove(did);
         }
     }
 
@@ -171,120 +176,16 @@ public sealed class LiveSeam(
         }
 
         var stored = new HashSet<string>(StringComparer.Ordinal);
-        await RetryAsync("list", async () => stored = await table.HeldDidsAsync(subscriptionId, stopping));
-        stored.UnionWith(_holdsStarted.Keys);
-        stored.ExceptWith(_held);
-        _held.UnionWith(stored);
+        await _retry.RunAsync("list", async () => stored = await _table.HeldDidsAsync(_subscriptionId, _stopping));
+        _held.Stored(stored);
+        stored.UnionWith(_held.StartedDids);
+        stored.RemoveWhere(_held.Contains);
+        _held.Join(stored);
         _holdAll = false;
-        BackfillLog.HoldOnEveryoneEnded(logger, subscriptionId, stored.Count);
+        BackfillLog.HoldOnEveryoneEnded(_logger, _subscriptionId, stored.Count);
         HeldRelease[] releases = [.. stored.Select(did => new HeldRelease(did, null))];
-        await RetryAsync("mark", () => table.MarkReleasingAsync(subscriptionId, releases, stopping));
-        foreach (var release in releases)
-        {
-            StartRelease(release);
-        }
-
-        await RetryAsync("set", () => table.RemoveFromSetAsync(subscriptionId, HeldRelease.Everyone, stopping));
-    }
-
-    private void StartRelease(HeldRelease release)
-    {
-        if (!_releasing.ContainsKey(release.Did))
-        {
-            _releasing[release.Did] = HandOverAsync(release);
-        }
-    }
-
-    private async Task HandOverAsync(HeldRelease release)
-    {
-        var did = release.Did;
-        int queued = 0, dropped = 0;
-        while (true)
-        {
-            var seen = _holdsStarted.GetValueOrDefault(did);
-            if (_writing.TryGetValue(did, out var writes))
-            {
-                await Task.WhenAll([.. writes]).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
-            }
-
-            var held = new List<HeldEvent>();
-            await RetryAsync("read", async () => held = await table.ReadAsync(subscriptionId, did, stopping));
-            var keep = ToQueue(held, release);
-            await RetryAsync("queue", () => QueueAsync(keep));
-            await RetryAsync("delete", () => table.DeleteAsync(subscriptionId, did, held, stopping));
-            queued += keep.Count;
-            dropped += held.Count - keep.Count;
-            if (_holdsStarted.GetValueOrDefault(did) == seen)
-            {
-                // Synchronous with the check above: the next commit of this DID goes straight to the queue, after these.
-                _held.Remove(did);
-                _holdsStarted.Remove(did);
-                _writing.Remove(did);
-                if (release.SnapshotRev is { } snapshotRev)
-                {
-                    _handedOver.Add(did, snapshotRev);
-                }
-
-                break;
-            }
-        }
-
-        await RetryAsync("set", () => table.RemoveFromSetAsync(subscriptionId, did, stopping));
-        _releasing.Remove(did);
-        BackfillLog.HandedOver(logger, subscriptionId, did, queued, dropped, release.SnapshotRev);
-    }
-
-    /// <summary>
-    /// What of a repository's held commits (read in rev order) goes to the queue: those after the snapshot's rev (the
-    /// snapshot holds the rest; TIDs compare as strings), all without a snapshot, none when dropped.
-    /// </summary>
-    public static List<HeldEvent> ToQueue(IEnumerable<HeldEvent> held, HeldRelease release) =>
-        release.Drop ? [] : [.. held.Where(h => release.SnapshotRev is null || string.CompareOrdinal(h.Rev, release.SnapshotRev) > 0)
-            .OrderBy(h => h.RowKey, StringComparer.Ordinal)];
-
-    /// <summary>
-    /// Queued now, in rev order, stamped after the snapshot's records (queued earlier): the consumer orders a DID's
-    /// events by that stamp, then queue order. Ids and bytes are the live ones.
-    /// </summary>
-    private async Task QueueAsync(List<HeldEvent> held)
-    {
-        if (held.Count == 0)
-        {
-            return;
-        }
-
-        var packer = MessagePacker.Create(queue.Options);
-        var now = time.GetUtcNow();
-        for (var i = 0; i < held.Count; i++)
-        {
-            var e = held[i].Event with { QueuedAt = now.AddTicks(i) };
-            if (!packer.TryAdd(e))
-            {
-                await queue.WriteAsync([], packer.Finish(), stopping);
-                packer.TryAdd(e);
-            }
-        }
-
-        // Large events' blobs were written when they were held: no blob is written again here.
-        await queue.WriteAsync([], packer.Finish(), stopping);
-        written?.Invoke();
-    }
-
-    private async Task RetryAsync(string step, Func<Task> action)
-    {
-        var backoff = ProcessorBackoff.ForStorage(maxRetryDelay, time);
-        while (true)
-        {
-            try
-            {
-                await action();
-                return;
-            }
-            catch (Exception ex) when (!stopping.IsCancellationRequested)
-            {
-                BackfillLog.SeamStepFailed(logger, ex, subscriptionId, step);
-                await backoff.WaitAsync(backoff.NextDelay(), stopping);
-            }
-        }
+        await _retry.RunAsync("mark", () => _table.MarkReleasingAsync(_subscriptionId, releases, _stopping));
+        _handOver.Start(releases);
+        await _retry.RunAsync("set", () => _table.RemoveFromSetAsync(_subscriptionId, HeldRelease.Everyone, _stopping));
     }
 }

@@ -61,12 +61,12 @@ public sealed class SeamDecisionTests
     {
         HeldEvent[] held = [Held("3lrev00000012", "b"), Held("3lrev00000005", "a"), Held("3lrev00000010", "c"), Held("3lrev00000011", "d")];
 
-        var kept = LiveSeam.ToQueue(held, new HeldRelease("did:plc:unit", "3lrev00000010"));
+        var kept = SeamHandOver.ToQueue(held, new HeldRelease("did:plc:unit", "3lrev00000010"));
 
         Assert.Equal(["3lrev00000011", "3lrev00000012"], kept.Select(k => k.Rev));
-        Assert.Equal(4, LiveSeam.ToQueue(held, new HeldRelease("did:plc:unit", null)).Count);
-        Assert.Equal(["3lrev00000005", "3lrev00000010", "3lrev00000011", "3lrev00000012"], LiveSeam.ToQueue(held, new HeldRelease("did:plc:unit", null)).Select(k => k.Rev));
-        Assert.Empty(LiveSeam.ToQueue(held, new HeldRelease("did:plc:unit", null, Drop: true)));
+        Assert.Equal(4, SeamHandOver.ToQueue(held, new HeldRelease("did:plc:unit", null)).Count);
+        Assert.Equal(["3lrev00000005", "3lrev00000010", "3lrev00000011", "3lrev00000012"], SeamHandOver.ToQueue(held, new HeldRelease("did:plc:unit", null)).Select(k => k.Rev));
+        Assert.Empty(SeamHandOver.ToQueue(held, new HeldRelease("did:plc:unit", null, Drop: true)));
     }
 
     private static HeldEvent Held(string rev, string rkey)
