@@ -33,10 +33,10 @@ internal sealed class SeamHandOver(
     /// <summary>Starts the hand-overs (marked already); they run on after this returns.</summary>
     public void Start(IEnumerable<HeldRelease> releases)
     {
-        var left = new List<string>();
+        var left = new HashSet<string>(StringComparer.Ordinal);
         foreach (var release in releases)
         {
-            if (_releasing.ContainsKey(release.Did))
+            if (_releasing.ContainsKey(release.Did) || left.Contains(release.Did))
             {
                 continue;
             }
@@ -56,8 +56,8 @@ internal sealed class SeamHandOver(
             return;
         }
 
-        // Gone from the set in memory already; until their rows are removed they count as releasing, so a call that
-        // repeats them is not marked again and a deletion waits for them.
+        // Gone from the set in memory already; they count as releasing until their rows are removed, so that a deleted
+        // subscription's processor waits for those too (AllAsync).
         var removal = RemoveFromSetAsync(left);
         if (!removal.IsCompleted)
         {
@@ -76,7 +76,7 @@ internal sealed class SeamHandOver(
         release.Drop ? [] : [.. held.Where(h => release.SnapshotRev is null || string.CompareOrdinal(h.Rev, release.SnapshotRev) > 0)
             .OrderBy(h => h.RowKey, StringComparer.Ordinal)];
 
-    private async Task RemoveFromSetAsync(List<string> dids)
+    private async Task RemoveFromSetAsync(HashSet<string> dids)
     {
         await retry.RunAsync("set", () => table.RemoveFromSetAsync(subscriptionId, dids, stopping));
         foreach (var did in dids)
