@@ -32,9 +32,9 @@ internal static partial class ProjectResourceExtensions
             .WithEnvironment(setting, port.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>
-    /// The <c>DOTNET_</c> runtime settings the project's container image sets (<c>ENV</c> lines of the Dockerfile beside
-    /// it), so the host runs here as in its image: some GC settings are read only from the environment (the Silo's
-    /// <c>DOTNET_GCGen1MaxBudget</c>).
+    /// The <c>DOTNET_</c> and <c>MALLOC_</c> runtime settings the project's container image sets (<c>ENV</c> lines of the
+    /// Dockerfile beside it), so the host runs here as in its image: some GC settings are read only from the environment
+    /// (the Silo's <c>DOTNET_GCGen1MaxBudget</c>), glibc's malloc only from it.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithImageRuntimeSettings(this IResourceBuilder<ProjectResource> project)
     {
@@ -55,6 +55,6 @@ internal static partial class ProjectResourceExtensions
         return project;
     }
 
-    [GeneratedRegex(@"(?<=^ENV\s(?:.*\s)?)(?<name>DOTNET_[A-Za-z0-9_]+)=(?<value>\S+)")]
+    [GeneratedRegex(@"(?<=^ENV\s(?:.*\s)?)(?<name>(?:DOTNET|MALLOC)_[A-Za-z0-9_]+)=(?<value>\S+)")]
     private static partial Regex RuntimeSetting();
 }

@@ -45,13 +45,13 @@ internal sealed class RepoLayout
     public string ReportPath => Path.Combine(Root, "docs", "performance.md");
 
     /// <summary>
-    /// The runtime settings the Silo's container image sets (<c>ENV DOTNET_…</c> lines of Silo/Dockerfile), so the Silo
+    /// The runtime settings the Silo's container image sets (<c>ENV DOTNET_…</c> and <c>ENV MALLOC_…</c> lines of Silo/Dockerfile), so the Silo
     /// runs here as it runs in its image: some GC settings are read only from the environment.
     /// </summary>
     public IReadOnlyDictionary<string, string> SiloImageRuntimeEnvironment() =>
         File.ReadLines(Path.Combine(Root, "Silo", "Dockerfile"))
             .Select(line => line.Trim())
-            .Where(line => line.StartsWith("ENV DOTNET_", StringComparison.Ordinal))
+            .Where(line => line.StartsWith("ENV DOTNET_", StringComparison.Ordinal) || line.StartsWith("ENV MALLOC_", StringComparison.Ordinal))
             .Select(line => line["ENV ".Length..].Split('=', 2))
             .ToDictionary(pair => pair[0], pair => pair[1], StringComparer.Ordinal);
 

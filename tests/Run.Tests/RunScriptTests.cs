@@ -64,10 +64,11 @@ public sealed class RunScriptTests
 
         Assert.Equal(2, started.Count(p => p.CommandLine.EndsWith("/Silo", StringComparison.Ordinal)));
 
-        // The silos run with the runtime settings of their image (the AppHost reads Silo/Dockerfile's ENV DOTNET_ lines):
+        // The silos run with the runtime settings of their image (the AppHost reads Silo/Dockerfile's ENV DOTNET_ and MALLOC_ lines):
         // the GC reads some only from the environment.
         var imageSettings = File.ReadLines(Path.Combine(RepoPaths.Root, "Silo", "Dockerfile"))
-            .Where(line => line.StartsWith("ENV DOTNET_", StringComparison.Ordinal)).Select(line => line["ENV ".Length..].Trim()).ToArray();
+            .Where(line => line.StartsWith("ENV DOTNET_", StringComparison.Ordinal) || line.StartsWith("ENV MALLOC_", StringComparison.Ordinal))
+            .Select(line => line["ENV ".Length..].Trim()).ToArray();
         Assert.NotEmpty(imageSettings);
         foreach (var silo in started.Where(p => p.CommandLine.EndsWith("/Silo", StringComparison.Ordinal)))
         {

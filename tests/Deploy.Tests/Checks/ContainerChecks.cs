@@ -24,7 +24,7 @@ public static class ContainerChecks
     };
 
     /// <summary>
-    /// Variables the .NET runtime reads at start-up (GC and JIT settings), exactly as it spells them: on Linux the
+    /// Variables the .NET runtime (GC and JIT settings) and glibc's malloc read at start-up, exactly as they spell them: on Linux the
     /// runtime's lookup is case-sensitive, so <c>DOTNET_GCgen1MaxBudget</c> would be ignored without a word.
     /// </summary>
     private static readonly HashSet<string> RuntimeVariables = new(StringComparer.Ordinal)
@@ -32,6 +32,7 @@ public static class ContainerChecks
         "DOTNET_gcServer", "DOTNET_gcConcurrent", "DOTNET_GCgen0size", "DOTNET_GCGen0MaxBudget", "DOTNET_GCGen1MaxBudget",
         "DOTNET_GCHeapHardLimit", "DOTNET_GCHeapHardLimitPercent", "DOTNET_GCLOHThreshold", "DOTNET_GCConserveMemory",
         "DOTNET_GCHeapCount", "DOTNET_TieredCompilation", "DOTNET_TieredPGO", "DOTNET_ReadyToRun",
+        "MALLOC_MMAP_THRESHOLD_", "MALLOC_ARENA_MAX",
     };
 
     /// <summary>Host settings ASP.NET Core and the generic host read themselves (configuration keys, any case).</summary>
