@@ -138,19 +138,39 @@ public sealed class HeldEventTable
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {EventsKey(subscriptionId, did)}");
         await foreach (var e in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
         {
-            held.Add(new HeldEvent(e.RowKey, e.GetString("Rev") ?? string.Empty, new QueuedEvent
-            {
-                EventId = e.GetString("EventId")!,
-                QueuedAt = default,
-                Did = did,
-                TimeUs = e.GetInt64("TimeUs") ?? 0,
-                EventJson = Join(e),
-                BlobName = e.GetString("BlobName"),
-                TraceParent = e.GetString("TraceParent"),
-            }));
+            held.Add(ToHeld(e, did));
         }
 
-        held.Sort((a, b) => string.CompareOrdinal(a.RowKey, b.RowKey));
+        held.Sort(ByRowKey);
+        return held;
+    }
+
+    /// <summary>
+    /// Every held commit of the subscription, by repository, each in rev order: one range query over its partitions
+    /// instead of a read per repository (the end of the hold on everyone hands its hundreds of repositories over at once).
+    /// </summary>
+    public async Task<Dictionary<string, List<HeldEvent>>> ReadAllAsync(string subscriptionId, CancellationToken cancellationToken)
+    {
+        await _creation.EnsureAsync(cancellationToken);
+        var prefix = EventsKey(subscriptionId, string.Empty);
+        var held = new Dictionary<string, List<HeldEvent>>(StringComparer.Ordinal);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey ge {prefix} and PartitionKey lt {prefix + "\u007f"}");
+        await foreach (var e in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
+        {
+            var did = e.PartitionKey[prefix.Length..];
+            if (!held.TryGetValue(did, out var commits))
+            {
+                held[did] = commits = [];
+            }
+
+            commits.Add(ToHeld(e, did));
+        }
+
+        foreach (var commits in held.Values)
+        {
+            commits.Sort(ByRowKey);
+        }
+
         return held;
     }
 
@@ -179,6 +199,19 @@ public sealed class HeldEventTable
             }
         }
     }
+
+    private static int ByRowKey(HeldEvent a, HeldEvent b) => string.CompareOrdinal(a.RowKey, b.RowKey);
+
+    private static HeldEvent ToHeld(TableEntity e, string did) => new(e.RowKey, e.GetString("Rev") ?? string.Empty, new QueuedEvent
+    {
+        EventId = e.GetString("EventId")!,
+        QueuedAt = default,
+        Did = did,
+        TimeUs = e.GetInt64("TimeUs") ?? 0,
+        EventJson = Join(e),
+        BlobName = e.GetString("BlobName"),
+        TraceParent = e.GetString("TraceParent"),
+    });
 
     private static byte[] Join(TableEntity entity)
     {
