@@ -54,9 +54,19 @@ public interface IJetstreamProcessorGrain : IGrainWithStringKey
 
     /// <summary>
     /// The backfill is about to fetch these repositories: from when this returns, their live commits are held (stored,
-    /// not queued) until <see cref="ReleaseHeld"/> hands them over (docs/backfill.md, the seam with live).
+    /// not queued) until <see cref="ReleaseHeld"/> hands them over (docs/backfill.md, the seam with live). Returns once
+    /// they are held in memory; their set rows are stored in the background: <see cref="HoldStored"/> with the returned
+    /// activation says when, and whether this activation still holds them.
     /// </summary>
-    Task HoldForBackfill(string[] dids);
+    Task<Guid> HoldForBackfill(string[] dids);
+
+    /// <summary>
+    /// True once the holds taken so far by <paramref name="activation"/> (what <see cref="HoldForBackfill"/> returned)
+    /// are stored, and the hold on everyone, if ended, removed; false if that activation is gone (deactivated, its silo
+    /// dead): what it held in memory may not be stored, and the caller must hold again. Interleaved: it only waits.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<bool> HoldStored(Guid activation);
 
     /// <summary>
     /// Hands over the held commits of repositories whose backfill ended; returns once each hand-over is recorded (it

@@ -181,7 +181,9 @@ public sealed class JetstreamProcessorGrain(
         return Task.CompletedTask;
     }
 
-    public Task HoldForBackfill(string[] dids) => _seam.HoldAsync(dids);
+    public Task<Guid> HoldForBackfill(string[] dids) => _seam.HoldAsync(dids);
+
+    public Task<bool> HoldStored(Guid activation) => _seam.StoredAsync(activation);
 
     public Task ReleaseHeld(HeldRelease[]? releases) => releases is null ? _seam.ReleaseAllAsync(drop: false) : _seam.ReleaseAsync(releases);
 

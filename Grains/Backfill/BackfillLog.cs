@@ -45,4 +45,7 @@ internal static partial class BackfillLog
 
     [LoggerMessage(213, LogLevel.Information, "Backfill {Subscription}: {Repos} repositories handed over to live with no commit held")]
     public static partial void HandedOverNothingHeld(ILogger logger, string subscription, int repos);
+
+    [LoggerMessage(214, LogLevel.Warning, "Backfill {Subscription}: the processor was activated again while it stored the repositories discovered; discovery starts again")]
+    public static partial void DiscoveryHoldLost(ILogger logger, string subscription);
 }

@@ -4,9 +4,10 @@ using Microsoft.Extensions.Logging;
 namespace Jetstream.Grains.Backfill;
 
 /// <summary>
-/// Brings one run's repositories in: discovered at the relay (every batch held at the processor first, then, once the
-/// whole list is held and the hold on everyone has ended, written pending, so none is fetched before its live commits
-/// wait), and each DID's PDS resolved, a few at a time. Lives on the job grain's scheduler; <paramref name="isCurrent"/> says whether the run is still the job's running one, and
+/// Brings one run's repositories in: discovered at the relay (every batch held in the processor's memory first; once the
+/// whole list is there the hold on everyone ends, and once the processor confirms the list stored they are written
+/// pending, so none is fetched before its live commits wait), and each DID's PDS resolved, a few at a time. Lives on
+/// the job grain's scheduler; <paramref name="isCurrent"/> says whether the run is still the job's running one, and
 /// <paramref name="dispatch"/> sends resolved repositories to work at once (not at the next tick, which held a job to
 /// <c>ResolveConcurrency</c> repositories a second: bench row b).
 /// </summary>
@@ -25,28 +26,40 @@ internal sealed class RunIntake(
     ILogger logger,
     string subscriptionId)
 {
-    /// <summary>Hold calls the relay's reading runs ahead of: the next page is read while the processor stores a batch.</summary>
+    /// <summary>Hold calls the relay's reading runs ahead of: the next page is read while the processor takes a batch.</summary>
     private const int HoldsInFlight = 4;
 
     private int _resolving;
 
     /// <summary>
     /// True when the relay's lists were read to their end and every repository they name is pending; false after a
-    /// failure (the next tick starts again: what was held stays held, the rows written are not written again). The hold
-    /// on everyone ends as soon as every repository discovered is held at the processor, before their pending rows are
-    /// written: at 10,000 repositories the live commits of every other repository waited seconds for those transactions
-    /// (bench row d). A silo's death before the job stores <c>Discovered</c> discovers again.
+    /// failure or when the processor was activated again between holding the list and storing it (the next tick starts
+    /// again: what was held and stored stays held, a hold on everyone not yet removed holds everyone after the reload,
+    /// the rows written are not written again). The hold on everyone ends as soon as the list is in the processor's
+    /// memory, before its set rows are stored (10,000 of them are 100 transactions, seconds on Azurite, and every live
+    /// commit of every other repository waited for them: bench row d); the processor removes the stored hold on everyone
+    /// only once they are. No repository is written pending before its set row is stored: its hand-over's removal of
+    /// that row, landing before the hold's upsert, would leave the repository held for ever after a reload. A job's silo
+    /// dying before the job stores <c>Discovered</c> discovers again.
     /// </summary>
     public async Task<bool> DiscoverAsync(CancellationToken cancellationToken)
     {
         try
         {
-            if (await HoldDiscoveredAsync(cancellationToken) is not { } discovered)
+            if (await HoldDiscoveredAsync(cancellationToken) is not { } held)
             {
                 return false;
             }
 
+            var (discovered, activation) = held;
+
             await handOver.ReleaseAsync([LiveHandOver.DiscoveryEnded]);
+            if (activation is { } holder && !await handOver.StoredAsync(holder))
+            {
+                BackfillLog.DiscoveryHoldLost(logger, subscriptionId);
+                return false;
+            }
+
             foreach (var batch in discovered.Chunk(RelayDiscovery.BatchSize))
             {
                 if (!isCurrent())
@@ -93,12 +106,17 @@ internal sealed class RunIntake(
         }
     }
 
-    /// <summary>The DIDs the relay's lists name that the run does not have yet, each held (stored) at the processor; null if the run ended meanwhile.</summary>
-    private async Task<List<string>?> HoldDiscoveredAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The DIDs the relay's lists name that the run does not have yet, each held in the processor's memory, and the
+    /// processor activation that holds them all (null if none was listed); null if the run ended meanwhile or the
+    /// processor was activated again between two holds.
+    /// </summary>
+    private async Task<(List<string> Dids, Guid? Activation)?> HoldDiscoveredAsync(CancellationToken cancellationToken)
     {
         var document = (await subscriptions.GetAsync(subscriptionId, cancellationToken))?.Document;
         var discovered = new List<string>();
-        var holds = new Queue<Task>();
+        var holds = new Queue<Task<Guid?>>();
+        var activations = new HashSet<Guid?>();
         await foreach (var batch in RelayDiscovery.NewDidsAsync(source, document is null ? [] : BackfillDiscovery.CollectionsOf(document), run.Contains, cancellationToken))
         {
             if (!isCurrent())
@@ -108,15 +126,24 @@ internal sealed class RunIntake(
 
             if (holds.Count >= HoldsInFlight)
             {
-                await holds.Dequeue();
+                activations.Add(await holds.Dequeue());
             }
 
             holds.Enqueue(handOver.HoldAsync(batch));
             discovered.AddRange(batch);
         }
 
-        await Task.WhenAll(holds);
-        return discovered;
+        foreach (var activation in await Task.WhenAll(holds))
+        {
+            activations.Add(activation);
+        }
+
+        return activations.Count switch
+        {
+            0 => (discovered, null),
+            1 when activations.Single() is { } activation => (discovered, activation),
+            _ => null,
+        };
     }
 
     private async Task ResolveAsync(string did)

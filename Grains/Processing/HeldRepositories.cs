@@ -14,6 +14,7 @@ internal sealed class HeldRepositories(TimeProvider time)
     private readonly Dictionary<string, long> _holdsStarted = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<Task>> _writing = new(StringComparer.Ordinal);
     private readonly HashSet<string> _stored = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _heldAgain = new(StringComparer.Ordinal);
     private readonly HandedOverRevs _handedOver = new(time);
 
     public bool Contains(string did) => _held.Count > 0 && _held.Contains(did);
@@ -35,12 +36,31 @@ internal sealed class HeldRepositories(TimeProvider time)
         _handedOver.Remove(did);
     }
 
+    /// <summary>
+    /// Held by a new run while the hand-over of its last run has not left yet (a run started right after one ended):
+    /// that hand-over still queues what it holds, but leaves the repository in the set (<see cref="TryLeave"/>) and its
+    /// set row where it is. Before, it took out the repository the new hold had just put in, and the new run's commits
+    /// passed unheld.
+    /// </summary>
+    public void HoldAgain(string did) => _heldAgain.Add(did);
+
+    public bool IsHeldAgain(string did) => _heldAgain.Contains(did);
+
+    /// <summary>Its hand-over is over (a hold after it left has its set row stored after the removal: <see cref="SetRowWrites"/>).</summary>
+    public void HandOverEnded(string did) => _heldAgain.Remove(did);
+
     /// <summary>Held for the hold on everyone, joining the set as it ends: a snapshot rev of theirs stays valid.</summary>
     public void Join(IEnumerable<string> dids) => _held.UnionWith(dids);
 
     /// <summary>
+    /// The repositories whose commits can be held for the hold on everyone (not under backfill themselves): those this
+    /// activation held a commit of, and those with commits stored before it loaded; known without a read.
+    /// </summary>
+    public List<string> HeldForEveryone() => [.. _holdsStarted.Keys.Union(_stored, StringComparer.Ordinal).Where(did => !_held.Contains(did))];
+
+    /// <summary>
     /// Repositories with held commits in the table that no hold of this activation accounts for: those of an earlier
-    /// activation (read when it loads) or listed as the hold on everyone ends.
+    /// activation, read when it loads.
     /// </summary>
     public void Stored(IEnumerable<string> dids) => _stored.UnionWith(dids);
 
@@ -65,8 +85,9 @@ internal sealed class HeldRepositories(TimeProvider time)
     public Task WritesAsync(string did) => _writing.TryGetValue(did, out var writes) ? Task.WhenAll([.. writes]) : Task.CompletedTask;
 
     /// <summary>
-    /// The repository leaves the set if no hold of it started since <paramref name="seen"/>, in this synchronous step: on
-    /// the grain's scheduler no commit comes between the check and the removal, so its next one goes straight to the queue.
+    /// The hand-over is done if no hold of it started since <paramref name="seen"/>, and the repository leaves the set in
+    /// this synchronous step: on the grain's scheduler no commit comes between the check and the removal, so its next one
+    /// goes straight to the queue. One held again meanwhile (<see cref="HoldAgain"/>) stays, for the new run.
     /// </summary>
     public bool TryLeave(string did, long seen, string? snapshotRev)
     {
@@ -75,10 +96,15 @@ internal sealed class HeldRepositories(TimeProvider time)
             return false;
         }
 
-        _held.Remove(did);
         _holdsStarted.Remove(did);
         _writing.Remove(did);
         _stored.Remove(did);
+        if (_heldAgain.Remove(did))
+        {
+            return true;
+        }
+
+        _held.Remove(did);
         if (snapshotRev is not null)
         {
             _handedOver.Add(did, snapshotRev);

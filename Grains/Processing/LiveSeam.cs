@@ -11,7 +11,8 @@ namespace Jetstream.Grains.Processing;
 /// held commits go to the queue in rev order (those the snapshot holds dropped), and only when none is left or on its
 /// way does the DID leave the set, in the same synchronous step as the last check: on the grain's scheduler no commit
 /// can come between, so none is lost and none overtakes a held one. What it knows in memory is
-/// <see cref="HeldRepositories"/>, the hand-overs are <see cref="SeamHandOver"/>'s. Single-threaded: the grain's scheduler.
+/// <see cref="HeldRepositories"/>, the hand-overs are <see cref="SeamHandOver"/>'s, the set rows go through
+/// <see cref="SetRowWrites"/>. Single-threaded: the grain's scheduler.
 /// </summary>
 public sealed class LiveSeam : IHeldEventWriter
 {
@@ -23,6 +24,8 @@ public sealed class LiveSeam : IHeldEventWriter
     private readonly HeldRepositories _held;
     private readonly SeamRetry _retry;
     private readonly SeamHandOver _handOver;
+    private readonly SetRowWrites _setRows = new();
+    private readonly Guid _activation = Guid.NewGuid();
     private Task? _loaded;
     private bool _holdAll;
     private bool _holdAllEnded;
@@ -44,7 +47,7 @@ public sealed class LiveSeam : IHeldEventWriter
         _stopping = stopping;
         _held = new HeldRepositories(time);
         _retry = new SeamRetry(time, maxRetryDelay, logger, subscriptionId, stopping);
-        _handOver = new SeamHandOver(_held, table, queue, written, time, _retry, logger, subscriptionId, stopping);
+        _handOver = new SeamHandOver(_held, table, _setRows, queue, written, time, _retry, logger, subscriptionId, stopping);
     }
 
     /// <summary>The hot path: is <paramref name="did"/> under backfill in the subscription's current run.</summary>
@@ -86,32 +89,63 @@ public sealed class LiveSeam : IHeldEventWriter
     }
 
     /// <summary>
-    /// In memory first, then stored; once this returns, the job may fetch them. Not the other way round: the reading
-    /// loop runs on between this call's awaits (the call itself can be what activated the processor, reading from the
-    /// subscription's creation), and a commit read while the set was being stored passed unheld and came again in the
-    /// snapshot under its backfill id (the end-to-end test's "delivered under 2 webhook-ids").
+    /// In memory at once, stored in the background; returns this activation, which <see cref="StoredAsync"/> asks
+    /// about. In memory first: the reading loop runs on between the call's awaits (the call itself can be what activated
+    /// the processor, reading from the subscription's creation), and a commit read while the set was being stored passed
+    /// unheld and came again in the snapshot under its backfill id (the end-to-end test's "delivered under 2
+    /// webhook-ids"). Not waiting for the store: at 10,000 repositories the set rows are 100 transactions, seconds on
+    /// Azurite, and the hold on everyone can end once the list is here (bench row d). A repository whose last run's
+    /// hand-over is still running is held again (<see cref="HeldRepositories.HoldAgain"/>): that hand-over leaves it held.
     /// </summary>
-    public async Task HoldAsync(IReadOnlyCollection<string> dids)
+    public async Task<Guid> HoldAsync(IReadOnlyCollection<string> dids)
     {
         await LoadAsync();
         foreach (var did in dids)
         {
+            if (_handOver.IsReleasing(did))
+            {
+                _held.HoldAgain(did);
+            }
+
             Add(did);
         }
 
-        await _table.AddToSetAsync(_subscriptionId, dids, _stopping);
+        _ = _setRows.Write(dids, () => _retry.RunAsync("hold", () => _table.AddToSetAsync(_subscriptionId, dids, _stopping)));
+        return _activation;
+    }
+
+    /// <summary>
+    /// True once every hold this activation took before the call is stored (and the stored hold on everyone removed, if
+    /// it ended); false if <paramref name="activation"/> is not this one (the processor was deactivated or its silo died
+    /// since those holds: what they held in memory is gone, their rows may be missing) or it is stopping. The job
+    /// writes a repository pending only after this: a hand-over's removal of a set row the hold's upsert then overtook
+    /// would leave the repository held for ever after a reload.
+    /// </summary>
+    public async Task<bool> StoredAsync(Guid activation)
+    {
+        if (activation != _activation)
+        {
+            return false;
+        }
+
+        await _setRows.InFlight().ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        return !_stopping.IsCancellationRequested;
     }
 
     /// <summary>Records the hand-overs (together) and starts them; they run on after this returns, and again after a silo's death.</summary>
     public async Task ReleaseAsync(IEnumerable<HeldRelease> releases)
     {
         await LoadAsync();
+        HeldRelease[] asked = [.. releases];
+        // Held again by a new run while its last run's hand-over was running: this is the new run's, after that one.
+        var before = asked.Where(r => _held.IsHeldAgain(r.Did)).Select(r => _handOver.Releasing(r.Did)).OfType<Task>().ToArray();
+        await Task.WhenAll(before).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
         var marks = new Dictionary<string, HeldRelease>(StringComparer.Ordinal);
-        foreach (var release in releases)
+        foreach (var release in asked)
         {
             if (release.Did == HeldRelease.Everyone)
             {
-                await EndHoldAllAsync();
+                EndHoldAll();
             }
             else if (_held.Contains(release.Did) && !_handOver.IsReleasing(release.Did))
             {
@@ -119,14 +153,18 @@ public sealed class LiveSeam : IHeldEventWriter
             }
         }
 
-        await _table.MarkReleasingAsync(_subscriptionId, marks.Values, _stopping);
+        if (marks.Count > 0)
+        {
+            await _setRows.Write(marks.Keys, () => _table.MarkReleasingAsync(_subscriptionId, marks.Values, _stopping));
+        }
+
         _handOver.Start(marks.Values);
     }
 
     public async Task ReleaseAllAsync(bool drop)
     {
         await LoadAsync();
-        await EndHoldAllAsync();
+        EndHoldAll();
         await ReleaseAsync([.. _held.Dids.Select(did => new HeldRelease(did, null, drop))]);
     }
 
@@ -163,11 +201,14 @@ public sealed class LiveSeam : IHeldEventWriter
     }
 
     /// <summary>
-    /// Discovery ended: the repositories whose commits were held for <see cref="HeldRelease.Everyone"/> and that are not
-    /// under backfill join the set (so their next commits wait behind the held ones) in the same synchronous step that
-    /// ends the hold on everyone, and are handed over with nothing dropped.
+    /// Discovery ended, and every repository it listed is in memory: the repositories whose commits were held for
+    /// <see cref="HeldRelease.Everyone"/> and that are not under backfill join the set (so their next commits wait behind
+    /// the held ones) in the same synchronous step that ends the hold on everyone, with no read (the seam knows them:
+    /// <see cref="HeldRepositories.HeldForEveryone"/>), and are handed over together, nothing dropped. The stored hold on
+    /// everyone is removed only once every set row issued before (the listed repositories', these marks) is stored: a
+    /// processor activated again before then holds everyone again, and the job discovers again (<see cref="StoredAsync"/>).
     /// </summary>
-    private async Task EndHoldAllAsync()
+    private void EndHoldAll()
     {
         _holdAllEnded = true;
         if (!_holdAll)
@@ -175,17 +216,22 @@ public sealed class LiveSeam : IHeldEventWriter
             return;
         }
 
-        var stored = new HashSet<string>(StringComparer.Ordinal);
-        await _retry.RunAsync("list", async () => stored = await _table.HeldDidsAsync(_subscriptionId, _stopping));
-        _held.Stored(stored);
-        stored.UnionWith(_held.StartedDids);
-        stored.RemoveWhere(_held.Contains);
-        _held.Join(stored);
+        var joined = _held.HeldForEveryone();
+        _held.Join(joined);
         _holdAll = false;
-        BackfillLog.HoldOnEveryoneEnded(_logger, _subscriptionId, stored.Count);
-        HeldRelease[] releases = [.. stored.Select(did => new HeldRelease(did, null))];
-        await _retry.RunAsync("mark", () => _table.MarkReleasingAsync(_subscriptionId, releases, _stopping));
-        _handOver.Start(releases);
-        await _retry.RunAsync("set", () => _table.RemoveFromSetAsync(_subscriptionId, HeldRelease.Everyone, _stopping));
+        BackfillLog.HoldOnEveryoneEnded(_logger, _subscriptionId, joined.Count);
+        if (joined.Count > 0)
+        {
+            HeldRelease[] releases = [.. joined.Select(did => new HeldRelease(did, null))];
+            _ = _setRows.Write(joined, () => _retry.RunAsync("mark", () => _table.MarkReleasingAsync(_subscriptionId, releases, _stopping)));
+            _handOver.StartTogether(joined);
+        }
+
+        var listed = _setRows.InFlight();
+        _ = _setRows.Write([HeldRelease.Everyone], async () =>
+        {
+            await listed.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+            await _retry.RunAsync("set", () => _table.RemoveFromSetAsync(_subscriptionId, HeldRelease.Everyone, _stopping));
+        });
     }
 }

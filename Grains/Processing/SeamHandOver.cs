@@ -10,12 +10,15 @@ namespace Jetstream.Grains.Processing;
 /// live"). A repository that can have held commits (<see cref="HeldRepositories.MayHaveHeld"/>) has its partition read,
 /// queued in rev order after the snapshot's rev, deleted, and leaves the set when no new hold started meanwhile. One that
 /// cannot leaves at once, in the step that sees so, and the set rows of all such of one call go in transactions of 100:
-/// a table request per hundred instead of two per repository (bench rows a/b hold nothing). Single-threaded: the
-/// grain's scheduler.
+/// a table request per hundred instead of two per repository (bench rows a/b hold nothing). The repositories whose
+/// commits were held for the hold on everyone go together (<see cref="StartTogether"/>). Set rows are removed through
+/// <see cref="SetRowWrites"/>, issued in the step that leaves, so a new hold's row issued later lands after the removal.
+/// Single-threaded: the grain's scheduler.
 /// </summary>
 internal sealed class SeamHandOver(
     HeldRepositories held,
     HeldEventTable table,
+    SetRowWrites setRows,
     IEventQueueWriter queue,
     Action? written,
     TimeProvider time,
@@ -24,47 +27,62 @@ internal sealed class SeamHandOver(
     string subscriptionId,
     CancellationToken stopping)
 {
-    private readonly Dictionary<string, Task> _releasing = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HandOver> _releasing = new(StringComparer.Ordinal);
 
     public bool IsReleasing(string did) => _releasing.ContainsKey(did);
 
-    public Task AllAsync() => Task.WhenAll(_releasing.Values);
+    /// <summary>The hand-over of <paramref name="did"/> still running, if any.</summary>
+    public Task? Releasing(string did) => _releasing.TryGetValue(did, out var handOver) ? handOver.Task : null;
+
+    public Task AllAsync() => Task.WhenAll(_releasing.Values.Distinct().Select(h => h.Task));
 
     /// <summary>Starts the hand-overs (marked already); they run on after this returns.</summary>
     public void Start(IEnumerable<HeldRelease> releases)
     {
-        var left = new HashSet<string>(StringComparer.Ordinal);
+        var left = new List<string>();
+        var leaving = new HashSet<string>(StringComparer.Ordinal);
         foreach (var release in releases)
         {
-            if (_releasing.ContainsKey(release.Did) || left.Contains(release.Did))
+            if (_releasing.ContainsKey(release.Did) || leaving.Contains(release.Did))
             {
                 continue;
             }
 
             if (!held.MayHaveHeld(release.Did) && held.TryLeave(release.Did, 0, release.SnapshotRev))
             {
-                left.Add(release.Did);
+                leaving.Add(release.Did);
+                if (!held.Contains(release.Did))
+                {
+                    left.Add(release.Did);
+                }
             }
             else
             {
-                _releasing[release.Did] = HandOverAsync(release);
+                Track([release.Did], handOver => HandOverAsync(release, handOver));
             }
         }
 
-        if (left.Count == 0)
+        if (left.Count > 0)
         {
-            return;
+            // Gone from the set in memory already; they count as releasing until their rows are removed, so that a deleted
+            // subscription's processor waits for those too (AllAsync).
+            Track(left, handOver => RemoveFromSetAsync(left, handOver));
         }
+    }
 
-        // Gone from the set in memory already; they count as releasing until their rows are removed, so that a deleted
-        // subscription's processor waits for those too (AllAsync).
-        var removal = RemoveFromSetAsync(left);
-        if (!removal.IsCompleted)
+    /// <summary>
+    /// The hold on everyone ended: the repositories whose commits it held (and that are not under backfill) are handed
+    /// over together, nothing dropped. One range read of the subscription's held rows instead of one per repository,
+    /// their commits queued in few messages (each repository's in rev order), deleted per partition; each repository
+    /// leaves in the synchronous step that sees no new hold of it started (one that did goes round on its own). Their
+    /// set rows are the marks (<paramref name="dids"/> were marked through <see cref="SetRowWrites"/> first), removed
+    /// after them.
+    /// </summary>
+    public void StartTogether(IReadOnlyCollection<string> dids)
+    {
+        if (dids.Count > 0)
         {
-            foreach (var did in left)
-            {
-                _releasing[did] = removal;
-            }
+            Track(dids, handOver => HandOverTogetherAsync(dids, handOver));
         }
     }
 
@@ -76,18 +94,39 @@ internal sealed class SeamHandOver(
         release.Drop ? [] : [.. held.Where(h => release.SnapshotRev is null || string.CompareOrdinal(h.Rev, release.SnapshotRev) > 0)
             .OrderBy(h => h.RowKey, StringComparer.Ordinal)];
 
-    private async Task RemoveFromSetAsync(HashSet<string> dids)
+    private void Track(IReadOnlyCollection<string> dids, Func<HandOver, Task> run)
     {
-        await retry.RunAsync("set", () => table.RemoveFromSetAsync(subscriptionId, dids, stopping));
+        var handOver = new HandOver();
         foreach (var did in dids)
         {
+            _releasing[did] = handOver;
+        }
+
+        handOver.Task = run(handOver);
+    }
+
+    /// <summary>Only its own entry: a repository handed on to a hand-over of its own has that one's.</summary>
+    private void Done(string did, HandOver handOver)
+    {
+        if (_releasing.TryGetValue(did, out var current) && current == handOver)
+        {
             _releasing.Remove(did);
+            held.HandOverEnded(did);
+        }
+    }
+
+    private async Task RemoveFromSetAsync(List<string> dids, HandOver handOver)
+    {
+        await setRows.Write(dids, () => retry.RunAsync("set", () => table.RemoveFromSetAsync(subscriptionId, dids, stopping)));
+        foreach (var did in dids)
+        {
+            Done(did, handOver);
         }
 
         BackfillLog.HandedOverNothingHeld(logger, subscriptionId, dids.Count);
     }
 
-    private async Task HandOverAsync(HeldRelease release)
+    private async Task HandOverAsync(HeldRelease release, HandOver handOver)
     {
         var did = release.Did;
         int queued = 0, dropped = 0;
@@ -108,9 +147,58 @@ internal sealed class SeamHandOver(
             }
         }
 
-        await retry.RunAsync("set", () => table.RemoveFromSetAsync(subscriptionId, did, stopping));
-        _releasing.Remove(did);
+        // Held again by a new run meanwhile: the set row is that hold's now.
+        if (!held.Contains(did))
+        {
+            await setRows.Write([did], () => retry.RunAsync("set", () => table.RemoveFromSetAsync(subscriptionId, did, stopping)));
+        }
+
+        Done(did, handOver);
         BackfillLog.HandedOver(logger, subscriptionId, did, queued, dropped, release.SnapshotRev);
+    }
+
+    private async Task HandOverTogetherAsync(IReadOnlyCollection<string> dids, HandOver handOver)
+    {
+        var seen = dids.ToDictionary(did => did, held.HoldsStarted, StringComparer.Ordinal);
+        await Task.WhenAll(dids.Select(held.WritesAsync)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        var stored = new Dictionary<string, List<HeldEvent>>();
+        await retry.RunAsync("read", async () => stored = await table.ReadAllAsync(subscriptionId, stopping));
+        // Rows of repositories under backfill are in the same range: they wait for their own hand-overs.
+        List<(string Did, List<HeldEvent> Commits)> commits = [.. dids.Where(stored.ContainsKey).Select(did => (did, stored[did]))];
+        await retry.RunAsync("queue", () => QueueAsync([.. commits.SelectMany(c => c.Commits)]));
+        await retry.RunAsync("delete", () => Task.WhenAll(commits.Select(c => table.DeleteAsync(subscriptionId, c.Did, c.Commits, stopping))));
+        var left = new List<string>();
+        foreach (var did in dids)
+        {
+            if (!held.TryLeave(did, seen[did], null))
+            {
+                // A commit of it was held since the read: it goes round on its own, as any hand-over.
+                Track([did], next => HandOverAsync(new HeldRelease(did, null), next));
+            }
+            else if (held.Contains(did))
+            {
+                Done(did, handOver);
+            }
+            else
+            {
+                left.Add(did);
+            }
+        }
+
+        if (left.Count > 0)
+        {
+            await setRows.Write(left, () => retry.RunAsync("set", () => table.RemoveFromSetAsync(subscriptionId, left, stopping)));
+        }
+
+        foreach (var did in left)
+        {
+            Done(did, handOver);
+        }
+
+        foreach (var (did, rows) in commits)
+        {
+            BackfillLog.HandedOver(logger, subscriptionId, did, rows.Count, 0, null);
+        }
     }
 
     /// <summary>
@@ -139,5 +227,10 @@ internal sealed class SeamHandOver(
         // Large events' blobs were written when they were held: no blob is written again here.
         await queue.WriteAsync([], packer.Finish(), stopping);
         written?.Invoke();
+    }
+
+    private sealed class HandOver
+    {
+        public Task Task { get; set; } = Task.CompletedTask;
     }
 }
