@@ -18,11 +18,17 @@ internal sealed class FakeNetwork : IRepositorySource
     private readonly ConcurrentDictionary<string, FakeRepo> _repos = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _opens = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _openPerHost = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _listings = new(StringComparer.Ordinal);
     private int _maxOpenPerHost;
 
     public int MaxOpenPerHost => Volatile.Read(ref _maxOpenPerHost);
 
     public TimeSpan RecordDelay { get; set; }
+
+    /// <summary>Awaited as the relay's list of a collection starts (after it is counted: <see cref="ListingsOf"/>).</summary>
+    public Func<string, Task>? BeforeListing { get; set; }
+
+    public int ListingsOf(string collection) => _listings.GetValueOrDefault(collection);
 
     public FakeRepo Add(string did, string host, int records, string collection = "app.test.item", FakeFault fault = FakeFault.None)
     {
@@ -42,6 +48,12 @@ internal sealed class FakeNetwork : IRepositorySource
 
     public async IAsyncEnumerable<string> ListReposByCollectionAsync(string collection, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        _listings.AddOrUpdate(collection, 1, (_, n) => n + 1);
+        if (BeforeListing is { } before)
+        {
+            await before(collection);
+        }
+
         foreach (var repo in _repos.Values.Where(r => r.Records.Keys.Any(k => k.StartsWith(collection + "/", StringComparison.Ordinal))).OrderBy(r => r.Did))
         {
             await Task.Yield();
