@@ -125,6 +125,9 @@ internal sealed record BenchSettings
     /// <summary>Where the report goes; default docs/performance.md.</summary>
     public string? ReportPath { get; init; }
 
+    /// <summary>Where every child process's output is kept, one stamped file each (<c>--keep-logs DIR</c>); null = in memory only.</summary>
+    public string? KeepLogs { get; init; }
+
     public string CommandLine { get; init; } = "";
 
     public bool Quick { get; init; }
@@ -204,6 +207,7 @@ internal sealed record BenchSettings
                 "--consumer-env" => settings with { ConsumerEnvironment = [.. settings.ConsumerEnvironment, args[++i]] },
                 "--report" => settings with { ReportPath = args[++i] },
                 "--hosts" => settings with { HostsDirectory = args[++i] },
+                "--keep-logs" => settings with { KeepLogs = args[++i] },
                 "--subscriptions" => settings with { SubscriptionCount = int.Parse(args[++i], CultureInfo.InvariantCulture) },
                 "--firehose-seconds" => settings with { FirehoseDuration = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture)) },
                 "--coldwarm-mode" => settings with { ColdWarmModes = [.. settings.ColdWarmModes, OneOf(args[++i], "batched", "single")] },
@@ -218,7 +222,7 @@ internal sealed record BenchSettings
                 "--backfill-live-rate" => settings with { BackfillLiveRate = Positive(args[++i], "--backfill-live-rate") },
                 "--backfill-row" => settings with { BackfillRows = [.. settings.BackfillRows, OneOf(args[++i], "a", "b", "c", "d")] },
                 "--warmup-seconds" => settings with { Warmup = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture)) },
-                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use --quick, --no-micro, --report PATH, --firehose-seconds N, --warmup-seconds N, --coldwarm-seconds N, --coldwarm-mode batched|single, --coldwarm-mix capture|nonascii, --backfill-repos N, --backfill-records N, --backfill-other-records N, --backfill-small-records N, --backfill-large-records N, --backfill-pds-hosts N, --backfill-live-rate N, --backfill-row a|b|c|d, --only SCENARIO ({string.Join(", ", AllScenarios)}), --skip SCENARIO, --subscriptions N, --silo-env KEY=VALUE, --consumer-env KEY=VALUE, --hosts DIR, --azurite-in-memory, --outage-clean-only."),
+                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use --quick, --no-micro, --report PATH, --firehose-seconds N, --warmup-seconds N, --coldwarm-seconds N, --coldwarm-mode batched|single, --coldwarm-mix capture|nonascii, --backfill-repos N, --backfill-records N, --backfill-other-records N, --backfill-small-records N, --backfill-large-records N, --backfill-pds-hosts N, --backfill-live-rate N, --backfill-row a|b|c|d, --only SCENARIO ({string.Join(", ", AllScenarios)}), --skip SCENARIO, --subscriptions N, --silo-env KEY=VALUE, --consumer-env KEY=VALUE, --hosts DIR, --keep-logs DIR, --azurite-in-memory, --outage-clean-only."),
             };
         }
 

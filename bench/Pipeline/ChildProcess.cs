@@ -12,12 +12,25 @@ internal sealed class ChildProcess : IAsyncDisposable
     private readonly ConcurrentQueue<string> _output = new();
     private readonly ConcurrentDictionary<string, int> _counted = new(StringComparer.Ordinal);
     private readonly Process _process;
+    private readonly StreamWriter? _log;
 
     private ChildProcess(string name, Process process)
     {
         Name = name;
         _process = process;
+        if (LogDirectory is { } directory)
+        {
+            Directory.CreateDirectory(directory);
+            var file = Path.Combine(directory, $"{string.Concat(name.Where(char.IsLetterOrDigit))}-{process.Id}.log");
+            _log = new StreamWriter(file, append: false) { AutoFlush = true };
+        }
     }
+
+    /// <summary>
+    /// With <c>--keep-logs DIR</c>: every line each process prints is also written to <c>DIR/{name}-{pid}.log</c>, each
+    /// line stamped with the UTC time it was read (to line a host's log up with the bench's timeline).
+    /// </summary>
+    public static string? LogDirectory { get; set; }
 
     public string Name { get; }
 
@@ -109,6 +122,14 @@ internal sealed class ChildProcess : IAsyncDisposable
     {
         Kill();
         _process.Dispose();
+        if (_log is { } log)
+        {
+            lock (log)
+            {
+                log.Dispose();
+            }
+        }
+
         return ValueTask.CompletedTask;
     }
 
@@ -120,6 +141,14 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
 
         _output.Enqueue(line);
+        if (_log is { } log)
+        {
+            lock (log)
+            {
+                log.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {line}");
+            }
+        }
+
         foreach (var fragment in _counted.Keys)
         {
             if (line.Contains(fragment, StringComparison.Ordinal))

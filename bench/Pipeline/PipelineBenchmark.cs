@@ -17,6 +17,7 @@ internal sealed class PipelineBenchmark(BenchSettings settings, RepoLayout layou
 
     public static async Task<int> RunAsync(BenchSettings settings)
     {
+        ChildProcess.LogDirectory = settings.KeepLogs;
         var layout = RepoLayout.Find(settings.HostsDirectory);
         var benchmark = new PipelineBenchmark(settings, layout);
         await benchmark.RunAllAsync();

@@ -80,4 +80,25 @@ public sealed class SeamHandOverTests
         await harness.OnGrain(again.LoadAsync);
         Assert.False(await harness.OnGrain(() => nothing.Append(busy).Any(again.IsHeld)));
     }
+
+    [Fact]
+    public async Task A_discoverys_set_rows_are_stored_two_transactions_at_a_time()
+    {
+        await using var harness = await SeamHarness.StartAsync("seambulk");
+        string[] listed = [.. Enumerable.Range(0, 1000).Select(i => $"did:plc:bulk{i:D4}")];
+        var seam = harness.NewSeam();
+        using var requests = new TableRequests(harness.Proxy.ConnectionString);
+        await harness.OnGrain(async () =>
+        {
+            var activation = await seam.HoldAsync(listed[..500]);
+            _ = await seam.HoldAsync(listed[500..]);
+            Assert.True(await seam.StoredAsync(activation));
+        });
+
+        // Ten transactions of 100 from two hold calls: side by side they were ten requests at once on Azurite's one
+        // thread, ahead of every live request (bench row d).
+        Assert.Equal(10, requests.Matching("/$batch"));
+        Assert.Equal(2, requests.MostInFlight);
+        Assert.Equal(1000, (await harness.SetAsync()).Count);
+    }
 }

@@ -12,12 +12,16 @@ internal sealed class TableRequests : IObserver<DiagnosticListener>, IObserver<K
     private readonly string _endpoint;
     private readonly List<IDisposable> _subscriptions = [];
     private readonly List<string> _urls = [];
+    private readonly List<Activity> _inFlight = [];
 
     public TableRequests(string connectionString)
     {
         _endpoint = connectionString.Split(';').Select(p => p.Split('=', 2)).Single(kv => kv[0] == "TableEndpoint")[1].TrimEnd('/');
         _subscriptions.Add(DiagnosticListener.AllListeners.Subscribe(this));
     }
+
+    /// <summary>The most requests to the endpoint that were in flight at once (counted as each starts).</summary>
+    public int MostInFlight { get; private set; }
 
     public int Matching(string part)
     {
@@ -46,6 +50,9 @@ internal sealed class TableRequests : IObserver<DiagnosticListener>, IObserver<K
             lock (_urls)
             {
                 _urls.Add(Activity.Current.GetTagItem("http.method") + " " + Uri.UnescapeDataString(url));
+                _inFlight.RemoveAll(a => a.IsStopped);
+                _inFlight.Add(Activity.Current);
+                MostInFlight = Math.Max(MostInFlight, _inFlight.Count);
             }
         }
     }
