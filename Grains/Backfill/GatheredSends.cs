@@ -34,18 +34,24 @@ public sealed class GatheredSends
                 _queues[queue.QueueName] = gathering = new Gathering(queue);
             }
 
-            var waiting = gathering.Waiting ??= new Batch(queue);
-            if (!waiting.TryAdd(events))
+            // A repository that does not fit a message of its own fails alone, before anything changes: no empty batch
+            // is left waiting (the pump would send it as an empty message) and the others' batch goes on as it was.
+            var waiting = gathering.Waiting ?? new Batch(queue);
+            if (waiting.TryAdd(events))
             {
-                if (waiting.IsEmpty)
+                gathering.Waiting = waiting;
+            }
+            else
+            {
+                var own = waiting.IsEmpty ? null : new Batch(queue);
+                if (own is null || !own.TryAdd(events))
                 {
                     throw new InvalidOperationException($"A repository's last message ({events.Count} events) does not fit one message: its writer packs it with the same options.");
                 }
 
                 // Not room for this repository beside the others: they go now (or next, behind the send in flight).
                 full = waiting;
-                gathering.Waiting = waiting = new Batch(queue);
-                waiting.TryAdd(events);
+                gathering.Waiting = waiting = own;
                 if (gathering.Sending)
                 {
                     gathering.Ready.Enqueue(full);

@@ -55,6 +55,25 @@ public sealed class GatheredSendsTests
     }
 
     [Fact]
+    public async Task A_repository_too_large_for_one_message_fails_alone_and_leaves_no_empty_message()
+    {
+        var (clients, reader) = await QueueAsync(maxEventsPerMessage: 4);
+        var sends = new GatheredSends();
+
+        // Alone, and while a send is in flight: neither leaves an empty batch behind for the pump to send. The check is
+        // the writer's packing, so this throws at once (a bug, never a storage failure).
+        Assert.Throws<InvalidOperationException>(() => { _ = sends.SendAsync(clients, Repository(0, 5)); });
+        var first = sends.SendAsync(clients, Repository(1, 2));
+        Assert.Throws<InvalidOperationException>(() => { _ = sends.SendAsync(clients, Repository(2, 5)); });
+        await first;
+        await sends.SendAsync(clients, Repository(3, 2));
+
+        var messages = await PeekAllAsync(reader);
+        Assert.All(messages, m => Assert.NotEmpty(m));
+        Assert.Equal([.. Ids(1, 2), .. Ids(3, 2)], messages.SelectMany(m => m).Select(e => e.EventId));
+    }
+
+    [Fact]
     public async Task A_failed_send_fails_every_repository_in_its_message()
     {
         var (clients, _) = await QueueAsync(maxEventsPerMessage: 256);
