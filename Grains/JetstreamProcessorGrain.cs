@@ -69,7 +69,8 @@ public sealed class JetstreamProcessorGrain(
         _watchers = new QueueWriteWatchers(time, logger, Key);
         var writer = new StorageEventQueueWriter(queue);
         var retryDelay = TimeSpan.FromMilliseconds(_options.MaxQueueRetryDelayMs);
-        _seam = new LiveSeam(held, writer, _watchers.Written, time, retryDelay, logger, Key, _stopSeam.Token);
+        _seam = new LiveSeam(held, writer, _watchers.Written, time, retryDelay, logger, Key, _stopSeam.Token,
+            TimeSpan.FromSeconds(backfill.Value.HandedOverKeepSeconds));
         _sink = new QueueSink(writer, _options.MaxQueueSendsInFlight, retryDelay, time, metrics, logger, Key) { Written = _watchers.Written, Holds = _seam };
         _cursors = new CursorPlanner(_recentIds, UnixMicroseconds.OfSeconds(_options.ReconnectRewindSeconds));
         _frames = new FrameHandler(_sink, EventFilter.For(_subscription), _recentIds, time, metrics, logger, Key) { ForwardRaw = _options.ForwardRawBody, Seam = _seam };

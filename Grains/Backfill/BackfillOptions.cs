@@ -54,6 +54,15 @@ public sealed class BackfillOptions
     public string HeldTable { get; set; } = "backfillheld";
 
     /// <summary>
+    /// How long a repository's set row stays in <see cref="HeldTable"/> after its hand-over at a snapshot rev (marked
+    /// releasing, with the rev), so a processor activated again after a silo's death still drops the commits the
+    /// snapshot holds that it reads again (docs/backfill.md, "Commits read late"). As long as the processor remembers
+    /// the rev in memory (10 minutes); tests shorten it.
+    /// </summary>
+    [Range(1, 3600)]
+    public int HandedOverKeepSeconds { get; set; } = 600;
+
+    /// <summary>
     /// A subscription created with <c>"backfill": true</c> whose backfill was not started this long after its creation
     /// (the Api died in between) has it started by its processor (docs/backfill.md, "Created with backfill: true").
     /// </summary>

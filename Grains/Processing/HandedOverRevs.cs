@@ -37,6 +37,8 @@ internal sealed class HandedOverRevs(TimeProvider time)
 
     public bool Has(string did) => _revs.Count > 0 && _revs.ContainsKey(did);
 
+    public string? RevOf(string did) => _revs.Count > 0 && _revs.TryGetValue(did, out var rev) ? rev : null;
+
     /// <summary>True when <paramref name="rev"/> of <paramref name="did"/> is at most the snapshot rev it was handed over at.</summary>
     public bool Covers(string did, string rev) => _revs.TryGetValue(did, out var snapshotRev) && string.CompareOrdinal(rev, snapshotRev) <= 0;
 }

@@ -29,6 +29,9 @@ internal sealed class HeldRepositories(TimeProvider time)
 
     public bool InSnapshot(string did, string rev) => _handedOver.Covers(did, rev);
 
+    /// <summary>The snapshot rev <paramref name="did"/> was handed over at lately, if any.</summary>
+    public string? HandedOverRev(string did) => _handedOver.RevOf(did);
+
     /// <summary>Held by a new run (or read from the set): its commits wait for the new snapshot.</summary>
     public void Add(string did)
     {

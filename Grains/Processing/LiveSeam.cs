@@ -25,6 +25,7 @@ public sealed class LiveSeam : IHeldEventWriter
     private readonly SeamRetry _retry;
     private readonly SeamHandOver _handOver;
     private readonly SetRowWrites _setRows = new();
+    private readonly KeptSetRows _kept;
     private readonly Guid _activation = Guid.NewGuid();
     private Task? _loaded;
     private bool _holdAll;
@@ -38,7 +39,8 @@ public sealed class LiveSeam : IHeldEventWriter
         TimeSpan maxRetryDelay,
         ILogger logger,
         string subscriptionId,
-        CancellationToken stopping)
+        CancellationToken stopping,
+        TimeSpan? keepHandedOver = null)
     {
         _table = table;
         _queue = queue;
@@ -47,7 +49,9 @@ public sealed class LiveSeam : IHeldEventWriter
         _stopping = stopping;
         _held = new HeldRepositories(time);
         _retry = new SeamRetry(time, maxRetryDelay, logger, subscriptionId, stopping);
-        _handOver = new SeamHandOver(_held, table, _setRows, queue, written, time, _retry, logger, subscriptionId, stopping);
+        _kept = new KeptSetRows(_setRows, dids => _retry.RunAsync("set", () => _table.RemoveFromSetAsync(_subscriptionId, dids, _stopping)),
+            time, keepHandedOver ?? HandedOverRevs.Window, stopping);
+        _handOver = new SeamHandOver(_held, table, _setRows, _kept, queue, written, time, _retry, logger, subscriptionId, stopping);
     }
 
     /// <summary>The hot path: is <paramref name="did"/> under backfill in the subscription's current run.</summary>
@@ -171,11 +175,12 @@ public sealed class LiveSeam : IHeldEventWriter
         await ReleaseAsync([.. _held.Dids.Select(did => new HeldRelease(did, null, drop))]);
     }
 
-    /// <summary>The subscription is deleted: every held commit goes, nothing is queued.</summary>
+    /// <summary>The subscription is deleted: every held commit goes, nothing is queued, and the set rows kept go too.</summary>
     public async Task DropAllAsync()
     {
         await ReleaseAllAsync(drop: true);
         await _handOver.AllAsync().ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        await _kept.RemoveAllAsync().ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
     }
 
     public async Task WriteAsync(PendingEvent held, string rev, CancellationToken cancellationToken)
@@ -200,6 +205,7 @@ public sealed class LiveSeam : IHeldEventWriter
         else
         {
             _held.Add(did);
+            _kept.Forget(did);
         }
     }
 
@@ -221,11 +227,13 @@ public sealed class LiveSeam : IHeldEventWriter
 
         var joined = _held.HeldForEveryone();
         _held.Join(joined);
+        joined.ForEach(_kept.Forget);
         _holdAll = false;
         BackfillLog.HoldOnEveryoneEnded(_logger, _subscriptionId, joined.Count);
         if (joined.Count > 0)
         {
-            HeldRelease[] releases = [.. joined.Select(did => new HeldRelease(did, null))];
+            // One handed over lately keeps its snapshot rev on the mark: its row is kept again at the end (KeptSetRows).
+            HeldRelease[] releases = [.. joined.Select(did => new HeldRelease(did, _held.HandedOverRev(did)))];
             _ = _setRows.Write(joined, () => _retry.RunAsync("mark", () => _table.MarkReleasingAsync(_subscriptionId, releases, _stopping)));
             _handOver.StartTogether(joined);
         }

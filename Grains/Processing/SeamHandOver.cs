@@ -19,6 +19,7 @@ internal sealed class SeamHandOver(
     HeldRepositories held,
     HeldEventTable table,
     SetRowWrites setRows,
+    KeptSetRows kept,
     IEventQueueWriter queue,
     Action? written,
     TimeProvider time,
@@ -40,6 +41,7 @@ internal sealed class SeamHandOver(
     public void Start(IEnumerable<HeldRelease> releases)
     {
         var left = new List<string>();
+        var keep = new List<string>();
         var leaving = new HashSet<string>(StringComparer.Ordinal);
         foreach (var release in releases)
         {
@@ -53,7 +55,7 @@ internal sealed class SeamHandOver(
                 leaving.Add(release.Did);
                 if (!held.Contains(release.Did))
                 {
-                    left.Add(release.Did);
+                    (Keeps(release) ? keep : left).Add(release.Did);
                 }
             }
             else
@@ -62,6 +64,7 @@ internal sealed class SeamHandOver(
             }
         }
 
+        kept.Keep(keep);
         if (left.Count > 0)
         {
             // Gone from the set in memory already; they count as releasing until their rows are removed, so that a deleted
@@ -93,6 +96,12 @@ internal sealed class SeamHandOver(
     public static List<HeldEvent> ToQueue(IEnumerable<HeldEvent> held, HeldRelease release) =>
         release.Drop ? [] : [.. held.Where(h => release.SnapshotRev is null || string.CompareOrdinal(h.Rev, release.SnapshotRev) > 0)
             .OrderBy(h => h.RowKey, StringComparer.Ordinal)];
+
+    /// <summary>
+    /// A hand-over at a snapshot rev keeps its set row, marked with the rev, for a while (<see cref="KeptSetRows"/>);
+    /// one without a rev or dropped has nothing to remember and removes it.
+    /// </summary>
+    private static bool Keeps(HeldRelease release) => release.SnapshotRev is not null && !release.Drop;
 
     private void Track(IReadOnlyCollection<string> dids, Func<HandOver, Task> run)
     {
@@ -148,7 +157,11 @@ internal sealed class SeamHandOver(
         }
 
         // Held again by a new run meanwhile: the set row is that hold's now.
-        if (!held.Contains(did))
+        if (!held.Contains(did) && Keeps(release))
+        {
+            kept.Keep([did]);
+        }
+        else if (!held.Contains(did))
         {
             await setRows.Write([did], () => retry.RunAsync("set", () => table.RemoveFromSetAsync(subscriptionId, did, stopping)));
         }
@@ -173,10 +186,16 @@ internal sealed class SeamHandOver(
             if (!held.TryLeave(did, seen[did], null))
             {
                 // A commit of it was held since the read: it goes round on its own, as any hand-over.
-                Track([did], next => HandOverAsync(new HeldRelease(did, null), next));
+                Track([did], next => HandOverAsync(new HeldRelease(did, held.HandedOverRev(did)), next));
             }
             else if (held.Contains(did))
             {
+                Done(did, handOver);
+            }
+            else if (held.HandedOverRev(did) is not null)
+            {
+                // Handed over at a snapshot lately (its mark kept that rev): its row is kept as that hand-over's was.
+                kept.Keep([did]);
                 Done(did, handOver);
             }
             else

@@ -42,12 +42,15 @@ internal sealed class SeamHarness : IAsyncDisposable
         return harness;
     }
 
-    /// <summary>An activation; <paramref name="direct"/>: its table not through the proxy.</summary>
-    public LiveSeam NewSeam(bool direct = false)
+    /// <summary>
+    /// An activation; <paramref name="direct"/>: its table not through the proxy; <paramref name="keep"/>: how long a
+    /// hand-over's set row is kept (<see cref="KeptSetRows"/>; 10 minutes in production, half a second unless told).
+    /// </summary>
+    public LiveSeam NewSeam(bool direct = false, TimeSpan? keep = null)
     {
         var stopping = new CancellationTokenSource();
         var seam = new LiveSeam(direct ? _direct : _proxied, _writer, null, TimeProvider.System, TimeSpan.FromMilliseconds(200),
-            NullLogger.Instance, Subscription, stopping.Token);
+            NullLogger.Instance, Subscription, stopping.Token, keep ?? TimeSpan.FromMilliseconds(500));
         _stopping[seam] = stopping;
         return seam;
     }

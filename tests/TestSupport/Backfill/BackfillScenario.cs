@@ -57,6 +57,8 @@ public sealed class BackfillScenario : IAsyncDisposable
         settings["Backfill:RepoTable"] = TestNames.Table("bfrepos");
         settings["Backfill:DeliveredContainer"] = TestNames.Queue("bfdelivered");
         settings["Backfill:HeldTable"] = TestNames.Table("bfheld");
+        // The hand-overs' set rows are kept this long (10 minutes in production): the tests wait for the table to empty.
+        settings["Backfill:HandedOverKeepSeconds"] = "1";
         settings["Backfill:MaxConcurrentRepos"] = "4";
         settings["Backfill:MaxConcurrentPerHost"] = "2";
         settings["Backfill:MaxAttempts"] = "3";
