@@ -19,18 +19,22 @@ public sealed class SeamKeptRowsTests
     {
         await using var harness = await SeamHarness.StartAsync("seamkept");
         const string did = "did:plc:kept";
+        const string busy = "did:plc:busy";
         var seam = harness.NewSeam(keep: Long);
         await harness.OnGrain(async () =>
         {
-            Assert.True(await seam.StoredAsync(await seam.HoldAsync([did])));
-            await seam.ReleaseAsync([new HeldRelease(did, Snapshot)]);
+            Assert.True(await seam.StoredAsync(await seam.HoldAsync([did, busy])));
+            await SeamHarness.HoldAsync(seam, busy, "3lrev00000030");
+            await seam.ReleaseAsync([new HeldRelease(did, Snapshot), new HeldRelease(busy, Snapshot)]);
             Assert.Equal("dropped", Decision(seam, did, "3lrev00000010"));
             Assert.Equal("queued", Decision(seam, did, "3lrev00000030"));
         });
 
-        // The hand-over ended (nothing held: at once); its set row stays, marked with the snapshot's rev.
+        // The hand-overs ended: the one with nothing held at once, the other once it queued its commit above the snapshot.
+        Assert.Equal([SeamHarness.Id(busy, "3lrev00000030")], (await harness.DrainAsync(1)).Select(e => e.EventId));
+        await Eventually.HoldsAsync(async () => (await harness.HeldRowsAsync(busy)).Count == 0, TimeSpan.FromSeconds(30), "the hand-over's delete");
         await Task.Delay(KeptSetRows.Pause * 2);
-        Assert.Equal([did], await harness.SetAsync());
+        var messages = harness.MessagesWritten;
 
         // The silo dies before the processor's cursor passed the repository's commits made before the snapshot; the next
         // activation reads them again. Before, the row was gone and the activation knew nothing: the commit at 10 was
@@ -41,7 +45,13 @@ public sealed class SeamKeptRowsTests
         Assert.Equal("dropped", await harness.OnGrain(() => Decision(reloaded, did, "3lrev00000010")));
         Assert.Equal("dropped", await harness.OnGrain(() => Decision(reloaded, did, Snapshot)));
         Assert.Equal("queued", await harness.OnGrain(() => Decision(reloaded, did, "3lrev00000030")));
-        Assert.Equal(0, harness.MessagesWritten);
+        Assert.Equal("dropped", await harness.OnGrain(() => Decision(reloaded, busy, "3lrev00000010")));
+        Assert.Equal("queued", await harness.OnGrain(() => Decision(reloaded, busy, "3lrev00000040")));
+        await Task.Delay(KeptSetRows.Pause);
+        Assert.Equal(messages, harness.MessagesWritten);
+
+        // Their set rows stay, marked with the snapshot's rev (the new activation keeps them for a window of its own).
+        Assert.Equal([busy, did], (await harness.SetAsync()).Order(StringComparer.Ordinal));
     }
 
     [Fact]
