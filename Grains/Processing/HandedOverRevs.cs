@@ -6,7 +6,8 @@ namespace Jetstream.Grains.Processing;
 /// the repository was read, but the processor, behind the stream, read it only after the hand-over, and sent it after
 /// the snapshot's records under its live id (issue 18's end-to-end test on a loaded machine: a create delivered twice,
 /// the second time out of rev order). Dropping such a commit is right whenever it comes (revs only grow), so entries
-/// are kept only to bound the memory: <see cref="Window"/> after the hand-over, then forgotten as others are added.
+/// are kept only to bound the memory: <see cref="Window"/> after the hand-over, then forgotten as others are added. A
+/// processor activated again after a silo's death learns them again from the set rows kept as long (<see cref="KeptSetRows"/>).
 /// Single-threaded: the grain's scheduler.
 /// </summary>
 internal sealed class HandedOverRevs(TimeProvider time)

@@ -12,7 +12,7 @@ namespace Jetstream.Grains.Processing;
 /// way does the DID leave the set, in the same synchronous step as the last check: on the grain's scheduler no commit
 /// can come between, so none is lost and none overtakes a held one. What it knows in memory is
 /// <see cref="HeldRepositories"/>, the hand-overs are <see cref="SeamHandOver"/>'s, the set rows go through
-/// <see cref="SetRowWrites"/>. Single-threaded: the grain's scheduler.
+/// <see cref="SetRowWrites"/>, those of hand-overs at a snapshot rev kept a while (<see cref="KeptSetRows"/>). Single-threaded: the grain's scheduler.
 /// </summary>
 public sealed class LiveSeam : IHeldEventWriter
 {

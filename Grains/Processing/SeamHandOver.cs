@@ -12,8 +12,9 @@ namespace Jetstream.Grains.Processing;
 /// cannot leaves at once, in the step that sees so, and the set rows of all such of one call go in transactions of 100:
 /// a table request per hundred instead of two per repository (bench rows a/b hold nothing). The repositories whose
 /// commits were held for the hold on everyone go together (<see cref="StartTogether"/>). Set rows are removed through
-/// <see cref="SetRowWrites"/>, issued in the step that leaves, so a new hold's row issued later lands after the removal.
-/// Single-threaded: the grain's scheduler.
+/// <see cref="SetRowWrites"/>, issued in the step that leaves, so a new hold's row issued later lands after the removal;
+/// those of a hand-over at a snapshot rev only once it is some minutes old (<see cref="KeptSetRows"/>), so an activation
+/// after a silo's death resumes it and knows the rev again. Single-threaded: the grain's scheduler.
 /// </summary>
 internal sealed class SeamHandOver(
     HeldRepositories held,
