@@ -93,6 +93,36 @@ public sealed class SeamKeptRowsTests
     }
 
     [Fact]
+    public async Task A_repository_handed_over_lately_whose_commit_the_hold_on_everyone_held_keeps_its_rev_across_a_silo_death()
+    {
+        await using var harness = await SeamHarness.StartAsync("seamkeptall");
+        const string did = "did:plc:lately";
+        var seam = harness.NewSeam(keep: Long);
+        await harness.OnGrain(async () =>
+        {
+            Assert.True(await seam.StoredAsync(await seam.HoldAsync([did])));
+            await seam.ReleaseAsync([new HeldRelease(did, Snapshot)]);
+            // A new run discovers: every commit is held, this one's too, and it joins the set as the hold ends.
+            Assert.True(await seam.StoredAsync(await seam.HoldAsync([HeldRelease.Everyone])));
+            await SeamHarness.HoldAsync(seam, did, "3lrev00000030");
+            await seam.ReleaseAsync([new HeldRelease(HeldRelease.Everyone, null)]);
+        });
+
+        Assert.Equal([SeamHarness.Id(did, "3lrev00000030")], (await harness.DrainAsync(1)).Select(e => e.EventId));
+        await Eventually.HoldsAsync(async () => (await harness.SetAsync()).SequenceEqual([did]) && (await harness.HeldRowsAsync(did)).Count == 0,
+            TimeSpan.FromSeconds(30), "the hold on everyone's hand-over to end, the row kept");
+        Assert.False(await harness.OnGrain(() => seam.IsHeld(did)));
+        var row = await harness.Table.GetEntityAsync<Azure.Data.Tables.TableEntity>("set~" + SeamHarness.Subscription, did);
+        Assert.Equal(Snapshot, row.Value.GetString("ReleaseRev"));
+
+        await harness.Kill(seam);
+        var reloaded = harness.NewSeam(direct: true, keep: Long);
+        await harness.OnGrain(reloaded.LoadAsync);
+        Assert.Equal("dropped", await harness.OnGrain(() => Decision(reloaded, did, "3lrev00000010")));
+        Assert.Equal("queued", await harness.OnGrain(() => Decision(reloaded, did, "3lrev00000040")));
+    }
+
+    [Fact]
     public async Task A_deleted_subscriptions_processor_removes_the_rows_it_keeps()
     {
         await using var harness = await SeamHarness.StartAsync("seamkeptdrop");
