@@ -38,8 +38,15 @@ public sealed class BackfillOptions
     public string RepoTable { get; set; } = "backfillrepos";
 
     /// <summary>
-    /// Blob container of what each subscription last delivered per repository (the repair index): a block blob
-    /// <c>{subscription}/{generation}/{did}</c> each.
+    /// Azure Table of what each subscription last delivered per repository (the repair index): a row per repository,
+    /// holding the index itself when it is small (most repositories) or naming its blob in <see cref="DeliveredContainer"/>.
+    /// </summary>
+    [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")]
+    public string DeliveredTable { get; set; } = "backfilldelivered";
+
+    /// <summary>
+    /// Blob container of the repair indexes too large for their row (a few hundred records and more): a block blob
+    /// <c>{subscription}/{generation}/{did}/{attempt}</c> each.
     /// </summary>
     [Required]
     [RegularExpression("^(?=.{3,63}$)[a-z0-9](?!.*--)[a-z0-9-]*[a-z0-9]$",

@@ -11,7 +11,7 @@ namespace Jetstream.Grains.Backfill;
 /// 64 KiB window: a million-record index is never a million-entry list. Anything that is not exactly that form (another
 /// version, cut short, out of key order, a bad CID, bytes after the end) is a <see cref="DeliveredIndexException"/>.
 /// </summary>
-internal sealed class DeliveredIndexDecoder(Stream stream, string blobName) : IDisposable
+internal sealed class DeliveredIndexDecoder(Stream stream, string where) : IDisposable
 {
     private const int Window = 64 * 1024;
 
@@ -188,5 +188,5 @@ internal sealed class DeliveredIndexDecoder(Stream stream, string blobName) : ID
         }
     }
 
-    private DeliveredIndexException Bad(string problem) => new(blobName, problem);
+    private DeliveredIndexException Bad(string problem) => new(where, problem);
 }

@@ -1,9 +1,10 @@
 namespace Jetstream.Grains.Backfill;
 
 /// <summary>
-/// A repair index blob that cannot be read (another version, cut short, out of order, a bad CID). The repository
-/// fails with this reason and nothing of it is sent: repairing against a wrong index would send wrong deletes.
-/// Deleting the blob makes the next backfill of the repository a first one.
+/// A repair index that cannot be read (another version, cut short, out of order, a bad CID). The repository fails with
+/// this reason and nothing of it is sent: repairing against a wrong index would send wrong deletes. Deleting the index's
+/// row (<c>Backfill:DeliveredTable</c>) makes the next backfill of the repository a first one.
 /// </summary>
-public sealed class DeliveredIndexException(string blobName, string problem)
-    : Exception($"The repair index blob '{blobName}' cannot be read: {problem}. Delete it to backfill the repository from scratch.");
+/// <param name="where">The row or the blob that holds it.</param>
+public sealed class DeliveredIndexException(string where, string problem)
+    : Exception($"The repair index in {where} cannot be read: {problem}. Delete its row to backfill the repository from scratch.");

@@ -1,25 +1,28 @@
 using System.Text;
-using Azure;
+using Azure.Data.Tables;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
-using Jetstream.Storage;
 
 namespace Jetstream.Grains.Backfill;
 
 /// <summary>
-/// One attempt's new repair index of one repository, written as the walk goes: each full block (1 MiB, about 23,000
-/// records) is staged as an uncommitted block with an id of this attempt, and nothing is visible until
+/// One attempt's new repair index of one repository, written as the walk goes, and made the repository's by
 /// <see cref="CommitAsync"/>, which the caller runs only once the repository's messages are shown (queue before index:
-/// a crash in between sends again with the same ids, never loses). An index of one block is one PUT at the end.
+/// a crash in between sends again with the same ids, never loses). A small index goes in its row; a larger one is
+/// written first to a blob of this attempt's own (each full block of 1 MiB, about 23,000 records, staged as the walk
+/// goes; one PUT when it is one block), which the row then names. The row's conditional write is the commit: nothing
+/// of an attempt is seen before it, and a refused attempt's blob is removed.
 /// </summary>
-internal sealed class DeliveredIndexUpload(BlockBlobClient blob, CreateOnce containerCreation, ETag? basedOn, int blockSize) : IDisposable
+internal sealed class DeliveredIndexUpload(
+    DeliveredIndex index, string subscriptionId, string? generation, string did, DeliveredView basedOn, int blockSize, int inlineLimit) : IDisposable
 {
     private readonly DeliveredIndexEncoder _encoder = new();
     private readonly List<string> _blocks = [];
 
-    // Block ids are unique per attempt (and all of one length, as a blob's must be): a crashed attempt's staged
-    // blocks are never part of another's commit, and vanish with it.
+    // The blob's name and its block ids are this attempt's own: a crashed or refused attempt's blob and staged blocks
+    // are never part of another's index.
     private readonly string _attempt = Guid.NewGuid().ToString("N");
+    private BlockBlobClient? _blob;
 
     public long Records => _encoder.Records;
 
@@ -35,52 +38,66 @@ internal sealed class DeliveredIndexUpload(BlockBlobClient blob, CreateOnce cont
     }
 
     /// <summary>
-    /// Makes the new index the repository's (or deletes it when nothing is left). False, with nothing changed, when
+    /// Makes the new index the repository's (or removes it when nothing is left). False, with nothing changed, when
     /// the stored index is no longer the one this attempt compared against: another attempt committed meanwhile.
     /// </summary>
     public async Task<bool> CommitAsync(CancellationToken cancellationToken)
     {
-        var conditions = basedOn is { } etag ? new BlobRequestConditions { IfMatch = etag } : new BlobRequestConditions { IfNoneMatch = ETag.All };
-        try
+        var partition = DeliveredIndex.PartitionKey(subscriptionId, generation);
+        if (_encoder.Records == 0)
         {
-            if (_encoder.Records == 0)
+            if (basedOn.ETag is not { } etag)
             {
-                if (basedOn is null)
-                {
-                    // Nothing now, and nothing before as far as this attempt knows: true unless it did not look (a
-                    // first run) and an earlier attempt left one, whose records are then gone.
-                    return !await blob.ExistsAsync(cancellationToken);
-                }
-
-                await blob.DeleteIfExistsAsync(conditions: conditions, cancellationToken: cancellationToken);
-                return true;
+                // Nothing now, and nothing before as far as this attempt knows: true unless it did not look (a first
+                // run) and an earlier attempt left one, whose records are then gone.
+                return !await index.ExistsAsync(subscriptionId, generation, did, cancellationToken);
             }
 
-            _encoder.Finish();
-            await containerCreation.EnsureAsync(cancellationToken);
+            return await Replaced(await index.Rows.DeleteAsync(partition, did, etag), blob: null);
+        }
+
+        _encoder.Finish();
+        var row = new TableEntity(partition, did) { ["Records"] = _encoder.Records };
+        string? blob = null;
+        if (_blocks.Count == 0 && _encoder.Buffered.Length <= inlineLimit)
+        {
+            row["Index"] = _encoder.Buffered.ToArray();
+        }
+        else
+        {
+            var client = await BlobAsync(cancellationToken);
+            blob = client.Name;
             if (_blocks.Count == 0)
             {
-                await blob.UploadAsync(BinaryData.FromBytes(_encoder.Buffered).ToStream(), new BlobUploadOptions { Conditions = conditions }, cancellationToken);
+                await client.UploadAsync(BinaryData.FromBytes(_encoder.Buffered).ToStream(), new BlobUploadOptions(), cancellationToken);
             }
             else
             {
                 await StageAsync(cancellationToken);
-                await blob.CommitBlockListAsync(_blocks, new CommitBlockListOptions { Conditions = conditions }, cancellationToken);
+                await client.CommitBlockListAsync(_blocks, new CommitBlockListOptions(), cancellationToken);
             }
 
-            return true;
+            row["Blob"] = blob;
         }
-        catch (RequestFailedException ex) when (ex.Status == 412 || ex.ErrorCode == BlobErrorCode.BlobAlreadyExists)
-        {
-            return false;
-        }
+
+        return await Replaced(await index.Rows.PutAsync(row, basedOn.ETag), blob);
     }
 
     public void Dispose() => _encoder.Dispose();
 
+    /// <summary>Removes the blob no row names once the row's write answered: the replaced index's, or this attempt's if refused.</summary>
+    private async Task<bool> Replaced(bool committed, string? blob)
+    {
+        await index.ForgetBlobAsync(committed ? basedOn.BlobName : blob);
+        return committed;
+    }
+
+    private async Task<BlockBlobClient> BlobAsync(CancellationToken cancellationToken) =>
+        _blob ??= await index.BlobAsync(DeliveredIndex.BlobName(subscriptionId, generation, did, _attempt), cancellationToken);
+
     private async Task StageAsync(CancellationToken cancellationToken)
     {
-        await containerCreation.EnsureAsync(cancellationToken);
+        var blob = await BlobAsync(cancellationToken);
         var id = Convert.ToBase64String(Encoding.ASCII.GetBytes($"{_attempt}-{_blocks.Count:D6}"));
         await blob.StageBlockAsync(id, BinaryData.FromBytes(_encoder.Buffered).ToStream(), new BlockBlobStageBlockOptions(), cancellationToken);
         _blocks.Add(id);

@@ -59,7 +59,7 @@ internal sealed class BackfillScenario(BenchContext context)
         var subscriptionId = "bench-backfill-" + run;
         var clusterSettings = Settings with
         {
-            SiloEnvironment = [.. network.SiloEnvironment, $"Backfill__RepoTable=bfrepos{run}", $"Backfill__DeliveredContainer=bfdelivered{run}", .. Settings.SiloEnvironment],
+            SiloEnvironment = [.. network.SiloEnvironment, $"Backfill__RepoTable=bfrepos{run}", $"Backfill__DeliveredContainer=bfdelivered{run}", $"Backfill__DeliveredTable=bfdelivered{run}", .. Settings.SiloEnvironment],
         };
         // Every storage request of the Silo, the Api and the consumer goes through the counting proxy (the requests per
         // repository, issue 18's bound on this machine).

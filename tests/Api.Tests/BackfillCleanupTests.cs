@@ -10,14 +10,15 @@ using Jetstream.TestSupport;
 namespace Jetstream.Api.Tests;
 
 /// <summary>
-/// Deleting a subscription removes its backfill's run rows and repair index blobs, and no other subscription's, nor
+/// Deleting a subscription removes its backfill's run rows and repair index (rows and blobs), and no other subscription's, nor
 /// those of the subscription a script creates again at once with the same id.
 /// </summary>
 [Collection(ApiClusterCollection.Name)]
 public sealed class BackfillCleanupTests(ApiClusterFixture cluster)
 {
-    // The silo's defaults (Backfill:RepoTable, Backfill:DeliveredContainer).
+    // The silo's defaults (Backfill:RepoTable, Backfill:DeliveredTable, Backfill:DeliveredContainer).
     private const string RepoTable = "backfillrepos";
+    private const string DeliveredTable = "backfilldelivered";
     private const string DeliveredContainer = "backfilldelivered";
 
     [Fact]
@@ -36,20 +37,23 @@ public sealed class BackfillCleanupTests(ApiClusterFixture cluster)
         await Eventually.HoldsAsync(async () => (await client.GetJsonAsync($"/subscriptions/{id}/backfill")).GetProperty("state").GetString() == "completed",
             TimeSpan.FromSeconds(60), "the backfill to complete");
 
-        // The repair index as a successful run leaves it: a blob per repository, and a neighbour whose id starts with
-        // this one's, which must stay. The blobs' content does not matter to the cleanup.
+        // The repair index as a successful run leaves it: a row per repository (one naming a blob, as a large index's
+        // does), and a neighbour whose id starts with this one's, which must stay. The content does not matter here.
+        var rows = new TableClient(cluster.StorageConnectionString, DeliveredTable);
+        await rows.CreateIfNotExistsAsync();
         var delivered = new BlobContainerClient(cluster.StorageConnectionString, DeliveredContainer);
         await delivered.CreateIfNotExistsAsync();
         var generation = await GenerationAsync(id);
-        foreach (var did in new[] { "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa", "did:plc:bbbbbbbbbbbbbbbbbbbbbbbb" })
-        {
-            await delivered.UploadBlobAsync($"{id}/{generation}/{did}", BinaryData.FromBytes([1, 0]));
-        }
+        await rows.AddEntityAsync(new TableEntity($"{id}~{generation}", "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa") { ["Index"] = new byte[] { 1, 0 } });
+        var large = $"{id}/{generation}/did:plc:bbbbbbbbbbbbbbbbbbbbbbbb/attempt";
+        await delivered.UploadBlobAsync(large, BinaryData.FromBytes([1, 0]));
+        await rows.AddEntityAsync(new TableEntity($"{id}~{generation}", "did:plc:bbbbbbbbbbbbbbbbbbbbbbbb") { ["Blob"] = large });
 
-        var neighbour = $"{id}-x/did:plc:cccccccccccccccccccccccc";
+        var neighbour = $"{id}-x/did:plc:cccccccccccccccccccccccc/attempt";
         await delivered.UploadBlobAsync(neighbour, BinaryData.FromBytes([1, 0]));
+        await rows.AddEntityAsync(new TableEntity($"{id}-x", "did:plc:cccccccccccccccccccccccc") { ["Blob"] = neighbour });
         Assert.Equal(2, await CountAsync(RepoTable, id));
-        Assert.Equal(2, await CountBlobsAsync(delivered, id));
+        Assert.Equal(2, await CountAsync(DeliveredTable, id));
 
         using (var deleted = await client.Http.DeleteAsync($"/subscriptions/{id}?discard=true"))
         {
@@ -59,15 +63,16 @@ public sealed class BackfillCleanupTests(ApiClusterFixture cluster)
         // Created again at once, and its own index written (as its first backfill would) before the removal is over.
         await client.CreateOkAsync(SubscriptionClient.Body(id, ["app.example.post"]));
         var again = await GenerationAsync(id);
-        var kept = $"{id}/{again}/did:plc:aaaaaaaaaaaaaaaaaaaaaaaa";
-        await delivered.UploadBlobAsync(kept, BinaryData.FromBytes([1, 0]));
+        await rows.AddEntityAsync(new TableEntity($"{id}~{again}", "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa") { ["Index"] = new byte[] { 1, 0 } });
 
-        await Eventually.HoldsAsync(async () => await CountAsync(RepoTable, id) == 0 && await CountBlobsAsync(delivered, $"{id}/{generation}") == 0,
-            TimeSpan.FromSeconds(60), "the backfill rows and index blobs to be removed");
+        await Eventually.HoldsAsync(async () => await CountAsync(RepoTable, id) == 0 && await CountAsync(DeliveredTable, id) == 1 && !await delivered.GetBlobClient(large).ExistsAsync(),
+            TimeSpan.FromSeconds(60), "the backfill rows and the repair index to be removed");
         Assert.NotEqual(generation, again);
         Assert.True(await delivered.GetBlobClient(neighbour).ExistsAsync());
-        Assert.True(await delivered.GetBlobClient(kept).ExistsAsync());
+        Assert.True((await rows.GetEntityIfExistsAsync<TableEntity>($"{id}~{again}", "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa")).HasValue);
+        Assert.True((await rows.GetEntityIfExistsAsync<TableEntity>($"{id}-x", "did:plc:cccccccccccccccccccccccc")).HasValue);
         await delivered.DeleteBlobAsync(neighbour);
+        await rows.DeleteEntityAsync($"{id}-x", "did:plc:cccccccccccccccccccccccc");
         using (await client.Http.DeleteAsync($"/subscriptions/{id}?discard=true"))
         {
         }
@@ -78,17 +83,6 @@ public sealed class BackfillCleanupTests(ApiClusterFixture cluster)
         var store = new SubscriptionStore(new StorageConnection(cluster.StorageConnectionString),
             Microsoft.Extensions.Options.Options.Create(new SubscriptionOptions { Container = cluster.ApiSettings(null)["Subscriptions:Container"]! }));
         return Assert.IsType<string>((await store.GetAsync(id))!.Document.Generation);
-    }
-
-    private static async Task<int> CountBlobsAsync(BlobContainerClient container, string id)
-    {
-        var count = 0;
-        await foreach (var _ in container.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = id + "/" }))
-        {
-            count++;
-        }
-
-        return count;
     }
 
     private async Task<int> CountAsync(string tableName, string id)

@@ -86,6 +86,7 @@ public sealed class SubscriptionWithBackfillAgainstDevNetTests(DevNetFixture fix
         siloSettings["Atproto:PlcUrl"] = _devNet.PlcUrl.ToString();
         siloSettings["Backfill:RepoTable"] = TestNames.Table("e2erepos");
         siloSettings["Backfill:DeliveredContainer"] = TestNames.Queue("e2edelivered");
+        siloSettings["Backfill:DeliveredTable"] = TestNames.Table("e2edelivered");
         siloSettings["Backfill:HeldTable"] = TestNames.Table("e2eheld");
         // One repository at a time: the backfill lasts long enough for live writes to land before, during and after each snapshot.
         siloSettings["Backfill:MaxConcurrentRepos"] = "1";

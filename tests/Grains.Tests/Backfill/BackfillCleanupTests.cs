@@ -1,5 +1,5 @@
-using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
+using Jetstream.Grains.Backfill;
+using Microsoft.Extensions.DependencyInjection;
 using Jetstream.Grains.Interfaces.Backfill;
 using Jetstream.Storage.Subscriptions;
 using Jetstream.TestSupport;
@@ -53,12 +53,12 @@ public sealed class BackfillCleanupTests
         Assert.Equal(4, events.Count);
         Assert.All(events, e => Assert.Equal("create", e.Event.GetProperty("commit").GetProperty("operation").GetString()));
 
-        var index = new BlobContainerClient(scenario.Storage, scenario.Settings["Backfill:DeliveredContainer"]);
-        await Eventually.HoldsAsync(async () => (await scenario.Repos.LoadAsync(id, 1)).Count == 0 && await CountAsync(index, $"{id}/{deleted.Generation}/") == 0,
+        var index = scenario.Cluster.Silos[0].ServiceProvider.GetRequiredService<DeliveredIndex>();
+        await Eventually.HoldsAsync(async () => (await scenario.Repos.LoadAsync(id, 1)).Count == 0 && await index.CountAsync(id, deleted.Generation) == 0,
             Timeout, "the deleted subscription's rows and index to be removed");
         await Task.Delay(500);
         Assert.Single(await scenario.Repos.LoadAsync(id, 2));
-        Assert.Equal(1, await CountAsync(index, $"{id}/{created.Generation}/"));
+        Assert.Equal(1, await index.CountAsync(id, created.Generation));
 
         // Its index is whole: a repair finds nothing to send.
         Assert.NotNull((await scenario.Job.Start(["did:plc:again"])).Status);
@@ -93,7 +93,4 @@ public sealed class BackfillCleanupTests
         await Eventually.HoldsAsync(async () => (await scenario.Repos.LoadAsync(id, 1)).Count == 0, TimeSpan.FromMinutes(3), "the rows to be removed after the silo's death");
         Assert.True(left > 0, "the removal ended before the silo was killed: nothing was cut off");
     }
-
-    private static async Task<int> CountAsync(BlobContainerClient container, string prefix) =>
-        await container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }).CountAsync();
 }

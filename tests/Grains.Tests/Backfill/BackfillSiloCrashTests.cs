@@ -125,7 +125,7 @@ public sealed class BackfillSiloCrashTests(ITestOutputHelper output)
         var delivered = connection.Table(settings["Backfill__DeliveredTable"]);
         foreach (var did in missing.Select(m => m[..m.IndexOf('|', StringComparison.Ordinal)]).Distinct().Take(10))
         {
-            var indexed = await delivered.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {id + "~" + did}"), select: ["RowKey"]).CountAsync();
+            var indexed = await delivered.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey ge {id} and PartitionKey lt {id + "\u007f"} and RowKey eq {did}"), select: ["RowKey"]).CountAsync();
             var row = rows.GetValueOrDefault(did);
             output.WriteLine($"{did}: {missing.Count(m => m.StartsWith(did, StringComparison.Ordinal))} missing; row {row}; indexed {indexed}; done before the kill {doneBefore.Contains(did)}; fetched {fetchesBefore.GetValueOrDefault(did)} then {fetchesAfter.GetValueOrDefault(did)}");
             foreach (var silo in silos)

@@ -53,13 +53,13 @@ public sealed class DeliveredIndexFormatTests
     }
 
     [Fact]
-    public async Task Every_cut_short_blob_is_a_clear_error_naming_the_blob()
+    public async Task Every_cut_short_index_is_a_clear_error_naming_where_it_is()
     {
         var bytes = Encode([Record("a.b", "3k1", 1), Record("a.b", "3k2", 2), Record("a.c", "self", 3)]);
         for (var length = 0; length < bytes.Length; length++)
         {
             var error = await Assert.ThrowsAsync<DeliveredIndexException>(() => DecodeAsync(bytes[..length]));
-            Assert.Contains("'sub/did:plc:x'", error.Message, StringComparison.Ordinal);
+            Assert.Contains("The repair index in blob 'sub/did:plc:x' cannot be read", error.Message, StringComparison.Ordinal);
         }
     }
 
@@ -131,7 +131,7 @@ public sealed class DeliveredIndexFormatTests
 
     private static async Task<List<DeliveredRecord>> DecodeAsync(byte[] bytes, bool trickle = false)
     {
-        using var decoder = new DeliveredIndexDecoder(trickle ? new TrickleStream(bytes) : new MemoryStream(bytes), "sub/did:plc:x");
+        using var decoder = new DeliveredIndexDecoder(trickle ? new TrickleStream(bytes) : new MemoryStream(bytes), "blob 'sub/did:plc:x'");
         return await decoder.ReadAsync(CancellationToken.None).ToListAsync();
     }
 

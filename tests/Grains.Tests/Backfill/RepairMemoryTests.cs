@@ -33,7 +33,7 @@ public sealed class RepairMemoryTests(ITestOutputHelper output)
     {
         await using var scenario = await BackfillScenario.StartAsync(null, ["app.test.item"]);
         var index = new DeliveredIndex(new StorageConnection(scenario.Storage),
-            Microsoft.Extensions.Options.Options.Create(new BackfillOptions { DeliveredContainer = scenario.Settings["Backfill:DeliveredContainer"]! }));
+            Microsoft.Extensions.Options.Options.Create(new BackfillOptions { DeliveredContainer = scenario.Settings["Backfill:DeliveredContainer"]!, DeliveredTable = scenario.Settings["Backfill:DeliveredTable"]! }));
         // What a first backfill left (written directly: 200,000 creates through the queue take minutes on this machine;
         // measured once that way, the heap was as flat: 32.5 MB at 20,000 records, 34.9 MB at 180,000).
         using (var upload = index.StartWrite(scenario.SubscriptionId, generation: null, GeneratedRepository.Did, DeliveredView.Nothing)) // as RepositoryBackfillTests.Work: no generation

@@ -70,7 +70,7 @@ public sealed class RepositoryBackfillTests
 
     internal static RepositoryBackfill Backfill(BackfillScenario scenario, IRepositorySource source, StorageConnection indexStorage, int? blockSize = null)
     {
-        var options = Microsoft.Extensions.Options.Options.Create(new BackfillOptions { DeliveredContainer = scenario.Settings["Backfill:DeliveredContainer"]! });
+        var options = Microsoft.Extensions.Options.Options.Create(new BackfillOptions { DeliveredContainer = scenario.Settings["Backfill:DeliveredContainer"]!, DeliveredTable = scenario.Settings["Backfill:DeliveredTable"]! });
         var index = blockSize is { } size ? new DeliveredIndex(indexStorage, options) { BlockSize = size } : new DeliveredIndex(indexStorage, options);
 
         return ActivatorUtilities.CreateInstance<RepositoryBackfill>(scenario.Cluster.Silos[0].ServiceProvider, source, index);

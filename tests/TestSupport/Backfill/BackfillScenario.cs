@@ -56,6 +56,7 @@ public sealed class BackfillScenario : IAsyncDisposable
         settings["Subscriptions:QueuePrefix"] = "bf" + Guid.NewGuid().ToString("N")[..10];
         settings["Backfill:RepoTable"] = TestNames.Table("bfrepos");
         settings["Backfill:DeliveredContainer"] = TestNames.Queue("bfdelivered");
+        settings["Backfill:DeliveredTable"] = TestNames.Table("bfdelivered");
         settings["Backfill:HeldTable"] = TestNames.Table("bfheld");
         // The hand-overs' set rows are kept this long (10 minutes in production): the tests wait for the table to empty.
         settings["Backfill:HandedOverKeepSeconds"] = "1";
