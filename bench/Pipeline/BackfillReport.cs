@@ -68,7 +68,7 @@ internal sealed class BackfillReport(Results results, BenchSettings settings) : 
             Line($"- **Row c against row b**: the Silo grew {large.SiloPeakGrowth / 1e6:N0} MB for one repository of {large.MatchingPerRepo:N0} records and " +
                  $"{small.SiloPeakGrowth / 1e6:N0} MB for {small.Repos:N0} repositories of {small.MatchingPerRepo} records: most of the growth is the Silo's " +
                  "first backfill (its HTTP and storage clients, the code jitted, the GC's budgets), not the repository's size; the size's part is " +
-                 $"about the difference, {(large.SiloPeakGrowth - small.SiloPeakGrowth) / 1e6:N0} MB (docs/backfill.md: about 100 bytes a record for the repair index's list).");
+                 $"about the difference, {(large.SiloPeakGrowth - small.SiloPeakGrowth) / 1e6:N0} MB (docs/backfill.md: the repair index streams in and out, 46 bytes a record in storage).");
         }
 
         Line();
@@ -81,10 +81,11 @@ internal sealed class BackfillReport(Results results, BenchSettings settings) : 
              "(`IJetstreamProcessorGrain.QueueWrittenElsewhere`, one-way, the processor's `QueueWriteWatchers`), as the processor's own " +
              "writes do; before, a consumer whose queue had been empty found them at its idle poll (`WakeOnWrite:IdlePollInterval`, 5 s) " +
              "(Grains/Backfill/RepositoryBackfill.cs, Grains/JetstreamProcessorGrain.cs).");
-        Line("- Storage requests per repository, all on Azurite's one node thread here: the job's row when the DID is resolved and " +
-             "when the repository ends, the repair index read per wanted collection and written once, a queue send and a visibility " +
-             "update per message, and the consumer's receive and delete. That is why a repository of few records costs Azurite " +
-             "milliseconds of CPU: row b is bound by requests per repository, not by records.");
+        Line("- Storage requests per repository, all on Azurite's one node thread here (docs/backfill.md has the table): the repair " +
+             "index's row and the job's outcome row, each gathered with other repositories' into transactions; a queue send shared by " +
+             "the repositories gathered into one message; the hand-over's mark and set row, gathered; the consumer's receive and delete " +
+             "of each message. A repository of few records costs Azurite about a millisecond of CPU: row b is bound by requests per " +
+             "repository, not by records.");
         Line();
         Line("```bash");
         Line("dotnet build bench/Pipeline -c Release");
