@@ -203,7 +203,7 @@ public sealed class BackfillSiloCrashTests(ITestOutputHelper output)
         return new Dictionary<string, List<string>>(records, StringComparer.Ordinal);
     }
 
-    private static async Task<IHost> ClientAsync(string storage, string cluster)
+    internal static async Task<IHost> ClientAsync(string storage, string cluster)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.UseOrleansClient(client =>
@@ -221,7 +221,7 @@ public sealed class BackfillSiloCrashTests(ITestOutputHelper output)
     }
 
     /// <summary>What both silos share: the cluster, the storage names, the networks.</summary>
-    private static Dictionary<string, string> SharedSettings(string storage, Uri jetstream, Uri atproto, string name, string cluster) => new()
+    internal static Dictionary<string, string> SharedSettings(string storage, Uri jetstream, Uri atproto, string name, string cluster) => new()
     {
         ["ConnectionStrings__AzureStorage"] = storage,
         ["Orleans__Clustering"] = "AzureStorage",
@@ -245,7 +245,7 @@ public sealed class BackfillSiloCrashTests(ITestOutputHelper output)
         ["Atproto__AllowPrivateNetworks"] = "true",
     };
 
-    private static Dictionary<string, string> WithPorts(Dictionary<string, string> shared) => new(shared)
+    internal static Dictionary<string, string> WithPorts(Dictionary<string, string> shared) => new(shared)
     {
         ["Orleans__SiloPort"] = FreePort.Next().ToString(),
         ["Orleans__GatewayPort"] = FreePort.Next().ToString(),
