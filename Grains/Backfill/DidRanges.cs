@@ -8,7 +8,8 @@ namespace Jetstream.Grains.Backfill;
 /// at a time, each asked for after the one before, so a large partition read in one query costs its pages' round trips
 /// end to end, and Azurite's cost per page grows with the partition (it was quadratic here). A processor activating
 /// after a silo's death reads its whole set before its first frame: 200,000 rows (a 10-minute window of hand-overs at
-/// bench row b's rate) took 139-161 s on this machine's Azurite in one query, 34-36 s in 8 ranges, 16 s in 32. The ranges
+/// bench row b's rate) took 148-149 s on this machine's Azurite in one query, 21 s so (8 ranges took 34-36 s;
+/// `dotnet run -c Release --project bench/Micro -- set-load 200000`). The ranges
 /// start at each character of <c>did:plc:</c>'s base32 alphabet (random: they hold about the same); the first also holds
 /// whatever sorts before (<c>*</c>, the hold on everyone), the last <c>did:web:</c> and after.
 /// </summary>

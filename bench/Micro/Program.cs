@@ -5,6 +5,11 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Jetstream.Bench.Micro;
 
+if (args.FirstOrDefault() == SetLoadProbe.Command)
+{
+    return await SetLoadProbe.RunAsync(args[1..]);
+}
+
 // In-process short job: no separate build of a benchmark project, about a minute in all on two cores.
 var config = DefaultConfig.Instance
     .AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithId("short"))
