@@ -128,8 +128,9 @@ public sealed class DeliveredIndex
         {
             await _container.DeleteBlobIfExistsAsync(name);
         }
-        catch (RequestFailedException)
+        catch (Exception ex) when (ex is RequestFailedException or HttpRequestException or IOException or TimeoutException or OperationCanceledException)
         {
+            // The index is committed either way: a blob left here is storage only, no row names it.
         }
     }
 
