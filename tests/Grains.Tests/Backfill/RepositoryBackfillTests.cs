@@ -68,10 +68,50 @@ public sealed class RepositoryBackfillTests
         Assert.Equal(0, (await backfill.RunAsync(Work(scenario, runId: 2), CancellationToken.None)).Records);
     }
 
-    internal static RepositoryBackfill Backfill(BackfillScenario scenario, IRepositorySource source, StorageConnection indexStorage, int? blockSize = null)
+    [Fact]
+    public async Task A_repository_that_outgrows_its_rows_room_and_shrinks_again_is_repaired_exactly_and_leaves_no_blob()
+    {
+        var network = new FakeNetwork();
+        var repo = network.Add(Did, "pds1.example", records: 5);
+        await using var scenario = await BackfillScenario.StartAsync(network, [Wanted]);
+        // Rows of 2 KiB: 5 records fit one, 100 (about 4.6 KB) go to a blob.
+        var backfill = Backfill(scenario, network, new StorageConnection(scenario.Storage), inlineLimit: 2 * 1024);
+        var blobs = new Azure.Storage.Blobs.BlobContainerClient(scenario.Storage, scenario.Settings["Backfill:DeliveredContainer"]);
+        Assert.Equal(5, (await backfill.RunAsync(Work(scenario, runId: 1), CancellationToken.None)).Records);
+        await scenario.DrainAsync(5);
+
+        for (var i = 0; i < 95; i++)
+        {
+            repo.Put(Wanted, $"3m{i:D11}", $"more {i}");
+        }
+
+        Assert.Equal(95, (await backfill.RunAsync(Work(scenario, runId: 2), CancellationToken.None)).Records);
+        Assert.All(await scenario.DrainAsync(95), e => Assert.Equal("create", e.Event.GetProperty("commit").GetProperty("operation").GetString()));
+        Assert.Single(await blobs.GetBlobsAsync().ToListAsync());
+
+        // Back under the row's room: the 95 and 3 of the first go, the deletes are sent, the row holds the index again.
+        for (var i = 0; i < 95; i++)
+        {
+            repo.Remove(Wanted, $"3m{i:D11}");
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            repo.Remove(Wanted, $"3k{i:D11}");
+        }
+
+        Assert.Equal(98, (await backfill.RunAsync(Work(scenario, runId: 3), CancellationToken.None)).Records);
+        var deletes = await scenario.DrainAsync(98);
+        Assert.Equal(98, deletes.Count(e => e.Event.GetProperty("commit").GetProperty("operation").GetString() == "delete"));
+        Assert.Empty(await blobs.GetBlobsAsync().ToListAsync());
+        Assert.Equal(0, (await backfill.RunAsync(Work(scenario, runId: 4), CancellationToken.None)).Records);
+    }
+
+    internal static RepositoryBackfill Backfill(BackfillScenario scenario, IRepositorySource source, StorageConnection indexStorage, int? blockSize = null, int? inlineLimit = null)
     {
         var options = Microsoft.Extensions.Options.Options.Create(new BackfillOptions { DeliveredContainer = scenario.Settings["Backfill:DeliveredContainer"]!, DeliveredTable = scenario.Settings["Backfill:DeliveredTable"]! });
-        var index = blockSize is { } size ? new DeliveredIndex(indexStorage, options) { BlockSize = size } : new DeliveredIndex(indexStorage, options);
+        var defaults = new DeliveredIndex(indexStorage, options);
+        var index = new DeliveredIndex(indexStorage, options) { BlockSize = blockSize ?? defaults.BlockSize, InlineLimit = inlineLimit ?? defaults.InlineLimit };
 
         return ActivatorUtilities.CreateInstance<RepositoryBackfill>(scenario.Cluster.Silos[0].ServiceProvider, source, index);
     }
