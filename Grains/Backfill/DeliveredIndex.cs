@@ -167,7 +167,7 @@ public sealed class DeliveredIndex
         return deleted;
     }
 
-    /// <summary>How many repositories of the subscription's generation have an index (tests and the cleanup's checks).</summary>
+    /// <summary>How many repositories of the subscription's generation have an index (the tests read it).</summary>
     internal async Task<int> CountAsync(string subscriptionId, string? generation, CancellationToken cancellationToken = default)
     {
         await _tableCreation.EnsureAsync(cancellationToken);
