@@ -131,6 +131,36 @@ public sealed class QueueMessageVersionTests(ITestOutputHelper output)
         Assert.Equal(fitting.Select(e => e.EventId), messages.SelectMany(m => QueueMessageCodec.Decode(m.Body)).Select(e => e.EventId));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(20)]
+    [InlineData(400)]
+    public void A_packer_cleared_unfinished_packs_the_next_message_as_a_fresh_one_does(int events)
+    {
+        // What a backfilled repository's writer does: pack its events to learn whether they fit one message, clear,
+        // and leave them to be gathered with other repositories'. Small messages are compressed only when finished.
+        var captured = Captured(events);
+        var reused = MessagePacker.Create(QueueMessageCodec.CompressedVersion, Defaults.MaxMessageBytes, Defaults.MaxEventsPerMessage);
+        foreach (var e in Captured(events + 100).Skip(events))
+        {
+            if (!reused.TryAdd(e))
+            {
+                break;
+            }
+        }
+
+        reused.Clear();
+        var fresh = MessagePacker.Create(QueueMessageCodec.CompressedVersion, Defaults.MaxMessageBytes, Defaults.MaxEventsPerMessage);
+        var added = captured.TakeWhile(fresh.TryAdd).Count();
+        Assert.Equal(added, captured.TakeWhile(reused.TryAdd).Count());
+
+        var body = reused.Finish().ToArray();
+        Assert.Equal(fresh.Finish().ToArray(), body);
+        Assert.True(body.Length <= Defaults.MaxMessageBytes);
+        Assert.Equal(captured.Take(added).Select(e => e.EventId), QueueMessageCodec.Decode(body).Select(e => e.EventId));
+        Assert.True(added == events || added > 20, $"{added} of {events} events in one message");
+    }
+
     [Fact]
     public void An_event_too_large_to_fit_goes_to_a_blob_in_either_version()
     {
