@@ -9,7 +9,8 @@ namespace Jetstream.Atproto.Repo;
 
 /// <summary>
 /// A repository as <c>com.atproto.sync.getRepo</c> serves it (a CAR whose root is the signed commit), read from a
-/// stream with every block checked against its CID and spooled to a temp file. Dispose it to delete that file.
+/// stream and spooled to a temp file, each block checked against its CID when the commit or a walk reads it. Dispose
+/// it to delete that file.
 /// </summary>
 public sealed class RepoSnapshot : IDisposable
 {

@@ -92,8 +92,16 @@ public sealed class FaultTests
         var (emulator, client, did) = await StartAsync(new FaultRule { Kind = FaultKind.TamperedRecord });
         await using var _ = emulator;
         using var __ = client;
-        var e = await Assert.ThrowsAsync<AtprotoException>(() => client.FetchVerifiedAsync(did));
+        // The commit verifies; the changed record is found when the walk reads it back.
+        using var snapshot = await client.FetchVerifiedAsync(did);
+        var e = await Assert.ThrowsAsync<AtprotoException>(async () =>
+        {
+            await foreach (var record in snapshot.ReadRecordsAsync(CollectionFilter.All))
+            {
+            }
+        });
         Assert.IsNotType<RepoVerificationException>(e);
+        Assert.Contains("does not hash to its CID", e.Message, StringComparison.Ordinal);
     }
 
     [Theory]

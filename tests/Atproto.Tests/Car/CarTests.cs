@@ -56,12 +56,17 @@ public sealed class CarTests : IDisposable
     }
 
     [Fact]
-    public async Task A_block_that_does_not_hash_to_its_cid_is_named()
+    public async Task A_block_that_does_not_hash_to_its_cid_is_named_when_read()
     {
         var (cid, bytes) = Block("real"u8.ToArray());
         var car = await Write([cid], [(cid, "fake"u8.ToArray())]);
-        var error = await Assert.ThrowsAsync<AtprotoException>(() => SpooledCar.ReadAsync(new MemoryStream(car), Options()));
-        Assert.Equal($"CAR block {cid} does not hash to its CID: the CAR is corrupt or forged", error.Message);
+        using (var spooled = await SpooledCar.ReadAsync(new MemoryStream(car), Options()))
+        {
+            var error = Assert.Throws<AtprotoException>(() => spooled.GetBlock(cid));
+            Assert.Equal($"CAR block {cid} does not hash to its CID: the CAR is corrupt or forged", error.Message);
+            Assert.Equal(0, spooled.BlocksRead);
+        }
+
         Assert.Empty(Directory.GetFiles(_temp));
     }
 

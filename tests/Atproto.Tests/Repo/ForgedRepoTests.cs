@@ -15,13 +15,34 @@ public sealed class ForgedRepoTests
     private static readonly BuiltRepo Built = TestRepos.Builder(Key, ("app.bsky.feed.post", 200)).Build(TestRepos.Rev);
 
     [Fact]
-    public async Task A_changed_record_block_is_refused_naming_its_cid()
+    public async Task A_changed_record_block_is_refused_naming_its_cid_when_the_walk_reads_it()
     {
         var (cid, block) = Built.Blocks[^1];
         var changed = block.ToArray();
         changed[^1] ^= 1;
-        var error = await Assert.ThrowsAsync<AtprotoException>(() => ReadAsync(Replace(Built, cid, cid, changed)));
+        using var snapshot = await ReadAsync(Replace(Built, cid, cid, changed));
+        snapshot.Verify(TestRepos.Alice, Key.PublicKey);
+        var error = await Assert.ThrowsAsync<AtprotoException>(() => TestRepos.RecordsAsync(snapshot));
         Assert.Equal($"CAR block {cid} does not hash to its CID: the CAR is corrupt or forged", error.Message);
+    }
+
+    [Fact]
+    public async Task A_changed_block_of_a_collection_the_filter_rules_out_is_never_used()
+    {
+        // Blocks are hashed when read back: one nothing reads cannot reach a record the walk yields.
+        var built = TestRepos.Builder(Key, ("app.bsky.feed.like", 50), ("app.bsky.feed.post", 50)).Build(TestRepos.Rev);
+        using var honest = await ReadAsync(built);
+        var likes = await TestRepos.RecordsAsync(honest, "app.bsky.feed.like");
+        var posts = await TestRepos.RecordsAsync(honest, "app.bsky.feed.post");
+        var changed = built.Blocks.Single(b => b.Cid == likes[^1].Cid).Block.ToArray();
+        changed[^1] ^= 1;
+        var tampered = Replace(built, likes[^1].Cid, likes[^1].Cid, changed);
+
+        using var snapshot = await ReadAsync(tampered);
+        Assert.Equal(posts.Select(r => (r.Cid, Convert.ToHexString(r.Record.Span))), (await TestRepos.RecordsAsync(snapshot, "app.bsky.feed.post")).Select(r => (r.Cid, Convert.ToHexString(r.Record.Span))));
+        using var all = await ReadAsync(tampered);
+        var error = await Assert.ThrowsAsync<AtprotoException>(() => TestRepos.RecordsAsync(all, "app.bsky.feed.like"));
+        Assert.Equal($"CAR block {likes[^1].Cid} does not hash to its CID: the CAR is corrupt or forged", error.Message);
     }
 
     [Fact]
