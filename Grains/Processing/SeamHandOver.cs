@@ -36,7 +36,19 @@ internal sealed class SeamHandOver(
     /// <summary>The hand-over of <paramref name="did"/> still running, if any.</summary>
     public Task? Releasing(string did) => _releasing.TryGetValue(did, out var handOver) ? handOver.Task : null;
 
-    public Task AllAsync() => Task.WhenAll(_releasing.Values.Distinct().Select(h => h.Task));
+    /// <summary>
+    /// Ends when no hand-over runs, those started while it waits included (a repository held again during its
+    /// hand-over goes round on a new one); a failed hand-over's error is thrown once all have ended.
+    /// </summary>
+    public async Task AllAsync()
+    {
+        while (_releasing.Values.Where(h => !h.Task.IsCompleted).Distinct().ToList() is { Count: > 0 } running)
+        {
+            await Task.WhenAll(running.Select(h => h.Task)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        }
+
+        await Task.WhenAll(_releasing.Values.Distinct().Select(h => h.Task));
+    }
 
     /// <summary>Starts the hand-overs (marked already); they run on after this returns.</summary>
     public void Start(IEnumerable<HeldRelease> releases)
