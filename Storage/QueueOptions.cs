@@ -37,14 +37,15 @@ public sealed class QueueOptions
     public int MaxEventsPerMessage { get; set; } = 256;
 
     /// <summary>
-    /// Version of the messages the processor writes: 1, plain JSON, which every consumer reads; or 2, compressed, about
-    /// 2.3 times as many events per message, which only consumers of this release or later read. 1 by default so that
-    /// a rolling upgrade never hands a consumer a message it cannot read: set 2 once every consumer is upgraded (the
-    /// consumers read both whatever this says). See docs/queue-contract.md.
+    /// Version of the messages the processor writes: 2 by default, compressed, about 2.1 times as many events per
+    /// message (fewer queue requests per event), which consumers read since the release that introduced it; or 1, plain
+    /// JSON, which every consumer of any release reads. Set 1 while consumers or an Api of a release that reads only
+    /// version 1 are still in service (an upgrade from such a release); 1 is always safe. The consumers read both
+    /// whatever this says. See docs/queue-contract.md.
     /// </summary>
     [Range(QueueMessageCodec.PlainVersion, QueueMessageCodec.LatestVersion,
-        ErrorMessage = "Queue:MessageVersion must be 1 (plain, read by every consumer) or 2 (compressed: upgrade every consumer first).")]
-    public int MessageVersion { get; set; } = QueueMessageCodec.PlainVersion;
+        ErrorMessage = "Queue:MessageVersion must be 1 (plain, read by every consumer) or 2 (compressed, the default: read by consumers of the release that introduced it and later).")]
+    public int MessageVersion { get; set; } = QueueMessageCodec.CompressedVersion;
 
     public string PoisonQueueName => Name + "-poison";
 }

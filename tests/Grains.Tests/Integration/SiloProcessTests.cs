@@ -1,5 +1,6 @@
 using Jetstream.Emulator;
 using Jetstream.Grains.Interfaces.Events;
+using Jetstream.Storage;
 using Jetstream.TestSupport;
 using Xunit.Abstractions;
 
@@ -50,6 +51,53 @@ public sealed class SiloProcessTests(ITestOutputHelper output)
         var duplicates = queued.GroupBy(q => q.EventId).Where(g => g.Count() > 1).SelectMany(g => g.Skip(1)).ToList();
         Assert.All(duplicates, d => Assert.True(d.TimeUs >= resumedAt, $"duplicate {d.EventId} at {d.TimeUs} is before the resume point {resumedAt}"));
         output.WriteLine($"published {events.Length}, matching {expected.Count}, queued {queued.Count}, duplicates {duplicates.Count} (all at or after the resume cursor), elapsed {(DateTime.UtcNow - started).TotalSeconds:F1} s");
+    }
+
+    [Theory]
+    [InlineData(null, QueueMessageCodec.CompressedVersion)]
+    [InlineData("1", QueueMessageCodec.PlainVersion)]
+    public async Task The_silo_writes_message_version_2_by_default_and_version_1_when_told(string? setting, int expected)
+    {
+        var storage = await SharedAzurite.GetConnectionStringAsync();
+        await using var emulator = await JetstreamEmulator.StartAsync();
+        var queueName = TestNames.Queue("version");
+        var environment = SiloEnvironment(storage, emulator.SubscribeUri.ToString(), queueName);
+        if (setting is not null)
+        {
+            environment["Queue__MessageVersion"] = setting;
+        }
+
+        await using var silo = HostProcess.Start("Silo", environment);
+        await emulator.WaitForConnectionsAsync(1, TimeSpan.FromSeconds(60));
+        emulator.PublishMany(IngestionScenario.MixedEvents(seed: 71, count: 400));
+
+        var filter = new CollectionFilter(IngestionScenario.Wanted);
+        var expectedIds = emulator.Log.Where(e => e.Kind == EventKinds.Commit && filter.Matches(e.Collection!)).Select(e => IngestionTests.EventIdOf(e.Json)).ToList();
+        var queue = QueueReader.Client(storage, queueName);
+        var bodies = new List<BinaryData>();
+        var queued = new List<QueuedEvent>();
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (queued.Count < expectedIds.Count && DateTime.UtcNow < deadline)
+        {
+            var batch = (await queue.ExistsAsync()).Value ? (await queue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(5))).Value : [];
+            foreach (var message in batch)
+            {
+                bodies.Add(message.Body);
+                queued.AddRange(QueueMessageCodec.DecodeMessage(message.Body.ToMemory()).Events);
+            }
+
+            if (batch.Length == 0)
+            {
+                await Task.Delay(200);
+            }
+        }
+
+        // The wire itself, as a consumer of any release reads it: the version is the body's first property.
+        Assert.NotEmpty(bodies);
+        Assert.All(bodies, body => Assert.StartsWith($"{{\"v\":{expected},", body.ToString(), StringComparison.Ordinal));
+        Assert.All(bodies, body => Assert.Equal(expected, QueueMessageCodec.DecodeMessage(body.ToMemory()).Version));
+        Assert.Empty(expectedIds.Except(queued.Select(q => q.EventId)));
+        output.WriteLine($"Queue__MessageVersion {setting ?? "(unset)"}: {queued.Count} events in {bodies.Count} messages of version {expected}");
     }
 
     [Theory]

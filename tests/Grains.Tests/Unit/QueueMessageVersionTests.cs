@@ -6,6 +6,9 @@ using System.Text.Json;
 using Jetstream.Emulator;
 using Jetstream.Storage;
 using Jetstream.TestSupport;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Xunit.Abstractions;
 
 namespace Jetstream.Grains.Tests.Unit;
@@ -14,6 +17,29 @@ namespace Jetstream.Grains.Tests.Unit;
 public sealed class QueueMessageVersionTests(ITestOutputHelper output)
 {
     private static readonly QueueOptions Defaults = new();
+
+    [Theory]
+    [InlineData(null, QueueMessageCodec.CompressedVersion)]
+    [InlineData("1", QueueMessageCodec.PlainVersion)]
+    [InlineData("2", QueueMessageCodec.CompressedVersion)]
+    public void The_processor_packs_version_2_by_default_and_version_1_when_told(string? setting, int expected)
+    {
+        var settings = new Dictionary<string, string?>();
+        if (setting is not null)
+        {
+            settings["Queue:MessageVersion"] = setting;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
+        services.AddEventQueue(configuration);
+        using var provider = services.BuildServiceProvider();
+
+        // As the silo binds and validates it, and as QueueSink, GatheredSends and BackfillQueueWriter make their packer.
+        var options = provider.GetRequiredService<IOptions<QueueOptions>>().Value;
+        Assert.Equal(expected, options.MessageVersion);
+        Assert.Equal(expected, MessagePacker.Create(options).Version);
+    }
 
     [Fact]
     public void Version_2_carries_every_captured_event_byte_for_byte_in_an_ascii_body()
