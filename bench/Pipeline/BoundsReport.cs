@@ -89,11 +89,11 @@ internal sealed class BoundsReport(Results results, BenchSettings settings) : Ma
                 double PerEvent(string limit, string host) =>
                     (results.LimitUsage.GetValueOrDefault(limit)?.FirstOrDefault(u => u.Host.StartsWith(host, StringComparison.Ordinal))?.CpuSeconds ?? 0) * 1e6
                     / Math.Max(1, Limit(limit)!.Events);
-                Line($"- **Compressed messages** (message version 2, `Queue:MessageVersion=2`; the processor writes version 1 unless told): deflate and base64 fit {(double)deflated.Events / Math.Max(1, deflated.Messages):F0} " +
+                Line($"- **Compressed messages** (message version 2, the processor's default `Queue:MessageVersion`; it writes version 1 when told `Queue:MessageVersion=1`): deflate and base64 fit {(double)deflated.Events / Math.Max(1, deflated.Messages):F0} " +
                      $"events into a message instead of {(double)packed.Events / Math.Max(1, packed.Messages):F0}. Azurite then spent {PerEvent("queue-deflate", "Azurite"):F1} µs of CPU per event " +
                      $"instead of {PerEvent("queue-packed", "Azurite"):F1}, and the sending loop, which compresses, {PerEvent("queue-deflate", "limit loop"):F1} µs instead of " +
                      $"{PerEvent("queue-packed", "limit loop"):F1}. The receives and deletes the consumer makes shrink in the same proportion as the writes; " +
-                     "every consumer reads both versions, so consumers are upgraded before producers write version 2 (docs/queue-contract.md).");
+                     "consumers read both versions since the release that introduced version 2; an upgrade from an earlier release sets `Queue:MessageVersion=1` on the silos until its consumers are upgraded (docs/queue-contract.md).");
             }
         }
 

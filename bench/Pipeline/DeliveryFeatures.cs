@@ -12,13 +12,16 @@ internal static class DeliveryFeatures
     /// <summary>Batches of up to <paramref name="events"/> events per webhook request (the consumer's setting).</summary>
     public static string BatchMaxEvents(int events) => $"Webhook__BatchMaxEvents={events}";
 
-    /// <summary>Queue message version 2 (compressed), written by the Silo; every consumer reads both versions.</summary>
+    /// <summary>Queue message version 2 (compressed), the Silo's default, passed explicitly so a run says what it asked; every consumer reads both versions.</summary>
     public const string MessageVersion2 = "Queue__MessageVersion=2";
+
+    /// <summary>Queue message version 1 (plain JSON), which the Silo writes only when told.</summary>
+    public const string MessageVersion1 = "Queue__MessageVersion=1";
 
     /// <summary>The consumer polling as before wake-on-write (its own switch, <c>WakeOnWrite:Enabled</c>), for the comparison.</summary>
     public const string WakeOnWriteOff = "WakeOnWrite__Enabled=false";
 
-    public static string[] Silo(bool messageVersion2) => messageVersion2 ? [MessageVersion2] : [];
+    public static string[] Silo(bool messageVersion2) => [messageVersion2 ? MessageVersion2 : MessageVersion1];
 
     public static string[] Consumer(int batchEvents) => batchEvents > 1 ? [BatchMaxEvents(batchEvents)] : [];
 }

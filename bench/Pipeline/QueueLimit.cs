@@ -7,7 +7,7 @@ namespace Jetstream.Bench.Pipeline;
 /// <summary>
 /// Limit (b): raw <see cref="QueueClient.SendMessageAsync(BinaryData, TimeSpan?, TimeSpan?, CancellationToken)"/> calls to
 /// the same Azurite, with the processor's message bodies and its number of sends in flight, one event per message or
-/// packed as the processor packs them, in message version 1 (plain) or 2 (deflate-compressed, <c>Queue:MessageVersion=2</c>).
+/// packed as the processor packs them, in message version 1 (plain, <c>Queue:MessageVersion=1</c>) or 2 (deflate-compressed, the processor's default).
 /// </summary>
 internal static class QueueLimit
 {
