@@ -4,27 +4,25 @@ using Jetstream.Atproto.Cids;
 namespace Jetstream.Atproto.Car;
 
 /// <summary>
-/// A CAR v1 read from a stream once and spooled to a temp file (each block behind its CID), with only an index key →
-/// (offset, length) kept in memory (<see cref="BlockIndex"/>): a repository costs about 24 bytes of memory per block,
-/// whatever the size of its records. Each block is checked against its CID when it is read back (<see cref="GetBlock"/>):
+/// A CAR v1 read from a stream once and spooled (each block behind its CID; <see cref="BlockSpool"/>: in memory up to
+/// <see cref="CarReadOptions.MemoryBytes"/>, past that in a temp file), with an index key → (offset, length)
+/// (<see cref="BlockIndex"/>): a large repository costs about 24 bytes of memory per block, whatever the size of its
+/// records. Each block is checked against its CID when it is read back (<see cref="GetBlock"/>):
 /// a block nothing reads is never used, so its hash is never needed (a backfill that wants one collection reads the
 /// tree's nodes on the way to it and that collection's records: 40 of a row-a repository's 290 blocks). Not
 /// thread-safe. The temp file is deleted on dispose.
 /// </summary>
 public sealed class SpooledCar : IDisposable
 {
-    // The spool's write buffer. Small: blocks are small, and a repository backfill runs dozens of these at once.
-    private const int FileBufferBytes = 64 * 1024;
-
     private readonly BlockIndex _index;
-    private readonly FileStream _file;
+    private readonly BlockSpool _spool;
     private readonly byte[] _storedCid = new byte[Cid.ByteLength];
 
-    private SpooledCar(IReadOnlyList<Cid> roots, BlockIndex index, FileStream file, long totalBytes)
+    private SpooledCar(IReadOnlyList<Cid> roots, BlockIndex index, BlockSpool spool, long totalBytes)
     {
         Roots = roots;
         _index = index;
-        _file = file;
+        _spool = spool;
         TotalBytes = totalBytes;
     }
 
@@ -34,6 +32,9 @@ public sealed class SpooledCar : IDisposable
 
     /// <summary>Bytes of the CAR as it came in.</summary>
     public long TotalBytes { get; }
+
+    /// <summary>Whether the blocks went to a temp file (more than <see cref="CarReadOptions.MemoryBytes"/> of them).</summary>
+    public bool OnDisk => _spool.OnDisk;
 
     /// <summary>How many blocks have been read back (a walk that skips subtrees reads fewer).</summary>
     public long BlocksRead { get; private set; }
@@ -48,22 +49,21 @@ public sealed class SpooledCar : IDisposable
         options.Validate();
         using var reader = new CarStreamReader(stream, options.MaxTotalBytes);
         var roots = await ReadHeaderAsync(reader, cancellationToken);
-        var file = new FileStream(Path.Combine(options.TempDirectory, $"car-{Guid.NewGuid():N}.blocks"), FileMode.CreateNew,
-            FileAccess.ReadWrite, FileShare.None, FileBufferBytes, FileOptions.DeleteOnClose);
+        var spool = new BlockSpool(options);
         try
         {
-            var index = await ReadBlocksAsync(reader, file, options, cancellationToken);
-            await file.FlushAsync(cancellationToken);
-            return new SpooledCar(roots, index, file, reader.Position);
+            var index = await ReadBlocksAsync(reader, spool, options, cancellationToken);
+            await spool.FlushAsync(cancellationToken);
+            return new SpooledCar(roots, index, spool, reader.Position);
         }
         catch
         {
-            await file.DisposeAsync();
+            spool.Dispose();
             throw;
         }
     }
 
-    public bool Contains(Cid cid) => Locate(_index, _file, cid, _storedCid, out _, out _);
+    public bool Contains(Cid cid) => Locate(_index, _spool, cid, _storedCid, out _, out _);
 
     /// <summary>
     /// The block's bytes as they came in, checked against <paramref name="cid"/>: a CID the CAR does not hold, or a
@@ -71,12 +71,12 @@ public sealed class SpooledCar : IDisposable
     /// </summary>
     public byte[] GetBlock(Cid cid)
     {
-        if (!Locate(_index, _file, cid, _storedCid, out var offset, out var length))
+        if (!Locate(_index, _spool, cid, _storedCid, out var offset, out var length))
         {
             throw new AtprotoException($"CAR is missing block {cid}");
         }
         var bytes = new byte[length];
-        RandomAccess.Read(_file.SafeFileHandle, bytes, offset + Cid.ByteLength);
+        _spool.Read(offset + Cid.ByteLength, bytes);
         if (!cid.Matches(bytes))
         {
             throw new AtprotoException($"CAR block {cid} does not hash to its CID: the CAR is corrupt or forged");
@@ -85,7 +85,7 @@ public sealed class SpooledCar : IDisposable
         return bytes;
     }
 
-    public void Dispose() => _file.Dispose();
+    public void Dispose() => _spool.Dispose();
 
     private static async Task<IReadOnlyList<Cid>> ReadHeaderAsync(CarStreamReader reader, CancellationToken cancellationToken)
     {
@@ -100,7 +100,7 @@ public sealed class SpooledCar : IDisposable
     }
 
     private static async Task<BlockIndex> ReadBlocksAsync(
-        CarStreamReader reader, FileStream file, CarReadOptions options, CancellationToken cancellationToken)
+        CarStreamReader reader, BlockSpool spool, CarReadOptions options, CancellationToken cancellationToken)
     {
         var index = new BlockIndex();
         var cidBytes = new byte[Cid.ByteLength];
@@ -121,11 +121,11 @@ public sealed class SpooledCar : IDisposable
             try
             {
                 await reader.ReadExactlyAsync(block.AsMemory(0, length), static cid => $"block {cid}", cid, cancellationToken);
-                if (!await IsSpooledAsync(index, file, cid, key, cancellationToken))
+                if (!await IsSpooledAsync(index, spool, cid, key, cancellationToken))
                 {
-                    index.Add(key, file.Position, length);
-                    await file.WriteAsync(cidBytes, cancellationToken);
-                    await file.WriteAsync(block.AsMemory(0, length), cancellationToken);
+                    index.Add(key, spool.Position, length);
+                    await spool.WriteAsync(cidBytes, cancellationToken);
+                    await spool.WriteAsync(block.AsMemory(0, length), cancellationToken);
                 }
             }
             finally
@@ -140,27 +140,27 @@ public sealed class SpooledCar : IDisposable
 
     /// <summary>
     /// Whether a block of <paramref name="cid"/> is in the spool already (a CAR may repeat one). Only a block whose key
-    /// is taken needs the file, flushed first: a repeat, or another CID with the same first 8 digest bytes.
+    /// is taken needs the spool, flushed first: a repeat, or another CID with the same first 8 digest bytes.
     /// </summary>
-    private static async ValueTask<bool> IsSpooledAsync(BlockIndex index, FileStream file, Cid cid, ulong key, CancellationToken cancellationToken)
+    private static async ValueTask<bool> IsSpooledAsync(BlockIndex index, BlockSpool spool, Cid cid, ulong key, CancellationToken cancellationToken)
     {
         if (!index.Find(key).MoveNext())
         {
             return false;
         }
-        await file.FlushAsync(cancellationToken);
-        return Locate(index, file, cid, new byte[Cid.ByteLength], out _, out _);
+        await spool.FlushAsync(cancellationToken);
+        return Locate(index, spool, cid, new byte[Cid.ByteLength], out _, out _);
     }
 
-    /// <summary>The offset (of its CID) and length of the block of <paramref name="cid"/>, confirmed against the CID in the file.</summary>
-    private static bool Locate(BlockIndex index, FileStream file, Cid cid, byte[] stored, out long offset, out int length)
+    /// <summary>The offset (of its CID) and length of the block of <paramref name="cid"/>, confirmed against the CID in the spool.</summary>
+    private static bool Locate(BlockIndex index, BlockSpool spool, Cid cid, byte[] stored, out long offset, out int length)
     {
         Span<byte> wanted = stackalloc byte[Cid.ByteLength];
         cid.WriteBytes(wanted);
         var candidates = index.Find(BlockIndex.KeyOf(wanted));
         while (candidates.MoveNext())
         {
-            RandomAccess.Read(file.SafeFileHandle, stored, candidates.Offset);
+            spool.Read(candidates.Offset, stored);
             if (wanted.SequenceEqual(stored))
             {
                 offset = candidates.Offset;

@@ -10,21 +10,26 @@ public sealed class CarTests : IDisposable
 
     public void Dispose() => Directory.Delete(_temp, recursive: true);
 
-    [Fact]
-    public async Task Blocks_written_come_back_by_cid_and_the_temp_file_is_deleted_on_dispose()
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(100_000, true)]
+    [InlineData(1024 * 1024, false)]
+    public async Task Blocks_written_come_back_by_cid_from_memory_or_past_the_limit_a_temp_file_deleted_on_dispose(int memoryBytes, bool onDisk)
     {
-        var blocks = Enumerable.Range(0, 100).Select(i => Block(new byte[i * 100 + 1])).ToList();
+        // 100 blocks of 1 to 9,901 bytes, about 500 KB: kept in memory under the default limit, spilled part-way past 100 KB.
+        var blocks = Enumerable.Range(0, 100).Select(i => Block(new byte[i * 100 + 1].Select((_, j) => (byte)(i + j)).ToArray())).ToList();
         var car = await Write([blocks[0].Cid], blocks);
-        using (var spooled = await SpooledCar.ReadAsync(new MemoryStream(car), Options()))
+        using (var spooled = await SpooledCar.ReadAsync(new MemoryStream(car), Options() with { MemoryBytes = memoryBytes }))
         {
             Assert.Equal([blocks[0].Cid], spooled.Roots);
             Assert.Equal(100, spooled.BlockCount);
             Assert.Equal(car.Length, spooled.TotalBytes);
-            foreach (var (cid, bytes) in blocks)
+            Assert.Equal(onDisk, spooled.OnDisk);
+            foreach (var (cid, bytes) in blocks.AsEnumerable().Reverse())
             {
                 Assert.Equal(bytes, spooled.GetBlock(cid));
             }
-            Assert.Single(Directory.GetFiles(_temp));
+            Assert.Equal(onDisk ? 1 : 0, Directory.GetFiles(_temp).Length);
             var missing = Assert.Throws<AtprotoException>(() => spooled.GetBlock(Cid.Compute(Cid.RawCodec, "other"u8)));
             Assert.Contains("missing block b", missing.Message);
         }
