@@ -31,8 +31,16 @@ public sealed class TcpProxy : IAsyncDisposable
     /// <param name="upstreamSegmentBytes">When set, client-to-server bytes go in pieces of at most this size, each sent on its own.</param>
     public static TcpProxy Start(int targetPort, int? upstreamSegmentBytes = null)
     {
-        var proxy = new TcpProxy(FreePort.Next(), targetPort, upstreamSegmentBytes);
-        proxy.Resume();
+        // Listening on a port the kernel picks, kept from the start: a port probed free and bound a moment later can be
+        // taken meanwhile as the local end of an outgoing connection (the same ephemeral range), which failed a test
+        // with "Address already in use".
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        FreePort.TryReserve(port);
+        var proxy = new TcpProxy(port, targetPort, upstreamSegmentBytes);
+        proxy.Listen(listener);
         return proxy;
     }
 
@@ -59,10 +67,28 @@ public sealed class TcpProxy : IAsyncDisposable
 
     public void Resume()
     {
+        // The port was let go at the cut; an outgoing connection may hold it as its local end for a moment.
+        for (var attempt = 0; ; attempt++)
+        {
+            var listener = new TcpListener(IPAddress.Loopback, Port);
+            listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            try
+            {
+                listener.Start();
+                Listen(listener);
+                return;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse && attempt < 100)
+            {
+                listener.Stop();
+                Thread.Sleep(100);
+            }
+        }
+    }
+
+    private void Listen(TcpListener listener)
+    {
         _cts = new CancellationTokenSource();
-        var listener = new TcpListener(IPAddress.Loopback, Port);
-        listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        listener.Start();
         _listener = listener;
         _ = AcceptLoopAsync(listener, _cts.Token);
     }
