@@ -15,10 +15,22 @@ public static class FreePort
     /// A loopback TCP port that was free a moment ago and that no other caller on this machine (in any process) was
     /// given in the last <see cref="ReservedFor"/>. The kernel's own free port is not enough: it is free again as soon
     /// as the probe closes, so two benchmarks or test runs started in the same second were handed the same port for
-    /// the child processes they start a moment later.
+    /// the child processes they start a moment later. And it comes from the ephemeral range, where any outgoing
+    /// connection may take it as its local end before the child listens: so the port is drawn from just below that
+    /// range (<c>/proc/sys/net/ipv4/ip_local_port_range</c>), which the kernel never hands out by itself.
     /// </summary>
     public static int Next()
     {
+        var (low, high) = BelowEphemeralRange();
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(low, high);
+            if (IsFree(port) && TryReserve(port))
+            {
+                return port;
+            }
+        }
+
         for (var attempt = 0; ; attempt++)
         {
             using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -28,6 +40,35 @@ public static class FreePort
             {
                 return port;
             }
+        }
+    }
+
+    private static (int Low, int High) BelowEphemeralRange()
+    {
+        var ephemeralStart = 32768;
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+            ephemeralStart = int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+        }
+
+        return ephemeralStart > 12_000 ? (ephemeralStart - 10_000, ephemeralStart) : (20_000, 30_000);
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
         }
     }
 
