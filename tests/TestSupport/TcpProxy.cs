@@ -31,16 +31,9 @@ public sealed class TcpProxy : IAsyncDisposable
     /// <param name="upstreamSegmentBytes">When set, client-to-server bytes go in pieces of at most this size, each sent on its own.</param>
     public static TcpProxy Start(int targetPort, int? upstreamSegmentBytes = null)
     {
-        // Listening on a port the kernel picks, kept from the start: a port probed free and bound a moment later can be
-        // taken meanwhile as the local end of an outgoing connection (the same ephemeral range), which failed a test
-        // with "Address already in use".
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        FreePort.TryReserve(port);
-        var proxy = new TcpProxy(port, targetPort, upstreamSegmentBytes);
-        proxy.Listen(listener);
+        // A port from below the ephemeral range (FreePort): no outgoing connection takes it, at the start or after a cut.
+        var proxy = new TcpProxy(FreePort.Next(), targetPort, upstreamSegmentBytes);
+        proxy.Resume();
         return proxy;
     }
 
@@ -67,7 +60,7 @@ public sealed class TcpProxy : IAsyncDisposable
 
     public void Resume()
     {
-        // The port was let go at the cut; an outgoing connection may hold it as its local end for a moment.
+        // Should anything hold the port a moment (FreePort's fallback hands out an ephemeral one), wait for it.
         for (var attempt = 0; ; attempt++)
         {
             var listener = new TcpListener(IPAddress.Loopback, Port);
